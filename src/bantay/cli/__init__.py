@@ -1,0 +1,33 @@
+"""The ``bantay`` command line: thin commands that parse, call the core and render with Rich.
+
+Each command group lives in its own module here and registers itself on ``app``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from bantay.cli.common import app, console, err_console
+from bantay.errors import BantayError
+
+#: Modules that add commands to ``app`` (each imports ``app`` from ``bantay.cli.common``).
+COMMAND_MODULES = [
+    "bantay.cli.workspace",
+    "bantay.cli.ingest",
+]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name)
+
+
+def main() -> None:
+    """Entry point: user errors print one clear message and exit 2, without a traceback."""
+    try:
+        app()
+    except BantayError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+
+
+__all__ = ["app", "console", "main"]

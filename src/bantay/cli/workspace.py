@@ -1,0 +1,82 @@
+"""bantay init, status, migrate, schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bantay.cli.common import WorkspaceOpt, app, console, workspace_path
+from bantay.workspace import init_workspace, migrate_workspace, open_workspace
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create (default: current).")] = Path(),
+    reporting_currency: Annotated[
+        str, typer.Option(help="Currency that amounts are converted to.")
+    ] = "USD",
+) -> None:
+    """Create a workspace: a folder with a DuckDB (analytics) and a SQLite (workflow) database."""
+    ws = init_workspace(directory, reporting_currency=reporting_currency)
+    console.print(
+        f"Workspace ready in [bold]{ws.path}[/] (reporting currency {ws.reporting_currency})."
+    )
+    ws.close()
+
+
+@app.command()
+def migrate(workspace: WorkspaceOpt = None) -> None:
+    """Upgrade a workspace written by an older Bantay (the old database is copied aside first)."""
+    path = workspace_path(workspace)
+    done = migrate_workspace(path)
+    if not done:
+        console.print(f"{path} is already at the current schema version.")
+    for step in done:
+        console.print(f"migrated {step}")
+
+
+@app.command()
+def status(workspace: WorkspaceOpt = None) -> None:
+    """What the workspace holds: tables, row counts, sources ingested, quarantine by reason."""
+    from bantay.status import workspace_status
+
+    with open_workspace(workspace_path(workspace), read_only=True) as ws:
+        st = workspace_status(ws)
+    console.print(f"Workspace [bold]{st['path']}[/] · reporting currency {st['reporting_currency']}")
+    t = Table("table", "rows", title="Tables")
+    for name, n in st["tables"].items():
+        t.add_row(name, f"{n:,}")
+    console.print(t)
+    if st["ingests"]:
+        t = Table("file", "kind", "source", "read", "loaded", "quarantined", title="Files ingested")
+        for r in st["ingests"]:
+            t.add_row(r["file"], r["kind"], r["source"], f"{r['rows_read']:,}",
+                      f"{r['rows_loaded']:,}", f"{r['rows_quarantined']:,}")
+        console.print(t)
+    if st["quarantine"]:
+        t = Table("kind", "reason", "rows", title="Quarantine by reason")
+        for r in st["quarantine"]:
+            t.add_row(r["kind"], r["reason_code"], f"{r['rows']:,}")
+        console.print(t)
+
+
+schema_app = typer.Typer(help="The canonical data model.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+
+
+@schema_app.command("docs")
+def schema_docs(
+    out: Annotated[Path | None, typer.Option(help="Write here instead of printing.")] = None,
+) -> None:
+    """Generate the data-model reference (docs/data-model.md) from the schema files."""
+    from bantay.schema.docs import render_data_model
+
+    text = render_data_model()
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")

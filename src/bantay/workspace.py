@@ -1,0 +1,247 @@
+"""The workspace: a folder with a DuckDB database (analytics) and a SQLite database (workflow state).
+
+The schema version and a fingerprint of the table layout are recorded in both. A workspace written by
+another version is migrated by ``bantay migrate`` when a migration path exists and refused otherwise;
+it is never read with the wrong layout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from bantay import __version__
+from bantay.errors import WorkspaceError
+from bantay.schema import load_model
+
+#: Bumped whenever the stored layout changes; each bump adds an entry to MIGRATIONS.
+SCHEMA_VERSION = 1
+#: Fingerprint of the table layout of each released schema version. tests/test_workspace.py fails
+#: when the YAML files change the layout without a new version (and a migration) recorded here.
+#: Nothing has been released yet, so version 1 is still updated in place while the model settles.
+SCHEMA_FINGERPRINTS: dict[int, str] = {1: "0657710448c9f7ad"}
+
+DUCKDB_FILE = "bantay.duckdb"
+SQLITE_FILE = "workflow.sqlite"
+ENV_VAR = "BANTAY_WORKSPACE"
+
+DEFAULT_SETTINGS: dict[str, str] = {
+    "reporting_currency": "USD",
+    "rate_max_age_days": "7",
+    "max_amount_reporting": "10000000",
+}
+
+Migration = Callable[[duckdb.DuckDBPyConnection], None]
+#: from-version -> (description, function upgrading the DuckDB database to from-version + 1)
+MIGRATIONS: dict[int, tuple[str, Migration]] = {}
+
+
+def default_workspace() -> Path:
+    return Path(os.environ.get(ENV_VAR) or Path.cwd())
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+@dataclass
+class Workspace:
+    """An open workspace. Use :func:`init_workspace` or :func:`open_workspace` to get one."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reporting_currency(self) -> str:
+        return self.settings["reporting_currency"]
+
+    def sqlite(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path / SQLITE_FILE)
+        con.execute("PRAGMA journal_mode=WAL")
+        return con
+
+    def set_setting(self, key: str, value: str) -> None:
+        if key not in DEFAULT_SETTINGS:
+            raise WorkspaceError(f"unknown setting {key!r}; known: {', '.join(DEFAULT_SETTINGS)}")
+        self.con.execute(
+            "INSERT OR REPLACE INTO bantay_meta VALUES (?, ?)", [f"setting.{key}", value]
+        )
+        self.settings[key] = value
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: a failure or a killed process leaves the workspace as before."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    def table_counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for schema in load_model().table_schemas():
+            row = self.con.execute(f"SELECT count(*) FROM {schema.table}").fetchone()
+            out[str(schema.table)] = int(row[0]) if row else 0
+        return out
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in load_model().table_schemas():
+        con.execute(schema.ddl())
+
+
+def _read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM bantay_meta").fetchall()}
+
+
+def init_workspace(path: Path, reporting_currency: str = "USD") -> Workspace:
+    """Create a workspace folder (or open it if it is already one of this version)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise WorkspaceError(f"{path} exists and is not a folder")
+    path.mkdir(parents=True, exist_ok=True)
+    if (path / DUCKDB_FILE).exists():
+        return open_workspace(path)
+    con = duckdb.connect(str(path / DUCKDB_FILE))
+    con.execute("BEGIN TRANSACTION")
+    con.execute("CREATE TABLE bantay_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    meta = {
+        "schema_version": str(SCHEMA_VERSION),
+        "schema_fingerprint": load_model().fingerprint(),
+        "created_by": f"bantay {__version__}",
+        "created_at": _utcnow().isoformat(timespec="seconds"),
+        **{f"setting.{k}": v for k, v in DEFAULT_SETTINGS.items()},
+        "setting.reporting_currency": reporting_currency.upper(),
+    }
+    con.executemany("INSERT INTO bantay_meta VALUES (?, ?)", list(meta.items()))
+    _create_tables(con)
+    con.execute("COMMIT")
+    lite = sqlite3.connect(path / SQLITE_FILE)
+    with lite:
+        lite.execute("PRAGMA journal_mode=WAL")
+        lite.execute("CREATE TABLE IF NOT EXISTS bantay_meta (key TEXT PRIMARY KEY, value TEXT)")
+        lite.execute(
+            "INSERT OR REPLACE INTO bantay_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+    lite.close()
+    return _wrap(path, con)
+
+
+def _wrap(path: Path, con: duckdb.DuckDBPyConnection) -> Workspace:
+    meta = _read_meta(con)
+    settings = dict(DEFAULT_SETTINGS)
+    settings.update({k[8:]: v for k, v in meta.items() if k.startswith("setting.")})
+    return Workspace(path=path, con=con, settings=settings)
+
+
+def _connect_checked(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+    db = path / DUCKDB_FILE
+    if not db.exists():
+        raise WorkspaceError(
+            f"{path} is not a Bantay workspace (no {DUCKDB_FILE}); create one with `bantay init {path}`"
+        )
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.Error as exc:
+        raise WorkspaceError(f"cannot open {db}: {exc}") from exc
+    try:
+        meta = _read_meta(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise WorkspaceError(f"{db} is not a Bantay workspace database (no bantay_meta table)") from exc
+    return con, meta
+
+
+def open_workspace(path: Path | None = None, read_only: bool = False) -> Workspace:
+    """Open an existing workspace of the current schema version; refuse any other clearly."""
+    path = Path(path) if path is not None else default_workspace()
+    con, meta = _connect_checked(path, read_only)
+    version = int(meta.get("schema_version", "0"))
+    if version > SCHEMA_VERSION:
+        con.close()
+        raise WorkspaceError(
+            f"{path} was written by a newer Bantay (schema version {version}; this is "
+            f"{SCHEMA_VERSION}, bantay {__version__}); upgrade Bantay to open it"
+        )
+    if version < SCHEMA_VERSION:
+        con.close()
+        raise WorkspaceError(
+            f"{path} has schema version {version}; this Bantay uses {SCHEMA_VERSION}. "
+            f"Run `bantay migrate --workspace {path}` to upgrade it (a copy is kept)"
+            if version in MIGRATIONS
+            else f"{path} has schema version {version}, which this Bantay ({SCHEMA_VERSION}) "
+            "cannot migrate; re-create the workspace and ingest the sources again"
+        )
+    fingerprint = load_model().fingerprint()
+    if meta.get("schema_fingerprint") != fingerprint:
+        con.close()
+        raise WorkspaceError(
+            f"{path}: table layout {meta.get('schema_fingerprint')} differs from this Bantay's "
+            f"{fingerprint} at the same schema version {version}; refusing to misread it"
+        )
+    return _wrap(path, con)
+
+
+def migrate_workspace(path: Path) -> list[str]:
+    """Apply migrations in one transaction, after copying the database aside. Returns what was done."""
+    import shutil
+
+    path = Path(path)
+    con, meta = _connect_checked(path, read_only=False)
+    version = int(meta.get("schema_version", "0"))
+    done: list[str] = []
+    if version == SCHEMA_VERSION:
+        con.close()
+        return done
+    if version > SCHEMA_VERSION:
+        con.close()
+        raise WorkspaceError(f"{path} is newer (version {version}) than this Bantay ({SCHEMA_VERSION})")
+    steps = []
+    v = version
+    while v < SCHEMA_VERSION:
+        if v not in MIGRATIONS:
+            con.close()
+            raise WorkspaceError(f"no migration from schema version {v}; re-create the workspace")
+        steps.append((v, *MIGRATIONS[v]))
+        v += 1
+    con.execute("CHECKPOINT")
+    con.close()
+    shutil.copy2(path / DUCKDB_FILE, path / f"{DUCKDB_FILE}.v{version}.bak")
+    con = duckdb.connect(str(path / DUCKDB_FILE))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for v, description, fn in steps:
+            fn(con)
+            done.append(f"{v} -> {v + 1}: {description}")
+        con.execute(
+            "INSERT OR REPLACE INTO bantay_meta VALUES ('schema_version', ?), "
+            "('schema_fingerprint', ?)",
+            [str(SCHEMA_VERSION), load_model().fingerprint()],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return done
