@@ -1,0 +1,492 @@
+"""Features written once as Ibis expressions: the same code runs on DuckDB and on PySpark.
+
+Three tables come out of :func:`build_features`:
+
+* ``pairs``: one row per payer–beneficiary pair, with the family-link evidence of that pair;
+* ``payer``: one row per payer entity (the indicators' payer-side features);
+* ``beneficiary``: one row per beneficiary entity.
+
+Amount parameters are stated in the currency of their source (A$ for AUSTRAC, AIC) and compared in
+the
+payment's own currency where an indicator overrides them for it (e.g. SEK), else converted to the
+reporting currency. Payer-local time is ``ts_utc`` plus ``utc_offset_minutes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from bantay.detect.catalogue import Catalogue, Indicator
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Reporting-currency units per unit of each currency (for converting amount parameters)."""
+
+    to_reporting: dict[str, float]
+
+    def convert(self, value: float, currency: str) -> float:
+        try:
+            return float(value) * self.to_reporting[currency]
+        except KeyError:
+            from bantay.detect.catalogue import CatalogueError
+
+            raise CatalogueError(
+                f"no rate to convert an amount parameter in {currency}; add one to the `rates` "
+                "table or to settings.reference_rates"
+            ) from None
+
+
+def reference_rates(cat: Catalogue, reporting_currency: str, known: dict[str, float]) -> Rates:
+    """Rates from the workspace (``known``: reporting units per unit), else the catalogue's."""
+    ref = {k: float(v) for k, v in cat.setting("reference_rates").items()}  # USD per unit
+    out: dict[str, float] = {}
+    base = ref.get(reporting_currency)
+    for cur, usd in ref.items():
+        if base:
+            out[cur] = usd / base
+    out[reporting_currency] = 1.0
+    out.update(known)
+    return Rates(out)
+
+
+def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
+    return cond.fill_null(False).cast("int64").sum().fill_null(0)
+
+
+def _in_band(
+    tx: ir.Table,
+    ind: Indicator,
+    rates: Rates,
+    lo_name: str | None,
+    hi_name: str,
+) -> ir.BooleanValue:
+    """Amount within an indicator's [lo, hi] band: in the payment currency where overridden."""
+    unit = ind.parameters[hi_name].unit
+    lo_default = float(ind.param(lo_name)) if lo_name else 0.0
+    hi_default = float(ind.param(hi_name))
+    amt = tx.amount.cast("float64")
+    rep = tx.amount_reporting.cast("float64")
+    branches: list[tuple[Any, Any]] = []
+    for cur, params in sorted(ind.currency_overrides().items()):
+        lo = float(params.get(lo_name, lo_default)) if lo_name else 0.0
+        hi = float(params.get(hi_name, hi_default))
+        if lo_name is None or lo_name not in params:
+            lo = rates.convert(lo, unit) / rates.to_reporting.get(cur, 1.0) if lo else 0.0
+        if hi_name not in params:
+            hi = rates.convert(hi, unit) / rates.to_reporting.get(cur, 1.0)
+        branches.append((tx.currency == cur, amt.between(lo, hi)))
+    lo_rep = rates.convert(lo_default, unit) if lo_default else 0.0
+    hi_rep = rates.convert(hi_default, unit)
+    default = rep.between(lo_rep, hi_rep)
+    if not branches:
+        return default
+    return ibis.cases(*branches, else_=default)
+
+
+def _alternation(terms: Sequence[str]) -> str:
+    return "(" + "|".join(terms) + ")"
+
+
+def normalise_name(col: ir.StringValue, particles: Sequence[str]) -> ir.StringValue:
+    """Lower case, letters only, particles and one- or two-letter words dropped, space-padded."""
+    drop = r"\b([a-z]{1,2}|" + "|".join(particles) + r")\b"
+    core = (
+        col.fill_null("")
+        .lower()
+        .re_replace("[^a-z]+", " ")
+        .re_replace(drop, " ")
+        .re_replace(" +", " ")
+        .strip()
+    )
+    return " " + core + " "
+
+
+def last_word(norm: ir.StringValue) -> ir.StringValue:
+    return norm.re_extract(r"([a-z]+) $", 1)
+
+
+def shares_surname(
+    a: ir.StringValue, b: ir.StringValue, particles: Sequence[str]
+) -> ir.BooleanValue:
+    """Either side's last word is among the other's words (``CRUZ, Juan`` ~ ``Ana Cruz``)."""
+    na, nb = normalise_name(a, particles), normalise_name(b, particles)
+    la, lb = last_word(na), last_word(nb)
+    return ((la != "") & nb.contains(" " + la + " ")) | ((lb != "") & na.contains(" " + lb + " "))
+
+
+@dataclass(frozen=True)
+class FeatureTables:
+    pairs: ir.Table
+    payer: ir.Table
+    beneficiary: ir.Table
+    identifiers: ir.Table
+
+
+def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
+    """Per-payment flags every feature is built from."""
+    hr_list = list(cat.setting("high_risk_countries"))
+    sea_list = list(cat.setting("se_asia_countries"))
+    p01 = cat.indicator("P01_low_value_sea")
+    p03 = cat.indicator("P03_westpac_typology")
+    p06 = cat.indicator("P06_prolific_signature")
+    p07 = cat.indicator("P07_night_timing")
+    p08 = cat.indicator("P08_cover_memo")
+    p09 = cat.indicator("P09_even_amounts")
+
+    night_start = int(p07.param("night_start_hour")) * 60
+    night_end = int(p07.param("night_end_hour")) * 60
+    minute = tx.ts_utc.hour().cast("int64") * 60 + tx.ts_utc.minute().cast("int64")
+    local = ((minute + tx.utc_offset_minutes.cast("int64")) % 1440 + 1440) % 1440
+    if night_start > night_end:
+        night = (local >= night_start) | (local < night_end)
+    else:
+        night = (local >= night_start) & (local < night_end)
+
+    dial = {k: str(v) for k, v in cat.setting("dial_codes").items() if k in hr_list}
+    phone = tx.beneficiary_phone.fill_null("").re_replace(r"[^0-9+]", "").re_replace(r"^00", "+")
+    phone_hr = phone.re_search(r"^\+(" + "|".join(sorted(dial.values())) + ")") if dial else False
+    bic_country = tx.beneficiary_institution.fill_null("").upper().substr(4, 2)
+    bic_hr = (tx.beneficiary_institution.fill_null("").length() >= 8) & bic_country.isin(hr_list)
+
+    mcc = [str(m) for m in cat.setting("related_mcc")]
+    merchant = (
+        tx.merchant_name.fill_null("")
+        .lower()
+        .re_search(_alternation(cat.setting("related_merchant_terms")))
+    )
+    memo = tx.memo.fill_null("").lower().re_search(_alternation(cat.setting("cover_terms")))
+
+    is_payment = tx.beneficiary_entity.notnull()
+    hr = is_payment & tx.beneficiary_country.isin(hr_list).fill_null(False)
+    epoch = tx.ts_utc.epoch_seconds().cast("float64")
+    multiple = float(p09.param("multiple_of"))
+    return tx.mutate(
+        _pay=is_payment,
+        _amt=tx.amount_reporting.cast("float64"),
+        _hr=hr,
+        _sea=is_payment & tx.beneficiary_country.isin(sea_list).fill_null(False),
+        _foreign=is_payment & (tx.beneficiary_country != tx.payer_country).fill_null(False),
+        _lowval_sea=_in_band(tx, p01, rates, "amount_min", "amount_max"),
+        _small=_in_band(tx, p03, rates, None, "small_max"),
+        _small55=_in_band(tx, p06, rates, None, "small_max"),
+        _cover=memo & _in_band(tx, p08, rates, None, "small_max"),
+        _night=night,
+        _even=(tx.amount.cast("float64") % multiple) == 0,
+        _purchase=(~is_payment) & (tx.merchant_category.fill_null("").isin(mcc) | merchant),
+        _routed=is_payment
+        & ~tx.beneficiary_country.isin(hr_list).fill_null(False)
+        & (phone_hr | bic_hr),
+        _p2p=tx.channel.isin(list(cat.setting("p2p_channels"))),
+        _epoch=epoch,
+        _month=tx.ts_utc.year().cast("int64") * 12 + tx.ts_utc.month().cast("int64"),
+        _dom=tx.ts_utc.day().cast("float64"),
+        _source=tx.institution + "|" + tx.payer_account.fill_null(""),
+    )
+
+
+def payer_kyc(customers: ir.Table | None, tx: ir.Table) -> ir.Table:
+    """Per payer entity: sex and nationality from KYC records (institution + customer reference)."""
+    keys = tx.select("payer_entity", "institution", "payer_ref").distinct()
+    if customers is None:
+        return keys.group_by("payer_entity").aggregate(
+            payer_sex=ibis.null(str).max(), payer_nationality=ibis.null(str).max()
+        )
+    c = customers.filter(customers.kind == "customer").select(
+        institution="institution",
+        payer_ref="customer_ref",
+        _sex="sex",
+        _nat="nationality",
+    )
+    j = keys.left_join(c, ["institution", "payer_ref"])
+    return j.group_by("payer_entity").aggregate(
+        payer_sex=j._sex.max(), payer_nationality=j._nat.max()
+    )
+
+
+def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
+    """One row per payer–beneficiary pair with the family-link evidence of that pair."""
+    pay = t.filter(t._pay)
+    particles = list(cat.setting("name_particles"))
+    agg = pay.group_by(["payer_entity", "beneficiary_entity"]).aggregate(
+        n=pay.count(),
+        n_small=_count(pay._small),
+        n_small_hr=_count(pay._small & pay._hr),
+        n_night=_count(pay._night),
+        amount=pay._amt.sum(),
+        first_ts=pay._epoch.min(),
+        last_ts=pay._epoch.max(),
+        n_months=pay._month.nunique(),
+        dom_std=pay._dom.std().fill_null(0.0),
+        hr=pay._hr.max(),
+        payer_name=pay.payer_name.max(),
+        beneficiary_name=pay.beneficiary_name.max(),
+        payer_country=pay.payer_country.max(),
+        beneficiary_country=pay.beneficiary_country.max(),
+    )
+    agg = agg.left_join(kyc, "payer_entity")
+    agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
+    f02 = cat.protection("F02_name_origin")
+    f03 = cat.protection("F03_payday_pattern")
+    f04 = cat.protection("F04_long_stable")
+    del f02  # no parameters: KYC nationality or settings.origin_surnames (see the catalogue)
+    surname = last_word(normalise_name(agg.payer_name, particles))
+    origin_lists = dict(cat.setting("origin_surnames"))
+    origin_branches = [
+        (agg.beneficiary_country == c, surname.isin(list(names)))
+        for c, names in sorted(origin_lists.items())
+    ]
+    by_name = ibis.cases(*origin_branches, else_=False) if origin_branches else ibis.literal(False)
+    per_month = agg.n.cast("float64") / agg.n_months.cast("float64")
+    span_days = (agg.last_ts - agg.first_ts) / SECONDS_PER_DAY
+    rel_surname = shares_surname(agg.payer_name, agg.beneficiary_name, particles)
+    rel_origin = ((agg.payer_nationality == agg.beneficiary_country).fill_null(False)) | by_name
+    rel_payday = (
+        (agg.n_months >= int(f03.param("min_months")))
+        & (per_month <= float(f03.param("max_per_month")))
+        & (agg.dom_std <= float(f03.param("max_day_spread")))
+    )
+    rel_stable = (
+        (span_days >= float(f04.param("min_span_days")))
+        & (agg.n_months >= int(f04.param("min_months")))
+        & (per_month <= float(f04.param("max_per_month")))
+    )
+    out = agg.mutate(
+        payer_surname=surname,
+        rel_surname=rel_surname.fill_null(False),
+        rel_origin=rel_origin.fill_null(False),
+        rel_payday=rel_payday.fill_null(False),
+        rel_stable=rel_stable.fill_null(False),
+    )
+    return out.mutate(
+        related=out.rel_surname | out.rel_origin | out.rel_payday | out.rel_stable,
+        foreign=(out.payer_country != out.beneficiary_country).fill_null(False),
+    )
+
+
+def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
+    p03 = cat.indicator("P03_westpac_typology")
+    p04 = cat.indicator("P04_male_to_females_abroad")
+    p05 = cat.indicator("P05_escalation")
+    p06 = cat.indicator("P06_prolific_signature")
+    p09 = cat.indicator("P09_even_amounts")
+    hr = t._pay & t._hr
+    base = t.group_by("payer_entity").aggregate(
+        n_tx=_count(t._pay),
+        n_hr_tx=_count(hr),
+        amount_total=t._amt.sum(),
+        amount_hr=(t._amt * hr.cast("float64")).sum().fill_null(0.0),
+        n_lowval_sea=_count(t._pay & t._sea & t._lowval_sea),
+        n_small_hr=_count(hr & t._small),
+        n_small55_hr=_count(hr & t._small55),
+        n_night_hr=_count(hr & t._night),
+        n_timed_hr=_count(hr & t.utc_offset_minutes.notnull()),
+        n_cover_hr=_count(hr & t._cover),
+        n_even_hr=_count(hr & t._even),
+        n_p2p_hr=_count(hr & t._p2p),
+        n_related_purchases=_count(t._purchase),
+        n_routed=_count(t._routed),
+        n_payment_sources=ibis.cases((hr | t._routed, t._source), else_=ibis.null(str)).nunique(),
+        first_hr=ibis.cases((hr, t._epoch), else_=ibis.null("float64")).min(),
+        last_hr=ibis.cases((hr, t._epoch), else_=ibis.null("float64")).max(),
+        home_country=t.payer_country.max(),
+    )
+    # escalation: amount paid to high-risk jurisdictions in the later half of the payer's tenure
+    # there, divided by the earlier half (so it rises with both amount and frequency)
+    h = t.filter(t._pay & t._hr).select("payer_entity", "_epoch", "_amt")
+    h = h.inner_join(base.select("payer_entity", "first_hr", "last_hr"), "payer_entity")
+    mid = (h.first_hr + h.last_hr) / 2.0
+    late = (h._epoch > mid).cast("float64")
+    esc = h.group_by("payer_entity").aggregate(
+        _late=(h._amt * late).sum(), _early=(h._amt * (1.0 - late)).sum()
+    )
+
+    hp = pairs.filter(pairs.hr)
+    unrel = hp.filter(~hp.related & (hp.n_small_hr > 0))
+    fan = unrel.group_by("payer_entity").aggregate(
+        n_unrel_hr_benefs=unrel.count(), n_unrel_small=unrel.n_small_hr.sum()
+    )
+    rel = hp.group_by("payer_entity").aggregate(
+        n_hr_benefs=hp.count(),
+        n_rel_benefs=_count(hp.related),
+        n_hr_to_related=(hp.n * hp.related.cast("int64")).sum(),
+        rel_surname=_count(hp.rel_surname),
+        rel_origin=_count(hp.rel_origin),
+        rel_payday=_count(hp.rel_payday),
+        rel_stable=_count(hp.rel_stable),
+        max_pair_span_days=((hp.last_ts - hp.first_ts) / SECONDS_PER_DAY).max(),
+    )
+    j = (
+        base.left_join(esc, "payer_entity")
+        .left_join(fan, "payer_entity")
+        .left_join(rel, "payer_entity")
+        .left_join(kyc, "payer_entity")
+    )
+    n_unrel = j.n_unrel_hr_benefs.fill_null(0)
+    span = ((j.last_hr - j.first_hr) / SECONDS_PER_DAY).fill_null(0.0)
+    rate30 = j.n_unrel_small.fill_null(0).cast("float64") / ibis.greatest(span, 30.0) * 30.0
+    mean_interval = span / ibis.greatest(j.n_hr_tx - 1, 1).cast("float64")
+    westpac = ibis.cases((rate30 >= float(p03.param("min_rate_30d")), n_unrel), else_=0)
+    male = (j.payer_sex == "male").fill_null(False)
+    fintrac = ibis.cases(
+        (male & (j.n_unrel_small.fill_null(0) >= int(p04.param("min_payments"))), n_unrel),
+        else_=0,
+    )
+    escalation = ibis.cases(
+        (
+            (j.n_hr_tx >= int(p05.param("min_payments"))) & (j._early > 0),
+            j._late / j._early,
+        ),
+        else_=0.0,
+    )
+    prolific = ibis.cases(
+        (
+            (j.n_small55_hr >= int(p06.param("min_payments")))
+            & (mean_interval < float(p06.param("max_interval_days")))
+            & (j.n_small55_hr * 2 >= j.n_hr_tx),
+            j.n_small55_hr,
+        ),
+        else_=0,
+    )
+    share_even = ibis.cases(
+        (j.n_hr_tx >= int(p09.param("min_payments")), j.n_even_hr / j.n_hr_tx),
+        else_=0.0,
+    )
+    n_hr = ibis.greatest(j.n_hr_tx, 1).cast("float64")
+    return j.select(
+        "payer_entity",
+        "home_country",
+        "n_tx",
+        "n_hr_tx",
+        "amount_total",
+        "amount_hr",
+        "n_lowval_sea",
+        "n_small_hr",
+        "n_small55_hr",
+        "n_night_hr",
+        "n_cover_hr",
+        "n_p2p_hr",
+        "n_related_purchases",
+        "n_routed",
+        "n_payment_sources",
+        n_unrel_hr_benefs=n_unrel,
+        n_hr_benefs=j.n_hr_benefs.fill_null(0),
+        n_rel_benefs=j.n_rel_benefs.fill_null(0),
+        rel_surname=j.rel_surname.fill_null(0),
+        rel_origin=j.rel_origin.fill_null(0),
+        rel_payday=j.rel_payday.fill_null(0),
+        rel_stable=j.rel_stable.fill_null(0),
+        share_hr_related=j.n_hr_to_related.fill_null(0).cast("float64") / n_hr,
+        share_night_hr=j.n_night_hr.cast("float64") / ibis.greatest(j.n_timed_hr, 1),
+        share_small_hr=j.n_small_hr.cast("float64") / n_hr,
+        share_p2p_hr=j.n_p2p_hr.cast("float64") / n_hr,
+        share_even_hr=share_even,
+        mean_amount_hr=j.amount_hr / n_hr,
+        span_hr_days=span,
+        mean_interval_days=mean_interval,
+        rate_30d=j.n_hr_tx.cast("float64") / ibis.greatest(span, 30.0) * 30.0,
+        max_pair_span_days=j.max_pair_span_days.fill_null(0.0),
+        westpac_benefs=westpac,
+        fintrac_benefs=fintrac,
+        escalation_ratio=escalation,
+        prolific_tx=prolific,
+        payer_male=male.cast("int64"),
+    )
+
+
+def build_beneficiary(t: ir.Table, pairs: ir.Table, cat: Catalogue) -> ir.Table:
+    pay = t.filter(t._pay)
+    base = pay.group_by("beneficiary_entity").aggregate(
+        n_in=pay.count(),
+        amount_in=pay._amt.sum(),
+        n_payers=pay.payer_entity.nunique(),
+        n_sending_institutions=pay.institution.nunique(),
+        n_night_in=_count(pay._night),
+        n_cover_in=_count(pay._cover),
+        n_small_in=_count(pay._small),
+        beneficiary_country=pay.beneficiary_country.max(),
+        hr=pay._hr.max(),
+        first_in=pay._epoch.min(),
+        last_in=pay._epoch.max(),
+    )
+    u = pairs.filter(~pairs.related & pairs.foreign)
+    unrel = u.group_by("beneficiary_entity").aggregate(
+        n_unrel_foreign_payers=_count(u.n_small > 0),
+        n_small_inbound_nonrel=u.n_small.sum(),
+        n_unrel_payments=u.n.sum(),
+        n_payer_surnames=ibis.cases((u.payer_surname != "", u.payer_surname)).nunique(),
+        n_payer_countries=u.payer_country.nunique(),
+        n_unrel_night=u.n_night.sum(),
+    )
+    rel = pairs.group_by("beneficiary_entity").aggregate(
+        n_rel_payers=_count(pairs.related),
+        max_payer_span_days=((pairs.last_ts - pairs.first_ts) / SECONDS_PER_DAY).max(),
+    )
+    j = base.left_join(unrel, "beneficiary_entity").left_join(rel, "beneficiary_entity")
+    n_in = ibis.greatest(j.n_in, 1).cast("float64")
+    span = (j.last_in - j.first_in) / SECONDS_PER_DAY
+    return j.select(
+        "beneficiary_entity",
+        "beneficiary_country",
+        "n_in",
+        "amount_in",
+        "n_payers",
+        "n_sending_institutions",
+        hr=j.hr.cast("int64"),
+        n_unrel_foreign_payers=j.n_unrel_foreign_payers.fill_null(0),
+        n_small_inbound_nonrel=j.n_small_inbound_nonrel.fill_null(0),
+        n_unrel_payments=j.n_unrel_payments.fill_null(0),
+        n_payer_surnames=j.n_payer_surnames.fill_null(0),
+        n_payer_countries=j.n_payer_countries.fill_null(0),
+        n_rel_payers=j.n_rel_payers.fill_null(0),
+        share_unrel_payers=j.n_unrel_foreign_payers.fill_null(0).cast("float64")
+        / ibis.greatest(j.n_payers, 1).cast("float64"),
+        share_night_in=j.n_night_in.cast("float64") / n_in,
+        share_cover_in=j.n_cover_in.cast("float64") / n_in,
+        share_small_in=j.n_small_in.cast("float64") / n_in,
+        mean_amount_in=j.amount_in / n_in,
+        span_in_days=span,
+        rate_in_30d=j.n_in.cast("float64") / ibis.greatest(span, 30.0) * 30.0,
+        max_payer_span_days=j.max_payer_span_days.fill_null(0.0),
+    )
+
+
+def build_identifiers(t: ir.Table) -> ir.Table:
+    """Beneficiary identifiers (phone digits, account, name, city) for dens and seeds."""
+    pay = t.filter(t._pay)
+    return pay.select(
+        "beneficiary_entity",
+        phone=pay.beneficiary_phone.re_replace(r"[^0-9]", ""),
+        account=pay.beneficiary_account.upper().re_replace(r"[^0-9A-Z]", ""),
+        name=pay.beneficiary_name.lower().re_replace(r"[^a-z]+", " ").strip(),
+        city=pay.beneficiary_city.lower().re_replace(r"[^a-z]+", " ").strip(),
+        country=pay.beneficiary_country,
+    ).distinct()
+
+
+def build_features(
+    table: Callable[[str], ir.Table],
+    names: list[str],
+    cat: Catalogue,
+    rates: Rates,
+    entity_keys: Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table],
+) -> FeatureTables:
+    """All feature tables as (lazy) Ibis expressions over the backend's tables."""
+    tx = entity_keys(table, names, table("transactions"))
+    t = enrich(tx, cat, rates)
+    customers = table("party_records") if "party_records" in names else None
+    kyc = payer_kyc(customers, t)
+    pairs = build_pairs(t, kyc, cat)
+    return FeatureTables(
+        pairs=pairs,
+        payer=build_payer(t, pairs, kyc, cat),
+        beneficiary=build_beneficiary(t, pairs, cat),
+        identifiers=build_identifiers(t),
+    )

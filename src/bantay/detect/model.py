@@ -1,0 +1,204 @@
+"""The model: one LightGBM classifier per side over the explainable features, Platt-calibrated.
+
+A model file is one JSON document holding, per side, the LightGBM booster as text, the feature list,
+the calibration (``p = 1 / (1 + exp(-(a·margin + b)))``) and how it was trained. Explanations use
+LightGBM's ``pred_contrib`` (SHAP values on the margin scale).
+
+Without a model the scan falls back to the rules alone: ``p = 1 / (1 + exp(-(rule_score - 3)))``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+from bantay.detect.scoring import MODEL_FEATURES
+from bantay.errors import BantayError
+
+DEFAULT_MODEL = "default_model.json"
+
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 2,
+    "deterministic": True,
+    "seed": 7,
+}
+
+
+class ModelError(BantayError):
+    """A model file is missing, unreadable or does not fit the features."""
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+    return out
+
+
+def platt(margin: np.ndarray, y: np.ndarray, iters: int = 50) -> tuple[float, float]:
+    """Fit ``p = sigmoid(a·margin + b)`` by Newton's method (Platt's smoothed targets)."""
+    n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
+    t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
+    a, b = 1.0, 0.0
+    for _ in range(iters):
+        p = _sigmoid(a * margin + b)
+        w = np.maximum(p * (1 - p), 1e-12)
+        g = np.array([np.sum((p - t) * margin), np.sum(p - t)])
+        h = np.array(
+            [
+                [np.sum(w * margin * margin) + 1e-9, np.sum(w * margin)],
+                [np.sum(w * margin), np.sum(w) + 1e-9],
+            ]
+        )
+        step = np.linalg.solve(h, g)
+        a, b = a - float(step[0]), b - float(step[1])
+        if np.abs(step).max() < 1e-9:
+            break
+    return a, b
+
+
+@dataclass
+class SideModel:
+    features: tuple[str, ...]
+    booster: lgb.Booster
+    a: float = 1.0
+    b: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def _matrix(self, df: pd.DataFrame) -> np.ndarray:
+        missing = [f for f in self.features if f not in df.columns]
+        if missing:
+            raise ModelError(f"the model needs features the scan did not compute: {missing}")
+        out: np.ndarray = df[list(self.features)].astype("float64").to_numpy()
+        return out
+
+    def margin(self, df: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.booster.predict(self._matrix(df), raw_score=True), dtype=float)
+
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of the positive class (offender / facilitator)."""
+        if df.empty:
+            return np.zeros(0)
+        return _sigmoid(self.a * self.margin(df) + self.b)
+
+    def contributions(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Per-feature contributions to the calibrated margin (last column ``bias``)."""
+        if df.empty:
+            return pd.DataFrame(columns=[*self.features, "bias"])
+        c = np.asarray(self.booster.predict(self._matrix(df), pred_contrib=True), dtype=float)
+        return pd.DataFrame(c * self.a, columns=[*self.features, "bias"], index=df.index)
+
+
+@dataclass
+class DetectionModel:
+    sides: dict[str, SideModel]
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": "bantay-model/1",
+                "info": self.info,
+                "sides": {
+                    side: {
+                        "features": list(m.features),
+                        "calibration": {"a": m.a, "b": m.b},
+                        "info": m.info,
+                        "booster": m.booster.model_to_string(),
+                    }
+                    for side, m in self.sides.items()
+                },
+            },
+            indent=1,
+            sort_keys=True,
+        )
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, text: str, origin: str = "model") -> DetectionModel:
+        try:
+            data = json.loads(text)
+            if data.get("format") != "bantay-model/1":
+                raise ModelError(
+                    f"{origin}: not a Bantay model file (format {data.get('format')!r})"
+                )
+            sides = {
+                side: SideModel(
+                    features=tuple(d["features"]),
+                    booster=lgb.Booster(model_str=d["booster"]),
+                    a=float(d["calibration"]["a"]),
+                    b=float(d["calibration"]["b"]),
+                    info=dict(d.get("info", {})),
+                )
+                for side, d in data["sides"].items()
+            }
+        except (KeyError, ValueError, TypeError, lgb.basic.LightGBMError) as exc:
+            raise ModelError(f"{origin}: unreadable model file: {exc}") from exc
+        return cls(sides=sides, info=dict(data.get("info", {})))
+
+    @classmethod
+    def load(cls, path: Path) -> DetectionModel:
+        p = Path(path)
+        if not p.exists():
+            raise ModelError(f"no model file at {p}; train one with `bantay train --out {p}`")
+        return cls.from_json(p.read_text(encoding="utf-8"), str(p))
+
+
+def default_model() -> DetectionModel | None:
+    """The model shipped with Bantay, or None when none is shipped (rules-only fallback)."""
+    entry = resources.files("bantay.detect") / "models" / DEFAULT_MODEL
+    if not entry.is_file():
+        return None
+    return DetectionModel.from_json(entry.read_text(encoding="utf-8"), DEFAULT_MODEL)
+
+
+def fit_side(
+    side: str,
+    train: pd.DataFrame,
+    y_train: np.ndarray,
+    calib: pd.DataFrame,
+    y_calib: np.ndarray,
+    rounds: int = 200,
+    params: dict[str, Any] | None = None,
+) -> SideModel:
+    """Train one side on ``train`` and calibrate it on ``calib`` (other worlds than ``train``)."""
+    feats = MODEL_FEATURES[side]
+    p = {**PARAMS, **(params or {})}
+    pos = float(y_train.sum())
+    if pos == 0 or pos == len(y_train):
+        raise ModelError(f"{side}: the training labels hold only one class; simulate more worlds")
+    ds = lgb.Dataset(
+        train[list(feats)].astype("float64").to_numpy(), label=y_train, feature_name=list(feats)
+    )
+    booster = lgb.train(p, ds, num_boost_round=rounds)
+    m = SideModel(features=feats, booster=booster)
+    if len(calib) and 0 < y_calib.sum() < len(y_calib):
+        m.a, m.b = platt(m.margin(calib), y_calib)
+    m.info = {
+        "n_train": len(y_train),
+        "n_train_positive": int(pos),
+        "n_calibration": len(y_calib),
+        "rounds": rounds,
+        "params": p,
+    }
+    return m
+
+
+def rules_only_probability(rule_score: np.ndarray) -> np.ndarray:
+    return _sigmoid(np.asarray(rule_score, dtype=float) - 3.0)

@@ -1,0 +1,239 @@
+"""Network analysis on the payer–beneficiary graph (python-igraph).
+
+The engine (DuckDB or Spark) reduces the transactions to one row per payer–beneficiary pair; the
+graph
+work below runs on those pairs, which are far fewer than the payments:
+
+* co-payers: other unrelated payers of the same beneficiaries (shared beneficiaries);
+* dens: beneficiaries linked by a shared phone or account, by shared unrelated payers, or by a
+  shared
+  city plus a shared unrelated payer; a den is a connected group of two or more;
+* seeds: beneficiaries matching known facilitators (signals or ``--seeds FILE``); personalised
+  PageRank from them, and the shortest payment path from each entity to a seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import igraph as ig  # type: ignore[import-untyped,unused-ignore]
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+from bantay.detect.catalogue import Catalogue
+
+SEED_TYPES = ("phone", "account", "wallet", "name_city", "entity")
+
+
+@dataclass(frozen=True)
+class Seed:
+    identifier_type: str
+    value: str
+    source: str = "seeds"
+
+
+@dataclass
+class NetworkResult:
+    payer: pd.DataFrame
+    beneficiary: pd.DataFrame
+    seeds: dict[str, list[str]] = field(default_factory=dict)  # entity -> matched seed values
+    paths: dict[str, list[str]] = field(default_factory=dict)  # entity -> path to nearest seed
+
+
+def _phone_key(value: str) -> str:
+    digits = "".join(ch for ch in value if ch.isdigit())
+    return digits[-9:] if len(digits) >= 6 else ""
+
+
+def _account_key(value: str) -> str:
+    return "".join(ch for ch in value.upper() if ch.isalnum())
+
+
+def _text_key(value: str) -> str:
+    out = "".join(ch if ch.isalpha() else " " for ch in value.lower())
+    return " ".join(out.split())
+
+
+def match_seeds(identifiers: pd.DataFrame, seeds: Iterable[Seed]) -> dict[str, list[str]]:
+    """Beneficiary entities whose phone, account/wallet or name and city match a seed."""
+    ids = identifiers.fillna("")
+    phone = ids["phone"].map(_phone_key)
+    account = ids["account"].map(_account_key)
+    name_city = ids["name"].map(_text_key) + "|" + ids["city"].map(_text_key)
+    out: dict[str, list[str]] = {}
+    for s in seeds:
+        if s.identifier_type == "entity":
+            hit = ids["beneficiary_entity"] == s.value
+        elif s.identifier_type == "phone":
+            key = _phone_key(s.value)
+            hit = (phone == key) & (key != "")
+        elif s.identifier_type in ("account", "wallet"):
+            key = _account_key(s.value)
+            hit = (account == key) & (key != "")
+        elif s.identifier_type == "name_city":
+            name, _, city = s.value.partition("|")
+            key = _text_key(name) + "|" + _text_key(city)
+            hit = name_city == key
+        else:
+            continue
+        for ent in ids.loc[hit, "beneficiary_entity"].unique():
+            out.setdefault(str(ent), []).append(f"{s.identifier_type}:{s.value} ({s.source})")
+    return out
+
+
+def _components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    index = {n: i for i, n in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in edges if a != b])
+    return {nodes[i]: m for i, m in enumerate(g.connected_components().membership)}
+
+
+def _den_edges(
+    unrel: pd.DataFrame, identifiers: pd.DataFrame, cat: Catalogue
+) -> list[tuple[str, str]]:
+    n04 = cat.indicator("N04_den_membership")
+    min_shared = int(n04.param("min_shared_payers"))
+    loc_payers = int(n04.param("location_needs_payer"))
+    edges: list[tuple[str, str]] = []
+    ids = identifiers.fillna("")
+    for col, key in (("phone", _phone_key), ("account", _account_key)):
+        k = ids[col].map(key)
+        grouped = ids.assign(_k=k)[k != ""].groupby("_k")["beneficiary_entity"].unique()
+        for members in grouped:
+            ms = sorted(set(members))
+            edges += [(ms[0], m) for m in ms[1:]]
+    pb = unrel[["payer_entity", "beneficiary_entity"]].drop_duplicates()
+    both = pb.merge(pb, on="payer_entity")
+    both = both[both.beneficiary_entity_x < both.beneficiary_entity_y]
+    shared = both.groupby(["beneficiary_entity_x", "beneficiary_entity_y"]).size()
+    city = (
+        ids.assign(_c=ids["city"].map(_text_key) + "|" + ids["country"])
+        .groupby("beneficiary_entity")["_c"]
+        .agg(lambda s: set(s) - {"|", ""})
+    )
+    for (a, b), n in shared.items():
+        if n >= min_shared or (n >= loc_payers and city.get(a, set()) & city.get(b, set())):
+            edges.append((str(a), str(b)))
+    return edges
+
+
+def analyse(
+    pairs: pd.DataFrame,
+    identifiers: pd.DataFrame,
+    payers: pd.Series,
+    beneficiaries: pd.Series,
+    cat: Catalogue,
+    seeds: Iterable[Seed] = (),
+) -> NetworkResult:
+    """Network features for every payer and beneficiary entity."""
+    unrel = pairs[(~pairs["related"].astype(bool)) & pairs["hr"].astype(bool)]
+
+    # shared beneficiaries: other unrelated payers of the same beneficiaries
+    pb = unrel[["payer_entity", "beneficiary_entity"]].drop_duplicates()
+    co = pb.merge(pb, on="beneficiary_entity")
+    co = co[co.payer_entity_x != co.payer_entity_y]
+    n_copayers = co.groupby("payer_entity_x")["payer_entity_y"].nunique()
+    n_cobenefs = (
+        pb.merge(pb, on="payer_entity")
+        .query("beneficiary_entity_x != beneficiary_entity_y")
+        .groupby("beneficiary_entity_x")["beneficiary_entity_y"]
+        .nunique()
+    )
+
+    # dens
+    bnodes = sorted(set(beneficiaries.astype(str)))
+    comp = _components(bnodes, _den_edges(unrel, identifiers, cat))
+    comp_s = pd.Series(comp, dtype="int64")
+    sizes = comp_s.map(comp_s.value_counts())
+    den_size = sizes.where(sizes >= 2, 0)
+    den_first = comp_s.reset_index().groupby(0)["index"].min()
+    den_id = comp_s.map(den_first).where(den_size >= 2, "")
+    den_payers = (
+        unrel.assign(_den=unrel["beneficiary_entity"].map(den_id))
+        .query("_den != ''")
+        .groupby("_den")["payer_entity"]
+        .nunique()
+    )
+    payer_den = (
+        unrel.assign(_size=unrel["beneficiary_entity"].map(den_size).fillna(0))
+        .groupby("payer_entity")["_size"]
+        .max()
+    )
+    payer_den_benefs = (
+        unrel.assign(_in=unrel["beneficiary_entity"].map(den_size).fillna(0) >= 2)
+        .groupby("payer_entity")["_in"]
+        .sum()
+    )
+
+    # seeds, personalised PageRank and paths
+    seed_hits = match_seeds(identifiers, seeds)
+    pnodes = sorted(set(payers.astype(str)))
+    nodes = [f"p:{p}" for p in pnodes] + [f"b:{b}" for b in bnodes]
+    index = {n: i for i, n in enumerate(nodes)}
+    e = pairs[["payer_entity", "beneficiary_entity", "n"]]
+    g = ig.Graph(
+        n=len(nodes),
+        edges=[
+            (index[f"p:{p}"], index[f"b:{b}"])
+            for p, b in zip(e.payer_entity, e.beneficiary_entity, strict=True)
+        ],
+    )
+    weights = np.log1p(e["n"].to_numpy(dtype=float)).tolist()
+    rank = np.zeros(len(nodes))
+    hops = np.full(len(nodes), -1)
+    paths: dict[str, list[str]] = {}
+    seed_ids = [index[f"b:{b}"] for b in seed_hits if f"b:{b}" in index]
+    if seed_ids and g.ecount():
+        damping = float(cat.indicator("N05_seed_proximity").param("damping"))
+        pr = np.asarray(
+            g.personalized_pagerank(
+                reset_vertices=seed_ids, damping=damping, weights=weights, directed=False
+            )
+        )
+        direct = sorted({n for s in seed_ids for n in g.neighbors(s)})
+        ref = float(np.median(pr[direct])) if direct else float(pr[seed_ids].mean())
+        rank = pr / ref if ref > 0 else pr
+        # shortest paths from the seed set, through a virtual root joined to every seed
+        root = g.vcount()
+        g2 = g.copy()
+        g2.add_vertices(1)
+        g2.add_edges([(root, s) for s in seed_ids])
+        order, _layers, parents = g2.bfs(root)
+        depth = {root: 0}
+        for v in order:
+            if v != root:
+                depth[v] = depth[parents[v]] + 1
+        for v, d in depth.items():
+            if v == root:
+                continue
+            hops[v] = d - 1
+            path, cur = [], v
+            while cur != root:
+                path.append(nodes[cur])
+                cur = parents[cur]
+            paths[nodes[v]] = path
+
+    def node_vals(prefix: str, keys: list[str], arr: np.ndarray) -> pd.Series:
+        return pd.Series([arr[index[f"{prefix}:{k}"]] for k in keys], index=keys)
+
+    payer = pd.DataFrame(index=pd.Index(pnodes, name="payer_entity"))
+    payer["n_copayers"] = n_copayers.reindex(payer.index).fillna(0).astype("int64")
+    payer["den_size"] = payer_den.reindex(payer.index).fillna(0).astype("int64")
+    payer["n_den_benefs"] = payer_den_benefs.reindex(payer.index).fillna(0).astype("int64")
+    payer["seed_rank"] = node_vals("p", pnodes, rank).round(6)
+    payer["seed_hops"] = node_vals("p", pnodes, hops).astype("int64")
+
+    benef = pd.DataFrame(index=pd.Index(bnodes, name="beneficiary_entity"))
+    benef["n_cobenefs"] = n_cobenefs.reindex(benef.index).fillna(0).astype("int64")
+    benef["den_size"] = den_size.reindex(benef.index).fillna(0).astype("int64")
+    benef["den_id"] = den_id.reindex(benef.index).fillna("")
+    benef["den_payers"] = benef["den_id"].map(den_payers).fillna(0).astype("int64")
+    benef["seed_rank"] = node_vals("b", bnodes, rank).round(6)
+    benef["seed_hops"] = node_vals("b", bnodes, hops).astype("int64")
+    benef["is_seed"] = benef.index.isin(list(seed_hits)).astype("int64")
+    return NetworkResult(
+        payer=payer.reset_index(),
+        beneficiary=benef.reset_index(),
+        seeds=seed_hits,
+        paths=paths,
+    )

@@ -1,0 +1,407 @@
+"""The scan: features → indicators → network → model → scores and explained alerts.
+
+:func:`scan` reads the workspace (``transactions``, ``party_records``, ``signals`` and, when entity
+resolution has written one, an entity table), computes everything on DuckDB or Spark, and writes
+``scans``, ``entity_features``, ``indicator_hits``, ``network_scores``, ``scores`` and ``alerts``.
+It never reads ground truth.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+from bantay.detect.catalogue import Catalogue, default_catalogue
+from bantay.detect.engines import Engine, open_engine
+from bantay.detect.entities import EntityKeyFn, default_entity_keys
+from bantay.detect.features import Rates, build_features, reference_rates
+from bantay.detect.model import DetectionModel, default_model, rules_only_probability
+from bantay.detect.network import SEED_TYPES, NetworkResult, Seed, analyse
+from bantay.detect.scoring import KEY, MODEL_FEATURES, evaluate_indicators, rule_scores
+from bantay.errors import BantayError
+from bantay.workspace import Workspace
+
+#: Roles whose signals seed the propagation.
+SEED_ROLES = ("facilitator", "mule")
+DEFAULT_THRESHOLD = 0.5
+
+
+class ScanError(BantayError):
+    """The scan cannot run on this input."""
+
+
+@dataclass
+class ScanResult:
+    scan_id: str
+    payer: pd.DataFrame
+    beneficiary: pd.DataFrame
+    pairs: pd.DataFrame
+    hits: pd.DataFrame
+    alerts: pd.DataFrame
+    network: NetworkResult
+    model_name: str
+
+
+def _rates(ws: Workspace, cat: Catalogue) -> Rates:
+    rows = ws.con.execute(
+        "SELECT currency, arg_max(rate, date) FROM rates GROUP BY currency"
+    ).fetchall()
+    return reference_rates(cat, ws.reporting_currency, {str(c): float(r) for c, r in rows})
+
+
+def _sorted(df: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
+    df = df.sort_values(key, kind="mergesort").reset_index(drop=True)
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            df[c] = df[c].round(6)
+        elif pd.api.types.is_bool_dtype(df[c]):
+            df[c] = df[c].astype("int64")
+    return df
+
+
+def compute_features(
+    engine: Engine,
+    cat: Catalogue,
+    rates: Rates,
+    entity_keys: EntityKeyFn = default_entity_keys,
+) -> dict[str, pd.DataFrame]:
+    """Run the feature expressions on ``engine``; sorted, rounded pandas frames (engine-neutral)."""
+    ft = build_features(engine.table, engine.names, cat, rates, entity_keys)
+    return {
+        "pairs": _sorted(engine.execute(ft.pairs), ["payer_entity", "beneficiary_entity"]),
+        "payer": _sorted(engine.execute(ft.payer), "payer_entity"),
+        "beneficiary": _sorted(engine.execute(ft.beneficiary), "beneficiary_entity"),
+        "identifiers": _sorted(
+            engine.execute(ft.identifiers).fillna(""),
+            ["beneficiary_entity", "phone", "account", "name", "city", "country"],
+        ),
+    }
+
+
+def read_seeds_file(path: Path) -> list[Seed]:
+    """Seeds from a CSV with columns ``identifier_type,value`` (as in the signals table)."""
+    p = Path(path)
+    if not p.exists():
+        raise ScanError(f"seeds file {p} does not exist")
+    with p.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"identifier_type", "value"} <= set(reader.fieldnames):
+            raise ScanError(f"{p}: needs columns identifier_type,value (got {reader.fieldnames})")
+        seeds = []
+        for i, row in enumerate(reader, start=2):
+            kind = (row["identifier_type"] or "").strip()
+            if kind not in SEED_TYPES:
+                raise ScanError(f"{p}:{i}: identifier_type {kind!r} is not one of {SEED_TYPES}")
+            seeds.append(Seed(kind, (row["value"] or "").strip(), p.name))
+    return seeds
+
+
+def signal_seeds(ws: Workspace) -> list[Seed]:
+    """Facilitator (and mule) signals not expired, as seeds."""
+    rows = ws.con.execute(
+        "SELECT identifier_type, value, signal_source FROM signals "
+        "WHERE role IN ('facilitator', 'mule') AND (expires IS NULL OR expires >= current_date)"
+    ).fetchall()
+    return [Seed(str(t), str(v), str(s)) for t, v, s in rows if str(t) in SEED_TYPES]
+
+
+def _main_destination(pairs: pd.DataFrame) -> pd.Series:
+    hr = pairs[pairs["hr"].astype(bool)]
+    if hr.empty:
+        return pd.Series(dtype=object)
+    by = hr.groupby(["payer_entity", "beneficiary_country"])["n"].sum().reset_index()
+    by = by.sort_values(["payer_entity", "n", "beneficiary_country"], ascending=[True, False, True])
+    return by.drop_duplicates("payer_entity").set_index("payer_entity")["beneficiary_country"]
+
+
+def assemble(
+    feats: dict[str, pd.DataFrame], net: NetworkResult, cat: Catalogue
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Join network features, evaluate indicators and rule scores: payer, beneficiary, hits."""
+    pairs = feats["pairs"]
+    payer = feats["payer"].merge(net.payer, on="payer_entity", how="left")
+    benef = feats["beneficiary"].merge(net.beneficiary, on="beneficiary_entity", how="left")
+    payer["main_destination"] = payer["payer_entity"].map(_main_destination(pairs))
+    unrel = pairs[~pairs["related"].astype(bool) & pairs["hr"].astype(bool)]
+    fan_in = benef.set_index("beneficiary_entity")["n_unrel_foreign_payers"]
+    payer["max_benef_fan_in"] = (
+        payer["payer_entity"]
+        .map(
+            unrel.assign(_f=unrel.beneficiary_entity.map(fan_in))
+            .groupby("payer_entity")["_f"]
+            .max()
+        )
+        .fillna(0)
+        .astype("int64")
+    )
+    hits_p = evaluate_indicators("payer", payer, cat)
+    rp = rule_scores("payer", payer, hits_p, cat)
+    payer = payer.merge(rp.rename(columns={"entity_id": "payer_entity"}), on="payer_entity")
+    mean_rule = (
+        unrel.assign(_r=unrel.payer_entity.map(payer.set_index("payer_entity")["rule_score"]))
+        .groupby("beneficiary_entity")["_r"]
+        .mean()
+    )
+    benef["mean_payer_rule"] = benef["beneficiary_entity"].map(mean_rule).fillna(0.0).round(6)
+    hits_b = evaluate_indicators("beneficiary", benef, cat)
+    rb = rule_scores("beneficiary", benef, hits_b, cat)
+    benef = benef.merge(
+        rb.rename(columns={"entity_id": "beneficiary_entity"}), on="beneficiary_entity"
+    )
+    hits = pd.concat(
+        [hits_p.assign(entity_side="payer"), hits_b.assign(entity_side="beneficiary")],
+        ignore_index=True,
+    )
+    return payer, benef, hits
+
+
+def score_side(side: str, df: pd.DataFrame, model: DetectionModel | None) -> pd.DataFrame:
+    """Calibrated score per entity (model, else rules only) and the model's contributions."""
+    if model is not None and side in model.sides:
+        m = model.sides[side]
+        df = df.assign(score=m.predict(df).round(6))
+        contrib = m.contributions(df)
+        df = df.assign(
+            _contrib=[dict(zip(contrib.columns, row, strict=True)) for row in contrib.to_numpy()]
+        )
+    else:
+        df = df.assign(
+            score=rules_only_probability(df["rule_score"].to_numpy()).round(6), _contrib=None
+        )
+    key = KEY[side]
+    df = df.sort_values(["score", key], ascending=[False, True], kind="mergesort").reset_index(
+        drop=True
+    )
+    df["rank"] = np.arange(1, len(df) + 1)
+    return df
+
+
+def _family_evidence(row: pd.Series, cat: Catalogue) -> list[dict[str, Any]]:
+    out = []
+    for p in cat.protections:
+        n = int(row.get(p.feature, 0) or 0)
+        if n:
+            out.append(
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "beneficiaries": n,
+                    "of_high_risk_beneficiaries": int(row.get("n_hr_benefs", 0) or 0),
+                    "sources": [s.id for s in p.sources],
+                }
+            )
+    return out
+
+
+def explain(
+    side: str, row: pd.Series, hits: pd.DataFrame, net: NetworkResult, cat: Catalogue
+) -> dict[str, Any]:
+    """The reasons behind one entity's score."""
+    key = KEY[side]
+    ent = str(row[key])
+    mine = hits[(hits["entity_side"] == side) & (hits["entity_id"] == ent)]
+    indicators = []
+    for h in mine.sort_values(["score", "indicator_id"], ascending=[False, True]).itertuples():
+        ind = cat.indicator(str(h.indicator_id))
+        indicators.append(
+            {
+                "id": ind.id,
+                "title": ind.title,
+                "value": float(h.value),
+                "threshold": float(h.threshold),
+                "unit": ind.unit,
+                "band": h.band,
+                "score": float(h.score),
+                "sources": [
+                    {"id": s.id, "wording": s.wording, "text": s.text} for s in ind.sources
+                ],
+            }
+        )
+    prefix = "p" if side == "payer" else "b"
+    path = net.paths.get(f"{prefix}:{ent}", [])
+    network: dict[str, Any] = {
+        "den_size": int(row.get("den_size", 0) or 0),
+        "seed_hops": int(row.get("seed_hops", -1)),
+        "seed_rank": float(row.get("seed_rank", 0.0) or 0.0),
+        "path_to_seed": path,
+    }
+    if side == "beneficiary":
+        network["den_id"] = row.get("den_id", "")
+        network["den_payers"] = int(row.get("den_payers", 0) or 0)
+        network["seed_match"] = net.seeds.get(ent, [])
+    else:
+        network["n_copayers"] = int(row.get("n_copayers", 0) or 0)
+        network["n_den_beneficiaries"] = int(row.get("n_den_benefs", 0) or 0)
+    model: list[dict[str, Any]] = []
+    contrib = row.get("_contrib")
+    if isinstance(contrib, dict):
+        items = sorted(
+            ((f, c) for f, c in contrib.items() if f != "bias"), key=lambda fc: -abs(fc[1])
+        )[:6]
+        model = [
+            {
+                "feature": f,
+                "value": float(row.get(f, 0.0) or 0.0),
+                "contribution": round(float(c), 4),
+            }
+            for f, c in items
+        ]
+    family: dict[str, Any] = {}
+    if side == "payer":
+        family = {
+            "evidence": _family_evidence(row, cat),
+            "rule_score_reduction": round(float(row.get("family_reduction", 0.0)), 4),
+            "model_contribution": round(
+                sum(
+                    float(contrib.get(f, 0.0))
+                    for f in (
+                        "rel_surname",
+                        "rel_origin",
+                        "rel_payday",
+                        "rel_stable",
+                        "share_hr_related",
+                        "n_rel_benefs",
+                    )
+                )
+                if isinstance(contrib, dict)
+                else 0.0,
+                4,
+            ),
+        }
+    return {"indicators": indicators, "network": network, "model": model, "family": family}
+
+
+def summary_line(reasons: dict[str, Any]) -> str:
+    parts = [f"{i['id']} {i['value']:g}≥{i['threshold']:g}" for i in reasons["indicators"][:3]]
+    net = reasons["network"]
+    if net.get("seed_hops", -1) >= 0:
+        parts.append(f"{net['seed_hops']} hops from a known facilitator")
+    if net.get("den_size", 0) >= 2:
+        parts.append(f"den of {net['den_size']}")
+    fam = reasons.get("family") or {}
+    if fam.get("evidence"):
+        parts.append("family link: " + ", ".join(e["id"] for e in fam["evidence"]))
+    return "; ".join(parts) or "model score"
+
+
+def select_alerts(
+    scored: dict[str, pd.DataFrame], threshold: float, budget: int | None
+) -> dict[str, pd.DataFrame]:
+    """Per side: the top ``budget`` entities if a budget is given, else score ≥ threshold."""
+    if budget is not None:
+        return {side: df.head(budget) for side, df in scored.items()}
+    return {side: df[df["score"] >= threshold] for side, df in scored.items()}
+
+
+def scan(
+    ws: Workspace,
+    *,
+    engine: str = "duckdb",
+    seeds: Iterable[Seed] = (),
+    use_signals: bool = True,
+    catalogue: Catalogue | None = None,
+    model: DetectionModel | str | None = "default",
+    entity_keys: EntityKeyFn = default_entity_keys,
+    threshold: float = DEFAULT_THRESHOLD,
+    budget: int | None = None,
+    write: bool = True,
+    spark: Any | None = None,
+) -> ScanResult:
+    """Scan the workspace and (by default) write the detection tables."""
+    cat = catalogue or default_catalogue()
+    n_tx = int((ws.con.execute("SELECT count(*) FROM transactions").fetchone() or [0])[0])
+    if n_tx == 0:
+        raise ScanError("the workspace has no transactions; ingest some with `bantay ingest`")
+    eng = open_engine(ws, engine, spark)
+    feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
+    seed_list = list(seeds) + (signal_seeds(ws) if use_signals else [])
+    net = analyse(
+        feats["pairs"],
+        feats["identifiers"],
+        feats["payer"]["payer_entity"],
+        feats["beneficiary"]["beneficiary_entity"],
+        cat,
+        seed_list,
+    )
+    payer, benef, hits = assemble(feats, net, cat)
+    if isinstance(model, str):
+        model_name = model
+        mdl = default_model() if model == "default" else DetectionModel.load(Path(model))
+        if mdl is None:
+            model_name = "rules-only"
+    else:
+        mdl = model
+        model_name = "given" if model is not None else "rules-only"
+    scored = {
+        "payer": score_side("payer", payer, mdl),
+        "beneficiary": score_side("beneficiary", benef, mdl),
+    }
+    chosen = select_alerts(scored, threshold, budget)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    settings = {"threshold": threshold, "budget": budget, "seeds": len(seed_list), "engine": engine}
+    scan_id = (
+        now.strftime("%Y%m%dT%H%M%S")
+        + "-"
+        + hashlib.md5(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
+    )
+    alert_rows = []
+    for side, sel in chosen.items():
+        for _, row in sel.iterrows():
+            reasons = explain(side, row, hits, net, cat)
+            ent = str(row[KEY[side]])
+            alert_rows.append(
+                {
+                    "side": side,
+                    "entity_id": ent,
+                    "score": float(row["score"]),
+                    "summary": summary_line(reasons),
+                    "reasons": json.dumps(reasons, default=str),
+                }
+            )
+    alerts = pd.DataFrame(alert_rows, columns=["side", "entity_id", "score", "summary", "reasons"])
+    alerts = alerts.sort_values(
+        ["score", "side", "entity_id"], ascending=[False, True, True], kind="mergesort"
+    ).reset_index(drop=True)
+    alerts.insert(0, "rank", np.arange(1, len(alerts) + 1))
+    alerts.insert(
+        0,
+        "alert_id",
+        [
+            hashlib.md5(f"{scan_id}|{s}:{e}".encode()).hexdigest()[:12]
+            for s, e in zip(alerts["side"], alerts["entity_id"], strict=True)
+        ],
+    )
+    for side in scored:
+        alerted = set(chosen[side][KEY[side]])
+        scored[side]["alerted"] = scored[side][KEY[side]].isin(alerted).astype("int64")
+    result = ScanResult(
+        scan_id=scan_id,
+        payer=scored["payer"],
+        beneficiary=scored["beneficiary"],
+        pairs=feats["pairs"],
+        hits=hits,
+        alerts=alerts,
+        network=net,
+        model_name=model_name,
+    )
+    if write:
+        from bantay.detect.store import write_scan
+
+        write_scan(
+            ws, result, engine=engine, n_transactions=n_tx, settings=settings, created_at=now
+        )
+    return result
+
+
+def model_frame(side: str, df: pd.DataFrame) -> pd.DataFrame:
+    """The model's input columns of a scored side (for training)."""
+    return df[[KEY[side], *MODEL_FEATURES[side]]]

@@ -1,0 +1,166 @@
+"""Indicators evaluated against the features, rule scores and the family-link reduction.
+
+A payer's rule score is the sum of the scores of the bands its indicators reach, less the
+family-link
+reduction: ``sum(weight × share of its high-risk beneficiaries with that evidence)`` over the
+protections, taken from the non-network part of the score only (network evidence is never
+explained away by a family look; S20 warns that recipients often are the victims' relatives).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+from bantay.detect.catalogue import Catalogue
+
+KEY = {"payer": "payer_entity", "beneficiary": "beneficiary_entity"}
+
+#: Model inputs per side: counts and shares whose meaning holds across institutions and worlds.
+MODEL_FEATURES: dict[str, tuple[str, ...]] = {
+    "payer": (
+        "n_hr_tx",
+        "n_lowval_sea",
+        "n_small_hr",
+        "n_small55_hr",
+        "n_night_hr",
+        "n_cover_hr",
+        "n_related_purchases",
+        "n_routed",
+        "n_payment_sources",
+        "n_unrel_hr_benefs",
+        "n_hr_benefs",
+        "n_rel_benefs",
+        "share_hr_related",
+        "share_night_hr",
+        "share_small_hr",
+        "share_p2p_hr",
+        "share_even_hr",
+        "mean_amount_hr",
+        "span_hr_days",
+        "mean_interval_days",
+        "rate_30d",
+        "max_pair_span_days",
+        "escalation_ratio",
+        "payer_male",
+        "rel_surname",
+        "rel_origin",
+        "rel_payday",
+        "rel_stable",
+        "n_copayers",
+        "den_size",
+        "n_den_benefs",
+        "seed_rank",
+        "max_benef_fan_in",
+        "rule_score",
+    ),
+    "beneficiary": (
+        "n_in",
+        "n_payers",
+        "n_sending_institutions",
+        "hr",
+        "n_unrel_foreign_payers",
+        "n_small_inbound_nonrel",
+        "n_unrel_payments",
+        "n_payer_surnames",
+        "n_payer_countries",
+        "n_rel_payers",
+        "share_unrel_payers",
+        "share_night_in",
+        "share_cover_in",
+        "share_small_in",
+        "mean_amount_in",
+        "span_in_days",
+        "rate_in_30d",
+        "max_payer_span_days",
+        "n_cobenefs",
+        "den_size",
+        "den_payers",
+        "seed_rank",
+        "mean_payer_rule",
+        "rule_score",
+    ),
+}
+
+
+def corridor(side: str, df: pd.DataFrame) -> pd.Series:
+    """Each entity's corridor for overrides: ``AU->PH`` (payer) or ``*->PH`` (beneficiary)."""
+    if side == "payer":
+        dest = df.get("main_destination", pd.Series("*", index=df.index)).fillna("*")
+        return df["home_country"].fillna("*").astype(str) + "->" + dest.astype(str)
+    return "*->" + df["beneficiary_country"].fillna("*").astype(str)
+
+
+def evaluate_indicators(side: str, df: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """One row per (entity, indicator) that fired: value, threshold, band, score and sources."""
+    key = KEY[side]
+    corr = corridor(side, df)
+    rows: list[dict[str, object]] = []
+    for ind in cat.for_side(side):
+        if ind.feature not in df.columns:
+            continue
+        values = df[ind.feature].fillna(0).to_numpy(dtype=float)
+        overridden = any(o.corridor for o in ind.overrides)
+        cuts = [ind.threshold()] + [o.bands[0].at_least for o in ind.overrides if o.bands]
+        for i in np.flatnonzero(values >= min(cuts)):
+            c = str(corr.iat[i])
+            band = ind.band(values[i], c if overridden else None)
+            if band is None:
+                continue
+            rows.append(
+                {
+                    "entity_id": str(df[key].iat[i]),
+                    "indicator_id": ind.id,
+                    "side": ind.side,
+                    "value": float(values[i]),
+                    "threshold": ind.threshold(c if overridden else None),
+                    "band": band.label,
+                    "score": band.score,
+                    "corridor": c,
+                    "sources": ",".join(s.id for s in ind.sources),
+                }
+            )
+    cols = [
+        "entity_id",
+        "indicator_id",
+        "side",
+        "value",
+        "threshold",
+        "band",
+        "score",
+        "corridor",
+        "sources",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def family_reduction(df: pd.DataFrame, cat: Catalogue) -> pd.Series:
+    """Per payer: how much family-link evidence lowers the non-network rule score."""
+    n = df["n_hr_benefs"].clip(lower=1).astype(float)
+    total = pd.Series(0.0, index=df.index)
+    for p in cat.protections:
+        if p.feature in df.columns:
+            total += p.weight * df[p.feature].fillna(0).astype(float) / n
+    return total
+
+
+def rule_scores(side: str, df: pd.DataFrame, hits: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """Rule score per entity (and, for payers, the family-link reduction applied to it)."""
+    key = KEY[side]
+    out = pd.DataFrame({"entity_id": df[key].astype(str).to_numpy()})
+    if hits.empty:
+        out["rule_raw"] = 0.0
+        out["rule_network"] = 0.0
+    else:
+        h = hits.assign(_net=hits["side"] == "network")
+        raw = h[~h._net].groupby("entity_id")["score"].sum()
+        net = h[h._net].groupby("entity_id")["score"].sum()
+        out["rule_raw"] = out["entity_id"].map(raw).fillna(0.0)
+        out["rule_network"] = out["entity_id"].map(net).fillna(0.0)
+    if side == "payer":
+        red = family_reduction(df, cat).to_numpy()
+        out["family_reduction"] = np.minimum(red, out["rule_raw"].to_numpy())
+    else:
+        out["family_reduction"] = 0.0
+    out["rule_score"] = out["rule_raw"] - out["family_reduction"] + out["rule_network"]
+    return out

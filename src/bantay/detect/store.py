@@ -1,0 +1,110 @@
+"""Writing a scan's results to the workspace (one transaction; a new scan replaces the old)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+from bantay.detect.scoring import KEY, MODEL_FEATURES
+from bantay.workspace import Workspace
+
+if TYPE_CHECKING:
+    from bantay.detect.scan import ScanResult
+
+TABLES = ("scans", "entity_features", "indicator_hits", "network_scores", "scores", "alerts")
+
+
+def _insert(ws: Workspace, table: str, df: pd.DataFrame) -> None:
+    cols = [r[0] for r in ws.con.execute(f"DESCRIBE {table}").fetchall()]
+    frame = df.reindex(columns=cols)
+    ws.con.register("_bantay_frame", frame)
+    try:
+        ws.con.execute(f"INSERT INTO {table} SELECT * FROM _bantay_frame")
+    finally:
+        ws.con.unregister("_bantay_frame")
+
+
+def write_scan(
+    ws: Workspace,
+    result: ScanResult,
+    *,
+    engine: str,
+    n_transactions: int,
+    settings: dict[str, Any],
+    created_at: dt.datetime,
+) -> None:
+    sid = result.scan_id
+    feats, nets, scores = [], [], []
+    for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
+        key = KEY[side]
+        cols = [c for c in MODEL_FEATURES[side] if c in df.columns]
+        long = df[[key, *cols]].melt(id_vars=key, var_name="feature", value_name="value")
+        long = long.rename(columns={key: "entity_id"}).assign(scan_id=sid, side=side)
+        feats.append(long.astype({"value": "float64"}))
+        prefix = "p" if side == "payer" else "b"
+        net = pd.DataFrame(
+            {
+                "scan_id": sid,
+                "side": side,
+                "entity_id": df[key].astype(str),
+                "den_id": df["den_id"] if "den_id" in df.columns else None,
+                "den_size": df["den_size"].fillna(0).astype("int64"),
+                "n_copayers": df["n_copayers"] if "n_copayers" in df.columns else None,
+                "seed_rank": df["seed_rank"].fillna(0.0),
+                "seed_hops": df["seed_hops"].fillna(-1).astype("int64"),
+                "seed_path": [
+                    " > ".join(result.network.paths.get(f"{prefix}:{e}", [])) or None
+                    for e in df[key]
+                ],
+                "seed_match": [
+                    "; ".join(result.network.seeds.get(str(e), [])) or None for e in df[key]
+                ]
+                if side == "beneficiary"
+                else None,
+            }
+        )
+        nets.append(net)
+        n_tx = df["n_tx"] if side == "payer" else df["n_in"]
+        scores.append(
+            pd.DataFrame(
+                {
+                    "scan_id": sid,
+                    "side": side,
+                    "entity_id": df[key].astype(str),
+                    "score": df["score"],
+                    "rule_score": df["rule_score"],
+                    "family_reduction": df["family_reduction"],
+                    "rank": df["rank"].astype("int64"),
+                    "alerted": df["alerted"].astype("int64"),
+                    "n_transactions": n_tx.astype("int64"),
+                }
+            )
+        )
+    hits = result.hits.rename(columns={"side": "indicator_side"}).rename(
+        columns={"entity_side": "side"}
+    )
+    scans = pd.DataFrame(
+        [
+            {
+                "scan_id": sid,
+                "created_at": created_at,
+                "engine": engine,
+                "model": result.model_name,
+                "n_seeds": len(result.network.seeds),
+                "n_transactions": n_transactions,
+                "settings": json.dumps(settings, sort_keys=True),
+            }
+        ]
+    )
+    with ws.transaction():
+        for table in TABLES:
+            ws.con.execute(f"DELETE FROM {table}")
+        _insert(ws, "scans", scans)
+        _insert(ws, "entity_features", pd.concat(feats, ignore_index=True))
+        _insert(ws, "indicator_hits", hits.assign(scan_id=sid))
+        _insert(ws, "network_scores", pd.concat(nets, ignore_index=True))
+        _insert(ws, "scores", pd.concat(scores, ignore_index=True))
+        _insert(ws, "alerts", result.alerts.assign(scan_id=sid))
