@@ -112,115 +112,133 @@ CHANNEL: Final = "bank_transfer"
 _SNIFF_BYTES: Final = 1 << 16
 
 # --------------------------------------------------------------------------------------------------
-# Extraction specification: element paths (local names) relative to an element → key.
-# A key ending in "+" collects every occurrence (repeated elements); "@amount" keys also take @Ccy.
+# Extraction: for speed, an element's direct children are dispatched by tag to a handler, and each
+# "section" (a party, an account, an agent, PmtId, RmtInf) is scanned in one C-driven ``iter()``
+# over its descendants, keeping the first leaf of each wanted tag (document order; the schema's
+# sequence puts the wanted element first where a tag repeats within a section).
 
-_AGENT = {"FinInstnId": {"BICFI": "bic", "BIC": "bic", "Nm": "nm"}}
+_LEAF, _AMOUNT, _SECTION, _MULTI, _NESTED_AMOUNT, _DATE = range(6)
 
-
-def _party(prefix: str, *, ref: bool) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "Nm": f"{prefix}name",
-        "PstlAdr": {"TwnNm": f"{prefix}city", "Ctry": f"{prefix}ctry"},
-        "CtryOfRes": f"{prefix}res",
-        "CtctDtls": {"MobNb": f"{prefix}mob", "PhneNb": f"{prefix}phne"},
-    }
-    if ref:
-        spec["Id"] = {
-            "PrvtId": {"Othr": {"Id": f"{prefix}prvtid+"}},
-            "OrgId": {"Othr": {"Id": f"{prefix}orgid+"}},
-        }
-    return spec
-
-
-def _account(prefix: str) -> dict[str, Any]:
-    return {"Id": {"IBAN": f"{prefix}iban", "Othr": {"Id": f"{prefix}othr"}}}
-
-
-def _agent(prefix: str) -> dict[str, Any]:
-    return {"FinInstnId": {k: f"{prefix}{v}" for k, v in _AGENT["FinInstnId"].items()}}
-
-
-_TX_COMMON: dict[str, Any] = {
-    "PmtId": {"InstrId": "instrid", "EndToEndId": "e2eid", "TxId": "txid", "UETR": "uetr"},
-    "CdtrAgt": _agent("cagt_"),
-    "Cdtr": _party("c_", ref=False),
-    "CdtrAcct": _account("c_"),
-    "RmtInf": {"Ustrd": "ustrd+", "Strd": {"CdtrRefInf": {"Ref": "sref+"}}},
+_PARTY = {
+    "Nm": "name",  # only the party's own Nm (not CtctDtls/Nm): checked by parent
+    "TwnNm": "city",
+    "Ctry": "ctry",
+    "CtryOfRes": "res",
+    "MobNb": "mob",
+    "PhneNb": "phne",
+    "Id": "id",  # the leaf Id: Id/PrvtId/Othr/Id or Id/OrgId/Othr/Id
 }
-PACS008_TX: Final[dict[str, Any]] = {
+_ACCOUNT = {"IBAN": "iban", "Id": "othr"}  # the leaf Id: Id/Othr/Id
+_AGENT = {"BICFI": "bic", "BIC": "bic", "Nm": "nm"}
+_PMTID = {"InstrId": "instrid", "EndToEndId": "e2eid", "TxId": "txid", "UETR": "uetr"}
+_RMTINF = {"Ustrd": "ustrd", "Ref": "sref"}  # Ustrd, Strd/CdtrRefInf/Ref: every occurrence
+
+
+def _section(prefix: str, spec: Mapping[str, str]) -> tuple[int, dict[str, str]]:
+    return _SECTION, {k: prefix + v for k, v in spec.items()}
+
+
+_TX_COMMON: dict[str, tuple[int, Any]] = {
+    "PmtId": (_SECTION, _PMTID),
+    "CdtrAgt": _section("cagt_", _AGENT),
+    "Cdtr": _section("c_", _PARTY),
+    "CdtrAcct": _section("c_", _ACCOUNT),
+    "RmtInf": (_MULTI, _RMTINF),
+}
+PACS008_TX: Final[dict[str, tuple[int, Any]]] = {
     **_TX_COMMON,
-    "IntrBkSttlmAmt": "@amount",
-    "IntrBkSttlmDt": "sttlmdt",
-    "AccptncDtTm": "accptnc",
-    "InstgAgt": _agent("iagt_"),
-    "Dbtr": _party("d_", ref=True),
-    "DbtrAcct": _account("d_"),
-    "DbtrAgt": _agent("dagt_"),
+    "IntrBkSttlmAmt": (_AMOUNT, None),
+    "IntrBkSttlmDt": (_LEAF, "sttlmdt"),
+    "AccptncDtTm": (_LEAF, "accptnc"),
+    "InstgAgt": _section("iagt_", _AGENT),
+    "Dbtr": _section("d_", _PARTY),
+    "DbtrAcct": _section("d_", _ACCOUNT),
+    "DbtrAgt": _section("dagt_", _AGENT),
 }
-PAIN001_TX: Final[dict[str, Any]] = {**_TX_COMMON, "Amt": {"InstdAmt": "@amount"}}
-GRPHDR: Final[dict[str, Any]] = {
-    "MsgId": "msgid",
-    "CreDtTm": "credttm",
-    "IntrBkSttlmDt": "sttlmdt",
-    "InstgAgt": _agent("iagt_"),
+PAIN001_TX: Final[dict[str, tuple[int, Any]]] = {**_TX_COMMON, "Amt": (_NESTED_AMOUNT, "InstdAmt")}
+GRPHDR: Final[dict[str, tuple[int, Any]]] = {
+    "MsgId": (_LEAF, "msgid"),
+    "CreDtTm": (_LEAF, "credttm"),
+    "IntrBkSttlmDt": (_LEAF, "sttlmdt"),
+    "InstgAgt": _section("iagt_", _AGENT),
 }
-PMTINF: Final[dict[str, Any]] = {
-    "PmtInfId": "pmtinfid",
-    "ReqdExctnDt": {"Dt": "exdt", "DtTm": "exdttm"},
-    "Dbtr": _party("d_", ref=True),
-    "DbtrAcct": _account("d_"),
-    "DbtrAgt": _agent("dagt_"),
+PMTINF: Final[dict[str, tuple[int, Any]]] = {
+    "PmtInfId": (_LEAF, "pmtinfid"),
+    # a date before pain.001.001.08, then a choice of Dt | DtTm
+    "ReqdExctnDt": (_DATE, {"Dt": "exdt", "DtTm": "exdttm"}),
+    "Dbtr": _section("d_", _PARTY),
+    "DbtrAcct": _section("d_", _ACCOUNT),
+    "DbtrAgt": _section("dagt_", _AGENT),
 }
-
-_Trie = dict[str, Any]
 
 
 class _Spec:
     """An extraction spec bound to one namespace: tags compared as full ``{ns}local`` strings."""
 
-    __slots__ = ("leaf_text", "trie")
+    __slots__ = ("name_tag", "stop_tag", "top")
 
-    def __init__(self, ns: str, spec: Mapping[str, Any]) -> None:
-        self.trie: _Trie = self._bind(ns, spec)
-        # An element whose own text is the value where it has no children: ReqdExctnDt is a date
-        # in pain.001 versions before 08 and a container (Dt | DtTm) from 08 on.
-        self.leaf_text = f"{{{ns}}}ReqdExctnDt"
+    def __init__(self, ns: str, spec: Mapping[str, tuple[int, Any]]) -> None:
+        def q(local: str) -> str:
+            return f"{{{ns}}}{local}"
 
-    @classmethod
-    def _bind(cls, ns: str, spec: Mapping[str, Any]) -> _Trie:
-        return {
-            f"{{{ns}}}{k}": (cls._bind(ns, v) if isinstance(v, Mapping) else v)
-            for k, v in spec.items()
-        }
+        self.top: dict[str, tuple[int, Any]] = {}
+        for local, (kind, arg) in spec.items():
+            if isinstance(arg, Mapping):
+                arg = {q(k): v for k, v in arg.items()}
+            elif kind == _NESTED_AMOUNT:
+                arg = q(arg)
+            self.top[q(local)] = (kind, arg)
+        self.name_tag = q("Nm")
+        # PmtInf: the header ends where the transactions begin.
+        self.stop_tag = q("CdtTrfTxInf")
 
     def extract(self, elem: Any) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        self._walk(elem, self.trie, out)
-        return out
-
-    def _walk(self, elem: Any, trie: _Trie, out: dict[str, Any]) -> None:
+        top = self.top
         for child in elem:
-            node = trie.get(child.tag)
-            if node is None:
+            tag = child.tag
+            handler = top.get(tag)
+            if handler is None:
+                if tag == self.stop_tag:
+                    break
                 continue
-            if type(node) is dict:
-                if len(child):
-                    self._walk(child, node, out)
-                elif child.tag == self.leaf_text:
-                    out["exdt"] = child.text
-                continue
-            key: str = node
-            if key[-1] == "+":
-                text = child.text
-                if text is not None:
-                    out.setdefault(key, []).append(text)
-            elif key == "@amount":
+            kind, arg = handler
+            if kind == _SECTION:
+                name_tag = self.name_tag
+                for el in child.iter():
+                    key = arg.get(el.tag)
+                    if key is None or key in out or len(el):
+                        continue
+                    text = el.text
+                    if text is not None and (el.tag != name_tag or el.getparent() is child):
+                        out[key] = text
+            elif kind == _LEAF:
+                out[arg] = child.text
+            elif kind == _AMOUNT:
                 out["amount_el"] = True
                 out["amount"] = child.text
                 out["currency"] = child.get("Ccy")
-            else:
-                out[key] = child.text
+            elif kind == _MULTI:
+                for el in child.iter():
+                    key = arg.get(el.tag)
+                    if key is not None and el.text is not None:
+                        out.setdefault(key, []).append(el.text)
+            elif kind == _NESTED_AMOUNT:
+                for el in child:
+                    if el.tag == arg:
+                        out["amount_el"] = True
+                        out["amount"] = el.text
+                        out["currency"] = el.get("Ccy")
+                        break
+            elif kind == _DATE:
+                if len(child):
+                    for el in child:
+                        key = arg.get(el.tag)
+                        if key is not None:
+                            out[key] = el.text
+                else:
+                    out["exdt"] = child.text
+        return out
 
 
 @dataclass(slots=True)
@@ -374,7 +392,7 @@ def _row_pacs008(st: _State, t: dict[str, Any], sourceline: int | None) -> tuple
         t.get("amount"),
         t.get("currency"),
         CHANNEL,
-        _first(*t.get("d_prvtid+", ()), *t.get("d_orgid+", ())),
+        t.get("d_id"),
         t.get("d_name"),
         _first(t.get("d_iban"), t.get("d_othr")),
         _first(t.get("d_ctry"), t.get("d_res")),
@@ -386,7 +404,7 @@ def _row_pacs008(st: _State, t: dict[str, Any], sourceline: int | None) -> tuple
         _first(t.get("c_ctry"), t.get("c_res")),
         t.get("c_city"),
         _first(t.get("c_mob"), t.get("c_phne")),
-        _joined(t.get("ustrd+")) or _joined(t.get("sref+")),
+        _joined(t.get("ustrd")) or _joined(t.get("sref")),
         st.n,
         _error(st, errors, sourceline),
     )
@@ -412,7 +430,7 @@ def _row_pain001(st: _State, t: dict[str, Any], sourceline: int | None) -> tuple
         t.get("amount"),
         t.get("currency"),
         CHANNEL,
-        _first(*p.get("d_prvtid+", ()), *p.get("d_orgid+", ())),
+        p.get("d_id"),
         p.get("d_name"),
         _first(p.get("d_iban"), p.get("d_othr")),
         _first(p.get("d_ctry"), p.get("d_res")),
@@ -424,7 +442,7 @@ def _row_pain001(st: _State, t: dict[str, Any], sourceline: int | None) -> tuple
         _first(t.get("c_ctry"), t.get("c_res")),
         t.get("c_city"),
         _first(t.get("c_mob"), t.get("c_phne")),
-        _joined(t.get("ustrd+")) or _joined(t.get("sref+")),
+        _joined(t.get("ustrd")) or _joined(t.get("sref")),
         st.n,
         _error(st, errors, sourceline),
     )
