@@ -1,0 +1,348 @@
+"""The Splink model: comparisons, blocking rules, priors, unsupervised training, save and load.
+
+One model resolves customers, payer sides and beneficiary sides together (``dedupe_only`` over all
+party records). The same person crosses roles: a payer is a KYC customer at one institution and a
+transaction side at another; a facilitator's relative receives money and forwards it, so appears as
+beneficiary and payer; a mule account receives and sends. Separate populations would miss exactly
+those links. Role is not a blocking key; instead blocking uses identifiers that any role may carry
+(account, phone, e-mail, document) and name keys combined with whatever a role usually has (date of
+birth for customers and payers, city for beneficiaries). Fellegi-Sunter treats a missing field as
+neutral, so beneficiary sides without a date of birth are neither favoured nor penalised.
+
+Every comparison level carries a prior m and u (documented below), used as the model when the data
+are too few to estimate it; with enough records u is estimated by random sampling and m by
+expectation maximisation, without labels.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import splink.comparison_level_library as cll
+from splink import SettingsCreator, block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.comparison_library import CustomComparison
+
+logger = logging.getLogger(__name__)
+
+#: Default threshold of match probability at or above which two records are linked.
+DEFAULT_THRESHOLD = 0.9
+#: Below this many records the priors are used as the model (EM needs enough pairs to converge).
+MIN_TRAIN_RECORDS = 500
+#: Prior probability that two random records are the same person (overwritten by training).
+PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH = 1e-4
+MODEL_FILE = "resolve/model.json"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level with its prior m and u probabilities."""
+
+    creator: ComparisonLevelCreator
+    label: str
+    m: float
+    u: float
+    tf_column: str | None = None
+
+
+def _lv(
+    creator: ComparisonLevelCreator, label: str, m: float, u: float, tf: str | None = None
+) -> Level:
+    return Level(creator=creator, label=label, m=m, u=u, tf_column=tf)
+
+
+def _name_levels() -> list[Level]:
+    has_initial = cll.CustomLevel(
+        '("name_has_initial_l" OR "name_has_initial_r")', base_dialect_str="duckdb"
+    )
+    return [
+        _lv(cll.ExactMatchLevel("name_key"), "same name (any order)", 0.70, 2e-4, "name_key"),
+        _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike", 0.10, 2e-4),
+        _lv(cll.JaroWinklerLevel("name_key", 0.92), "name with a typo", 0.08, 5e-4),
+        _lv(cll.ArrayIntersectLevel("name_tokens", 2), "two or more name words shared", 0.05, 1e-3),
+        _lv(
+            cll.And(
+                cll.ExactMatchLevel("name_initials"),
+                cll.ArrayIntersectLevel("name_tokens", 1),
+                has_initial,
+            ),
+            "initials agree, a name word shared",
+            0.03,
+            1e-3,
+        ),
+        _lv(cll.ArrayIntersectLevel("name_tokens", 1), "one name word shared", 0.02, 0.02),
+        _lv(cll.ElseLevel(), "names differ", 0.02, 0.977),
+    ]
+
+
+#: name -> (column, levels after the null level). The order is the order of the model.
+def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
+    return {
+        "name": ("name_key", _name_levels()),
+        "date_of_birth": (
+            "dob",
+            [
+                _lv(cll.ExactMatchLevel("dob"), "same date of birth", 0.90, 5e-5),
+                _lv(cll.LevenshteinLevel("dob", 1), "date of birth one digit apart", 0.06, 1e-3),
+                _lv(cll.ElseLevel(), "dates of birth differ", 0.04, 0.999),
+            ],
+        ),
+        "phone": (
+            "phone",
+            [
+                _lv(cll.ExactMatchLevel("phone"), "same phone", 0.85, 1e-6),
+                _lv(cll.LevenshteinLevel("phone", 1), "phone one digit apart", 0.05, 1e-5),
+                _lv(cll.ElseLevel(), "phones differ", 0.10, 0.99999),
+            ],
+        ),
+        "account": (
+            "account",
+            [
+                _lv(cll.ExactMatchLevel("account"), "same account", 0.70, 1e-6),
+                _lv(cll.ElseLevel(), "accounts differ", 0.30, 0.999999),
+            ],
+        ),
+        "email": (
+            "email",
+            [
+                _lv(cll.ExactMatchLevel("email"), "same e-mail", 0.85, 1e-6),
+                _lv(cll.ElseLevel(), "e-mails differ", 0.15, 0.999999),
+            ],
+        ),
+        "id_document": (
+            "id_doc",
+            [
+                _lv(cll.ExactMatchLevel("id_doc"), "same document", 0.90, 1e-6),
+                _lv(cll.LevenshteinLevel("id_doc", 1), "document one character apart", 0.05, 1e-5),
+                _lv(cll.ElseLevel(), "documents differ", 0.05, 0.99999),
+            ],
+        ),
+        "city": (
+            "city",
+            [
+                _lv(cll.ExactMatchLevel("city"), "same city", 0.80, 0.02, "city"),
+                _lv(cll.JaroWinklerLevel("city", 0.9), "city spelled alike", 0.05, 5e-3),
+                _lv(cll.ElseLevel(), "cities differ", 0.15, 0.975),
+            ],
+        ),
+        "country": (
+            "country",
+            [
+                _lv(cll.ExactMatchLevel("country"), "same country", 0.95, 0.3),
+                _lv(cll.ElseLevel(), "countries differ", 0.05, 0.7),
+            ],
+        ),
+        "address": (
+            "address",
+            [
+                _lv(cll.ExactMatchLevel("address"), "same address", 0.60, 1e-4),
+                _lv(cll.JaroWinklerLevel("address", 0.88), "address spelled alike", 0.25, 2e-3),
+                _lv(cll.ElseLevel(), "addresses differ", 0.15, 0.9979),
+            ],
+        ),
+    }
+
+
+#: Comparison name -> the feature column whose emptiness removes it from the model.
+COMPARISON_COLUMNS: dict[str, str] = {k: v[0] for k, v in _comparison_specs().items()}
+
+
+#: Estimated parameters: comparison name -> [(m, u) per level after the null level].
+Parameters = dict[str, list[tuple[float | None, float | None]]]
+
+
+def comparisons(
+    columns_present: Sequence[str] | None = None, parameters: Parameters | None = None
+) -> list[ComparisonCreator | dict[str, Any]]:
+    """The comparisons, with priors or the given parameters; those whose column is empty everywhere
+    are left out."""
+    out: list[ComparisonCreator | dict[str, Any]] = []
+    for name, (col, levels) in _comparison_specs().items():
+        if columns_present is not None and col not in columns_present:
+            continue
+        creators: list[ComparisonLevelCreator | dict[str, Any]] = [cll.NullLevel(col)]
+        params = (parameters or {}).get(name)
+        for i, lv in enumerate(levels):
+            m, u = params[i] if params and i < len(params) else (lv.m, lv.u)
+            creator = lv.creator.configure(
+                m_probability=m if m is not None else lv.m,
+                u_probability=u if u is not None else lv.u,
+                label_for_charts=lv.label,
+            )
+            if lv.tf_column:
+                creator = creator.configure(tf_adjustment_column=lv.tf_column)
+            creators.append(creator)
+        out.append(
+            CustomComparison(
+                comparison_levels=creators, output_column_name=name, comparison_description=name
+            )
+        )
+    return out
+
+
+def blocking_rules(
+    columns_present: Sequence[str] | None = None,
+) -> list[BlockingRuleCreator | dict[str, Any]]:
+    """Blocking rules that generate candidate pairs: any shared identifier, or a name key with a
+    date of birth or a city. Each rule only uses columns present in the data."""
+    rules: list[tuple[str, ...]] = [
+        ("account",),
+        ("phone",),
+        ("email",),
+        ("id_doc",),
+        ("name_phonetic", "dob"),
+        ("name_phonetic", "city"),
+        ("name_key", "country"),
+        ("dob", "name_initials", "city"),
+    ]
+    present = set(columns_present) if columns_present is not None else None
+    return [block_on(*cols) for cols in rules if present is None or all(c in present for c in cols)]
+
+
+def settings(
+    columns_present: Sequence[str] | None = None,
+    probability_two_random_records_match: float = PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH,
+    parameters: Parameters | None = None,
+) -> SettingsCreator:
+    """Splink settings of the model, with priors or the given parameters.
+
+    Settings are always built from this code (dialect-neutral level creators), so one saved model
+    serves the DuckDB and the Spark backends alike; only parameters are read back from the file.
+    """
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(columns_present, parameters),
+        blocking_rules_to_generate_predictions=blocking_rules(columns_present),
+        probability_two_random_records_match=probability_two_random_records_match,
+        retain_matching_columns=True,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["kind", "institution"],
+        max_iterations=20,
+    )
+
+
+@dataclass
+class SavedModel:
+    """What is saved in the workspace (``resolve/model.json``): parameters, not SQL."""
+
+    columns_present: list[str]
+    probability_two_random_records_match: float
+    parameters: Parameters
+    threshold: float = DEFAULT_THRESHOLD
+    origin: str = "priors"  # trained | priors
+    trained_on_records: int = 0
+    trained_at: str | None = None
+
+    def settings(self) -> SettingsCreator:
+        return settings(
+            self.columns_present, self.probability_two_random_records_match, self.parameters
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bantay_model_version": 1,
+            "origin": self.origin,
+            "trained_on_records": self.trained_on_records,
+            "trained_at": self.trained_at,
+            "threshold": self.threshold,
+            "probability_two_random_records_match": self.probability_two_random_records_match,
+            "columns_present": self.columns_present,
+            "comparisons": {
+                name: [
+                    {"level": label, "m_probability": m, "u_probability": u}
+                    for label, (m, u) in zip(level_labels(name), params, strict=False)
+                ]
+                for name, params in self.parameters.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SavedModel:
+        if data.get("bantay_model_version") != 1:
+            raise ValueError("not a Bantay entity-resolution model (version 1)")
+        return cls(
+            columns_present=[str(c) for c in data["columns_present"]],
+            probability_two_random_records_match=float(
+                data["probability_two_random_records_match"]
+            ),
+            parameters={
+                str(name): [(lv.get("m_probability"), lv.get("u_probability")) for lv in levels]
+                for name, levels in data["comparisons"].items()
+            },
+            threshold=float(data.get("threshold", DEFAULT_THRESHOLD)),
+            origin=str(data.get("origin", "priors")),
+            trained_on_records=int(data.get("trained_on_records") or 0),
+            trained_at=data.get("trained_at"),
+        )
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> SavedModel:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    def weights(self) -> list[LevelWeight]:
+        """Every comparison level with its m, u and match weight (log2 m/u)."""
+        return [
+            LevelWeight(name, label, m, u)
+            for name, params in self.parameters.items()
+            for label, (m, u) in zip(level_labels(name), params, strict=False)
+        ]
+
+
+def level_labels(comparison: str) -> list[str]:
+    """Labels of a comparison's levels after the null level, top level first."""
+    return [lv.label for lv in _comparison_specs()[comparison][1]]
+
+
+def priors(columns_present: Sequence[str]) -> SavedModel:
+    """The model made of the documented priors, for the columns present."""
+    present = set(columns_present)
+    return SavedModel(
+        columns_present=list(columns_present),
+        probability_two_random_records_match=PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH,
+        parameters={
+            name: [(lv.m, lv.u) for lv in levels]
+            for name, (col, levels) in _comparison_specs().items()
+            if col in present
+        },
+    )
+
+
+def parameters_from_splink(settings_dict: dict[str, Any]) -> Parameters:
+    """Estimated m and u per level from a Splink settings dictionary (null levels skipped)."""
+    out: Parameters = {}
+    for comp in settings_dict["comparisons"]:
+        out[str(comp["output_column_name"])] = [
+            (lv.get("m_probability"), lv.get("u_probability"))
+            for lv in comp["comparison_levels"]
+            if not lv.get("is_null_level")
+        ]
+    return out
+
+
+@dataclass(frozen=True)
+class LevelWeight:
+    comparison: str
+    level: str
+    m: float | None
+    u: float | None
+
+    @property
+    def match_weight(self) -> float | None:
+        if not self.m or not self.u:
+            return None
+        return math.log2(self.m / self.u)

@@ -1,0 +1,747 @@
+"""Running entity resolution on a workspace: full runs, incremental runs, re-clustering.
+
+A *full* run reads every party record, trains the model (or loads the saved one), scores the blocked
+pairs and clusters them. An *incremental* run scores only the records not yet resolved, against the
+saved model and the saved features of the resolved records (``predict_between`` old × new, and
+``predict_within`` new × new), adds those pairs to ``entity_links`` and re-clusters: new records
+join existing entities, whose identifiers stay. Re-clustering never calls Splink: it is union-find
+over the stored pairs and the judgements, so a judgement takes effect at once.
+
+The engine (DuckDB or Spark) only scores pairs; reading and writing the workspace, normalisation and
+clustering are the same code for both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+import pyarrow as pa
+
+from bantay.resolve import ResolveError
+from bantay.resolve import model as mdl
+from bantay.resolve.cluster import Clustering, cluster
+from bantay.resolve.features import FEATURE_COLUMNS, INPUT_COLUMNS, build_features
+from bantay.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+Engine = Literal["duckdb", "spark"]
+Progress = Callable[[str], None]
+
+#: Pairs at or above this probability are kept in entity_links (so near misses can be reviewed).
+LINK_FLOOR = 0.5
+RESOLVE_DIR = "resolve"
+MODEL_FILE = "model.json"
+FEATURES_DIR = "features"
+
+
+def model_path(ws: Workspace) -> Path:
+    return ws.path / RESOLVE_DIR / MODEL_FILE
+
+
+def features_dir(ws: Workspace) -> Path:
+    return ws.path / RESOLVE_DIR / FEATURES_DIR
+
+
+@dataclass
+class ResolveReport:
+    """What a run did, for the CLI and the ``resolutions`` table."""
+
+    resolution_id: str
+    mode: str
+    engine: str
+    model: str
+    threshold: float
+    n_records: int = 0
+    n_new_records: int = 0
+    n_pairs: int = 0
+    n_entities: int = 0
+    n_multi_record_entities: int = 0
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _new_resolution_id(now: dt.datetime) -> str:
+    return f"R{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class Backend:
+    """The Splink database API of one engine, and moving tables in and out of it."""
+
+    def __init__(self, engine: Engine, spark: Any = None, tmp_dir: Path | None = None) -> None:
+        self.engine = engine
+        if engine == "duckdb":
+            import duckdb
+            from splink import DuckDBAPI
+
+            con = duckdb.connect()
+            if tmp_dir is not None:
+                tmp_dir.mkdir(parents=True, exist_ok=True)
+                con.execute(f"SET temp_directory = '{tmp_dir.as_posix()}'")
+            con.execute("SET preserve_insertion_order = false")
+            self.db_api: Any = DuckDBAPI(connection=con)
+            self._con = con
+        elif engine == "spark":
+            try:
+                from splink.backends.spark import SparkAPI
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise ResolveError(
+                    "the Spark engine needs PySpark: pip install 'bantay[spark]'"
+                ) from exc
+            if spark is None:
+                from bantay.resolve.spark_session import local_spark
+
+                spark = local_spark(tmp_dir)
+            self.spark = spark
+            self.db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
+        else:
+            raise ResolveError(f"unknown engine {engine!r}; use duckdb or spark")
+
+    def register(self, df: pl.DataFrame, name: str) -> Any:
+        table = df.to_arrow()
+        if self.engine == "spark":
+            table = _spark_safe(table)
+        return self.db_api.register(table, table_name=name)
+
+    def to_polars(self, sdf: Any) -> pl.DataFrame:
+        if self.engine == "duckdb":
+            out = pl.from_arrow(sdf.as_duckdbpyrelation().to_arrow_table())
+        else:
+            out = pl.from_arrow(self.spark.table(sdf.physical_name).toArrow())
+        assert isinstance(out, pl.DataFrame)
+        return out
+
+    def close(self) -> None:
+        if self.engine == "duckdb":
+            self._con.close()
+
+
+def _spark_safe(table: pa.Table) -> pa.Table:
+    """Spark reads large_string/large_list poorly from Arrow; cast to the plain types."""
+    fields = []
+    for f in table.schema:
+        t = f.type
+        if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            t = pa.string()
+        elif pa.types.is_large_list(t):
+            t = pa.list_(pa.string())
+        fields.append(pa.field(f.name, t))
+    return table.cast(pa.schema(fields))
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_records(ws: Workspace, notes: list[str], only_new: bool = False) -> pl.DataFrame:
+    """Party records to resolve, one row per party_record_id (duplicated ids are combined)."""
+    cols = ", ".join(INPUT_COLUMNS)
+    where = (
+        " WHERE party_record_id NOT IN (SELECT party_record_id FROM entity_members)"
+        if only_new
+        else ""
+    )
+    df = pl.from_arrow(ws.con.sql(f"SELECT {cols} FROM party_records{where}").to_arrow_table())
+    assert isinstance(df, pl.DataFrame)
+    dup = df.group_by("party_record_id").len().filter(pl.col("len") > 1)
+    if dup.height:
+        notes.append(
+            f"{dup.height:,} party_record_id value(s) occur on more than one row "
+            f"({int(dup['len'].sum()):,} rows, e.g. {dup['party_record_id'][0]!r}); each is "
+            "resolved once, with its rows' fields combined (first non-empty value)"
+        )
+        df = df.group_by("party_record_id", maintain_order=True).agg(
+            [pl.col(c).drop_nulls().first() for c in INPUT_COLUMNS if c != "party_record_id"]
+        )
+    return df
+
+
+def _present_columns(feats: pl.DataFrame, notes: list[str]) -> list[str]:
+    present: list[str] = []
+    for name, col in mdl.COMPARISON_COLUMNS.items():
+        if feats[col].null_count() < feats.height:
+            present.append(col)
+        else:
+            notes.append(f"{name}: empty in every record, not compared")
+    no_name = feats["name_key"].null_count()
+    if 0 < no_name < feats.height:
+        notes.append(
+            f"{no_name:,} record(s) have no usable name; they link only through identifiers "
+            "(account, phone, e-mail, document)"
+        )
+    return present
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _train(linker: Any, n: int, present: list[str], notes: list[str]) -> None:
+    """u by random sampling, m by EM over two blockings (each leaves other fields free)."""
+    from splink import block_on
+
+    deterministic = [
+        block_on(*cols)
+        for cols in (("id_doc",), ("email",), ("phone", "name_key"), ("name_key", "dob"))
+        if all(c in present for c in cols)
+    ]
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=min(2e6, n * (n - 1) / 2) + 1, seed=42
+    )
+    sample = min(1.0, 200_000 / max(n, 1))
+    em_rules = [
+        cols
+        for cols in (
+            ("name_phonetic",),
+            ("dob",),
+            ("phone",),
+            ("account",),
+            ("city", "name_initials"),
+        )
+        if all(c in present for c in cols)
+    ]
+    trained = 0
+    for cols in em_rules:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*cols), record_sample_proportion=sample
+            )
+            trained += 1
+        except Exception as exc:  # Splink raises several types when a blocking finds no pairs
+            notes.append(f"EM on {'+'.join(cols)} skipped: {exc}".splitlines()[0])
+    if not trained:
+        raise ResolveError("no EM session could run")
+
+
+def _score(
+    backend: Backend,
+    feats: pl.DataFrame,
+    saved: mdl.SavedModel | None,
+    train: bool,
+    present: list[str],
+    notes: list[str],
+) -> tuple[pl.DataFrame, mdl.SavedModel, str]:
+    """Pairs of all records (full run). Returns pairs, the model used and how it was obtained."""
+    from splink import Linker
+
+    n = feats.height
+    sdf = backend.register(feats, "bantay_party_features")
+    if saved is not None and not train:
+        model, origin = saved, "saved"
+    else:
+        model, origin = mdl.priors(present), "priors"
+    linker = Linker(sdf, model.settings(), log_level=logging.WARNING)
+    if train:
+        if n >= mdl.MIN_TRAIN_RECORDS:
+            try:
+                _train(linker, n, present, notes)
+                settings_dict = linker.misc.save_model_to_json()
+                model = mdl.SavedModel(
+                    columns_present=present,
+                    probability_two_random_records_match=float(
+                        settings_dict["probability_two_random_records_match"]
+                    ),
+                    parameters=mdl.parameters_from_splink(settings_dict),
+                    threshold=model.threshold,
+                    origin="trained",
+                    trained_on_records=n,
+                    trained_at=_utcnow().isoformat(timespec="seconds"),
+                )
+                origin = "trained"
+            except Exception as exc:
+                notes.append(
+                    f"training failed ({str(exc).splitlines()[0]}); the model's priors were used"
+                )
+                linker = Linker(sdf, model.settings(), log_level=logging.WARNING)
+        else:
+            notes.append(
+                f"{n:,} records are too few to estimate the model (need "
+                f"{mdl.MIN_TRAIN_RECORDS:,}); the model's documented priors were used"
+            )
+    pred = linker.inference.predict(threshold_match_probability=LINK_FLOOR, warning_mode="never")
+    pairs = _pairs_frame(backend.to_polars(pred), model)
+    return pairs, model, origin
+
+
+def _incremental_pairs(
+    backend: Backend, old: pl.DataFrame, new: pl.DataFrame, model: mdl.SavedModel
+) -> pl.DataFrame:
+    """Pairs old × new and new × new, scored with the saved model."""
+    from splink import Linker
+
+    both = pl.concat([old, new], how="vertical_relaxed")
+    sdf_all = backend.register(both, "bantay_party_features_all")
+    sdf_old = backend.register(old, "bantay_party_features_old")
+    sdf_new = backend.register(new, "bantay_party_features_new")
+    linker = Linker(sdf_all, model.settings(), log_level=logging.WARNING)
+    for lv_col in ("name_key", "city"):
+        if lv_col in model.columns_present:
+            linker.table_management.compute_tf_table(lv_col)
+    frames = [
+        backend.to_polars(
+            linker.inference.predict_between(
+                sdf_old, sdf_new, threshold_match_probability=LINK_FLOOR, warning_mode="never"
+            )
+        )
+    ]
+    if new.height > 1:
+        frames.append(
+            backend.to_polars(
+                linker.inference.predict_within(
+                    sdf_new, threshold_match_probability=LINK_FLOOR, warning_mode="never"
+                )
+            )
+        )
+    return pl.concat([_pairs_frame(f, model) for f in frames], how="vertical_relaxed")
+
+
+def agreed_fields_expr(pairs: pl.DataFrame, model: mdl.SavedModel) -> pl.Expr:
+    """``name=level, ...`` for the comparisons whose level counted for the match."""
+    parts: list[pl.Expr] = []
+    for name, params in model.parameters.items():
+        gamma = f"gamma_{name}"
+        if gamma not in pairs.columns:
+            continue
+        labels = mdl.level_labels(name)
+        top = len(labels) - 1
+        expr: pl.Expr = pl.lit(None, dtype=pl.String)
+        for i, (label, (m, u)) in enumerate(zip(labels, params, strict=False)):
+            if m and u and m > u:
+                expr = (
+                    pl.when(pl.col(gamma) == top - i)
+                    .then(pl.lit(f"{name}={label}"))
+                    .otherwise(expr)
+                )
+        parts.append(expr)
+    if not parts:
+        return pl.lit(None, dtype=pl.String)
+    return pl.concat_str(parts, separator=", ", ignore_nulls=True)
+
+
+def _pairs_frame(pred: pl.DataFrame, model: mdl.SavedModel) -> pl.DataFrame:
+    out = pred.select(
+        pl.min_horizontal("unique_id_l", "unique_id_r").alias("party_record_id_l"),
+        pl.max_horizontal("unique_id_l", "unique_id_r").alias("party_record_id_r"),
+        pl.col("match_probability").cast(pl.Float64),
+        pl.col("match_weight").cast(pl.Float64),
+        agreed_fields_expr(pred, model).alias("agreed_fields"),
+    )
+    return out.with_columns(
+        pl.when(pl.col("agreed_fields") == "")
+        .then(None)
+        .otherwise(pl.col("agreed_fields"))
+        .alias("agreed_fields")
+    ).unique(["party_record_id_l", "party_record_id_r"], keep="first")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _active_judgements(ws: Workspace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    rows = ws.con.execute(
+        "SELECT party_record_id_a, party_record_id_b, verdict FROM judgements "
+        "WHERE deleted_at IS NULL ORDER BY created_at"
+    ).fetchall()
+    same = [(str(a), str(b)) for a, b, v in rows if v == "same"]
+    not_same = [(str(a), str(b)) for a, b, v in rows if v == "not_same"]
+    return same, not_same
+
+
+def _previous_members(ws: Workspace) -> dict[str, str]:
+    rows = ws.con.execute("SELECT party_record_id, entity_id FROM entity_members").fetchall()
+    return {str(r): str(e) for r, e in rows}
+
+
+def _write(
+    ws: Workspace,
+    records: list[str],
+    links: pl.DataFrame,
+    report: ResolveReport,
+    started: dt.datetime,
+    previous: dict[str, str],
+) -> Clustering:
+    """Cluster ``records`` from ``links`` and the judgements; replace the output tables."""
+    same, not_same = _active_judgements(ws)
+    result = cluster(
+        records,
+        links["party_record_id_l"].to_list(),
+        links["party_record_id_r"].to_list(),
+        links["match_probability"].to_list(),
+        report.threshold,
+        same=same,
+        not_same=not_same,
+        previous=previous,
+    )
+    for a, b in result.conflicts:
+        report.notes.append(
+            f"judgement 'same' {a} / {b} contradicts a 'not same' judgement and was not applied"
+        )
+    rid = report.resolution_id
+    links_out = links.select(
+        "party_record_id_l",
+        "party_record_id_r",
+        "match_probability",
+        "match_weight",
+        "agreed_fields",
+        pl.Series("decision", result.decisions, dtype=pl.String),
+        pl.lit(rid).alias("resolution_id"),
+    )
+    member_ids = list(result.entity_of)
+    entity_ids = [result.entity_of[r] for r in member_ids]
+    members = pl.DataFrame(
+        {"party_record_id": member_ids, "entity_id": entity_ids}, schema_overrides={}
+    )
+    sizes = members.group_by("entity_id").len()
+    members = members.join(sizes, on="entity_id").select(
+        "party_record_id",
+        "entity_id",
+        pl.when(pl.col("len") == 1)
+        .then(pl.lit("singleton"))
+        .when(pl.col("party_record_id").is_in(list(result.joined_by_judgement)))
+        .then(pl.lit("judgement"))
+        .otherwise(pl.lit("model"))
+        .alias("assigned_by"),
+        pl.lit(rid).alias("resolution_id"),
+    )
+    report.n_records = len(records)
+    report.n_entities = sizes.height
+    report.n_multi_record_entities = int((sizes["len"] > 1).sum())
+    finished = _utcnow()
+    members_arrow = members.to_arrow()
+    links_arrow = links_out.to_arrow()
+    with ws.transaction() as con:
+        con.register("bantay_resolve_members", members_arrow)
+        con.register("bantay_resolve_links", links_arrow)
+        con.execute("DELETE FROM entity_members")
+        con.execute("INSERT INTO entity_members BY NAME SELECT * FROM bantay_resolve_members")
+        con.execute("DELETE FROM entity_links")
+        con.execute("INSERT INTO entity_links BY NAME SELECT * FROM bantay_resolve_links")
+        con.execute("DELETE FROM entities")
+        con.execute(_ENTITIES_SQL, [rid])
+        con.execute(
+            "INSERT INTO resolutions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                rid,
+                report.mode,
+                report.engine,
+                report.model,
+                report.threshold,
+                started,
+                finished,
+                report.n_records,
+                report.n_new_records,
+                report.n_pairs,
+                report.n_entities,
+                "\n".join(report.notes) or None,
+            ],
+        )
+        con.unregister("bantay_resolve_members")
+        con.unregister("bantay_resolve_links")
+    return result
+
+
+_ENTITIES_SQL = """
+INSERT INTO entities BY NAME
+WITH m AS (
+    SELECT m.entity_id, p.*
+    FROM entity_members m JOIN party_records p USING (party_record_id)
+), names AS (
+    SELECT entity_id, name, count(*) AS n FROM m WHERE name IS NOT NULL GROUP BY ALL
+), best AS (
+    SELECT entity_id, first(name ORDER BY n DESC, name) AS name FROM names GROUP BY entity_id
+)
+SELECT
+    m.entity_id,
+    count(DISTINCT m.party_record_id) AS n_records,
+    any_value(best.name) AS name,
+    array_to_string(list_sort(list(DISTINCT m.kind)), ',') AS kinds,
+    array_to_string(list_sort(list(DISTINCT m.institution)), ',') AS institutions,
+    nullif(array_to_string(list_sort(list(DISTINCT m.institution || ':' || m.customer_ref)
+        FILTER (WHERE m.customer_ref IS NOT NULL)), '; '), '') AS source_refs,
+    array_to_string(list_sort(list(DISTINCT m.file || ':' || m.line)), '; ') AS provenance,
+    ? AS resolution_id
+FROM m LEFT JOIN best USING (entity_id)
+GROUP BY m.entity_id
+"""
+
+
+def _save_features(ws: Workspace, feats: pl.DataFrame, replace: bool) -> None:
+    d = features_dir(ws)
+    if replace and d.exists():
+        for f in d.glob("*.parquet"):
+            f.unlink()
+    d.mkdir(parents=True, exist_ok=True)
+    part = d / f"part-{_utcnow():%Y%m%dT%H%M%S%f}-{secrets.token_hex(2)}.parquet"
+    feats.write_parquet(part)
+
+
+def load_features(ws: Workspace) -> pl.DataFrame:
+    """Saved features of the resolved records (written by full and incremental runs)."""
+    d = features_dir(ws)
+    files = sorted(d.glob("*.parquet")) if d.exists() else []
+    if not files:
+        raise ResolveError(
+            f"{ws.path} has no saved resolution features; run `bantay resolve --full` first"
+        )
+    return pl.read_parquet(files).unique("unique_id", keep="last", maintain_order=True)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def resolve(
+    ws: Workspace,
+    *,
+    engine: Engine = "duckdb",
+    threshold: float | None = None,
+    full: bool = False,
+    retrain: bool = False,
+    spark: Any = None,
+    progress: Progress | None = None,
+) -> ResolveReport:
+    """Resolve the workspace's party records into entities.
+
+    Incremental when the workspace was resolved before with a saved model (only unresolved records
+    are scored); full otherwise, or with ``full=True``. ``retrain`` re-estimates the model (implies
+    a full run). ``threshold`` (match probability for a link) is saved with the model.
+    """
+    say = progress or (lambda _msg: None)
+    started = _utcnow()
+    t0 = time.perf_counter()
+    if threshold is not None and not 0.0 < threshold <= 1.0:
+        raise ResolveError(f"threshold must be in (0, 1], got {threshold}")
+    total = ws.con.execute("SELECT count(*) FROM party_records").fetchone()
+    if not total or not total[0]:
+        raise ResolveError(
+            f"no party records in {ws.path}: ingest KYC files or transactions first "
+            "(`bantay ingest`)"
+        )
+    mpath = model_path(ws)
+    saved: mdl.SavedModel | None = None
+    if mpath.exists():
+        try:
+            saved = mdl.SavedModel.load(mpath)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ResolveError(
+                f"{mpath} is not a readable model ({exc}); delete it or run with --retrain"
+            ) from exc
+    resolved = ws.con.execute("SELECT count(*) FROM entity_members").fetchone()
+    has_features = features_dir(ws).exists() and any(features_dir(ws).glob("*.parquet"))
+    incremental = (
+        not full
+        and not retrain
+        and saved is not None
+        and bool(resolved and resolved[0])
+        and has_features
+    )
+    eff_threshold = threshold or (saved.threshold if saved else mdl.DEFAULT_THRESHOLD)
+    notes: list[str] = []
+    report = ResolveReport(
+        resolution_id=_new_resolution_id(started),
+        mode="incremental" if incremental else "full",
+        engine=engine,
+        model="saved" if saved and not retrain else "priors",
+        threshold=eff_threshold,
+        notes=notes,
+    )
+    if incremental:
+        assert saved is not None
+        _run_incremental(ws, report, saved, engine, spark, say, started)
+    else:
+        _run_full(ws, report, saved, engine, spark, say, started, train=retrain or saved is None)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _timed(report: ResolveReport, key: str, t: float) -> float:
+    now = time.perf_counter()
+    report.timings[key] = round(now - t, 2)
+    return now
+
+
+def _run_full(
+    ws: Workspace,
+    report: ResolveReport,
+    saved: mdl.SavedModel | None,
+    engine: Engine,
+    spark: Any,
+    say: Progress,
+    started: dt.datetime,
+    train: bool,
+) -> None:
+    t = time.perf_counter()
+    say("reading party records")
+    records = read_records(ws, report.notes)
+    say(f"normalising {records.height:,} records")
+    feats = build_features(records)
+    t = _timed(report, "normalise", t)
+    present = _present_columns(feats, report.notes)
+    report.n_new_records = feats.height
+    ids = feats["unique_id"].to_list()
+    pairs = _empty_pairs()
+    model = saved if saved is not None and not train else mdl.priors(present)
+    if saved is not None and not train and not set(present) <= set(saved.columns_present):
+        report.notes.append(
+            "the saved model does not compare "
+            f"{', '.join(sorted(set(present) - set(saved.columns_present)))}, which the data "
+            "now has; run with --retrain to use them"
+        )
+    if feats.height == 1:
+        report.notes.append("a single party record: nothing to compare, it is its own entity")
+        report.engine = "none"
+    elif not present:
+        report.notes.append(
+            "no field to compare is filled in any record: each record is its own entity"
+        )
+        report.engine = "none"
+    else:
+        say(f"scoring pairs on {engine}" + (" (training the model first)" if train else ""))
+        backend = Backend(engine, spark, ws.path / RESOLVE_DIR / "tmp")
+        try:
+            pairs, model, origin = _score(backend, feats, saved, train, present, report.notes)
+        finally:
+            backend.close()
+        report.model = origin
+        t = _timed(report, "score", t)
+    if report.engine == "none":
+        report.model = "saved" if saved is not None and not train else "priors"
+    model.threshold = report.threshold
+    report.n_pairs = pairs.height
+    say(f"clustering {pairs.height:,} pairs")
+    _write(ws, ids, pairs, report, started, previous=_previous_members(ws))
+    model.save(model_path(ws))
+    _save_features(ws, feats, replace=True)
+    _timed(report, "cluster_write", t)
+
+
+def _run_incremental(
+    ws: Workspace,
+    report: ResolveReport,
+    saved: mdl.SavedModel,
+    engine: Engine,
+    spark: Any,
+    say: Progress,
+    started: dt.datetime,
+) -> None:
+    t = time.perf_counter()
+    say("reading records not yet resolved")
+    records = read_records(ws, report.notes, only_new=True)
+    old_ids = [
+        str(r[0])
+        for r in ws.con.execute(
+            "SELECT party_record_id FROM entity_members ORDER BY party_record_id"
+        ).fetchall()
+    ]
+    links = pl.from_arrow(
+        ws.con.execute(
+            "SELECT party_record_id_l, party_record_id_r, match_probability, match_weight, "
+            "agreed_fields FROM entity_links"
+        ).to_arrow_table()
+    )
+    assert isinstance(links, pl.DataFrame)
+    report.n_new_records = records.height
+    report.model = "saved"
+    if records.height == 0:
+        report.engine = "none"
+        report.notes.append("no new party records since the last run; entities re-clustered")
+        _write(ws, old_ids, links, report, started, previous=_previous_members(ws))
+        return
+    say(f"normalising {records.height:,} new records")
+    new = build_features(records)
+    old = load_features(ws).filter(pl.col("unique_id").is_in(old_ids))
+    t = _timed(report, "normalise", t)
+    present = [c for c in saved.columns_present if c in new.columns]
+    missing = [
+        c
+        for c in mdl.COMPARISON_COLUMNS.values()
+        if c not in saved.columns_present and new[c].null_count() < new.height
+    ]
+    if missing:
+        report.notes.append(
+            f"new records fill {', '.join(missing)}, which the saved model does not compare; "
+            "run with --retrain to use them"
+        )
+    del present
+    say(f"scoring {new.height:,} new records against {old.height:,} on {engine}")
+    backend = Backend(engine, spark, ws.path / RESOLVE_DIR / "tmp")
+    try:
+        new_pairs = _incremental_pairs(
+            backend, old.select(FEATURE_COLUMNS), new.select(FEATURE_COLUMNS), saved
+        )
+    finally:
+        backend.close()
+    t = _timed(report, "score", t)
+    report.n_pairs = new_pairs.height
+    all_links = pl.concat([links, new_pairs], how="vertical_relaxed").unique(
+        ["party_record_id_l", "party_record_id_r"], keep="last"
+    )
+    say("attaching new records to entities")
+    _write(
+        ws,
+        old_ids + new["unique_id"].to_list(),
+        all_links,
+        report,
+        started,
+        previous=_previous_members(ws),
+    )
+    _save_features(ws, new, replace=False)
+    _timed(report, "cluster_write", t)
+
+
+def recluster(ws: Workspace, reason: str = "judgement") -> ResolveReport:
+    """Re-cluster the stored pairs with the current judgements (no scoring). Used after a judgement
+    is recorded or undone, so it takes effect at once."""
+    started = _utcnow()
+    saved = mdl.SavedModel.load(model_path(ws)) if model_path(ws).exists() else None
+    report = ResolveReport(
+        resolution_id=_new_resolution_id(started),
+        mode=reason,
+        engine="none",
+        model="saved" if saved else "priors",
+        threshold=saved.threshold if saved else mdl.DEFAULT_THRESHOLD,
+    )
+    ids = [
+        str(r[0])
+        for r in ws.con.execute(
+            "SELECT party_record_id FROM entity_members ORDER BY party_record_id"
+        ).fetchall()
+    ]
+    if not ids:
+        return report
+    links = pl.from_arrow(
+        ws.con.execute(
+            "SELECT party_record_id_l, party_record_id_r, match_probability, match_weight, "
+            "agreed_fields FROM entity_links"
+        ).to_arrow_table()
+    )
+    assert isinstance(links, pl.DataFrame)
+    _write(ws, ids, links, report, started, previous=_previous_members(ws))
+    return report
+
+
+def _empty_pairs() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "party_record_id_l": pl.String,
+            "party_record_id_r": pl.String,
+            "match_probability": pl.Float64,
+            "match_weight": pl.Float64,
+            "agreed_fields": pl.String,
+        }
+    )
