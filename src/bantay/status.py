@@ -21,7 +21,5 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
         "reporting_currency": ws.reporting_currency,
         "tables": ws.table_counts(),
         "ingests": [dict(zip(cols, r, strict=True)) for r in ingests],
-        "quarantine": [
-            {"kind": k, "reason_code": c, "rows": int(n)} for k, c, n in quarantine
-        ],
+        "quarantine": [{"kind": k, "reason_code": c, "rows": int(n)} for k, c, n in quarantine],
     }

@@ -154,7 +154,9 @@ def _wrap(path: Path, con: duckdb.DuckDBPyConnection) -> Workspace:
     return Workspace(path=path, con=con, settings=settings)
 
 
-def _connect_checked(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+def _connect_checked(
+    path: Path, read_only: bool
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
     db = path / DUCKDB_FILE
     if not db.exists():
         raise WorkspaceError(
@@ -168,7 +170,9 @@ def _connect_checked(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnec
         meta = _read_meta(con)
     except duckdb.Error as exc:
         con.close()
-        raise WorkspaceError(f"{db} is not a Bantay workspace database (no bantay_meta table)") from exc
+        raise WorkspaceError(
+            f"{db} is not a Bantay workspace database (no bantay_meta table)"
+        ) from exc
     return con, meta
 
 
@@ -215,7 +219,9 @@ def migrate_workspace(path: Path) -> list[str]:
         return done
     if version > SCHEMA_VERSION:
         con.close()
-        raise WorkspaceError(f"{path} is newer (version {version}) than this Bantay ({SCHEMA_VERSION})")
+        raise WorkspaceError(
+            f"{path} is newer (version {version}) than this Bantay ({SCHEMA_VERSION})"
+        )
     steps = []
     v = version
     while v < SCHEMA_VERSION:

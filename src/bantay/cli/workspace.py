@@ -14,7 +14,9 @@ from bantay.workspace import init_workspace, migrate_workspace, open_workspace
 
 @app.command()
 def init(
-    directory: Annotated[Path, typer.Argument(help="Folder to create (default: current).")] = Path(),
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to create (default: current).")
+    ] = Path(),
     reporting_currency: Annotated[
         str, typer.Option(help="Currency that amounts are converted to.")
     ] = "USD",
@@ -45,7 +47,9 @@ def status(workspace: WorkspaceOpt = None) -> None:
 
     with open_workspace(workspace_path(workspace), read_only=True) as ws:
         st = workspace_status(ws)
-    console.print(f"Workspace [bold]{st['path']}[/] · reporting currency {st['reporting_currency']}")
+    console.print(
+        f"Workspace [bold]{st['path']}[/] · reporting currency {st['reporting_currency']}"
+    )
     t = Table("table", "rows", title="Tables")
     for name, n in st["tables"].items():
         t.add_row(name, f"{n:,}")
@@ -53,8 +57,14 @@ def status(workspace: WorkspaceOpt = None) -> None:
     if st["ingests"]:
         t = Table("file", "kind", "source", "read", "loaded", "quarantined", title="Files ingested")
         for r in st["ingests"]:
-            t.add_row(r["file"], r["kind"], r["source"], f"{r['rows_read']:,}",
-                      f"{r['rows_loaded']:,}", f"{r['rows_quarantined']:,}")
+            t.add_row(
+                r["file"],
+                r["kind"],
+                r["source"],
+                f"{r['rows_read']:,}",
+                f"{r['rows_loaded']:,}",
+                f"{r['rows_quarantined']:,}",
+            )
         console.print(t)
     if st["quarantine"]:
         t = Table("kind", "reason", "rows", title="Quarantine by reason")

@@ -1,0 +1,133 @@
+"""Ingest: map, validate and load institution exports into the workspace; quarantine the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from bantay.errors import InputFileError, MappingError
+from bantay.ingest.engine import (
+    Engine,
+    Format,
+    IngestReport,
+    infer_format,
+    new_ingest_id,
+    sha256_file,
+)
+from bantay.ingest.mapping import Kind, Mapping, builtin_mapping, load_mapping
+from bantay.workspace import Workspace
+
+__all__ = ["IngestReport", "ingest_file"]
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, report: IngestReport) -> int:
+    row = con.execute(sql, [report.ingest_id]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str, report: IngestReport) -> int:
+    row = con.execute(sql, [report.ingest_id]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def ingest_file(
+    ws: Workspace,
+    path: Path,
+    fmt: Format | None = None,
+    mapping: Mapping | Path | None = None,
+    source: str | None = None,
+    kind: Kind | None = None,
+) -> IngestReport:
+    """Load one file into the workspace, all or nothing; return what happened.
+
+    Without a mapping, columns named like canonical fields are taken as they are (the built-in
+    mapping of the kind sets formats). Re-ingesting a file with the same content is a no-op.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder, not a file")
+    fmt = fmt or infer_format(path)
+    if isinstance(mapping, Path):
+        mapping = load_mapping(mapping)
+    if mapping is None:
+        k = kind or ("transactions")
+        mapping = builtin_mapping("iso20022" if fmt == "iso20022" else f"canonical-{k}")
+    elif kind is not None and kind != mapping.kind:
+        raise MappingError(f"{mapping.origin} maps {mapping.kind}, but --kind {kind} was given")
+    src = source or mapping.constants.get("institution") or path.stem
+    report = IngestReport(file=str(path), kind=mapping.kind, format=fmt, source=src)
+    digest = sha256_file(path)
+    prior = ws.con.execute(
+        "SELECT ingest_id, file, kind, finished_at FROM ingests WHERE sha256 = ?", [digest]
+    ).fetchone()
+    if prior is not None:
+        report.skipped = True
+        report.ingest_id = str(prior[0])
+        report.message = (
+            f"{path}: same content as {prior[1]}, already ingested as {prior[2]} "
+            f"({prior[0]}, {prior[3]:%Y-%m-%d %H:%M} UTC); nothing to do"
+        )
+        return report
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    report.ingest_id = new_ingest_id()
+    engine = Engine(ws)
+    arrow = None
+    if fmt == "iso20022":
+        from bantay.ingest.iso20022 import SCHEMA, iter_batches
+
+        arrow = pa.RecordBatchReader.from_batches(SCHEMA, iter_batches(path))
+    with ws.transaction() as con:
+        engine.run(path, fmt, mapping, src, report, arrow=arrow)
+        loaded = _count(con, f"SELECT count(*) FROM {mapping.table} WHERE ingest_id = ?", report)
+        quarantined = _count(con, "SELECT count(*) FROM quarantine WHERE ingest_id = ?", report)
+        dups = _count(
+            con,
+            "SELECT count(*) FROM quarantine WHERE ingest_id = ? AND reason_code = 'duplicate_key'",
+            report,
+        )
+        report.rows_loaded, report.rows_quarantined, report.rows_duplicate = (
+            loaded,
+            quarantined,
+            dups,
+        )
+        if report.rows_read != loaded + quarantined:
+            raise AssertionError(
+                f"{path}: read {report.rows_read} rows but loaded {loaded} + quarantined "
+                f"{quarantined}; refusing to commit"
+            )
+        report.quarantine_by_reason = {
+            str(code): int(n)
+            for code, n in con.execute(
+                "SELECT reason_code, count(*) FROM quarantine WHERE ingest_id = ? "
+                "GROUP BY 1 ORDER BY 2 DESC",
+                [report.ingest_id],
+            ).fetchall()
+        }
+        report.seconds = time.perf_counter() - started
+        con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                report.ingest_id,
+                str(path),
+                digest,
+                path.stat().st_size,
+                mapping.kind,
+                fmt,
+                src,
+                mapping.text,
+                started_at,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                report.rows_read,
+                loaded,
+                quarantined,
+                dups,
+            ],
+        )
+    return report

@@ -128,8 +128,11 @@ class Mapping(BaseModel):
     def check_fields(self, allowed: set[str]) -> None:
         """Every mapped field must be a canonical field (or a pseudo-field) of the target kind."""
         allowed = allowed | set(PSEUDO_FIELDS[self.kind])
-        for where, names in (("columns", self.columns), ("constants", self.constants),
-                             ("values", self.values)):
+        for where, names in (
+            ("columns", self.columns),
+            ("constants", self.constants),
+            ("values", self.values),
+        ):
             for name in names:
                 if name not in allowed:
                     raise MappingError(
@@ -151,9 +154,7 @@ def parse_mapping(text: str, origin: str = "<string>") -> Mapping:
     try:
         m = Mapping.model_validate({**data, "text": text, "origin": origin})
     except ValidationError as exc:
-        errs = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
+        errs = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise MappingError(f"{origin}: {errs}") from exc
     return m
 

@@ -14,10 +14,31 @@ from functools import cache
 import pycountry
 
 #: Crypto-asset tickers accepted as currencies on the crypto channel.
-CRYPTO_CURRENCIES = ("BTC", "ETH", "USDT", "USDC", "XMR", "LTC", "BCH", "TRX", "BNB", "SOL", "XRP", "DAI")
+CRYPTO_CURRENCIES = (
+    "BTC",
+    "ETH",
+    "USDT",
+    "USDC",
+    "XMR",
+    "LTC",
+    "BCH",
+    "TRX",
+    "BNB",
+    "SOL",
+    "XRP",
+    "DAI",
+)
 
 #: Unambiguous currency symbols; "$" and "¥" are ambiguous and quarantined.
-CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "₱": "PHP", "₹": "INR", "₩": "KRW", "₫": "VND", "฿": "THB"}
+CURRENCY_SYMBOLS = {
+    "€": "EUR",
+    "£": "GBP",
+    "₱": "PHP",
+    "₹": "INR",
+    "₩": "KRW",
+    "₫": "VND",
+    "฿": "THB",
+}
 
 #: Names in common use that are not in ISO 3166 (or differ from it).
 COUNTRY_ALIASES: dict[str, str] = {

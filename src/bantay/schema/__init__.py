@@ -161,12 +161,12 @@ def build_model(raw: dict[str, dict[str, object]]) -> Model:
     for name, data in raw.items():
         fname = data.pop("_file", name)
         try:
-            props = data.get("properties") or {}
-            if not isinstance(props, dict):
+            raw_props = data.get("properties") or {}
+            if not isinstance(raw_props, dict):
                 raise ValueError("`properties` must be a mapping")
             data = {
                 **data,
-                "properties": {k: {**v, "name": k} for k, v in props.items()},
+                "properties": {k: {**v, "name": k} for k, v in raw_props.items()},
             }
             parsed[name] = Schema.model_validate(data)
         except (ValidationError, ValueError, TypeError) as exc:
@@ -183,7 +183,10 @@ def build_model(raw: dict[str, dict[str, object]]) -> Model:
                 raise SchemaError(f"schema {name} redeclares inherited property {pname}")
             props[pname] = prop
         # own properties first, inherited provenance last
-        ordered = {**schema.properties, **{k: v for k, v in props.items() if k not in schema.properties}}
+        ordered = {
+            **schema.properties,
+            **{k: v for k, v in props.items() if k not in schema.properties},
+        }
         for k in schema.key:
             if k not in ordered:
                 raise SchemaError(f"schema {name}: key property {k!r} is not declared")

@@ -1,0 +1,116 @@
+"""bantay ingest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.table import Table
+
+from bantay.cli.common import WorkspaceOpt, app, console, err_console, workspace_path
+from bantay.errors import BantayError
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Files to load.", show_default=False)],
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="csv, parquet, jsonl or iso20022 (default: from the extension)."
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="Mapping file (TOML) for the columns.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Source name recorded with each row.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="transactions, parties (KYC), signals or rates (default: the mapping's)."
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Load institution exports (and KYC files, signal lists, rates) into the workspace.
+
+    Each file is loaded whole or not at all; rows that cannot be loaded go to the quarantine with
+    file, line, field and reason. Exits non-zero when nothing at all was loaded.
+    """
+    from bantay.ingest import ingest_file
+    from bantay.workspace import open_workspace
+
+    if format not in (None, "csv", "parquet", "jsonl", "iso20022"):
+        raise BantayError(f"--format {format!r}: use csv, parquet, jsonl or iso20022")
+    if kind not in (None, "transactions", "parties", "signals", "rates"):
+        raise BantayError(f"--kind {kind!r}: use transactions, parties, signals or rates")
+    fmt: Literal["csv", "parquet", "jsonl", "iso20022"] | None = format  # type: ignore[assignment]
+    any_loaded = False
+    failures = 0
+    with open_workspace(workspace_path(workspace)) as ws:
+        for path in files:
+            try:
+                with console.status(f"ingesting {path} …"):
+                    r = ingest_file(ws, path, fmt=fmt, mapping=mapping, source=source, kind=kind)  # type: ignore[arg-type]
+            except BantayError as exc:
+                failures += 1
+                err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+                continue
+            if r.skipped:
+                console.print(f"[yellow]{r.message}[/]", highlight=False)
+                any_loaded = True
+                continue
+            any_loaded = any_loaded or r.rows_loaded > 0
+            rate = r.rows_read / r.seconds if r.seconds else 0
+            console.print(
+                f"[bold]{path}[/] ({r.kind}, {r.format}, source {r.source}): read {r.rows_read:,}, "
+                f"loaded [green]{r.rows_loaded:,}[/], quarantined "
+                f"[{'red' if r.rows_quarantined else 'green'}]{r.rows_quarantined:,}[/] "
+                f"in {r.seconds:.1f} s ({rate:,.0f} rows/s)",
+                highlight=False,
+            )
+            if r.unmapped_columns:
+                console.print(
+                    f"  columns not mapped (not loaded): {', '.join(r.unmapped_columns)}",
+                    highlight=False,
+                )
+            if r.quarantine_by_reason:
+                t = Table("reason", "rows", title="quarantined by reason", title_justify="left")
+                for code, n in r.quarantine_by_reason.items():
+                    t.add_row(code, f"{n:,}")
+                console.print(t)
+                console.print(
+                    "  see them with: bantay quarantine --file " + str(path), highlight=False
+                )
+    if failures or not any_loaded:
+        raise typer.Exit(1)
+
+
+@app.command()
+def quarantine(
+    file: Annotated[str | None, typer.Option(help="Only rows from this file.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Show quarantined rows with file, line, field and reason."""
+    from bantay.workspace import open_workspace
+
+    where, params = [], []
+    if file:
+        where.append("file = ?")
+        params.append(file)
+    if reason:
+        where.append("reason_code = ?")
+        params.append(reason)
+    sql = "SELECT file, line, field, reason_code, reason FROM quarantine"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY file, line LIMIT {int(limit)}"
+    with open_workspace(workspace_path(workspace), read_only=True) as ws:
+        rows = ws.con.execute(sql, params).fetchall()
+    t = Table("file", "line", "field", "reason code", "reason")
+    for r in rows:
+        t.add_row(*(str(x) if x is not None else "" for x in r))
+    console.print(t)

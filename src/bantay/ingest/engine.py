@@ -1,0 +1,904 @@
+"""The ingest engine: read a file, map and validate every row in DuckDB, load or quarantine it.
+
+One file is one DuckDB transaction: a failure or a killed process leaves the workspace as it was.
+The work is two set-based passes, whatever the size of the file:
+
+1. *stage*: read the raw text of every record (CSV, Parquet, JSON lines or ISO 20022 batches), parse
+   each canonical field and run the checks that need no lookup; the stage keeps the insertion order,
+   so a record's position gives its line number;
+2. *check*: look up countries, currencies and exchange rates, find duplicate keys (in the file and
+   already loaded), then insert the good rows into their table and every other row into
+   ``quarantine`` with its file, line, field and reason.
+
+Invariant, asserted before commit: rows read = rows loaded + rows quarantined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from bantay.errors import BantayError, InputFileError, MappingError
+from bantay.ingest.fields import Check, FieldSQL, field_sql, ident, lit, raw_expr
+from bantay.ingest.mapping import Kind, Mapping
+from bantay.ingest.reference import country_table, currency_codes
+from bantay.schema import Schema, load_model
+from bantay.workspace import Workspace
+
+Format = Literal["csv", "parquet", "jsonl", "iso20022"]
+PROVENANCE = ("ingest_id", "source", "file", "line")
+
+#: DuckDB's CSV reject types, as quarantine reason codes.
+REJECT_CODES = {
+    "TOO MANY COLUMNS": "extra_columns",
+    "MISSING COLUMNS": "missing_columns",
+    "INVALID ENCODING": "invalid_encoding",
+    "UNQUOTED VALUE": "malformed_row",
+    "LINE SIZE OVER MAXIMUM": "line_too_long",
+    "INVALID STATE": "malformed_row",
+    "CAST": "malformed_row",
+}
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did; ``rows_read == rows_loaded + rows_quarantined`` always."""
+
+    file: str
+    kind: str
+    format: str
+    source: str
+    ingest_id: str | None = None
+    skipped: bool = False
+    message: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_duplicate: int = 0
+    quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    unmapped_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- file sniffing
+
+_MAGIC: list[tuple[bytes, str]] = [
+    (b"PAR1", "a Parquet file"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel workbook?)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office document"),
+]
+
+
+def sniff(path: Path) -> str:
+    """What the file's first bytes say it is: csv-like text, parquet, xml, json, or a description."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head:
+        raise InputFileError(f"{path}: the file is empty")
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return "parquet" if magic == b"PAR1" else what
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16 text"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if b"\x00" in head:
+        return "binary data"
+    if text.startswith(b"<"):
+        return "xml"
+    if text.startswith((b"{", b"[")):
+        return "json"
+    return "text"
+
+
+def infer_format(path: Path) -> Format:
+    name = path.name.lower()
+    for ext, fmt in (
+        (".parquet", "parquet"),
+        (".pq", "parquet"),
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "jsonl"),
+        (".xml", "iso20022"),
+        (".csv", "csv"),
+        (".txt", "csv"),
+        (".tsv", "csv"),
+    ):
+        if name.endswith(ext):
+            return fmt  # type: ignore[return-value]
+    raise InputFileError(
+        f"{path}: cannot tell the format from the extension; pass --format csv|parquet|jsonl|iso20022"
+    )
+
+
+def check_content(path: Path, fmt: Format) -> str:
+    """Refuse a file whose content is not what its format says; return the sniffed kind."""
+    what = sniff(path)
+    expected = {
+        "csv": ("text", "utf-16 text"),
+        "parquet": ("parquet",),
+        "jsonl": ("json",),
+        "iso20022": ("xml",),
+    }[fmt]
+    if what not in expected:
+        raise InputFileError(f"{path}: expected {fmt} but the content looks like {what}")
+    return what
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+@dataclass
+class KindSpec:
+    """What differs between transactions, parties, signals and rates."""
+
+    kind: Kind
+    schema: Schema
+    #: fields computed by the engine rather than mapped
+    derived: tuple[str, ...]
+    pass1: Callable[[Mapping, dict[str, FieldSQL], dict[str, str]], dict[str, str]]
+    pass2: Callable[[Mapping, Workspace], tuple[dict[str, str], list[str], list[Check]]]
+
+
+def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[str, str]:
+    """Transactions: local time, UTC offset and UTC time from the mapped timestamp."""
+    out: dict[str, str] = {}
+    if "ts_utc" in m.columns:
+        out["ts_utc"] = f["ts_utc"].value
+        out["local_time"] = "NULL::TIMESTAMP"
+        out["utc_offset_minutes"] = "NULL::BIGINT"
+        return out
+    raw = raw_expr(m, "timestamp", cols)
+    fmts = m.file.timestamp_format
+    has_z = any("%z" in x or "%Z" in x for x in fmts)
+    offset_raw: str | None = None
+    if has_z:
+        # an offset only counts after a time of day (a bare date's "-01" is not an offset)
+        offset_raw = (
+            f"regexp_extract({raw}, '[0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:[.][0-9]+)?)?"
+            f"(Z|[+-][0-9]{{2}}(?::?[0-9]{{2}})?)$', 1)"
+        )
+        raw = f"left({raw}, length({raw}) - length({offset_raw}))"
+        fmts = [x.replace("%z", "").replace("%Z", "") for x in fmts]
+    elif "utc_offset" in m.columns or "utc_offset" in m.constants:
+        offset_raw = raw_expr(m, "utc_offset", cols)
+    fmt_list = "[" + ", ".join(lit(x) for x in dict.fromkeys(fmts)) + "]"
+    local = f"CAST(try_strptime({raw}, {fmt_list}) AS TIMESTAMP)"
+    out["local_time"] = local
+    if offset_raw is not None:
+        o = f"NULLIF({offset_raw}, '')"
+        minutes = (
+            f"(CASE WHEN {o} IN ('Z', 'UTC') THEN 0 ELSE "
+            f"(CASE WHEN starts_with({o}, '-') THEN -1 ELSE 1 END) * ("
+            f"TRY_CAST(substr(replace({o}, ':', ''), 2, 2) AS INTEGER) * 60 + "
+            f"coalesce(TRY_CAST(NULLIF(substr(replace({o}, ':', ''), 4, 2), '') AS INTEGER), 0)) END)"
+        )
+        out["utc_offset_minutes"] = minutes
+        out["ts_utc"] = f"{local} - to_minutes(coalesce({minutes}, 0))"
+        out["__offset_raw"] = offset_raw
+    else:
+        zone = (
+            raw_expr(m, "timezone", cols)
+            if ("timezone" in m.columns or "timezone" in m.constants)
+            else lit(m.file.timezone)
+        )
+        if zone == "NULL":
+            raise MappingError(
+                f"{m.origin}: `timestamp` is mapped but no time zone is given: set [file] timezone "
+                '(an IANA name such as "Australia/Sydney", or "UTC"), map a `timezone` or '
+                "`utc_offset` column, or use a timestamp_format with %z"
+            )
+        out["ts_utc"] = f"timezone('UTC', timezone({zone}, {local}))"
+        out["utc_offset_minutes"] = "CAST(datediff('minute', ts_utc, local_time) AS BIGINT)"
+        out["__zone_raw"] = zone
+    return out
+
+
+def _ts_checks(m: Mapping, cols: dict[str, str]) -> list[Check]:
+    if "ts_utc" in m.columns:
+        return []
+    raw = raw_expr(m, "timestamp", cols)
+    q = f"('''' || coalesce({raw}, '') || '''')"
+    fmts = ", ".join(m.file.timestamp_format)
+    checks = [
+        Check(
+            f"{raw} IS NULL", "missing_field", lit("required field timestamp is empty"), "timestamp"
+        ),
+        Check(
+            "local_time IS NULL",
+            "unparseable_timestamp",
+            f"'timestamp ' || {q} || {lit(' does not match any of: ' + fmts)}",
+            "timestamp",
+        ),
+        Check(
+            "ts_utc IS NULL",
+            "unknown_timezone",
+            f"'timestamp ' || {q} || ' has no valid time zone or UTC offset'",
+            "timestamp",
+        ),
+    ]
+    return checks
+
+
+def _record_id_sql(side: str, institution: str, ref: str, parts: list[str], tag: str) -> str:
+    hashed = (
+        f"'h:' || md5(concat_ws('|', {lit(side)}, {institution}, "
+        + ", ".join(f"coalesce({p}, '')" for p in parts)
+        + "))"
+    )
+    return (
+        f"(CASE WHEN {ref} IS NOT NULL THEN {institution} || {lit(tag)} || {ref} ELSE {hashed} END)"
+    )
+
+
+def _tx_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], list[Check]]:
+    rc = ws.reporting_currency
+    max_age = int(ws.settings["rate_max_age_days"])
+    max_amount = ws.settings["max_amount_reporting"]
+    rate = f"(CASE WHEN v_currency = {lit(rc)} THEN 1.0 ELSE fx.rate END)"
+    amount_rep = f"CAST(v_amount * {rate} AS DECIMAL(18,6))"
+    side = {
+        "payer": [
+            "v_payer_name",
+            "v_payer_account",
+            "ctry_payer_country.code",
+            "v_payer_city",
+            "v_payer_phone",
+        ],
+        "beneficiary": [
+            "v_beneficiary_name",
+            "v_beneficiary_account",
+            "v_beneficiary_institution",
+            "ctry_beneficiary_country.code",
+            "v_beneficiary_city",
+            "v_beneficiary_phone",
+        ],
+    }
+    payer_id = _record_id_sql("payer", "v_institution", "v_payer_ref", side["payer"], ":")
+    ben_present = " OR ".join(
+        f"{p} IS NOT NULL" for p in [*side["beneficiary"], "v_beneficiary_ref"]
+    )
+    ben_id = (
+        f"(CASE WHEN {ben_present} THEN "
+        + _record_id_sql(
+            "beneficiary", "v_institution", "v_beneficiary_ref", side["beneficiary"], ":B:"
+        )
+        + " END)"
+    )
+    values = {
+        "amount_reporting": amount_rep,
+        "payer_record_id": payer_id,
+        "beneficiary_record_id": ben_id,
+    }
+    # rates by day, carried forward over gaps of up to max_age days: a small table, so the
+    # lookup is a hash join rather than an as-of join over every transaction
+    ws.con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE __fx AS
+        SELECT d.currency, d.day, r.rate, r.date FROM (
+          SELECT currency, CAST(unnest(generate_series(min(date), max(date) + {max_age},
+                 INTERVAL 1 DAY)) AS DATE) AS day
+          FROM rates GROUP BY currency) d
+        ASOF JOIN rates r ON r.currency = d.currency AND d.day >= r.date
+        WHERE d.day - r.date <= {max_age}
+        """
+    )
+    joins = [
+        "LEFT JOIN __fx fx ON fx.currency = st.v_currency AND fx.day = CAST(st.ts_utc AS DATE)"
+    ]
+    checks = [
+        Check(
+            f"v_currency <> {lit(rc)} AND fx.rate IS NULL",
+            "missing_rate",
+            f"'no exchange rate from ' || v_currency || ' to {rc} for ' || "
+            f"CAST(CAST(st.ts_utc AS DATE) AS VARCHAR) || ' (nor in the {max_age} days before); "
+            "ingest a rates file first'",
+            "currency",
+        ),
+        Check(
+            f"{amount_rep} > {max_amount}",
+            "absurd_amount",
+            f"'amount ' || CAST(v_amount AS VARCHAR) || ' ' || v_currency || ' is over "
+            f"{max_amount} {rc} (max_amount_reporting)'",
+            "amount",
+        ),
+        Check(
+            "v_channel = 'card' AND v_merchant_name IS NULL AND v_beneficiary_name IS NULL",
+            "missing_field",
+            "'a card payment needs merchant_name'",
+            "merchant_name",
+        ),
+        Check(
+            "v_channel <> 'card' AND v_beneficiary_name IS NULL AND v_beneficiary_account IS NULL "
+            "AND v_beneficiary_ref IS NULL AND v_beneficiary_phone IS NULL",
+            "missing_field",
+            "'the beneficiary has no name, account, reference or phone'",
+            "beneficiary_name",
+        ),
+    ]
+    return values, joins, checks
+
+
+def _party_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[str, str]:
+    name = f["name"].value
+    if "name" not in m.columns and "name" not in m.constants:
+        name = "NULLIF(concat_ws(' ', v_given_name, v_family_name), '')"
+    return {
+        "name": name,
+        "kind": "'customer'",
+        "first_seen": "NULL::TIMESTAMP",
+        "last_seen": "NULL::TIMESTAMP",
+        "n_transactions": "NULL::BIGINT",
+    }
+
+
+def _party_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], list[Check]]:
+    checks = [
+        Check(
+            "v_customer_ref IS NULL",
+            "missing_field",
+            "'required field customer_ref is empty (a customer file needs a reference)'",
+            "customer_ref",
+        ),
+        Check("v_name IS NULL", "missing_field", "'the customer has no name'", "name"),
+    ]
+    return {"party_record_id": "v_institution || ':' || v_customer_ref"}, [], checks
+
+
+def _signal_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], list[Check]]:
+    sid = "v_signal_source || ':' || md5(v_identifier_type || '|' || v_value)"
+    return {"signal_id": sid}, [], []
+
+
+def _none_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[str, str]:
+    return {}
+
+
+def _rate_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], list[Check]]:
+    return {}, [], []
+
+
+def kind_spec(kind: Kind) -> KindSpec:
+    model = load_model()
+    if kind == "transactions":
+        return KindSpec(
+            kind,
+            model.by_table("transactions"),
+            (
+                "ts_utc",
+                "local_time",
+                "utc_offset_minutes",
+                "amount_reporting",
+                "payer_record_id",
+                "beneficiary_record_id",
+            ),
+            _ts_pass1,
+            _tx_pass2,
+        )
+    if kind == "parties":
+        return KindSpec(
+            kind,
+            model.by_table("party_records"),
+            ("party_record_id", "kind", "first_seen", "last_seen", "n_transactions"),
+            _party_pass1,
+            _party_pass2,
+        )
+    if kind == "signals":
+        return KindSpec(kind, model.by_table("signals"), ("signal_id",), _none_pass1, _signal_pass2)
+    return KindSpec(kind, model.by_table("rates"), (), _none_pass1, _rate_pass2)
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def _csv_reader(path: Path, m: Mapping, encoding: str) -> str:
+    o = m.file
+    return (
+        f"read_csv({lit(str(path))}, all_varchar = true, header = true, delim = {lit(o.delimiter)}, "
+        f"quote = {lit(o.quote)}, escape = {lit(o.quote)}, skip = {o.skip_lines}, "
+        f"encoding = {lit(encoding)}, store_rejects = true, rejects_table = '__rejects', "
+        f"rejects_scan = '__rejects_scan', null_padding = false, strict_mode = true)"
+    )
+
+
+def _header(con: duckdb.DuckDBPyConnection, reader: str) -> list[str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _csv_columns(
+    con: duckdb.DuckDBPyConnection, path: Path, m: Mapping, encoding: str
+) -> list[str]:
+    """Header names as written in the file."""
+    o = m.file
+    try:
+        rows = con.execute(
+            f"DESCRIBE SELECT * FROM read_csv({lit(str(path))}, all_varchar = true, header = true, "
+            f"delim = {lit(o.delimiter)}, quote = {lit(o.quote)}, escape = {lit(o.quote)}, "
+            f"skip = {o.skip_lines}, encoding = {lit(encoding)}, ignore_errors = true)"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise InputFileError(f"{path}: cannot read the CSV header: {_short(exc)}") from exc
+    return [str(r[0]) for r in rows]
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:400]
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+@dataclass
+class _Plan:
+    stage_from: str  # FROM clause of the stage: a reader aliased with source columns renamed
+    columns: dict[str, str]  # source column -> staged identifier
+    has_line: bool  # the reader provides a __line column (else: position in the stage)
+    line_offset: int  # line of the first record when numbering by position
+    has_rejects: bool
+    has_error_col: bool = False
+
+
+def _plan_tabular(
+    con: duckdb.DuckDBPyConnection, path: Path, fmt: Format, m: Mapping, what: str
+) -> tuple[_Plan, list[str]]:
+    """How to stage the file, and its columns."""
+    if fmt == "csv":
+        encoding = "utf-16" if what == "utf-16 text" else m.file.encoding
+        header = _csv_columns(con, path, m, encoding)
+        reader = _csv_reader(path, m, encoding)
+        has_line, offset, rejects = False, 2 + m.file.skip_lines, True
+    elif fmt == "parquet":
+        try:
+            header = _header(con, f"read_parquet({lit(str(path))})")
+        except duckdb.Error as exc:
+            raise InputFileError(f"{path}: not a readable Parquet file: {_short(exc)}") from exc
+        reader = f"(SELECT *, file_row_number + 1 AS __line FROM read_parquet({lit(str(path))}, file_row_number = true))"
+        has_line, offset, rejects = True, 0, False
+    elif fmt == "jsonl":
+        lines = (
+            f"(SELECT __json FROM read_csv({lit(str(path))}, header = false, "
+            f"columns = {{'__json': 'VARCHAR'}}, delim = '\\x1e', quote = '', escape = '', "
+            f"auto_detect = false, strict_mode = false))"
+        )
+        header = _json_keys(con, path, lines)
+        sel = ", ".join(
+            f"json_extract_string(__json, {lit('$.' + json_path_key(c))}) AS {ident(c)}"
+            for c in header
+        )
+        reader = (
+            f"(SELECT {sel}, row_number() OVER () AS __line, "
+            f"CASE WHEN NOT json_valid(__json) OR json_type(__json) <> 'OBJECT' "
+            f"THEN 'not a JSON object: ' || left(__json, 200) END AS __error FROM {lines} "
+            f"WHERE trim(__json) <> '')"
+        )
+        has_line, offset, rejects = True, 0, False
+    else:  # pragma: no cover
+        raise AssertionError(fmt)
+    if len(set(header)) != len(header):
+        dup = sorted({c for c in header if header.count(c) > 1})
+        raise InputFileError(f"{path}: header repeats column(s) {', '.join(dup)}")
+    staged = {c: f"s{i}" for i, c in enumerate(header)}
+    inner = ", ".join(f"{_cast_varchar(ident(c))} AS s{i}" for i, c in enumerate(header))
+    extra = ", __line" if has_line else ""
+    extra += ", __error" if fmt == "jsonl" else ""
+    stage_from = f"(SELECT {inner}{extra} FROM {reader})"
+    plan = _Plan(stage_from, staged, has_line, offset, rejects, has_error_col=fmt == "jsonl")
+    return plan, header
+
+
+def _cast_varchar(col: str) -> str:
+    return f"CAST({col} AS VARCHAR)"
+
+
+def json_path_key(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def _json_keys(con: duckdb.DuckDBPyConnection, path: Path, lines: str) -> list[str]:
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT unnest(json_keys(__json)) FROM {lines} WHERE json_valid(__json) "
+            f"AND json_type(__json) = 'OBJECT'"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise InputFileError(f"{path}: cannot read JSON lines: {_short(exc)}") from exc
+    keys = sorted(str(r[0]) for r in rows)
+    if not keys:
+        raise InputFileError(f"{path}: no JSON object found on any line")
+    return keys
+
+
+#: Column names accepted in place of canonical ones when no mapping is given.
+IDENTITY_ALIASES: dict[str, dict[str, str]] = {
+    "signals": {"source": "signal_source", "expiry": "expires", "type": "identifier_type"},
+    "parties": {"customer_reference": "customer_ref", "dob": "date_of_birth"},
+}
+
+
+def identity_mapping(kind: Kind, header: list[str], base: Mapping | None = None) -> Mapping:
+    """Map every column whose name is a canonical field (or pseudo-field) onto itself."""
+    spec = kind_spec(kind)
+    from bantay.ingest.mapping import PSEUDO_FIELDS
+
+    known = set(spec.schema.properties) - set(PROVENANCE) - set(spec.derived)
+    known |= set(PSEUDO_FIELDS[kind])
+    aliases = IDENTITY_ALIASES.get(kind, {})
+    m = base.model_copy() if base is not None else Mapping(kind=kind)
+    m.columns = {}
+    for c in header:
+        target = c if c in known else aliases.get(c)
+        if target is not None and target not in m.columns and target not in m.constants:
+            m.columns[target] = [c]
+    m.kind = kind
+    return m
+
+
+class Engine:
+    """Loads one file into a workspace. Use :func:`bantay.ingest.ingest_file`."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.con = ws.con
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET preserve_insertion_order = true")
+        self._ref_tables()
+
+    def _ref_tables(self) -> None:
+        con = self.con
+        con.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS __ref_countries (key VARCHAR, code VARCHAR, "
+            "candidates VARCHAR)"
+        )
+        if not con.execute("SELECT count(*) FROM __ref_countries").fetchone()[0]:  # type: ignore[index]
+            con.executemany("INSERT INTO __ref_countries VALUES (?, ?, ?)", country_table())
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS __ref_currencies (code VARCHAR)")
+        if not con.execute("SELECT count(*) FROM __ref_currencies").fetchone()[0]:  # type: ignore[index]
+            con.executemany(
+                "INSERT INTO __ref_currencies VALUES (?)", [(c,) for c in currency_codes()]
+            )
+
+    # -- SQL building -------------------------------------------------------------------------
+
+    def _fields(self, spec: KindSpec, m: Mapping, cols: dict[str, str]) -> dict[str, FieldSQL]:
+        out: dict[str, FieldSQL] = {}
+        for name, prop in spec.schema.properties.items():
+            if name in PROVENANCE or name in spec.derived:
+                continue
+            out[name] = field_sql(name, prop, raw_expr(m, name, cols), m)
+        return out
+
+    def run(
+        self,
+        path: Path,
+        fmt: Format,
+        m: Mapping,
+        source: str,
+        report: IngestReport,
+        arrow: pa.RecordBatchReader | None = None,
+    ) -> None:
+        con = self.con
+        spec = kind_spec(m.kind)
+        what = check_content(path, fmt)
+        if arrow is not None:
+            header = [n for n in arrow.schema.names if n not in ("line", "_error")]
+            con.register("__arrow_in", arrow)
+            inner = ", ".join(f"{ident(c)} AS s{i}" for i, c in enumerate(header))
+            plan = _Plan(
+                f"(SELECT {inner}, CAST(line AS BIGINT) AS __line, _error AS __error FROM __arrow_in)",
+                {c: f"s{i}" for i, c in enumerate(header)},
+                True,
+                0,
+                False,
+                has_error_col=True,
+            )
+        else:
+            plan, header = _plan_tabular(con, path, fmt, m, what)
+        if not m.columns:
+            m = identity_mapping(m.kind, header, m)
+        missing = [c for c in m.source_columns() if c not in header]
+        if missing:
+            raise MappingError(
+                f"{path}: column(s) {', '.join(repr(c) for c in missing)} named in {m.origin} are "
+                f"not in the file; its columns are: {', '.join(repr(c) for c in header)}"
+            )
+        unmapped = [c for c in header if c not in set(m.source_columns())]
+        m.check_fields(set(spec.schema.properties) - set(PROVENANCE))
+        report.unmapped_columns = unmapped
+        cols = plan.columns
+        fields = self._fields(spec, m, cols)
+        derived1 = spec.pass1(m, fields, cols)
+
+        # ---- pass 1: stage the raw text, in file order --------------------------------------
+        select: list[str] = list(cols.values())
+        if plan.has_line:
+            select.append("__line")
+        if plan.has_error_col:
+            select.append("__error")
+        con.execute("DROP TABLE IF EXISTS __stage")
+        con.execute("SET preserve_insertion_order = true")  # the stage's row ids give line numbers
+        try:
+            con.execute(
+                f"CREATE TEMP TABLE __stage AS SELECT {', '.join(select)} FROM {plan.stage_from}"
+            )
+        except duckdb.Error as exc:
+            raise InputFileError(f"{path}: cannot read as {fmt}: {_short(exc)}") from exc
+
+        # ---- line numbers of staged rows -----------------------------------------------------
+        # rows appended inside a transaction get consecutive row ids in insertion order, starting
+        # at a large base: position = rowid - base
+        base_row = con.execute("SELECT coalesce(min(rowid), 0) FROM __stage").fetchone()[0]  # type: ignore[index]
+        rejected: list[tuple[int, str | None, str, str, str]] = []
+        if plan.has_rejects:
+            rejected = [
+                (int(r[0]), r[1], str(r[2]), str(r[3] or ""), str(r[4]))
+                for r in con.execute(
+                    "SELECT line, any_value(column_name), any_value(error_type), "
+                    "any_value(csv_line), any_value(error_message) FROM __rejects "
+                    "GROUP BY line ORDER BY line"
+                ).fetchall()
+            ]
+        if plan.has_line:
+            line_expr = "st.__line"
+            shift_join = ""
+        elif rejected:
+            con.execute("DROP TABLE IF EXISTS __shift")
+            con.execute("CREATE TEMP TABLE __shift (k BIGINT, shift BIGINT)")
+            con.executemany(
+                "INSERT INTO __shift VALUES (?, ?)",
+                [(ln - plan.line_offset - j, j + 1) for j, (ln, *_rest) in enumerate(rejected)],
+            )
+            line_expr = f"st.rowid - {base_row} + {plan.line_offset} + coalesce(sh.shift, 0)"
+            shift_join = f"ASOF LEFT JOIN __shift sh ON st.rowid - {base_row} >= sh.k"
+        else:
+            line_expr = f"st.rowid - {base_row} + {plan.line_offset}"
+            shift_join = ""
+
+        # parse every field and run the checks that need no lookup
+        parsed: list[str] = ["st.*", "st.rowid AS __rid", f"{line_expr} AS __line_no"]
+        for name, f in fields.items():
+            parsed.append(f"{f.value} AS v_{name}")
+        for name, expr in derived1.items():
+            if name.startswith("__"):
+                continue
+            alias = name if name in ("ts_utc", "local_time", "utc_offset_minutes") else f"v_{name}"
+            parsed.append(f"{expr} AS {alias}")
+        checks: list[Check] = []
+        if plan.has_error_col:
+            checks.append(Check("__error IS NOT NULL", "malformed_record", "__error"))
+        if m.kind == "transactions":
+            checks += _ts_checks(m, cols)
+        for f in fields.values():
+            checks += f.checks
+        parsed.append(_first_error(checks) + " AS __err1")
+        parsed_from = f"(SELECT {', '.join(parsed)} FROM __stage st {shift_join}) st"
+
+        # ---- pass 2: lookups, duplicates, final values -----------------------------------------
+        derived2, joins, late = spec.pass2(m, self.ws)
+        finals: dict[str, str] = {}
+        for name, f in fields.items():
+            prop = spec.schema.properties[name]
+            if prop.type == "country":
+                joins.append(
+                    f"LEFT JOIN __ref_countries ctry_{name} ON ctry_{name}.key = st.v_{name}"
+                )
+                finals[name] = f"ctry_{name}.code"
+            elif prop.type == "currency":
+                joins.append(
+                    f"LEFT JOIN __ref_currencies cur_{name} ON cur_{name}.code = st.v_{name}"
+                )
+                finals[name] = f"cur_{name}.code"
+            else:
+                finals[name] = f"st.v_{name}"
+            late = f.late_checks + late
+        for name in derived1:
+            if not name.startswith("__"):
+                finals[name] = (
+                    f"st.{name}"
+                    if name in ("ts_utc", "local_time", "utc_offset_minutes")
+                    else f"st.v_{name}"
+                )
+        finals.update(derived2)
+        key = spec.schema.key
+        table = spec.schema.table
+        # key of each row before lookups: duplicates are found on the keys as given
+        kx = {k: derived2.get(k, f"st.v_{k}") for k in key}
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE __dups AS SELECT "
+            + ", ".join(f"{e} AS k{i}" for i, e in enumerate(kx.values()))
+            + f", min(st.__line_no) AS first_line FROM {parsed_from} GROUP BY ALL "
+            "HAVING count(*) > 1"
+        )
+        key_text = " || ', ' || ".join(f"coalesce(CAST({e} AS VARCHAR), '')" for e in kx.values())
+        dup_checks: list[Check] = []
+        if con.execute("SELECT count(*) FROM __dups").fetchone()[0]:  # type: ignore[index]
+            joins.append(
+                "LEFT JOIN __dups d ON "
+                + " AND ".join(f"d.k{i} = {e}" for i, e in enumerate(kx.values()))
+                + " AND st.__line_no > d.first_line"
+            )
+            dup_checks.append(
+                Check(
+                    "d.first_line IS NOT NULL",
+                    "duplicate_key",
+                    f"'duplicate key (' || {key_text} || '): repeats line ' || "
+                    "CAST(d.first_line AS VARCHAR) || ' of this file'",
+                    key[-1],
+                )
+            )
+        if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:  # type: ignore[index]
+            joins.append(
+                f"LEFT JOIN {table} x ON "
+                + " AND ".join(f"x.{ident(k)} = {e}" for k, e in kx.items())
+            )
+            dup_checks.append(
+                Check(
+                    f"x.{ident(key[0])} IS NOT NULL",
+                    "duplicate_key",
+                    f"'duplicate key (' || {key_text} || '): already loaded from ' || x.file || "
+                    "' line ' || CAST(x.line AS VARCHAR)",
+                    key[-1],
+                )
+            )
+        checked = (
+            "SELECT st.__rid, st.__line_no, "
+            + ", ".join(f"{expr} AS {ident(name)}" for name, expr in finals.items())
+            + f", coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err "
+            + f"FROM {parsed_from} "
+            + " ".join(joins)
+        )
+
+        # ---- load and quarantine -----------------------------------------------------------------
+        ingest_id = report.ingest_id
+        target_cols = list(spec.schema.properties)
+        values: list[str] = []
+        for c in target_cols:
+            if c == "ingest_id":
+                values.append(lit(ingest_id))
+            elif c == "source":
+                values.append(lit(source))
+            elif c == "file":
+                values.append(lit(str(path)))
+            elif c == "line":
+                values.append("__line_no")
+            elif c == "rate_source":
+                values.append(f"coalesce({ident(c)}, {lit(path.name)})")
+            else:
+                values.append(ident(c))
+        # the good rows go straight to their table; the query runs again for the (few) others.
+        # Their order in storage does not matter (the line is a column): let DuckDB write in parallel
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(target_cols)}) SELECT {', '.join(values)} "
+            f"FROM ({checked}) WHERE __err IS NULL"
+        )
+        con.execute(
+            f"INSERT INTO quarantine SELECT {lit(ingest_id)}, {lit(m.kind)}, {lit(str(path))}, "
+            f"k.__line_no, k.__err.field, k.__err.code, k.__err.reason, {_raw_json(cols)} "
+            f"FROM ({checked}) k JOIN __stage st ON st.rowid = k.__rid WHERE k.__err IS NOT NULL"
+        )
+        if rejected:
+            con.executemany(
+                "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        ingest_id,
+                        m.kind,
+                        str(path),
+                        ln,
+                        col,
+                        REJECT_CODES.get(etype, "malformed_row"),
+                        f"line {ln}: {msg}",
+                        raw,
+                    )
+                    for ln, col, etype, raw, msg in rejected
+                ],
+            )
+        staged = con.execute("SELECT count(*) FROM __stage").fetchone()[0]  # type: ignore[index]
+        report.rows_read = int(staged) + len(rejected)
+        if m.kind == "transactions":
+            self._party_records_from_transactions(ingest_id or "")
+        for t in ("__stage", "__dups", "__shift", "__fx"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        if arrow is not None:
+            con.unregister("__arrow_in")
+
+    def _party_records_from_transactions(self, ingest_id: str) -> None:
+        """Each distinct payer and beneficiary side of the new transactions becomes a PartyRecord.
+
+        A side whose record already exists (a KYC customer, or a side seen in an earlier file) only
+        updates that record's first/last seen and transaction count.
+        """
+        con = self.con
+        for side, kind in (("payer", "payer_side"), ("beneficiary", "beneficiary_side")):
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE __sides AS
+                SELECT party_record_id, r.*, line, first_seen, last_seen, n FROM (
+                SELECT {side}_record_id AS party_record_id,
+                       arg_min({{'institution': institution, 'customer_ref': {side}_ref,
+                                 'name': {side}_name, 'residence_country': {side}_country,
+                                 'city': {side}_city, 'phone': {side}_phone,
+                                 'account_id': {side}_account, 'source': source, 'file': file}},
+                               line) AS r,
+                       min(line) AS line, min(ts_utc) AS first_seen, max(ts_utc) AS last_seen,
+                       count(*) AS n
+                FROM transactions WHERE ingest_id = ? AND {side}_record_id IS NOT NULL
+                GROUP BY {side}_record_id)
+                """,
+                [ingest_id],
+            )
+            con.execute(
+                """
+                UPDATE party_records p SET
+                  first_seen = least(coalesce(p.first_seen, s.first_seen), s.first_seen),
+                  last_seen = greatest(coalesce(p.last_seen, s.last_seen), s.last_seen),
+                  n_transactions = coalesce(p.n_transactions, 0) + s.n
+                FROM __sides s WHERE p.party_record_id = s.party_record_id
+                """
+            )
+            con.execute(
+                f"""
+                INSERT INTO party_records (party_record_id, kind, institution, customer_ref, name,
+                  residence_country, city, phone, account_id, first_seen, last_seen, n_transactions,
+                  ingest_id, source, file, line)
+                SELECT s.party_record_id, '{kind}', s.institution, s.customer_ref, s.name,
+                  s.residence_country, s.city, s.phone, s.account_id, s.first_seen, s.last_seen,
+                  s.n, ?, s.source, s.file, s.line
+                FROM __sides s ANTI JOIN party_records p ON p.party_record_id = s.party_record_id
+                """,
+                [ingest_id],
+            )
+        con.execute("DROP TABLE IF EXISTS __sides")
+
+
+def _first_error(checks: list[Check]) -> str:
+    """SQL: the first failing check of a row as a struct {field, code, reason}, else NULL."""
+    if not checks:
+        return "NULL::STRUCT(field VARCHAR, code VARCHAR, reason VARCHAR)"
+    parts = [
+        f"CASE WHEN {c.condition} THEN {{'field': {lit(c.field)}, 'code': {lit(c.code)}, "
+        f"'reason': coalesce({c.reason}, {lit(c.code)})}} END"
+        for c in checks
+    ]
+    return parts[0] if len(parts) == 1 else "coalesce(" + ", ".join(parts) + ")"
+
+
+def _raw_json(cols: dict[str, str]) -> str:
+    pairs = ", ".join(f"{lit(src)}, st.{sid}" for src, sid in cols.items())
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def new_ingest_id() -> str:
+    return "ing_" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
+
+
+def batches(reader: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBatchReader:
+    return pa.RecordBatchReader.from_batches(schema, reader)
+
+
+__all__ = [
+    "BantayError",
+    "Engine",
+    "IngestReport",
+    "identity_mapping",
+    "infer_format",
+    "sha256_file",
+]
