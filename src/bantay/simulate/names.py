@@ -1,0 +1,177 @@
+"""Identity noise that entity resolution must undo: name variants, typos, initials, reordered names,
+Filipino and Spanish naming conventions, phone-format differences.
+
+These run once per *record* (a KYC customer, or a beneficiary as one sender types it), never per
+transaction, so plain Python is fast enough.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bantay.simulate.reference import COUNTRIES
+
+_COMPOUND_VARIANTS: dict[str, tuple[str, ...]] = {
+    "Dela Cruz": ("Delacruz", "De la Cruz", "dela Cruz", "De La Cruz", "Dela-Cruz"),
+    "De los Santos": ("Delos Santos", "De Los Santos", "Delossantos", "de los Santos"),
+    "De Guzman": ("DeGuzman", "de Guzman", "Guzman"),
+    "Del Rosario": ("Delrosario", "del Rosario", "Rosario"),
+    "De Leon": ("DeLeon", "de Leon"),
+    "Dela Paz": ("Delapaz", "De la Paz", "dela Paz"),
+    "San Juan": ("Sanjuan", "San-Juan"),
+    "De Vera": ("DeVera", "de Vera"),
+    "Dela Rosa": ("Delarosa", "De la Rosa"),
+}
+_GIVEN_VARIANTS: dict[str, tuple[str, ...]] = {
+    "Maria": ("Ma.", "Ma", "Mria"),
+    "Ma. Luisa": ("Maria Luisa", "Ma Luisa", "Luisa"),
+    "Maria Cristina": ("Ma. Cristina", "Cristina", "Ma Cristina", "Maria C."),
+    "Maria Theresa": ("Ma. Theresa", "Maritess", "Ma. Teresa", "Theresa"),
+    "Mary Grace": ("Marygrace", "Grace", "Mary G."),
+    "Mark Anthony": ("Mark", "Mark A.", "Markanthony"),
+    "John Paul": ("JP", "John", "Johnpaul"),
+    "Jose": ("José", "Joey", "J."),
+    "Francisco": ("Frank", "Kiko", "Fco."),
+    "Emmanuel": ("Manny", "Emman"),
+    "Corazon": ("Cora", "Cory"),
+    "Teresita": ("Tess", "Tessie"),
+    "Jürgen": ("Juergen", "Jurgen"),
+    "Michael": ("Mike", "Micheal"),
+    "Robert": ("Rob", "Bob"),
+    "William": ("Bill", "Will"),
+    "Christopher": ("Chris",),
+    "Matthew": ("Matt",),
+    "Andrew": ("Andy",),
+    "Stephen": ("Steve", "Steven"),
+    "Steven": ("Steve", "Stephen"),
+    "Anthony": ("Tony",),
+    "Patricia": ("Pat", "Trish"),
+    "Rebecca": ("Becky",),
+}
+_UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
+_UMLAUTS_PLAIN = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"))
+
+
+def typo(rng: np.random.Generator, s: str) -> str:
+    """One keying error: swap two neighbours, drop, double or replace a letter."""
+    if len(s) < 4:
+        return s
+    i = int(rng.integers(1, len(s) - 1))
+    kind = int(rng.integers(0, 4))
+    if kind == 0 and s[i] != " " and s[i + 1] != " ":
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+    if kind == 1 and s[i] != " ":
+        return s[:i] + s[i + 1 :]
+    if kind == 2 and s[i] != " ":
+        return s[:i] + s[i] + s[i:]
+    vowels = "aeiou"
+    if s[i] in vowels:
+        return s[:i] + vowels[(vowels.index(s[i]) + 1) % 5] + s[i + 1 :]
+    return s
+
+
+def _given_variant(rng: np.random.Generator, given: str) -> str:
+    alts = _GIVEN_VARIANTS.get(given)
+    r = rng.random()
+    if alts and r < 0.6:
+        return alts[int(rng.integers(0, len(alts)))]
+    if r < 0.75:
+        parts = given.split()
+        return " ".join([parts[0][0] + ".", *parts[1:]]) if parts else given
+    if " " in given and r < 0.9:
+        return given.split()[0]
+    return given
+
+
+def _family_variant(rng: np.random.Generator, family: str) -> str:
+    alts = _COMPOUND_VARIANTS.get(family)
+    if alts and rng.random() < 0.7:
+        return alts[int(rng.integers(0, len(alts)))]
+    if any(u in family for u, _ in _UMLAUTS):
+        table = _UMLAUTS if rng.random() < 0.5 else _UMLAUTS_PLAIN
+        out = family
+        for u, r in table:
+            out = out.replace(u, r)
+        return out
+    return family
+
+
+def name_variant(
+    rng: np.random.Generator,
+    given: str,
+    middle: str,
+    family: str,
+    variant_prob: float,
+    typo_prob: float,
+) -> tuple[str, str]:
+    """The (given, family) pair as one record writes it. ``middle`` is a Filipino middle name
+    (the mother's maiden surname) or a second Spanish surname; it may be kept, shortened to an
+    initial, or dropped."""
+    g, f = given, family
+    if middle:
+        r = rng.random()
+        if r < 0.35:
+            g = f"{g} {middle}"
+        elif r < 0.7:
+            g = f"{g} {middle[0]}."
+    if rng.random() < variant_prob:
+        which = rng.random()
+        if which < 0.5:
+            g = _given_variant(rng, given) + g[len(given) :]
+        elif which < 0.85:
+            f = _family_variant(rng, family)
+        else:
+            g = _given_variant(rng, given) + g[len(given) :]
+            f = _family_variant(rng, family)
+    if rng.random() < typo_prob:
+        if rng.random() < 0.5:
+            g = typo(rng, g)
+        else:
+            f = typo(rng, f)
+    return g, f
+
+
+def joined_name(rng: np.random.Generator, given: str, family: str, reorder_prob: float) -> str:
+    """A free-text full name: ``Given Family``, sometimes ``FAMILY, Given`` or upper case."""
+    if not given:
+        return family
+    r = rng.random()
+    if r < reorder_prob:
+        return f"{family.upper() if rng.random() < 0.5 else family}, {given}"
+    if r < reorder_prob + 0.1:
+        return f"{given} {family}".upper()
+    return f"{given} {family}"
+
+
+def national_number(rng: np.random.Generator, country: str) -> str:
+    """A random mobile national significant number (digits, no trunk prefix)."""
+    c = COUNTRIES[country]
+    prefix = c.mobile_prefixes[int(rng.integers(0, len(c.mobile_prefixes)))]
+    rest = c.nsn_length - len(prefix)
+    digits = "".join(str(d) for d in rng.integers(0, 10, size=rest))
+    return prefix + digits
+
+
+def e164(country: str, nsn: str) -> str:
+    return f"+{COUNTRIES[country].calling_code}{nsn}"
+
+
+def phone_format(country: str, nsn: str, style: int) -> str:
+    """The same number as different systems record it (style 0..5)."""
+    c = COUNTRIES[country]
+    cc = c.calling_code
+    a, b, rest = nsn[:3], nsn[3:6], nsn[6:]
+    nanp = cc == "1"
+    trunk = "" if nanp else c.trunk
+    style %= 6
+    if style == 0:
+        return f"+{cc}{nsn}"
+    if style == 1:
+        return f"+{cc} {a} {b} {rest}"
+    if style == 2:
+        return f"{trunk}{nsn}" if not nanp else f"({a}) {b}-{rest}"
+    if style == 3:
+        return f"{trunk}{a} {b} {rest}"
+    if style == 4:
+        return f"{cc}{nsn}"
+    return f"{trunk}{a}-{b}-{rest}"
