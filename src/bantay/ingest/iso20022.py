@@ -117,7 +117,7 @@ _SNIFF_BYTES: Final = 1 << 16
 # over its descendants, keeping the first leaf of each wanted tag (document order; the schema's
 # sequence puts the wanted element first where a tag repeats within a section).
 
-_LEAF, _AMOUNT, _SECTION, _MULTI, _NESTED_AMOUNT, _DATE = range(6)
+_LEAF, _AMOUNT, _SECTION, _PARTY_SECTION, _MULTI, _NESTED_AMOUNT, _DATE = range(7)
 
 _PARTY = {
     "Nm": "name",  # only the party's own Nm (not CtctDtls/Nm): checked by parent
@@ -135,7 +135,7 @@ _RMTINF = {"Ustrd": "ustrd", "Ref": "sref"}  # Ustrd, Strd/CdtrRefInf/Ref: every
 
 
 def _section(prefix: str, spec: Mapping[str, str]) -> tuple[int, dict[str, str]]:
-    return _SECTION, {k: prefix + v for k, v in spec.items()}
+    return _PARTY_SECTION if spec is _PARTY else _SECTION, {k: prefix + v for k, v in spec.items()}
 
 
 _TX_COMMON: dict[str, tuple[int, Any]] = {
@@ -204,12 +204,21 @@ class _Spec:
                 continue
             kind, arg = handler
             if kind == _SECTION:
+                for el in child.iter():
+                    key = arg.get(el.tag)
+                    if key is None or key in out or len(el):
+                        continue
+                    text = el.text
+                    if text is not None:
+                        out[key] = text
+            elif kind == _PARTY_SECTION:
                 name_tag = self.name_tag
                 for el in child.iter():
                     key = arg.get(el.tag)
                     if key is None or key in out or len(el):
                         continue
                     text = el.text
+                    # the party's own Nm, not CtctDtls/Nm
                     if text is not None and (el.tag != name_tag or el.getparent() is child):
                         out[key] = text
             elif kind == _LEAF:
@@ -382,10 +391,10 @@ def _row_pacs008(st: _State, t: dict[str, Any], sourceline: int | None) -> tuple
         txid,
         _first(
             t.get("iagt_bic"),
-            g.get("iagt_bic"),
-            t.get("dagt_bic"),
             t.get("iagt_nm"),
+            g.get("iagt_bic"),
             g.get("iagt_nm"),
+            t.get("dagt_bic"),
             t.get("dagt_nm"),
         ),
         _first(t.get("accptnc"), g.get("credttm"), t.get("sttlmdt"), g.get("sttlmdt")),
@@ -491,77 +500,81 @@ def iter_batches(path: Path, batch_size: int = 50_000) -> Iterator[pa.RecordBatc
         "{*}PmtInf",
         "{*}CdtTrfTxInf",
     )
-    context = etree.iterparse(
-        str(path),
-        events=("start", "end"),
-        tag=tags,
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    try:
-        for event, elem in context:
-            tag: str = elem.tag
-            local = _local(tag)
-            if local == "CdtTrfTxInf":
-                if event == "start":
-                    continue
-                specs = st.specs
-                if specs is None or tag != specs.tx_tag:
-                    continue  # not a transaction of the message being read
-                st.n += 1
-                if specs.pmtinf is not None:
-                    if st.pmt is None:
-                        st.pmt = specs.pmtinf.extract(elem.getparent())
-                    st.pmt_n += 1
-                    cols.add(_row_pain001(st, specs.tx.extract(elem), elem.sourceline))
-                else:
-                    cols.add(_row_pacs008(st, specs.tx.extract(elem), elem.sourceline))
-                elem.clear(keep_tail=False)
-                parent = elem.getparent()
-                while elem.getprevious() is not None:
-                    del parent[0]
-                if cols.n >= batch_size:
-                    yield cols.batch()
-                    cols = _Columns()
-            elif event == "start":
-                if local == "Document":
-                    _check_document(path, tag)
-                elif local in ("FIToFICstmrCdtTrf", "CstmrCdtTrfInitn"):
-                    st.specs = _message_specs(path, tag)
-                    st.grp = {}
-                    st.messages += 1
-                elif local == "PmtInf":
-                    st.pmt = None
-                    st.pmt_n = 0
-            elif local == "GrpHdr":
-                if st.specs is not None and tag == st.specs.grphdr_tag:
-                    st.grp = st.specs.grphdr.extract(elem)
-            elif local in ("FIToFICstmrCdtTrf", "CstmrCdtTrfInitn"):
-                st.specs = None
-            elif local in ("Document", "PmtInf"):
-                if local == "PmtInf":
-                    st.pmt = None
-                _drop_before(elem)
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position
-        at = f"line {line}, column {column}" if line else "end of file"
-        raise InputFileError(
-            f"{path}: malformed XML at {at}: {_msg_without_position(exc.msg)} "
-            f"(after {st.n} transaction{'s' if st.n != 1 else ''}; the file is refused as a whole)"
-        ) from None
-    if st.messages == 0:
-        root = context.root
-        found = f"root element <{_clark_to_text(root.tag)}>" if root is not None else "no element"
-        raise InputFileError(
-            f"{path}: no pacs.008 (FIToFICstmrCdtTrf) or pain.001 (CstmrCdtTrfInitn) message "
-            f"found; {found}"
+    # An open file (not the name) so that it is closed however the iteration ends.
+    with path.open("rb") as source:
+        context = etree.iterparse(
+            source,
+            events=("start", "end"),
+            tag=tags,
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
         )
-    if cols.n:
-        yield cols.batch()
+        try:
+            for event, elem in context:
+                tag: str = elem.tag
+                local = _local(tag)
+                if local == "CdtTrfTxInf":
+                    if event == "start":
+                        continue
+                    specs = st.specs
+                    if specs is None or tag != specs.tx_tag:
+                        continue  # not a transaction of the message being read
+                    st.n += 1
+                    if specs.pmtinf is not None:
+                        if st.pmt is None:
+                            st.pmt = specs.pmtinf.extract(elem.getparent())
+                        st.pmt_n += 1
+                        cols.add(_row_pain001(st, specs.tx.extract(elem), elem.sourceline))
+                    else:
+                        cols.add(_row_pacs008(st, specs.tx.extract(elem), elem.sourceline))
+                    elem.clear(keep_tail=False)
+                    parent = elem.getparent()
+                    while elem.getprevious() is not None:
+                        del parent[0]
+                    if cols.n >= batch_size:
+                        yield cols.batch()
+                        cols = _Columns()
+                elif event == "start":
+                    if local == "Document":
+                        _check_document(path, tag)
+                    elif local in ("FIToFICstmrCdtTrf", "CstmrCdtTrfInitn"):
+                        st.specs = _message_specs(path, tag)
+                        st.grp = {}
+                        st.messages += 1
+                    elif local == "PmtInf":
+                        st.pmt = None
+                        st.pmt_n = 0
+                elif local == "GrpHdr":
+                    if st.specs is not None and tag == st.specs.grphdr_tag:
+                        st.grp = st.specs.grphdr.extract(elem)
+                elif local in ("FIToFICstmrCdtTrf", "CstmrCdtTrfInitn"):
+                    st.specs = None
+                elif local in ("Document", "PmtInf"):
+                    if local == "PmtInf":
+                        st.pmt = None
+                    _drop_before(elem)
+        except etree.XMLSyntaxError as exc:
+            line, column = exc.position
+            at = f"line {line}, column {column}" if line else "end of file"
+            raise InputFileError(
+                f"{path}: malformed XML at {at}: {_msg_without_position(exc.msg)} "
+                f"(after {st.n} transaction{'s' if st.n != 1 else ''}; the file is refused as a whole)"
+            ) from None
+        if st.messages == 0:
+            root = context.root
+            found = (
+                f"root element <{_clark_to_text(root.tag)}>" if root is not None else "no element"
+            )
+            raise InputFileError(
+                f"{path}: no pacs.008 (FIToFICstmrCdtTrf) or pain.001 (CstmrCdtTrfInitn) message "
+                f"found; {found}"
+            )
+        if cols.n:
+            yield cols.batch()
 
 
 def _clark_to_text(tag: str) -> str:
