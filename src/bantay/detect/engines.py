@@ -9,6 +9,9 @@ Bantay works without the ``spark`` extra.
 from __future__ import annotations
 
 import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +32,16 @@ INPUT_TABLES = (
     "party_entities",
     "entities",
 )
+
+
+@contextmanager
+def _quiet_ibis() -> Iterator[None]:
+    """Ibis 12 calls DuckDB 2's deprecated ``fetch_arrow_table``; the warning is Ibis's, not ours."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=r".*fetch_arrow_table", category=DeprecationWarning
+        )
+        yield
 
 
 class EngineError(BantayError):
@@ -59,10 +72,12 @@ class DuckDBEngine:
         self.names = workspace_tables(ws)
 
     def table(self, name: str) -> ir.Table:
-        return self._ibis.table(name)
+        with _quiet_ibis():
+            return self._ibis.table(name)
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
-        return self._ibis.execute(expr)
+        with _quiet_ibis():
+            return self._ibis.execute(expr)
 
 
 def spark_session(app_name: str = "bantay", partitions: int = 4) -> Any:

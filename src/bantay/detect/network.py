@@ -106,10 +106,11 @@ def _den_edges(
     both = pb.merge(pb, on="payer_entity")
     both = both[both.beneficiary_entity_x < both.beneficiary_entity_y]
     shared = both.groupby(["beneficiary_entity_x", "beneficiary_entity_y"]).size()
+    cities = ids["city"].map(_text_key)
     city = (
-        ids.assign(_c=ids["city"].map(_text_key) + "|" + ids["country"])
+        ids.assign(_c=(cities + "|" + ids["country"]).where(cities != "", ""))
         .groupby("beneficiary_entity")["_c"]
-        .agg(lambda s: set(s) - {"|", ""})
+        .agg(lambda s: set(s) - {""})
     )
     for (a, b), n in shared.items():
         if n >= min_shared or (n >= loc_payers and city.get(a, set()) & city.get(b, set())):

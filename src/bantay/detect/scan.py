@@ -157,9 +157,15 @@ def assemble(
     benef = benef.merge(
         rb.rename(columns={"entity_id": "beneficiary_entity"}), on="beneficiary_entity"
     )
-    hits = pd.concat(
-        [hits_p.assign(entity_side="payer"), hits_b.assign(entity_side="beneficiary")],
-        ignore_index=True,
+    parts = [
+        h.assign(entity_side=side)
+        for side, h in (("payer", hits_p), ("beneficiary", hits_b))
+        if not h.empty
+    ]
+    hits = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else hits_p.assign(entity_side=pd.Series(dtype=object))
     )
     return payer, benef, hits
 

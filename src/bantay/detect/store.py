@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
-from bantay.detect.scoring import KEY, MODEL_FEATURES
+from bantay.detect.scoring import KEY
 from bantay.workspace import Workspace
 
 if TYPE_CHECKING:
     from bantay.detect.scan import ScanResult
+
+#: Scored-frame columns that are outputs, not features.
+NOT_FEATURES = {"score", "rank", "alerted", "rule_raw", "rule_network", "family_reduction"}
 
 TABLES = ("scans", "entity_features", "indicator_hits", "network_scores", "scores", "alerts")
 
@@ -40,7 +43,12 @@ def write_scan(
     feats, nets, scores = [], [], []
     for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
         key = KEY[side]
-        cols = [c for c in MODEL_FEATURES[side] if c in df.columns]
+        cols = [
+            c
+            for c in df.columns
+            if c not in NOT_FEATURES
+            and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+        ]
         long = df[[key, *cols]].melt(id_vars=key, var_name="feature", value_name="value")
         long = long.rename(columns={key: "entity_id"}).assign(scan_id=sid, side=side)
         feats.append(long.astype({"value": "float64"}))

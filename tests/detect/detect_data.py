@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from bantay.workspace import Workspace, init_workspace
+from bantay.workspace import Workspace
 
 AUD = 0.66  # USD per AUD, as in the catalogue's reference rates
 
@@ -67,10 +63,3 @@ def load(ws: Workspace, rows: list[dict[str, Any]], table: str = "transactions")
         ws.con.execute(
             f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", list(full.values())
         )
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    w = init_workspace(tmp_path / "ws")
-    yield w
-    w.close()

@@ -1,0 +1,329 @@
+"""bantay indicators, scan, alerts, export scores, train, evaluate."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from bantay.cli.common import WorkspaceOpt, app, console, workspace_path
+from bantay.errors import BantayError
+from bantay.workspace import open_workspace
+
+
+@app.command()
+def indicators(
+    docs: Annotated[bool, typer.Option("--docs", help="Print the Markdown reference.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Write the Markdown reference here.")] = None,
+    catalogue: Annotated[
+        Path | None, typer.Option(help="Folder of indicator YAML files (default: built in).")
+    ] = None,
+) -> None:
+    """The indicator catalogue: each published indicator, its source, threshold and bands."""
+    from bantay.detect.catalogue import load_catalogue
+    from bantay.detect.docs import render_indicators
+
+    cat = load_catalogue(catalogue)
+    if docs or out is not None:
+        text = render_indicators(cat)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            out.write_text(text, encoding="utf-8")
+            console.print(f"wrote {out}")
+        return
+    t = Table("id", "title", "side", "feature", "fires at", "bands", "sources", title="Indicators")
+    for i in cat.indicators:
+        bands = ", ".join(f"{b.at_least:g}→{b.score:g}" for b in i.bands)
+        side = i.side if i.side != "network" else f"network→{i.applies_to}"
+        t.add_row(
+            i.id,
+            i.title,
+            side,
+            i.feature,
+            f"{i.threshold():g}",
+            bands,
+            ", ".join(s.id for s in i.sources),
+        )
+    console.print(t)
+    t = Table("id", "title", "weight", "sources", title="Family-link evidence (lowers risk)")
+    for p in cat.protections:
+        t.add_row(p.id, p.title, f"{p.weight:g}", ", ".join(s.id for s in p.sources))
+    console.print(t)
+
+
+@app.command()
+def scan(
+    workspace: WorkspaceOpt = None,
+    seeds: Annotated[
+        Path | None,
+        typer.Option(help="CSV of known facilitators (identifier_type,value) to propagate from."),
+    ] = None,
+    engine: Annotated[str, typer.Option(help="duckdb or spark.")] = "duckdb",
+    model: Annotated[
+        str, typer.Option(help="`default` (shipped), a model file, or `rules` (no model).")
+    ] = "default",
+    threshold: Annotated[float, typer.Option(help="Alert entities scoring at least this.")] = 0.5,
+    budget: Annotated[
+        int | None, typer.Option(help="Alert the top N per side instead of a threshold.")
+    ] = None,
+    signals: Annotated[
+        bool, typer.Option(help="Seed from facilitator signals in the workspace.")
+    ] = True,
+    catalogue: Annotated[
+        Path | None, typer.Option(help="Folder of indicator YAML files (default: built in).")
+    ] = None,
+) -> None:
+    """Score every payer and beneficiary entity and write explained alerts."""
+    from bantay.detect.catalogue import load_catalogue
+    from bantay.detect.scan import read_seeds_file
+    from bantay.detect.scan import scan as run_scan
+
+    seed_list = read_seeds_file(seeds) if seeds else []
+    with open_workspace(workspace_path(workspace)) as ws:
+        r = run_scan(
+            ws,
+            engine=engine,
+            seeds=seed_list,
+            use_signals=signals,
+            catalogue=load_catalogue(catalogue) if catalogue else None,
+            model=None if model == "rules" else model,
+            threshold=threshold,
+            budget=budget,
+        )
+    n_alert_p = int(r.payer["alerted"].sum())
+    n_alert_b = int(r.beneficiary["alerted"].sum())
+    console.print(
+        f"scan [bold]{r.scan_id}[/] on {engine} · model {r.model_name} · "
+        f"{len(r.payer):,} payers, {len(r.beneficiary):,} beneficiaries scored · "
+        f"{len(r.network.seeds)} seed beneficiaries · "
+        f"alerts: {n_alert_p:,} payers, {n_alert_b:,} beneficiaries"
+    )
+    console.print("See them with `bantay alerts`.")
+
+
+@app.command()
+def alerts(
+    workspace: WorkspaceOpt = None,
+    top: Annotated[int, typer.Option(help="How many alerts to show.")] = 10,
+    side: Annotated[str | None, typer.Option(help="payer or beneficiary only.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the reasons as JSON lines.")
+    ] = False,
+) -> None:
+    """The top alerts of the latest scan, with their reasons."""
+    with open_workspace(workspace_path(workspace), read_only=True) as ws:
+        q = "SELECT rank, side, entity_id, score, summary, reasons FROM alerts"
+        params: list[Any] = []
+        if side:
+            q += " WHERE side = ?"
+            params.append(side)
+        rows = ws.con.execute(q + " ORDER BY rank LIMIT ?", [*params, top]).fetchall()
+    if as_json:
+        for rank, sd, ent, score, _summary, reasons in rows:
+            typer.echo(
+                json.dumps(
+                    {
+                        "rank": rank,
+                        "side": sd,
+                        "entity_id": ent,
+                        "score": score,
+                        "reasons": json.loads(reasons),
+                    }
+                )
+            )
+        return
+    if not rows:
+        console.print("No alerts. Run `bantay scan` first, or lower --threshold.")
+        return
+    for rank, sd, ent, score, summary, reasons in rows:
+        r = json.loads(reasons)
+        console.print(
+            f"\n[bold]#{rank}[/] {sd} [bold]{ent}[/] · score {score:.3f}", highlight=False
+        )
+        console.print(f"  {summary}", highlight=False)
+        t = Table("indicator", "value", "threshold", "band", "sources", box=None, padding=(0, 1))
+        for i in r["indicators"]:
+            t.add_row(
+                f"{i['id']}: {i['title']}",
+                f"{i['value']:g}",
+                f"{i['threshold']:g}",
+                i["band"],
+                ", ".join(s["id"] for s in i["sources"]),
+            )
+        console.print(t)
+        net = r["network"]
+        if net.get("path_to_seed"):
+            console.print(
+                "  path to a known facilitator: " + " > ".join(net["path_to_seed"]), highlight=False
+            )
+        if net.get("den_size", 0) >= 2:
+            console.print(
+                f"  den of {net['den_size']} beneficiaries"
+                + (f" ({net['den_id']})" if net.get("den_id") else ""),
+                highlight=False,
+            )
+        if r["model"]:
+            contrib = ", ".join(
+                f"{m['feature']}={m['value']:g} ({m['contribution']:+.2f})" for m in r["model"][:4]
+            )
+            console.print(f"  model: {contrib}", highlight=False)
+        fam = r.get("family") or {}
+        if fam.get("evidence"):
+            ev = ", ".join(
+                f"{e['id']} ({e['beneficiaries']} of {e['of_high_risk_beneficiaries']})"
+                for e in fam["evidence"]
+            )
+            console.print(
+                f"  family-link evidence lowered it: {ev}; rule score "
+                f"-{fam['rule_score_reduction']:g}",
+                highlight=False,
+            )
+
+
+def _export_group() -> typer.Typer:
+    for info in app.registered_groups:
+        if info.name == "export" and info.typer_instance is not None:
+            return info.typer_instance
+    group = typer.Typer(help="Export results.", no_args_is_help=True)
+    app.add_typer(group, name="export")
+    return group
+
+
+export_app = _export_group()
+
+
+@export_app.command("scores")
+def export_scores(
+    workspace: WorkspaceOpt = None,
+    format: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Write here (default: standard output).")] = None,
+) -> None:
+    """Per-entity scores with every input reference behind each entity."""
+    from bantay.detect.export import COLUMNS, score_rows, to_csv_row, to_jsonl
+
+    if format not in ("csv", "jsonl"):
+        raise BantayError(f"unknown format {format!r}; use csv or jsonl")
+    with open_workspace(workspace_path(workspace), read_only=True) as ws:
+        rows = list(score_rows(ws))
+    fh = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
+    try:
+        if format == "csv":
+            w = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+            w.writeheader()
+            for row in rows:
+                w.writerow(to_csv_row(row))
+        else:
+            for row in rows:
+                fh.write(to_jsonl(row) + "\n")
+    finally:
+        if out:
+            fh.close()
+    if out:
+        console.print(f"wrote {len(rows):,} entity scores to {out}")
+
+
+def _world_paths(world: Path) -> tuple[Path, Path]:
+    """(workspace, truth folder) of a prepared world folder."""
+    ws = world / "workspace" if (world / "workspace").is_dir() else world
+    truth = world / "truth"
+    return ws, truth
+
+
+@app.command()
+def train(
+    world: Annotated[
+        list[Path],
+        typer.Option(help="A world folder holding `workspace/` (ingested) and `truth/`; repeat."),
+    ],
+    out: Annotated[Path, typer.Option(help="Model file to write.")],
+    profile: Annotated[
+        list[str] | None, typer.Option(help="Each world's profile, in order (for the record).")
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Analyst dispositions CSV (side,entity_id,label) instead of truth."),
+    ] = None,
+    rounds: Annotated[int, typer.Option(help="Boosting rounds.")] = 200,
+    seed_share: Annotated[
+        float, typer.Option(help="Share of facilitator signals used as seeds while training.")
+    ] = 0.5,
+) -> None:
+    """Train the model on scanned worlds (ground truth, or an analyst's dispositions)."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    from bantay.detect.scan import scan as run_scan
+    from bantay.detect.train import train as train_model
+    from bantay.detect.train import training_world
+
+    worlds = []
+    profiles = list(profile or [])
+    for k, w in enumerate(world):
+        ws_path, truth = _world_paths(w)
+        with open_workspace(ws_path) as ws:
+            use_signals = (k % 2 == 0) if seed_share == 0.5 else seed_share >= 1.0
+            r = run_scan(ws, model=None, use_signals=use_signals, write=False)
+            if labels is not None:
+                lab = pd.read_csv(labels, dtype={"entity_id": str})
+                lab["label"] = lab["label"].astype(str).str.lower().isin(["1", "true", "yes"])
+                side_labels = {s: lab[lab["side"] == s] for s in ("payer", "beneficiary")}
+            else:
+                from bantay.evaluate.detection import labels as truth_labels
+
+                tl = truth_labels(ws, truth)
+                side_labels = {"payer": tl.payer, "beneficiary": tl.beneficiary}
+        prof = profiles[k] if k < len(profiles) else "unknown"
+        worlds.append(training_world(str(w), prof, r, side_labels))
+        console.print(f"world {w}: {len(r.payer):,} payers, {len(r.beneficiary):,} beneficiaries")
+    cmd = "bantay " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    model = train_model(worlds, rounds=rounds, command=cmd)
+    model.save(out)
+    console.print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
+
+
+@app.command()
+def evaluate(
+    truth: Annotated[Path, typer.Option(help="The world's truth folder (DIR/truth).")],
+    workspace: WorkspaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Judge the latest scan against ground truth, beside the published single-rule baselines."""
+    from bantay.evaluate.detection import evaluate as run_eval
+    from bantay.evaluate.detection import report_dict
+
+    with open_workspace(workspace_path(workspace), read_only=True) as ws:
+        reports = run_eval(ws, truth)
+    if as_json:
+        typer.echo(json.dumps(report_dict(reports), indent=1))
+        return
+    for side, rep in reports.items():
+        metrics = sorted({k for m in rep.methods.values() for k in m})
+        t = Table(
+            "method",
+            *metrics,
+            title=f"{side}: {rep.n_positive:,} positive of {rep.n_entities:,} entities",
+        )
+        for name, m in rep.methods.items():
+            t.add_row(name, *(f"{m.get(k, float('nan')):.3f}" for k in metrics))
+        console.print(t)
+        if rep.fp_by_role:
+            roles = sorted({r for v in rep.fp_by_role.values() for r in v})
+            t = Table(
+                "method",
+                *roles,
+                title="false positives by legitimate behaviour, "
+                "share of an alert budget of 2× the offenders",
+            )
+            for name, v in rep.fp_by_role.items():
+                t.add_row(name, *(f"{v.get(r, 0.0):.3f}" for r in roles))
+            console.print(t)
+        if rep.dens_found_top100 is not None:
+            console.print(
+                f"dens with a member among the top 100 beneficiaries: {rep.dens_found_top100:.3f}"
+            )

@@ -1,0 +1,79 @@
+"""Training the model from scanned worlds and their labels (truth or analyst dispositions).
+
+The labels come from outside ``detect``: the CLI reads a simulated world's truth through
+``bantay.evaluate`` or an analyst's dispositions file, and hands them in as ``(side, entity_id,
+label)`` frames. Worlds are split whole: calibration uses other worlds than training, and whole
+profiles can be held out for evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+from bantay import __version__
+from bantay.detect.model import DetectionModel, ModelError, fit_side
+from bantay.detect.scan import ScanResult
+from bantay.detect.scoring import KEY, MODEL_FEATURES
+
+
+@dataclass
+class TrainingWorld:
+    name: str
+    profile: str
+    payer: pd.DataFrame  # model features + label
+    beneficiary: pd.DataFrame
+
+
+def training_world(
+    name: str, profile: str, result: ScanResult, labels: dict[str, pd.DataFrame]
+) -> TrainingWorld:
+    """Join a scan's features (``result``, scanned without a model) with labels per side."""
+    frames = {}
+    for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
+        lab = labels[side][["entity_id", "label"]].rename(columns={"entity_id": KEY[side]})
+        f = df[[KEY[side], *MODEL_FEATURES[side]]].merge(lab, on=KEY[side], how="left")
+        f["label"] = f["label"].fillna(False).astype(bool)
+        frames[side] = f
+    return TrainingWorld(name, profile, frames["payer"], frames["beneficiary"])
+
+
+def train(
+    worlds: Sequence[TrainingWorld],
+    calibration_share: float = 0.25,
+    rounds: int = 200,
+    command: str = "",
+) -> DetectionModel:
+    """Train both sides; the last ``calibration_share`` of the worlds calibrate the scores."""
+    if len(worlds) < 2:
+        raise ModelError("training needs at least two worlds (one to train, one to calibrate)")
+    n_cal = max(1, round(len(worlds) * calibration_share))
+    fit, cal = list(worlds[:-n_cal]), list(worlds[-n_cal:])
+    sides = {}
+    for side in ("payer", "beneficiary"):
+        tr = pd.concat([getattr(w, side) for w in fit], ignore_index=True)
+        ca = pd.concat([getattr(w, side) for w in cal], ignore_index=True)
+        sides[side] = fit_side(
+            side,
+            tr,
+            tr["label"].to_numpy(dtype=float),
+            ca,
+            ca["label"].to_numpy(dtype=float),
+            rounds=rounds,
+        )
+    info = {
+        "bantay": __version__,
+        "trained_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "train_worlds": [f"{w.name} ({w.profile})" for w in fit],
+        "calibration_worlds": [f"{w.name} ({w.profile})" for w in cal],
+        "command": command,
+        "positives": {
+            side: int(np.sum([getattr(w, side)["label"].sum() for w in worlds]))
+            for side in ("payer", "beneficiary")
+        },
+    }
+    return DetectionModel(sides=sides, info=info)

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from detect_data import load, tx
+from typer.testing import CliRunner
+
+from bantay.detect.network import Seed
+from bantay.detect.scan import ScanResult, read_seeds_file, scan
+from bantay.workspace import Workspace
+
+EVENING = dt.datetime(2024, 3, 1, 13, 0)  # 23:00 in Sydney (UTC+10)
+
+
+def offender_rows() -> list[dict[str, object]]:
+    """A payer with 10 evening A$30 payments to 3 unrelated Philippine beneficiaries."""
+    rows = []
+    for k, (b, n) in enumerate((("Maria_Lopez", 4), ("Ana_Reyes", 3), ("Joy_Bautista", 3))):
+        rows += tx(
+            n,
+            "REMIT1:John_Smith",
+            f"h:{b}",
+            amount=30,
+            start=EVENING + dt.timedelta(hours=k),
+            every=dt.timedelta(days=2),
+            beneficiary_phone=f"+63 917 555 01{k}",
+        )
+    return rows
+
+
+def family_rows(payer_name: str = "Jose Cruz") -> list[dict[str, object]]:
+    """Twelve monthly A$200 payments on the 15th to the same beneficiary."""
+    return [
+        r
+        for m in range(12)
+        for r in tx(
+            1,
+            "REMIT1:Jose",
+            "h:Ana_Cruz",
+            amount=200,
+            start=dt.datetime(2023, m + 1, 15, 3, 0),
+            payer_name=payer_name,
+            beneficiary_name="Ana Cruz",
+            memo="family support",
+            beneficiary_phone="+63 918 222 0000",
+        )
+    ]
+
+
+def hits_of(r: ScanResult, entity: str) -> dict[str, float]:
+    h = r.hits[r.hits.entity_id == entity]
+    return dict(zip(h.indicator_id, h.value, strict=True))
+
+
+def test_offender_fires_published_indicators(ws: Workspace) -> None:
+    load(ws, offender_rows())
+    r = scan(ws, model=None)
+    hits = hits_of(r, "REMIT1:John_Smith")
+    assert hits["P01_low_value_sea"] == 10  # A$30 to PH, ten times
+    assert hits["P07_night_timing"] == 10  # 23:00-01:00 payer-local
+    assert hits["P03_westpac_typology"] == 3  # three unrelated PH beneficiaries, ~5 a month
+    assert hits["N02_fan_out_unrelated"] == 3
+    assert hits["P09_even_amounts"] == 1.0
+    assert "P06_prolific_signature" not in hits  # fewer than 20 payments
+    row = r.payer.set_index("payer_entity").loc["REMIT1:John_Smith"]
+    # P01 10 (weak 1), P02 10 (weak 0.5), P03 3 (moderate 1.5), P07 10 (moderate 1), P09 (0.5), N02 (0.5)
+    assert row["rule_score"] == pytest.approx(1 + 0.5 + 1.5 + 1 + 0.5 + 0.5)
+    assert row["family_reduction"] == 0
+
+
+def test_threshold_in_the_payment_currency(ws: Workspace) -> None:
+    # SEK 150 is within the Swedish 90–300 band (S27) though ~US$14 is outside A$10–100? no: inside.
+    # SEK 1,000 (~US$95, ~A$144) is outside both.
+    load(ws, tx(6, "BANK:SE1", "h:x", amount=150, currency="SEK", payer_country="SE"))
+    rows = tx(6, "BANK:SE2", "h:y", amount=1000, currency="SEK", payer_country="SE")
+    for row in rows:
+        row["amount_reporting"] = 95.0
+    load(ws, rows)
+    r = scan(ws, model=None, write=False)
+    p = r.payer.set_index("payer_entity")["n_lowval_sea"]
+    assert (p["BANK:SE1"], p["BANK:SE2"]) == (6, 0)
+
+
+def test_family_link_lowers_risk_and_is_explained(ws: Workspace) -> None:
+    load(ws, family_rows())
+    rows = family_rows(payer_name="Peter Novak")
+    for row in rows:
+        row.update(payer_record_id="REMIT1:Peter", transaction_id="n" + str(row["transaction_id"]))
+    load(ws, rows)
+    r = scan(ws, model=None, threshold=0.0)
+    p = r.payer.set_index("payer_entity")
+    fam, other = p.loc["REMIT1:Jose"], p.loc["REMIT1:Peter"]
+    assert (fam["rel_surname"], fam["rel_payday"], fam["rel_stable"]) == (1, 1, 1)
+    assert (other["rel_surname"], other["rel_payday"]) == (0, 1)  # payday pattern, no name link
+    assert fam["n_unrel_hr_benefs"] == 0
+    assert fam["rule_score"] < other["rule_score"] or fam["rule_score"] == 0
+    assert fam["family_reduction"] > 0
+    alert = r.alerts[(r.alerts.side == "payer") & (r.alerts.entity_id == "REMIT1:Jose")].iloc[0]
+    reasons = json.loads(alert.reasons)
+    assert [e["id"] for e in reasons["family"]["evidence"]] == [
+        "F01_shared_surname",
+        "F02_name_origin",  # Cruz is a common Philippine surname
+        "F03_payday_pattern",
+        "F04_long_stable",
+    ]
+    assert "family link" in alert.summary
+
+
+def test_dens_seeds_and_paths(ws: Workspace) -> None:
+    rows = offender_rows()
+    # two more payers share Maria's phone-keyed account, a den forms through Joy's shared phone
+    for p in ("Bob_Jones", "Tim_Brown"):
+        rows += tx(
+            5, f"REMIT1:{p}", "h:Maria_Lopez", amount=40, beneficiary_phone="+63 917 555 010"
+        )
+    rows += tx(3, "REMIT1:Bob_Jones", "h:Lyn", amount=40, beneficiary_phone="+63 917 555 012")
+    load(ws, rows)
+    r = scan(ws, model=None, seeds=[Seed("phone", "09175550 10")])
+    b = r.beneficiary.set_index("beneficiary_entity")
+    assert b.loc["tel:639175550 10".replace(" ", ""), "is_seed"] == 1
+    assert b.loc["tel:639175550 12".replace(" ", ""), "den_size"] >= 2
+    p = r.payer.set_index("payer_entity")
+    assert p.loc["REMIT1:Bob_Jones", "seed_hops"] == 1
+    assert p.loc["REMIT1:Tim_Brown", "n_copayers"] == 2  # John and Bob also pay Maria
+    assert r.network.paths["p:REMIT1:Tim_Brown"] == ["p:REMIT1:Tim_Brown", "b:tel:63917555010"]
+    assert p.loc["REMIT1:Tim_Brown", "seed_rank"] > 0
+
+
+def test_seeds_file(tmp_path: Path) -> None:
+    f = tmp_path / "seeds.csv"
+    f.write_text("identifier_type,value\nphone,+63 917 555 010\nname_city,Ana Reyes|Cebu\n")
+    seeds = read_seeds_file(f)
+    assert [s.identifier_type for s in seeds] == ["phone", "name_city"]
+    f.write_text("identifier_type,value\nshoe_size,42\n")
+    with pytest.raises(Exception, match="shoe_size"):
+        read_seeds_file(f)
+
+
+def test_scan_writes_tables_and_cli(ws: Workspace) -> None:
+    from bantay.cli import app
+
+    load(ws, offender_rows() + family_rows())
+    path = ws.path
+    ws.close()
+    runner = CliRunner()
+    res = runner.invoke(app, ["scan", "-w", str(path), "--model", "rules", "--threshold", "0.3"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["alerts", "-w", str(path), "--top", "3"])
+    assert res.exit_code == 0 and "P01_low_value_sea" in res.output
+    res = runner.invoke(app, ["export", "scores", "-w", str(path), "--format", "jsonl"])
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.output.splitlines()]
+    john = next(r for r in rows if r["entity_id"] == "REMIT1:John_Smith")
+    assert john["customer_refs"] == ["REMIT1:John_Smith"]
+    assert len(john["transaction_ids"]) == 10
+    assert {r["side"] for r in rows} == {"payer", "beneficiary"}
