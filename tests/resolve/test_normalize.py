@@ -37,6 +37,7 @@ SAME_PERSON = [
     ["Ma. Luisa Dela Cruz", "DELA CRUZ, Maria Luisa", "Maria Luisa De la Cruz", "maria luisa delacruz"],
     ["Juan De los Santos Jr.", "De Los Santos, Juan", "Juan Delos Santos", "JUAN DE LOS SANTOS, JR."],
     ["Sto. Niño Reyes", "Santo Nino Reyes"],
+    ["Ma Cristina Reyes", "Maria Cristina Reyes", "REYES, Ma Cristina"],  # bare Ma, given first
     # honorifics (English, Filipino, Spanish, Thai) and suffixes
     ["Mr. John Smith III", "John Smith", "SMITH, JOHN", "Smith, John Mr"],
     ["Atty. Jose Rizal", "Jose Rizal", "Gng. Jose Rizal"],
@@ -133,6 +134,12 @@ def test_phonetic_keeps_distinct_names_apart() -> None:
 def test_initials_key() -> None:
     assert nz.initials_key("J. Dela Cruz") == nz.initials_key("Juan Dela Cruz") == "d j"
     assert nz.initials_key(None) is None
+
+
+def test_phonetic_key_maps_nicknames() -> None:
+    assert nz.phonetic_key("Manny Pacquiao") == nz.phonetic_key("Emmanuel Pacquiao")
+    assert nz.phonetic_key("Bob Smith") == nz.phonetic_key("SMITH, Robert")
+    assert nz.name_key("Bob Smith") != nz.name_key("Robert Smith")  # the name key stays literal
 
 
 def test_phonetic_key_is_order_insensitive() -> None:

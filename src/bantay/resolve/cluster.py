@@ -7,7 +7,7 @@ judged record, never at a link stronger than one that was kept. Without judgemen
 exactly the connected components at the threshold.
 
 Entity identifiers stay stable: a cluster takes the identifier of the previous entity that gives
-it most of its records (ties: the smaller identifier); a new cluster is named after its smallest
+it most of its records (ties: the one named after its smallest record, else the smaller); a new cluster is named after its smallest
 record.
 """
 
@@ -139,15 +139,17 @@ def cluster(
 
 
 def _name_entities(clusters: list[list[str]], previous: Mapping[str, str]) -> dict[str, str]:
-    claims: list[tuple[int, str, int]] = []  # (-records from that entity, entity id, cluster index)
+    # (-records from that entity, not the id its smallest record would give, entity id, cluster)
+    claims: list[tuple[int, bool, str, int]] = []
     for ci, members in enumerate(clusters if previous else ()):
         counts = Counter(previous[m] for m in members if m in previous)
+        own = entity_id_for(min(members)) if counts else ""
         for eid, n in counts.items():
-            claims.append((-n, eid, ci))
+            claims.append((-n, eid != own, eid, ci))
     claims.sort()
     named: dict[int, str] = {}
     taken: set[str] = set()
-    for _, eid, ci in claims:
+    for _, _, eid, ci in claims:
         if ci in named or eid in taken:
             continue
         named[ci] = eid

@@ -70,7 +70,7 @@ def _name_features(name: str | None, given: str | None, family: str | None) -> d
     return {
         "name_key": " ".join(toks),
         "name_tokens": toks,
-        "name_phonetic": " ".join(sorted(nz.phonetic(t) for t in toks)),
+        "name_phonetic": " ".join(sorted(nz.phonetic(nz.NICKNAMES.get(t, t)) for t in toks)),
         "name_initials": " ".join(sorted(t[0] for t in toks)),
         "name_has_initial": any(len(t) == 1 for t in toks),
     }

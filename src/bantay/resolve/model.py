@@ -65,7 +65,7 @@ def _name_levels() -> list[Level]:
     )
     return [
         _lv(cll.ExactMatchLevel("name_key"), "same name (any order)", 0.70, 2e-4, "name_key"),
-        _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike", 0.10, 2e-4),
+        _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike (or nicknames)", 0.10, 2e-4),
         _lv(cll.JaroWinklerLevel("name_key", 0.92), "name with a typo", 0.08, 5e-4),
         _lv(cll.ArrayIntersectLevel("name_tokens", 2), "two or more name words shared", 0.05, 1e-3),
         _lv(

@@ -112,6 +112,22 @@ ABBREVIATIONS: Final = {
     "muhammed": "muhammad",
 }
 
+#: Common nicknames and short forms, mapped to one given name. Used by the phonetic key only (so
+#: ``Manny Pacquiao`` and ``Emmanuel Pacquiao`` sound alike to the model), never by the name key.
+NICKNAMES: Final = {
+    "bob": "robert", "rob": "robert", "robbie": "robert", "bill": "william", "will": "william",
+    "billy": "william", "mike": "michael", "micheal": "michael", "chris": "christopher",
+    "matt": "matthew", "andy": "andrew", "steve": "stephen", "steven": "stephen",
+    "tony": "anthony", "trish": "patricia", "becky": "rebecca", "manny": "emmanuel",
+    "emman": "emmanuel", "kiko": "francisco", "frank": "francisco", "cora": "corazon",
+    "cory": "corazon", "tess": "teresita", "tessie": "teresita", "joey": "jose",
+    "dave": "david", "jim": "james", "jimmy": "james", "joe": "joseph", "liz": "elizabeth",
+    "beth": "elizabeth", "kate": "katherine", "katie": "katherine", "jen": "jennifer",
+    "jenny": "jennifer", "sam": "samuel", "ben": "benjamin", "dan": "daniel", "danny": "daniel",
+    "tom": "thomas", "tommy": "thomas", "nick": "nicholas", "alex": "alexander", "ed": "edward",
+    "eddie": "edward", "rick": "richard", "dick": "richard",
+}  # fmt: skip
+
 #: Particles of compound surnames, glued to the token that follows them, so that ``De la Cruz``,
 #: ``Dela Cruz`` and ``Delacruz`` all become ``delacruz``. Deliberately absent: ``van`` (the
 #: Vietnamese middle name Văn), ``le`` (the surname Lê), ``du`` and ``ma`` (Chinese surnames).
@@ -180,12 +196,18 @@ def _clean_token(token: str) -> list[str]:
     return _NON_WORD.sub(" ", token).replace("_", " ").split()
 
 
-def expand_abbreviations(raw_tokens: list[str]) -> list[str]:
-    """Clean tokens and expand :data:`ABBREVIATIONS`. ``ma.`` (written with its period) is Maria;
-    a bare ``ma`` is kept, since it is also the Chinese surname Ma."""
+def expand_abbreviations(raw_tokens: list[str], given_part: bool = False) -> list[str]:
+    """Clean tokens and expand :data:`ABBREVIATIONS`.
+
+    ``ma.`` (written with its period) is Maria. A bare ``ma`` is Maria only where it opens the
+    given names and another given name follows (``Ma Luisa Santos``; ``Santos, Ma Luisa``):
+    elsewhere it is the Chinese surname Ma (``Ma Long``).
+    """
     out: list[str] = []
-    for raw in raw_tokens:
-        if raw == "ma.":
+    for i, raw in enumerate(raw_tokens):
+        if raw == "ma." or (
+            raw == "ma" and i == 0 and len(raw_tokens) - 1 >= (1 if given_part else 2)
+        ):
             out.append("maria")
             continue
         out.extend(ABBREVIATIONS.get(tok, tok) for tok in _clean_token(raw))
@@ -218,12 +240,14 @@ def glue_particles(tokens: list[str]) -> list[str]:
     return out
 
 
-def _words(text: str | None) -> list[str]:
+def _words(text: str | None, given_part: bool = False) -> list[str]:
     """Folded, expanded, title-free, particle-glued word tokens of a piece of a name."""
     folded = fold(text.replace("ª", "a.") if text else text)
     if folded is None:
         return []
-    return glue_particles(drop_titles(expand_abbreviations(_raw_tokens(folded))))
+    tokens = _raw_tokens(folded)
+    raw = [t for t in tokens if t.rstrip(".") not in HONORIFICS] or tokens
+    return glue_particles(drop_titles(expand_abbreviations(raw, given_part)))
 
 
 @dataclass(frozen=True)
@@ -245,13 +269,13 @@ def parse_name(
     (``"Juan Dela Cruz, Jr."``). Without a comma the family name is left unknown, because the
     written order differs between corridors (``Wang Wei`` is family-first).
     """
-    given = _words(given_name)
+    given = _words(given_name, given_part=True)
     family = _words(family_name)
     if given or family:
         return NameParts(tokens=tuple(given + family), given=tuple(given), family=tuple(family))
     if not name:
         return NameParts(tokens=())
-    parts = [w for w in (_words(p) for p in name.split(",")) if w]
+    parts = [w for w in (_words(p, given_part=i > 0) for i, p in enumerate(name.split(","))) if w]
     parts = [p for p in parts if not all(t in SUFFIXES for t in p)] or parts
     if len(parts) >= 2:
         family = parts[0]
@@ -337,7 +361,7 @@ def phonetic_key(
 ) -> str | None:
     """Order-insensitive phonetic key: the sorted phonetic codes of the name's tokens."""
     toks = name_tokens(name, given_name, family_name)
-    return " ".join(sorted(phonetic(t) for t in toks)) or None
+    return " ".join(sorted(phonetic(NICKNAMES.get(t, t)) for t in toks)) or None
 
 
 def initials_key(

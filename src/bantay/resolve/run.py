@@ -78,6 +78,13 @@ def _new_resolution_id(now: dt.datetime) -> str:
     return f"R{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
+def first_row(cursor: Any) -> Any:
+    """The first row of a DuckDB result, fetching it all (DuckDB 2 refuses new queries on a
+    connection with an unfinished result)."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
 # --------------------------------------------------------------------------- engines
 
 
@@ -526,7 +533,7 @@ def resolve(
     t0 = time.perf_counter()
     if threshold is not None and not 0.0 < threshold <= 1.0:
         raise ResolveError(f"threshold must be in (0, 1], got {threshold}")
-    total = ws.con.execute("SELECT count(*) FROM party_records").fetchone()
+    total = first_row(ws.con.execute("SELECT count(*) FROM party_records"))
     if not total or not total[0]:
         raise ResolveError(
             f"no party records in {ws.path}: ingest KYC files or transactions first "
@@ -541,7 +548,7 @@ def resolve(
             raise ResolveError(
                 f"{mpath} is not a readable model ({exc}); delete it or run with --retrain"
             ) from exc
-    resolved = ws.con.execute("SELECT count(*) FROM entity_members").fetchone()
+    resolved = first_row(ws.con.execute("SELECT count(*) FROM entity_members"))
     has_features = features_dir(ws).exists() and any(features_dir(ws).glob("*.parquet"))
     incremental = (
         not full
@@ -649,7 +656,7 @@ def _run_incremental(
         ).fetchall()
     ]
     links = pl.from_arrow(
-        ws.con.execute(
+        ws.con.sql(
             "SELECT party_record_id_l, party_record_id_r, match_probability, match_weight, "
             "agreed_fields FROM entity_links"
         ).to_arrow_table()
@@ -725,7 +732,7 @@ def recluster(ws: Workspace, reason: str = "judgement") -> ResolveReport:
     if not ids:
         return report
     links = pl.from_arrow(
-        ws.con.execute(
+        ws.con.sql(
             "SELECT party_record_id_l, party_record_id_r, match_probability, match_weight, "
             "agreed_fields FROM entity_links"
         ).to_arrow_table()
