@@ -15,6 +15,7 @@ from bantay.errors import BantayError
 COMMAND_MODULES = [
     "bantay.cli.workspace",
     "bantay.cli.ingest",
+    "bantay.cli.simulate",
     "bantay.cli.resolve",
     "bantay.cli.detect",
 ]

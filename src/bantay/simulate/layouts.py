@@ -331,6 +331,8 @@ def mapping_toml(layout: Layout, kind: str, channel: str, file_format: str) -> s
         if field_name in ("payer_given", "payer_family"):
             continue
         lines.append(f"{field_name} = {_toml_str(col)}")
+    if kind == "parties" and "given_name" in cols and "name" not in cols:
+        lines.append(f"name = [{_toml_str(cols['given_name'])}, {_toml_str(cols['family_name'])}]")
     if kind == "transactions" and "payer_given" in cols:
         lines.append(
             f"payer_name = [{_toml_str(cols['payer_given'])}, {_toml_str(cols['payer_family'])}]"

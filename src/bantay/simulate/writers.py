@@ -252,6 +252,8 @@ class WorldWriter:
                 "channel": base["channel"],
                 "payer_customer_ref": base["payer_ref"],
                 "session_index": ch["k"][m],
+                "memo": base["memo"],
+                "merchant_name": base["merchant_name"],
             }
         )
         return out, truth
