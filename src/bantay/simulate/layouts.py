@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: How a layout writes times: utc; local + IANA zone column; local + UTC offset column (+HH:MM or
-#: minutes); local in one zone for the whole file.
-TS_STYLES = ("utc", "local_zone", "local_offset_hhmm", "local_offset_min", "local_const")
+#: +HHMM); local in one zone for the whole file.
+TS_STYLES = ("utc", "local_zone", "local_offset_hhmm", "local_offset_compact", "local_const")
 #: How a layout writes a person's name: split (given, family), joined ("Given Family"),
 #: surname_first ("FAMILY, Given"), upper ("GIVEN FAMILY").
 NAME_STYLES = ("split", "joined", "surname_first", "upper")
@@ -258,7 +258,7 @@ LAYOUTS: dict[str, Layout] = {
         Layout(
             "pesopal",
             "PesoPal",
-            ts_style="local_offset_min",
+            ts_style="local_offset_compact",
             ts_format="%Y-%m-%d %H:%M:%S",
             tx_names="joined",
             kyc_names="joined",
@@ -267,7 +267,7 @@ LAYOUTS: dict[str, Layout] = {
             tx={
                 "transaction_id": "txn_id",
                 "timestamp": "created_local",
-                "utc_offset": "utc_offset_min",
+                "utc_offset": "utc_offset",
                 "amount": "amount",
                 "currency": "currency",
                 "payer_ref": "sender_user",
@@ -323,8 +323,6 @@ def mapping_toml(layout: Layout, kind: str, channel: str, file_format: str) -> s
         lines.append('direction = "outgoing"')
         if layout.channel_column is None:
             lines.append(f"channel = {_toml_str(channel)}")
-    else:
-        lines.append('kind = "customer"')
     lines += ["", "[columns]"]
     cols = layout.tx if kind == "transactions" else layout.kyc
     for field_name, col in cols.items():

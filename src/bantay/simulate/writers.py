@@ -221,8 +221,8 @@ class WorldWriter:
             exprs["timezone"] = pl.col("zone")
         elif lay.ts_style == "local_offset_hhmm":
             exprs["utc_offset"] = _offset_hhmm(pl.col("off"))
-        elif lay.ts_style == "local_offset_min":
-            exprs["utc_offset"] = (pl.col("off") // 60).cast(pl.Utf8)
+        elif lay.ts_style == "local_offset_compact":
+            exprs["utc_offset"] = _offset_hhmm(pl.col("off")).str.replace(":", "")
         tx_style = lay.tx_names
         if tx_style != "split":
             exprs["payer_name"] = _name(pl.col("payer_given"), pl.col("payer_family"), tx_style)
@@ -293,21 +293,23 @@ class WorldWriter:
         truth_sink = _Sink(out / "truth" / f"transactions.{self.ext}", self.fmt, ",", False)
         total = n_chunks(w)
         osec = FLOWS.index("osec_payment")
-        for c in range(total):
-            ch = generate_chunk(w, c)
-            o = ch["flow"] == osec
-            np.maximum.at(self.last_osec, ch["cust"][o], ch["ts"][o])
-            for k in range(len(INSTITUTIONS)):
-                if not (ch["inst"] == k).any():
-                    continue
-                frame, truth = self._tx_frame(ch, k)
-                tx_sinks[k].write(frame)
-                truth_sink.write(truth)
-                self.counts[k] += np.bincount(ch["flow"][ch["inst"] == k], minlength=len(FLOWS))
-            self.progress("transactions", c + 1, total)
-        for s in tx_sinks.values():
-            s.close()
-        truth_sink.close()
+        try:
+            for c in range(total):
+                ch = generate_chunk(w, c)
+                o = ch["flow"] == osec
+                np.maximum.at(self.last_osec, ch["cust"][o], ch["ts"][o])
+                for k in range(len(INSTITUTIONS)):
+                    if not (ch["inst"] == k).any():
+                        continue
+                    frame, truth = self._tx_frame(ch, k)
+                    tx_sinks[k].write(frame)
+                    truth_sink.write(truth)
+                    self.counts[k] += np.bincount(ch["flow"][ch["inst"] == k], minlength=len(FLOWS))
+                self.progress("transactions", c + 1, total)
+        finally:
+            for sink in tx_sinks.values():
+                sink.close()
+            truth_sink.close()
         # KYC files
         self.progress("customers", 0, 1)
         kyc_entries = []

@@ -1,0 +1,404 @@
+"""The simulator: determinism, the truth mapping, every behaviour present, profiles, ingestability."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+import yaml
+
+from bantay.simulate import simulate
+from bantay.simulate.profiles import ProfileError, load_profile, parse_profile
+
+SMALL = {"senders": 3000, "months": 4}
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world") / "w"
+    simulate(out, seed=7, **SMALL)
+    return out
+
+
+@pytest.fixture(scope="module")
+def evasive_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world") / "e"
+    simulate(out, seed=7, profile="evasive", **SMALL)
+    return out
+
+
+def _truth(world: Path, name: str) -> pl.DataFrame:
+    return pl.read_csv(world / "truth" / f"{name}.csv", infer_schema_length=0)
+
+
+# -- determinism ---------------------------------------------------------------------------------
+
+
+def test_same_seed_same_bytes(world: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    simulate(again, seed=7, **SMALL)
+    assert _digest(again) == _digest(world)
+
+
+def test_different_seed_differs(world: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    simulate(other, seed=8, **SMALL)
+    a, b = _digest(world), _digest(other)
+    assert a.keys() == b.keys()
+    assert a["truth/transactions.csv"] != b["truth/transactions.csv"]
+    assert a["quicksend_customers.csv"] != b["quicksend_customers.csv"]
+
+
+# -- layout and contract ---------------------------------------------------------------------------
+
+
+def test_manifest_lists_every_file_in_ingest_order(world: Path) -> None:
+    m = json.loads((world / "manifest.json").read_text())
+    kinds = [f["kind"] for f in m["files"]]
+    order = {"rates": 0, "parties": 1, "transactions": 2, "signals": 3}
+    assert kinds == sorted(kinds, key=order.__getitem__)
+    assert kinds[0] == "rates" and kinds[-1] == "signals"
+    listed = {f["path"] for f in m["files"]} | {f["mapping"] for f in m["files"]}
+    on_disk = {str(p.relative_to(world)) for p in world.rglob("*") if p.is_file()}
+    analyst = {p for p in on_disk if not p.startswith("truth/") and p != "manifest.json"}
+    assert analyst == listed
+    institutions = {f["institution"] for f in m["files"] if f["kind"] == "transactions"}
+    assert len(institutions) >= 4
+
+
+def test_truth_only_in_truth_folder(world: Path) -> None:
+    for p in world.glob("*.csv"):
+        if p.name == "signals.csv":  # its `role` is what police ascribe, part of the contract
+            continue
+        header = p.read_text(encoding="utf-8").splitlines()[0].lower()
+        for word in ("person_id", "role", "den_id", "flow", "offender"):
+            assert word not in header, (p.name, word)
+
+
+def test_truth_columns(world: Path) -> None:
+    assert _truth(world, "persons").columns[:5] == [
+        "person_id",
+        "role",
+        "den_id",
+        "country",
+        "profile",
+    ]
+    assert _truth(world, "customers").columns[:3] == ["institution", "customer_ref", "person_id"]
+    assert _truth(world, "transactions").columns[:5] == [
+        "institution",
+        "transaction_id",
+        "payer_person_id",
+        "beneficiary_person_id",
+        "flow",
+    ]
+
+
+def test_truth_mapping_complete(world: Path) -> None:
+    m = json.loads((world / "manifest.json").read_text())
+    persons = set(_truth(world, "persons")["person_id"])
+    customers = _truth(world, "customers")
+    assert customers["person_id"].is_in(list(persons)).all()
+    refs = set(zip(customers["institution"], customers["customer_ref"], strict=True))
+    truth_tx = _truth(world, "transactions")
+    tx_keys = set(zip(truth_tx["institution"], truth_tx["transaction_id"], strict=True))
+    assert len(tx_keys) == truth_tx.height
+    n_tx = 0
+    for f in m["files"]:
+        if f["kind"] not in ("parties", "transactions"):
+            continue
+        sep = {"rhein_bank": ";", "cashbridge": "|"}.get(f["institution"], ",")
+        df = pl.read_csv(world / f["path"], separator=sep, infer_schema_length=0)
+        inst = f["institution"]
+        if f["kind"] == "parties":
+            ref_col = df.columns[0]
+            assert all((inst, r) in refs for r in df[ref_col]), inst
+        else:
+            n_tx += df.height
+            assert all((inst, t) in tx_keys for t in df[df.columns[0]]), inst
+    assert n_tx == truth_tx.height
+    # every transaction side maps to a person; only card purchases lack a beneficiary
+    assert truth_tx["payer_person_id"].is_in(list(persons)).all()
+    bene = truth_tx.filter(pl.col("flow") != "card_purchase")["beneficiary_person_id"]
+    assert bene.is_in(list(persons)).all()
+    card = truth_tx.filter(pl.col("flow") == "card_purchase")["beneficiary_person_id"]
+    assert card.is_null().all()
+    # every payer's customer ref is a KYC customer
+    pairs = set(zip(truth_tx["institution"], truth_tx["payer_customer_ref"], strict=True))
+    assert pairs <= refs
+
+
+def test_rates_cover_period_and_currencies(world: Path) -> None:
+    rates = pl.read_csv(world / "rates.csv", try_parse_dates=True)
+    tx = _truth(world, "transactions")
+    assert set(tx["currency"].unique()) <= set(rates["currency"].unique())
+    days = tx["ts_utc"].str.slice(0, 10).str.to_date()
+    for cur, g in rates.group_by("currency"):
+        assert g["date"].min() <= days.min() and g["date"].max() >= days.max(), cur
+        assert g.height == (g["date"].max() - g["date"].min()).days + 1  # daily
+
+
+def test_signals_partial_and_about_facilitators(world: Path) -> None:
+    sig = pl.read_csv(world / "signals.csv", infer_schema_length=0)
+    assert sig.columns == [
+        "identifier_type",
+        "value",
+        "role",
+        "signal_source",
+        "confidence",
+        "expires",
+    ]
+    assert set(sig["role"]) <= {"facilitator"}
+
+
+# -- behaviours ------------------------------------------------------------------------------------
+
+
+def test_every_flow_and_role_present(world: Path) -> None:
+    flows = set(_truth(world, "transactions")["flow"])
+    assert flows == {
+        "osec_payment",
+        "family_remittance",
+        "family_topup",
+        "inlaw_remittance",
+        "freelancer_payment",
+        "partner_support",
+        "fraud_mule_payment",
+        "card_purchase",
+    }
+    roles = set(_truth(world, "persons")["role"])
+    assert {
+        "offender",
+        "facilitator",
+        "mule",
+        "family_sender",
+        "family_recipient",
+        "freelancer",
+        "client_business",
+        "partner",
+        "partner_sender",
+        "fraud_victim",
+        "ordinary",
+    } <= roles
+
+
+def test_payer_countries_and_recipients(world: Path) -> None:
+    p = _truth(world, "persons")
+    senders = p.filter(pl.col("role").is_in(["ordinary", "family_sender", "offender"]))
+    assert {"AU", "US", "GB", "CA", "DE"} <= set(senders["country"])
+    fac = p.filter(pl.col("role") == "facilitator")
+    assert (fac["country"] == "PH").mean() > 0.5  # type: ignore[operator]
+
+
+def test_family_remittances_share_surnames_and_paydays(world: Path) -> None:
+    tx = _truth(world, "transactions")
+    p = _truth(world, "persons").select("person_id", "family")
+    fam = (
+        tx.filter(pl.col("flow") == "family_remittance")
+        .join(p.rename({"person_id": "payer_person_id", "family": "pf"}), on="payer_person_id")
+        .join(
+            p.rename({"person_id": "beneficiary_person_id", "family": "bf"}),
+            on="beneficiary_person_id",
+        )
+    )
+    assert (fam["pf"] == fam["bf"]).mean() > 0.6  # type: ignore[operator]
+    inlaw = (
+        tx.filter(pl.col("flow") == "inlaw_remittance")
+        .join(p.rename({"person_id": "payer_person_id", "family": "pf"}), on="payer_person_id")
+        .join(
+            p.rename({"person_id": "beneficiary_person_id", "family": "bf"}),
+            on="beneficiary_person_id",
+        )
+    )
+    assert (inlaw["pf"] != inlaw["bf"]).mean() > 0.9  # type: ignore[operator]
+    # the largest cross-border flow
+    counts = tx.filter(pl.col("flow") != "card_purchase")["flow"].value_counts()
+    top = counts.sort("count", descending=True)["flow"][0]
+    assert top in ("family_remittance", "inlaw_remittance")
+
+
+def test_offenders_heavy_tail_escalation_night(world: Path) -> None:
+    tx = _truth(world, "transactions").with_columns(
+        pl.col("amount_usd").cast(pl.Float64),
+        pl.col("local_hour").cast(pl.Int32),
+        pl.col("session_index").cast(pl.Int32),
+    )
+    o = tx.filter(pl.col("flow") == "osec_payment")
+    per = o.group_by("payer_person_id").len().sort("len", descending=True)
+    top = per["len"].head(max(1, per.height // 10)).sum()
+    assert top / per["len"].sum() > 0.3  # a few payers make most payments
+    # escalation: within a payer, later payments are larger and closer together
+    rel = (
+        o.with_columns(
+            (
+                pl.col("amount_usd").log()
+                - pl.col("amount_usd").log().mean().over("payer_person_id")
+            ).alias("rel"),
+            pl.col("ts_utc").str.to_datetime().alias("t"),
+        )
+        .sort("payer_person_id", "t")
+        .with_columns(pl.col("t").diff().over("payer_person_id").dt.total_hours().alias("gap"))
+    )
+    assert rel.select(pl.corr("session_index", "rel", method="spearman")).item() > 0
+    assert rel.select(pl.corr("session_index", "gap", method="spearman")).item() < 0
+    night = ((o["local_hour"] >= 20) | (o["local_hour"] < 3)).mean()
+    assert night > 0.5  # type: ignore[operator]
+    # several unrelated beneficiaries, fan-in from several countries
+    p = _truth(world, "persons")
+    nb = o.group_by("payer_person_id").agg(pl.col("beneficiary_person_id").n_unique())
+    assert nb["beneficiary_person_id"].max() > 1  # type: ignore[operator]
+    dens = o.join(
+        p.select(pl.col("person_id").alias("beneficiary_person_id"), "den_id"),
+        on="beneficiary_person_id",
+    ).join(
+        p.select(pl.col("person_id").alias("payer_person_id"), pl.col("country").alias("pc")),
+        on="payer_person_id",
+    )
+    fan = dens.group_by("den_id").agg(pl.col("payer_person_id").n_unique(), pl.col("pc").n_unique())
+    assert fan["payer_person_id"].max() > 3 and fan["pc"].max() > 1  # type: ignore[operator]
+    # benign memos and related purchases
+    assert o["memo"].drop_nulls().len() > 0
+    offenders = p.filter(pl.col("role") == "offender")["person_id"]
+    cards = tx.filter(
+        (pl.col("flow") == "card_purchase") & pl.col("payer_person_id").is_in(offenders.implode())
+    )
+    names = " ".join(cards["merchant_name"].unique().to_list())
+    for word in ("VPN", "Capture", "Coins", "Air"):
+        assert word in names or word.lower() in names.lower(), word
+
+
+def test_dens_share_phones_or_places_and_some_get_family_money(world: Path) -> None:
+    p = _truth(world, "persons").filter(pl.col("role") == "facilitator")
+    multi = (
+        p.group_by("den_id")
+        .agg(pl.len(), pl.col("phone_e164").n_unique(), pl.col("city").n_unique())
+        .filter(pl.col("len") > 1)
+    )
+    assert multi.height > 0
+    shared = (multi["phone_e164"] < multi["len"]) | (multi["city"] == 1)
+    assert shared.all()
+    tx = _truth(world, "transactions")
+    fam_to_fac = tx.filter(
+        (pl.col("flow") == "family_remittance")
+        & pl.col("beneficiary_person_id").is_in(p["person_id"].implode())
+    )
+    assert fam_to_fac.height > 0
+
+
+def test_identity_noise(world: Path) -> None:
+    cust = _truth(world, "customers")
+    per_person = cust.group_by("person_id").agg(pl.col("institution").n_unique())
+    assert per_person["institution"].max() >= 2  # type: ignore[operator]
+    text = "\n".join(
+        (world / f).read_text(encoding="utf-8")
+        for f in (
+            "quicksend_transactions.csv",
+            "cashbridge_transactions.csv",
+            "pesopal_customers.csv",
+            "maple_bank_customers.csv",
+        )
+    )
+    assert "Ma. " in text or "Ma " in text
+    assert any(v in text for v in ("Delacruz", "De la Cruz", "Delos Santos", "Dela Cruz"))
+    assert ", " in text  # reordered "SURNAME, Given"
+    assert ("+63 9" in text and ",09" in text) or "|09" in text or ",639" in text
+
+
+# -- profiles --------------------------------------------------------------------------------------
+
+
+def test_profiles_load_and_evasive_differs() -> None:
+    b = load_profile("baseline").parameters.osec
+    e = load_profile("evasive").parameters.osec
+    assert "family support" in e.memos.value and "family support" not in b.memos.value
+    assert e.memo_share.value > b.memo_share.value
+    assert e.amount_median_aud.value > b.amount_median_aud.value
+    assert e.session_count_mu.value < b.session_count_mu.value
+    day = sum(e.hour_weights.value[8:18]) / sum(e.hour_weights.value)
+    assert day > sum(b.hour_weights.value[8:18]) / sum(b.hour_weights.value)
+    assert e.mule_share.value > 0 == b.mule_share.value
+    assert e.extra_identity_prob.value > b.extra_identity_prob.value
+    assert e.account_closure_prob.value > b.account_closure_prob.value
+
+
+def test_evasive_world_rotates_mules_and_switches_institution(evasive_world: Path) -> None:
+    tx = _truth(evasive_world, "transactions")
+    p = _truth(evasive_world, "persons")
+    o = tx.filter(pl.col("flow") == "osec_payment")
+    mules = p.filter((pl.col("role") == "mule") & (pl.col("den_id").is_not_null()))["person_id"]
+    assert o["beneficiary_person_id"].is_in(mules.implode()).mean() > 0.2  # type: ignore[operator]
+    inst = o.group_by("payer_person_id").agg(pl.col("institution").n_unique())
+    assert inst["institution"].max() >= 2  # type: ignore[operator]
+    closed = _truth(evasive_world, "customers")["closed_on"].drop_nulls()
+    assert closed.len() > 0
+    assert (o["local_hour"].cast(pl.Int32).is_between(8, 18)).mean() > 0.4  # type: ignore[operator]
+
+
+def _raw(name: str = "baseline") -> dict[str, object]:
+    from importlib import resources
+
+    text = resources.files("bantay.simulate").joinpath("profiles", f"{name}.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["parameters"]["osec"]["amount_median_aud"].pop("source"),
+            "osec.amount_median_aud.source: Field required",
+        ),
+        (
+            lambda d: d["parameters"]["osec"].__setitem__("amount_median_aud", 45),
+            "must be a mapping with `value` and `source`",
+        ),
+        (
+            lambda d: d["parameters"]["osec"]["amount_median_aud"].__setitem__("source", "S99"),
+            "unknown source id 'S99'",
+        ),
+        (
+            lambda d: d["parameters"]["osec"]["amount_median_aud"].update(source="assumption"),
+            "needs a `reason`",
+        ),
+        (
+            lambda d: d["parameters"]["osec"].__setitem__("colour", {"value": 1, "source": "S1"}),
+            "osec.colour: Extra inputs are not permitted",
+        ),
+        (
+            lambda d: d["parameters"]["osec"]["hour_weights"].__setitem__("value", [1, 2]),
+            "needs 24 non-negative weights",
+        ),
+    ],
+)
+def test_profile_errors_are_clear(edit: object, message: str) -> None:
+    data = _raw()
+    edit(data)  # type: ignore[operator]
+    with pytest.raises(ProfileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        parse_profile(data, "test.yaml")
+
+
+def test_unknown_profile_names_the_built_ins() -> None:
+    with pytest.raises(ProfileError, match="built-in: baseline, evasive"):
+        load_profile("nope")
+
+
+def test_every_parameter_cites_a_source() -> None:
+    from bantay.simulate.profiles import parameter_sources
+
+    for name in ("baseline", "evasive"):
+        for path, _value, source, why in parameter_sources(load_profile(name)):
+            assert source, path
+            if "assumption" in source:
+                assert why, path
