@@ -350,21 +350,21 @@ def _sniff(path: Path) -> None:
 
 
 class _Columns:
-    """Column lists of the batch being built."""
+    """Rows of the batch being built (tuples, transposed into columns once per batch)."""
 
-    __slots__ = ("cols", "n")
+    __slots__ = ("add", "rows")
 
     def __init__(self) -> None:
-        self.cols: list[list[Any]] = [[] for _ in COLUMNS]
-        self.n = 0
+        self.rows: list[tuple[Any, ...]] = []
+        self.add = self.rows.append
 
-    def add(self, row: tuple[Any, ...]) -> None:
-        for col, v in zip(self.cols, row, strict=True):
-            col.append(v)
-        self.n += 1
+    @property
+    def n(self) -> int:
+        return len(self.rows)
 
     def batch(self) -> pa.RecordBatch:
-        arrays = [pa.array(col, type=f.type) for col, f in zip(self.cols, SCHEMA, strict=True)]
+        columns = zip(*self.rows, strict=True)
+        arrays = [pa.array(col, type=f.type) for col, f in zip(columns, SCHEMA, strict=True)]
         return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 
 
