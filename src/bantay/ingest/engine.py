@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,7 +206,14 @@ def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[
                 '(an IANA name such as "Australia/Sydney", or "UTC"), map a `timezone` or '
                 "`utc_offset` column, or use a timestamp_format with %z"
             )
-        out["ts_utc"] = f"timezone('UTC', timezone({zone}, {local}))"
+        if zone.startswith("'"):  # one zone for the file, checked when the mapping was read
+            out["ts_utc"] = f"timezone('UTC', timezone({zone}, {local}))"
+        else:  # a zone per row: unknown names give no time (and a quarantine), not an error
+            zones = "[" + ", ".join(lit(z) for z in sorted(zoneinfo.available_timezones())) + "]"
+            out["ts_utc"] = (
+                f"CASE WHEN list_contains({zones}, {zone}) "
+                f"THEN timezone('UTC', timezone({zone}, {local})) END"
+            )
         out["utc_offset_minutes"] = "CAST(datediff('minute', ts_utc, local_time) AS BIGINT)"
         out["__zone_raw"] = zone
     return out
@@ -480,7 +488,8 @@ def _plan_tabular(
         )
         header = _json_keys(con, path, lines)
         sel = ", ".join(
-            f"json_extract_string(__json, {lit('$.' + json_path_key(c))}) AS {ident(c)}"
+            f"CASE WHEN json_valid(__json) THEN "
+            f"json_extract_string(__json, {lit('$.' + json_path_key(c))}) END AS {ident(c)}"
             for c in header
         )
         reader = (
@@ -613,6 +622,7 @@ class Engine:
             plan, header = _plan_tabular(con, path, fmt, m, what)
         if not m.columns:
             m = identity_mapping(m.kind, header, m)
+        m.check_fields(set(spec.schema.properties) - set(PROVENANCE) - set(spec.derived))
         missing = [c for c in m.source_columns() if c not in header]
         if missing:
             raise MappingError(
@@ -620,11 +630,12 @@ class Engine:
                 f"not in the file; its columns are: {', '.join(repr(c) for c in header)}"
             )
         unmapped = [c for c in header if c not in set(m.source_columns())]
-        m.check_fields(set(spec.schema.properties) - set(PROVENANCE))
         report.unmapped_columns = unmapped
         cols = plan.columns
         fields = self._fields(spec, m, cols)
         derived1 = spec.pass1(m, fields, cols)
+        for name in derived1:  # a field computed from others replaces its plain parse
+            fields.pop(name, None)
 
         # ---- pass 1: stage the raw text, in file order --------------------------------------
         select: list[str] = list(cols.values())
@@ -663,7 +674,12 @@ class Engine:
             con.execute("CREATE TEMP TABLE __shift (k BIGINT, shift BIGINT)")
             con.executemany(
                 "INSERT INTO __shift VALUES (?, ?)",
-                [(ln - plan.line_offset - j, j + 1) for j, (ln, *_rest) in enumerate(rejected)],
+                # consecutive rejected lines share a k: keep the largest shift
+                list(
+                    {
+                        ln - plan.line_offset - j: j + 1 for j, (ln, *_r) in enumerate(rejected)
+                    }.items()
+                ),
             )
             line_expr = f"st.rowid - {base_row} + {plan.line_offset} + coalesce(sh.shift, 0)"
             shift_join = f"ASOF LEFT JOIN __shift sh ON st.rowid - {base_row} >= sh.k"
@@ -745,7 +761,7 @@ class Engine:
             )
         if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:  # type: ignore[index]
             joins.append(
-                f"LEFT JOIN {table} x ON "
+                f"LEFT JOIN {table} x ON x.ingest_id <> {lit(report.ingest_id)} AND "
                 + " AND ".join(f"x.{ident(k)} = {e}" for k, e in kx.items())
             )
             dup_checks.append(

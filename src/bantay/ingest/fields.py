@@ -7,6 +7,7 @@ The engine (``bantay.ingest.engine``) evaluates them in DuckDB over whole files 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bantay.ingest.mapping import Mapping
@@ -77,6 +78,14 @@ def amount_sql(raw: str, mapping: Mapping) -> str:
     return s
 
 
+def amount_pattern(mapping: Mapping) -> str:
+    """Regex an amount must match: digits, optional thousands groups, optional decimals."""
+    d = re.escape(mapping.file.decimal)
+    t = re.escape(mapping.file.thousands) if mapping.file.thousands else None
+    whole = f"([0-9]{{1,3}}({t}[0-9]{{3}})+|[0-9]+)" if t else "[0-9]+"
+    return f"[+-]?{whole}({d}[0-9]*)?"
+
+
 def field_sql(name: str, prop: Property, raw: str, mapping: Mapping) -> FieldSQL:
     """Parsed value and checks of one canonical field, by its type."""
     t = prop.type
@@ -144,7 +153,8 @@ def field_sql(name: str, prop: Property, raw: str, mapping: Mapping) -> FieldSQL
         value = f"TRY_CAST({s} AS DECIMAL(18,6))"
         f.checks.append(
             Check(
-                f"{raw} IS NOT NULL AND {value} IS NULL",
+                f"{raw} IS NOT NULL AND ({value} IS NULL OR NOT regexp_full_match("
+                f"{raw}, {lit(amount_pattern(mapping))}))",
                 "unparseable_amount",
                 f"{lit(name + ' ')} || {q} || ' is not a number (or is over 10^12)'",
             )
