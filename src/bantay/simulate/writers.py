@@ -168,8 +168,9 @@ class WorldWriter:
         w = self.world
         inst = INSTITUTIONS[k]
         lay = LAYOUTS[inst.id]
-        m = ch["inst"] == k
-        n = int(m.sum())
+        m = np.flatnonzero(ch["inst"] == k)
+        m = m[np.argsort(ch["ts"][m], kind="stable")]  # by time: row order reveals no flow
+        n = int(m.size)
         cust = ch["cust"][m]
         payer = ch["payer"][m]
         brec = np.where(ch["brec"][m] >= 0, ch["brec"][m], self.ben.height - 1)

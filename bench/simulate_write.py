@@ -1,0 +1,64 @@
+"""Figure (b): a large world written in chunks, with peak memory (max RSS of this process).
+
+    nice python bench/simulate_write.py                      # about 5M transactions
+    nice python bench/simulate_write.py --transactions 100000000 --format parquet --out /big/dir
+
+Baseline in the same run: the peak RSS right after building the population (before any
+transaction exists), so the table shows how much the chunked writing adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bantay.simulate.profiles import load_profile
+from bantay.simulate.world import Config, build_world
+from bantay.simulate.writers import write_world
+
+#: transactions per sender per month in the baseline profile (card spending dominates)
+PER_SENDER_MONTH = 15.5
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--transactions", type=int, default=5_000_000)
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    ap.add_argument("--out", type=Path, default=None)
+    a = ap.parse_args()
+    senders = max(100, round(a.transactions / (a.months * PER_SENDER_MONTH)))
+    out = a.out or Path(tempfile.mkdtemp(prefix="bantay-bench-"))
+    t = time.perf_counter()
+    world = build_world(Config(senders=senders, months=a.months, seed=1), load_profile("baseline"))
+    t_world = time.perf_counter() - t
+    rss_world = peak_mb()
+    t = time.perf_counter()
+    m = write_world(world, out, a.format)
+    t_write = time.perf_counter() - t
+    n = sum(f["rows"] for f in m["files"] if f["kind"] == "transactions")
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    print(
+        f"{senders:,} senders x {a.months} months -> {n:,} transactions ({a.format}), "
+        f"{size / 1e9:.2f} GB on disk incl. truth"
+    )
+    print(f"{'step':<34}{'seconds':>10}{'rows/s':>14}{'peak RSS MB':>14}")
+    print(f"{'population (baseline)':<34}{t_world:>10.1f}{'':>14}{rss_world:>14,.0f}")
+    print(
+        f"{'generate + write, chunked':<34}{t_write:>10.1f}{n / t_write:>14,.0f}{peak_mb():>14,.0f}"
+    )
+    print(f"peak RSS / population-only RSS: {peak_mb() / rss_world:.2f}x; limit 4,096 MB")
+    if a.out is None:
+        shutil.rmtree(out)
+
+
+if __name__ == "__main__":
+    main()
