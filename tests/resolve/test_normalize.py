@@ -34,8 +34,18 @@ def test_fold(raw: str | None, expected: str | None) -> None:
 
 SAME_PERSON = [
     # Filipino: Ma. / Maria, compound surname spacing, Surname-comma-Given, case
-    ["Ma. Luisa Dela Cruz", "DELA CRUZ, Maria Luisa", "Maria Luisa De la Cruz", "maria luisa delacruz"],
-    ["Juan De los Santos Jr.", "De Los Santos, Juan", "Juan Delos Santos", "JUAN DE LOS SANTOS, JR."],
+    [
+        "Ma. Luisa Dela Cruz",
+        "DELA CRUZ, Maria Luisa",
+        "Maria Luisa De la Cruz",
+        "maria luisa delacruz",
+    ],
+    [
+        "Juan De los Santos Jr.",
+        "De Los Santos, Juan",
+        "Juan Delos Santos",
+        "JUAN DE LOS SANTOS, JR.",
+    ],
     ["Sto. Niño Reyes", "Santo Nino Reyes"],
     ["Ma Cristina Reyes", "Maria Cristina Reyes", "REYES, Ma Cristina"],  # bare Ma, given first
     # honorifics (English, Filipino, Spanish, Thai) and suffixes
@@ -204,9 +214,39 @@ def test_identifiers(fn: object, raw: str | None, expected: str | None) -> None:
 # --------------------------------------------------------------------------- properties
 
 WORDS = [
-    "Juan", "Maria", "Ma.", "Dela", "De", "la", "Cruz", "Santos", "Reyes", "Nguyễn", "Thị", "Văn",
-    "Wang", "Wei", "Somchai", "Jaidee", "O'Brien", "García-López", "Jr.", "Sr.", "III", "Mr.",
-    "Atty.", "Khun", "J.", "M.", "Mª", "Sto.", "Ñoño", "los", "del", "y", "bin",
+    "Juan",
+    "Maria",
+    "Ma.",
+    "Dela",
+    "De",
+    "la",
+    "Cruz",
+    "Santos",
+    "Reyes",
+    "Nguyễn",
+    "Thị",
+    "Văn",
+    "Wang",
+    "Wei",
+    "Somchai",
+    "Jaidee",
+    "O'Brien",
+    "García-López",
+    "Jr.",
+    "Sr.",
+    "III",
+    "Mr.",
+    "Atty.",
+    "Khun",
+    "J.",
+    "M.",
+    "Mª",
+    "Sto.",
+    "Ñoño",
+    "los",
+    "del",
+    "y",
+    "bin",
 ]
 names = st.lists(st.sampled_from(WORDS), min_size=0, max_size=6).map(" ".join)
 any_text = st.text(max_size=40)

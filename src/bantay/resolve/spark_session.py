@@ -27,6 +27,8 @@ def local_spark(tmp_dir: Path | None = None, cores: int = 2, shuffle_partitions:
         .appName("bantay-resolve")
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.default.parallelism", str(shuffle_partitions))
         .config("spark.sql.warehouse.dir", str(base / "warehouse"))

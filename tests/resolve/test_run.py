@@ -1,0 +1,133 @@
+"""Full runs on small workspaces: output tables, notes on bad input, training on enough records."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from tests.resolve.conftest import basic_rows, entity_of, insert_records
+
+from bantay.resolve import ResolveError
+from bantay.resolve.run import model_path, resolve
+from bantay.resolve.synthetic import party_records
+from bantay.workspace import Workspace
+
+
+def test_basic_run_links_variants_and_writes_every_table(basic_ws: Workspace) -> None:
+    report = resolve(basic_ws)
+    ent = entity_of(basic_ws)
+    assert ent["BANK:C1"] == ent["REMIT:h1"]
+    assert ent["BANK:C2"] == ent["REMIT:h2"]
+    assert len({ent["BANK:C1"], ent["BANK:C2"], ent["BANK:C3"]}) == 3
+    assert report.n_entities == 3 and report.n_records == 5 and report.model == "priors"
+    links = basic_ws.con.execute(
+        "SELECT party_record_id_l, party_record_id_r, decision, agreed_fields FROM entity_links "
+        "ORDER BY 1"
+    ).fetchall()
+    assert [(a, b, d) for a, b, d, _ in links] == [
+        ("BANK:C1", "REMIT:h1", "linked"),
+        ("BANK:C2", "REMIT:h2", "linked"),
+    ]
+    assert "phone=same phone" in links[0][3] and "name=same name (any order)" in links[0][3]
+    row = basic_ws.con.execute(
+        "SELECT n_records, kinds, institutions, source_refs, provenance FROM entities "
+        "WHERE entity_id = ?",
+        [ent["BANK:C2"]],
+    ).fetchall()[0]
+    assert row == (
+        2,
+        "beneficiary_side,customer",
+        "BANK,REMIT",
+        "BANK:C2",
+        "test.csv:4; test.csv:5",
+    )
+    assigned = dict(
+        basic_ws.con.execute("SELECT party_record_id, assigned_by FROM entity_members").fetchall()
+    )
+    assert assigned["BANK:C3"] == "singleton" and assigned["BANK:C1"] == "model"
+    runs = basic_ws.con.execute(
+        "SELECT mode, engine, model, n_entities FROM resolutions"
+    ).fetchall()
+    assert runs == [("full", "duckdb", "priors", 3)]
+    assert model_path(basic_ws).exists()
+
+
+def test_entity_ids_are_stable_across_full_runs(basic_ws: Workspace) -> None:
+    resolve(basic_ws)
+    first = entity_of(basic_ws)
+    resolve(basic_ws, full=True)
+    assert entity_of(basic_ws) == first
+
+
+def test_empty_workspace_says_what_to_do(rws: Workspace) -> None:
+    with pytest.raises(ResolveError, match=r"no party records.*ingest"):
+        resolve(rws)
+
+
+def test_single_record_is_its_own_entity(rws: Workspace) -> None:
+    insert_records(rws, basic_rows()[:1])
+    report = resolve(rws)
+    assert report.n_entities == 1 and report.engine == "none"
+    assert any("single party record" in n for n in report.notes)
+    assert list(entity_of(rws)) == ["BANK:C1"]
+
+
+def test_empty_names_and_all_null_columns_are_noted_not_fatal(rws: Workspace) -> None:
+    rows = basic_rows()
+    rows[0]["name"] = ""
+    rows[1]["name"] = "  ,  . "
+    insert_records(rws, rows)
+    report = resolve(rws)
+    assert any("2 record(s) have no usable name" in n for n in report.notes)
+    assert any(n.startswith("email: empty in every record") for n in report.notes)
+    ent = entity_of(rws)
+    assert ent["BANK:C1"] == ent["REMIT:h1"]  # phone and date of birth still link them
+
+
+def test_nothing_comparable_gives_singletons(rws: Workspace) -> None:
+    insert_records(
+        rws,
+        [
+            {"party_record_id": f"X:{i}", "kind": "customer", "institution": "X", "name": None}
+            for i in range(3)
+        ],
+    )
+    report = resolve(rws)
+    assert report.n_entities == 3
+    assert any("no field to compare" in n for n in report.notes)
+
+
+def test_duplicate_references_are_combined(rws: Workspace) -> None:
+    rows = basic_rows()
+    dup = dict(rows[0], phone=None, city="Quezon City", line=99)
+    insert_records(rws, [*rows, dup])
+    report = resolve(rws)
+    assert any("occur on more than one row" in n and "BANK:C1" in n for n in report.notes)
+    assert report.n_records == 5
+    prov = rws.con.execute(
+        "SELECT provenance FROM entities e JOIN entity_members m USING (entity_id) "
+        "WHERE m.party_record_id = 'BANK:C1'"
+    ).fetchall()[0][0]
+    assert "test.csv:99" in prov  # both rows stay traceable
+
+
+def test_bad_threshold_is_refused(basic_ws: Workspace) -> None:
+    with pytest.raises(ResolveError, match="threshold"):
+        resolve(basic_ws, threshold=1.5)
+
+
+def test_training_on_enough_records_estimates_the_model(rws: Workspace) -> None:
+    df = party_records(400, seed=11)
+    insert_records(rws, df)
+    report = resolve(rws)
+    assert report.model == "trained", report.notes
+    members = pl.from_arrow(
+        rws.con.sql("SELECT party_record_id, entity_id FROM entity_members").to_arrow_table()
+    )
+    from bantay.evaluate.resolution import evaluate
+
+    assert isinstance(members, pl.DataFrame)
+    m = evaluate(members, df.select("party_record_id", "person_id"))
+    assert m.f1 > 0.8 and m.bcubed_f1 > 0.9
+    # a second run without --retrain reuses the saved model
+    report2 = resolve(rws, full=True)
+    assert report2.model == "saved"
