@@ -311,7 +311,8 @@ def mapping_toml(layout: Layout, kind: str, channel: str, file_format: str) -> s
         "[file]",
         'encoding = "utf-8"',
         f"delimiter = {_toml_str(layout.delimiter)}",
-        f"decimal = {_toml_str(layout.decimal)}",
+        # Parquet stores amounts as numbers: the layout's decimal comma applies to text only
+        f"decimal = {_toml_str(layout.decimal if file_format == 'csv' else '.')}",
         'thousands = ""',
         f"timestamp_format = [{_toml_str(layout.ts_format)}]",
         f"date_format = [{_toml_str(layout.date_format)}]",
