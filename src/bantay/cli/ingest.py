@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.table import Table
@@ -14,7 +14,9 @@ from bantay.errors import BantayError
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Files to load.", show_default=False)],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Files to load.", show_default=False)
+    ] = None,
     format: Annotated[
         str | None,
         typer.Option(
@@ -31,6 +33,10 @@ def ingest(
             help="transactions, parties (KYC), signals or rates (default: the mapping's)."
         ),
     ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Load every file a manifest.json lists (e.g. from `bantay simulate`)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Load institution exports (and KYC files, signal lists, rates) into the workspace.
@@ -46,13 +52,22 @@ def ingest(
     if kind not in (None, "transactions", "parties", "signals", "rates"):
         raise BantayError(f"--kind {kind!r}: use transactions, parties, signals or rates")
     fmt: Literal["csv", "parquet", "jsonl", "iso20022"] | None = format  # type: ignore[assignment]
+    jobs: list[tuple[Path, Any, Path | None, Any]] = [(p, fmt, mapping, kind) for p in files or []]
+    if manifest is not None:
+        from bantay.ingest import read_manifest
+
+        jobs += read_manifest(manifest)
+    if not jobs:
+        raise BantayError("nothing to ingest: give FILE arguments or --manifest")
     any_loaded = False
     failures = 0
     with open_workspace(workspace_path(workspace)) as ws:
-        for path in files:
+        for path, job_fmt, job_mapping, job_kind in jobs:
             try:
                 with console.status(f"ingesting {path} …"):
-                    r = ingest_file(ws, path, fmt=fmt, mapping=mapping, source=source, kind=kind)  # type: ignore[arg-type]
+                    r = ingest_file(
+                        ws, path, fmt=job_fmt, mapping=job_mapping, source=source, kind=job_kind
+                    )
             except BantayError as exc:
                 failures += 1
                 err_console.print(f"[bold red]error:[/] {exc}", highlight=False)

@@ -131,3 +131,26 @@ def ingest_file(
             ],
         )
     return report
+
+
+def read_manifest(manifest: Path) -> list[tuple[Path, Format | None, Path | None, Kind | None]]:
+    """Files listed in a manifest.json (as ``bantay simulate`` writes), in ingest order.
+
+    Each entry: ``{"path": ..., "kind": ..., "format": ..., "mapping": ...}``, paths relative to
+    the manifest's folder.
+    """
+    import json
+
+    manifest = Path(manifest)
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        entries = data["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputFileError(f"{manifest}: not a readable manifest ({exc})") from exc
+    out: list[tuple[Path, Format | None, Path | None, Kind | None]] = []
+    for i, e in enumerate(entries):
+        if not isinstance(e, dict) or "path" not in e:
+            raise InputFileError(f"{manifest}: files[{i}] has no `path`")
+        mapping = manifest.parent / e["mapping"] if e.get("mapping") else None
+        out.append((manifest.parent / e["path"], e.get("format"), mapping, e.get("kind")))
+    return out

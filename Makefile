@@ -1,0 +1,33 @@
+# Everyday commands. `make test` is what CI runs (see .ci/run).
+PY ?= .venv/bin/python
+BANTAY ?= .venv/bin/bantay
+
+.PHONY: install demo test check docs bench
+
+.venv/bin/python:
+	python3 -m venv .venv
+
+install: .venv/bin/python
+	$(PY) -m pip install -q -e '.[dev,spark]'
+
+demo: install
+	$(BANTAY) demo
+
+test: install
+	$(PY) -m pytest
+
+check: install
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
+	$(PY) -m pytest tests/schema tests/test_readme.py -q
+
+docs: install
+	$(BANTAY) schema docs --out docs/data-model.md
+	$(BANTAY) indicators --docs docs/indicators.md || true
+
+bench: install
+	$(PY) bench/bench_ingest_csv.py --rows 10000000
+	$(PY) bench/bench_iso20022.py
+	for f in bench/bench_simulate*.py bench/bench_resolve*.py bench/bench_detect*.py; do \
+	  [ -f "$$f" ] && $(PY) "$$f" || true; done
