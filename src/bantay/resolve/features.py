@@ -63,17 +63,24 @@ _NAME_SCHEMA: dict[str, Any] = {
 }
 
 
-def _name_features(name: str | None, given: str | None, family: str | None) -> dict[str, object]:
-    toks = nz.name_tokens(name, given, family)
-    if not toks:
-        return {k: None for k in _NAME_SCHEMA}
-    return {
-        "name_key": " ".join(toks),
-        "name_tokens": toks,
-        "name_phonetic": " ".join(sorted(nz.phonetic(nz.NICKNAMES.get(t, t)) for t in toks)),
-        "name_initials": " ".join(sorted(t[0] for t in toks)),
-        "name_has_initial": any(len(t) == 1 for t in toks),
-    }
+def _name_columns(
+    names: list[str | None], givens: list[str | None], families: list[str | None]
+) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {k: [] for k in _NAME_SCHEMA}
+    for name, given, family in zip(names, givens, families, strict=True):
+        toks = nz.name_tokens(name, given, family)
+        if not toks:
+            for v in cols.values():
+                v.append(None)
+            continue
+        cols["name_key"].append(" ".join(toks))
+        cols["name_tokens"].append(toks)
+        cols["name_phonetic"].append(
+            " ".join(sorted(nz.phonetic(nz.NICKNAMES.get(t, t)) for t in toks))
+        )
+        cols["name_initials"].append(" ".join(sorted(t[0] for t in toks)))
+        cols["name_has_initial"].append(any(len(t) == 1 for t in toks))
+    return cols
 
 
 def _blank_to_null(col: str) -> pl.Expr:
@@ -103,16 +110,10 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
     )
 
     names = df.select("name", "given_name", "family_name").unique()
-    name_rows = [
-        _name_features(n, g, f)
-        for n, g, f in zip(
-            names["name"].to_list(),
-            names["given_name"].to_list(),
-            names["family_name"].to_list(),
-            strict=True,
-        )
-    ]
-    names = pl.concat([names, pl.DataFrame(name_rows, schema=_NAME_SCHEMA)], how="horizontal")
+    cols = _name_columns(
+        names["name"].to_list(), names["given_name"].to_list(), names["family_name"].to_list()
+    )
+    names = names.with_columns([pl.Series(k, v, dtype=_NAME_SCHEMA[k]) for k, v in cols.items()])
     df = df.join(names, on=["name", "given_name", "family_name"], how="left", nulls_equal=True)
 
     phones = df.select("phone", "country").unique().drop_nulls("phone")

@@ -191,8 +191,8 @@ def comparisons(
 def blocking_rules(
     columns_present: Sequence[str] | None = None,
 ) -> list[BlockingRuleCreator | dict[str, Any]]:
-    """Blocking rules that generate candidate pairs: any shared identifier, or a name key with a
-    date of birth or a city. Each rule only uses columns present in the data."""
+    """Blocking rules that generate candidate pairs: any shared identifier, or a phonetic name key
+    with a date of birth or a city (never a name alone: common names would make huge blocks). Each rule only uses columns present in the data."""
     rules: list[tuple[str, ...]] = [
         ("account",),
         ("phone",),
@@ -200,7 +200,6 @@ def blocking_rules(
         ("id_doc",),
         ("name_phonetic", "dob"),
         ("name_phonetic", "city"),
-        ("name_key", "country"),
         ("dob", "name_initials", "city"),
     ]
     present = set(columns_present) if columns_present is not None else None

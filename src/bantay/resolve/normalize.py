@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 import phonenumbers
@@ -171,6 +172,8 @@ def fold(text: str | None) -> str | None:
     """
     if text is None:
         return None
+    if text.isascii():  # the common case, without a pass over each character in Python
+        return " ".join(text.lower().split()) or None
     out = text
     for _ in range(2):  # lowercasing can expose new combining marks (İ → i̇), so twice
         decomposed = unicodedata.normalize("NFKD", out.lower().translate(_SPECIAL_LETTERS))
@@ -242,12 +245,17 @@ def glue_particles(tokens: list[str]) -> list[str]:
 
 def _words(text: str | None, given_part: bool = False) -> list[str]:
     """Folded, expanded, title-free, particle-glued word tokens of a piece of a name."""
+    return list(_words_cached(text, given_part))
+
+
+@lru_cache(maxsize=1 << 18)
+def _words_cached(text: str | None, given_part: bool) -> tuple[str, ...]:
     folded = fold(text.replace("ª", "a.") if text else text)
     if folded is None:
-        return []
+        return ()
     tokens = _raw_tokens(folded)
     raw = [t for t in tokens if t.rstrip(".") not in HONORIFICS] or tokens
-    return glue_particles(drop_titles(expand_abbreviations(raw, given_part)))
+    return tuple(glue_particles(drop_titles(expand_abbreviations(raw, given_part))))
 
 
 @dataclass(frozen=True)
@@ -331,6 +339,7 @@ _PHONETIC_RULES: Final = (
 )
 
 
+@lru_cache(maxsize=1 << 17)
 def phonetic(token: str) -> str:
     """A phonetic code for one folded token, tuned to the corridors' spelling variation.
 
@@ -392,6 +401,8 @@ def normalize_phone(raw: str | None, region: str | None = None) -> str | None:
     if _E164.match(text):
         return text
     cleaned = _PHONE_KEEP.sub("", text)
+    if "(" not in text and _E164.match(cleaned):  # "+63 917 123 4567": international, spaced
+        return cleaned
     if cleaned.startswith("00"):
         text = "+" + cleaned[2:]
     region_code = region.upper() if region and len(region) == 2 else None

@@ -70,12 +70,21 @@ class Person:
     email: str | None
 
 
-def _person(rng: random.Random, i: int) -> Person:
+_SYLLABLES = ("ba", "ka", "la", "ma", "na", "pa", "ra", "sa", "ta", "an", "ang", "ong", "ing",
+              "lo", "ri", "su", "to", "ve", "ho", "ngu", "chi", "mon", "dar", "vil", "gon", "tan")  # fmt: skip
+
+
+def _rare_family(rng: random.Random) -> str:
+    """A made-up surname from syllables: the long tail that real populations have."""
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def _person(rng: random.Random, i: int, rare_names: float = 0.0) -> Person:
     country = rng.choices(list(_COUNTRY_WEIGHTS), weights=list(_COUNTRY_WEIGHTS.values()))[0]
     _cc, lead, length = _PHONE[country]
     nsn = lead + "".join(rng.choice("0123456789") for _ in range(length - len(lead)))
     given = rng.choice(_GIVEN[country])
-    family = rng.choice(_FAMILY[country])
+    family = _rare_family(rng) if rng.random() < rare_names else rng.choice(_FAMILY[country])
     year = rng.randint(1950, 2004)
     dob = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     email = (
@@ -153,13 +162,21 @@ def _written_phone(rng: random.Random, p: Person) -> str | None:
 
 
 def party_records(
-    n_persons: int, seed: int = 7, noise: float = 0.3, max_records: int = 4
+    n_persons: int,
+    seed: int = 7,
+    noise: float = 0.3,
+    max_records: int = 4,
+    rare_names: float = 0.0,
 ) -> pl.DataFrame:
-    """Party records (PartyRecord columns, plus ``person_id``, the truth) for ``n_persons``."""
+    """Party records (PartyRecord columns, plus ``person_id``, the truth) for ``n_persons``.
+
+    ``rare_names`` is the share of persons with a made-up surname from the long tail (the built-in
+    lists alone are far too few names for large worlds).
+    """
     rng = random.Random(seed)
     rows: list[dict[str, object]] = []
     for i in range(n_persons):
-        p = _person(rng, i)
+        p = _person(rng, i, rare_names)
         k = rng.randint(1, max_records)
         for j in range(k):
             kind = rng.choices(["customer", "payer_side", "beneficiary_side"], [3, 4, 3])[0]
