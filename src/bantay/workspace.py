@@ -36,6 +36,8 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "reporting_currency": "USD",
     "rate_max_age_days": "7",
     "max_amount_reporting": "10000000",
+    # DuckDB's memory ceiling while ingesting: a larger file spills to <workspace>/tmp instead
+    "ingest_memory_limit": "1GB",
 }
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]

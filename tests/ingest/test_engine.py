@@ -541,3 +541,97 @@ def test_kyc_and_signals(rated: Workspace, tmp_path: Path) -> None:
         "out_of_range",
         "invalid_value",
     }
+
+
+@pytest.mark.parametrize(
+    ("offset", "minutes"),
+    [
+        ("+10:00", 600),
+        ("+1000", 600),
+        ("+10", 600),
+        ("-05:30", -330),
+        ("Z", 0),
+        ("600", 600),
+        ("-300", -300),
+        ("soon", None),
+        ("", None),
+    ],
+)
+def test_offset_column(rated: Workspace, tmp_path: Path, offset: str, minutes: int | None) -> None:
+    m = parse_mapping(
+        textwrap.dedent("""
+        [file]
+        timestamp_format = "%Y-%m-%d %H:%M"
+        [constants]
+        institution = "X"
+        channel = "wallet"
+        currency = "USD"
+        [columns]
+        transaction_id = "id"
+        timestamp = "t"
+        utc_offset = "o"
+        amount = "a"
+        payer_name = "p"
+        beneficiary_name = "b"
+    """),
+        "m.toml",
+    )
+    path = write(tmp_path / "o.csv", f"id,t,o,a,p,b\n1,2026-01-05 21:00,{offset},10,A,B\n")
+    r = ingest_file(rated, path, mapping=m)
+    if minutes is None:
+        assert r.rows_quarantined == 1 and quarantined(rated)[0][2] == "unknown_timezone"
+    else:
+        got = rated.con.execute("SELECT utc_offset_minutes, ts_utc FROM transactions").fetchone()
+        assert got == (minutes, dt.datetime(2026, 1, 5, 21, 0) - dt.timedelta(minutes=minutes))
+
+
+def _iso_rows(n: int) -> list[dict[str, str]]:
+    return [
+        {
+            "transaction_id": f"X{i}",
+            "institution": "HARBAU2S",
+            "timestamp": "2026-01-05T21:00:00+11:00",
+            "amount": "45.00",
+            "currency": "AUD",
+            "payer_name": "Peter Brown",
+            "payer_country": "AU",
+            "payer_account": "AU001",
+            "beneficiary_name": "Ana Reyes",
+            "beneficiary_country": "PH",
+            "beneficiary_account": "PH009",
+            "beneficiary_institution": "BOPIPHMM",
+            "memo": "support",
+        }
+        for i in range(n)
+    ]
+
+
+def test_iso20022_pacs008_loads_through_the_same_validation(
+    rated: Workspace, tmp_path: Path
+) -> None:
+    from bantay.ingest.iso20022 import write_pacs008
+
+    rows = _iso_rows(3)
+    rows[1]["currency"] = "XYZ"
+    path = tmp_path / "pay.xml"
+    write_pacs008(rows, path, msg_id="M1", instructing_bic="HARBAU2S")
+    r = ingest_file(rated, path)
+    assert (r.format, r.rows_read, r.rows_loaded, r.rows_quarantined) == ("iso20022", 3, 2, 1)
+    assert quarantined(rated)[0][:3] == (2, "currency", "unknown_currency")
+    got = rated.con.execute(
+        "SELECT ts_utc, utc_offset_minutes, amount_reporting, channel FROM transactions LIMIT 1"
+    ).fetchone()
+    assert got == (dt.datetime(2026, 1, 5, 10, 0), 660, Decimal("29.250000"), "bank_transfer")
+
+
+def test_truncated_iso20022_refuses_the_whole_file(rated: Workspace, tmp_path: Path) -> None:
+    from bantay.ingest.iso20022 import write_pacs008
+
+    path = tmp_path / "pay.xml"
+    write_pacs008(_iso_rows(200), path, msg_id="M1", instructing_bic="HARBAU2S")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(InputFileError, match=r"pay.xml.*malformed XML"):
+        ingest_file(rated, path)
+    assert rated.table_counts()["transactions"] == 0
+    assert rated.table_counts()["ingests"] == 1  # only the rates file

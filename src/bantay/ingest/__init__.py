@@ -29,11 +29,6 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str, report: IngestReport) -> in
     return int(row[0]) if row else 0
 
 
-def _count(con: duckdb.DuckDBPyConnection, sql: str, report: IngestReport) -> int:
-    row = con.execute(sql, [report.ingest_id]).fetchone()
-    return int(row[0]) if row else 0
-
-
 def ingest_file(
     ws: Workspace,
     path: Path,
@@ -83,6 +78,27 @@ def ingest_file(
         from bantay.ingest.iso20022 import SCHEMA, iter_batches
 
         arrow = pa.RecordBatchReader.from_batches(SCHEMA, iter_batches(path))
+    try:
+        _load(ws, engine, path, fmt, mapping, src, report, arrow, digest, started, started_at)
+    finally:
+        ws.con.execute("RESET memory_limit")
+        ws.con.execute("RESET preserve_insertion_order")
+    return report
+
+
+def _load(
+    ws: Workspace,
+    engine: Engine,
+    path: Path,
+    fmt: Format,
+    mapping: Mapping,
+    src: str,
+    report: IngestReport,
+    arrow: pa.RecordBatchReader | None,
+    digest: str,
+    started: float,
+    started_at: dt.datetime,
+) -> None:
     with ws.transaction() as con:
         engine.run(path, fmt, mapping, src, report, arrow=arrow)
         loaded = _count(con, f"SELECT count(*) FROM {mapping.table} WHERE ingest_id = ?", report)
@@ -130,7 +146,6 @@ def ingest_file(
                 dups,
             ],
         )
-    return report
 
 
 def read_manifest(manifest: Path) -> list[tuple[Path, Format | None, Path | None, Kind | None]]:

@@ -184,15 +184,26 @@ def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[
     local = f"CAST(try_strptime({raw}, {fmt_list}) AS TIMESTAMP)"
     out["local_time"] = local
     if offset_raw is not None:
-        o = f"NULLIF({offset_raw}, '')"
-        minutes = (
-            f"(CASE WHEN {o} IN ('Z', 'UTC') THEN 0 ELSE "
+        o = f"NULLIF(trim({offset_raw}), '')"
+        # +HH, +HH:MM, +HHMM (signed) are hours; a bare integer is minutes (600 = +10:00);
+        # anything else gives no UTC time, and the row is quarantined
+        hours = (
             f"(CASE WHEN starts_with({o}, '-') THEN -1 ELSE 1 END) * ("
-            f"TRY_CAST(substr(replace({o}, ':', ''), 2, 2) AS INTEGER) * 60 + "
-            f"coalesce(TRY_CAST(NULLIF(substr(replace({o}, ':', ''), 4, 2), '') AS INTEGER), 0)) END)"
+            f"CAST(substr(replace({o}, ':', ''), 2, 2) AS INTEGER) * 60 + "
+            f"coalesce(TRY_CAST(NULLIF(substr(replace({o}, ':', ''), 4, 2), '') AS INTEGER), 0))"
         )
-        out["utc_offset_minutes"] = minutes
-        out["ts_utc"] = f"{local} - to_minutes(coalesce({minutes}, 0))"
+        # a timestamp written without an offset (format with %z) is UTC; a missing offset
+        # column value is not
+        when_null = "0" if has_z else "NULL"
+        minutes = (
+            f"(CASE WHEN {o} IS NULL THEN {when_null} WHEN {o} IN ('Z', 'UTC') THEN 0 "
+            f"WHEN regexp_full_match({o}, '[+-][0-9]{{2}}(:?[0-9]{{2}})?') THEN {hours} "
+            f"WHEN regexp_full_match({o}, '[+-]?[0-9]{{1,4}}') THEN CAST({o} AS INTEGER) END)"
+        )
+        out["utc_offset_minutes"] = (
+            f"(CASE WHEN {o} IS NULL THEN NULL ELSE {minutes} END)" if has_z else minutes
+        )
+        out["ts_utc"] = f"{local} - to_minutes({minutes})"
         out["__offset_raw"] = offset_raw
     else:
         zone = (
@@ -568,6 +579,10 @@ class Engine:
         self.con = ws.con
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = true")
+        # a bounded memory ceiling: a 5 GB file is staged through the spill folder, not RAM
+        (ws.path / "tmp").mkdir(exist_ok=True)
+        self.con.execute(f"SET temp_directory = {lit(str(ws.path / 'tmp'))}")
+        self.con.execute(f"SET memory_limit = {lit(ws.settings['ingest_memory_limit'])}")
         self._ref_tables()
 
     def _ref_tables(self) -> None:
