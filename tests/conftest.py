@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,3 +19,22 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
     w = init_workspace(tmp_path / "ws")
     yield w
     w.close()
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One local Spark session for the whole run, set up as Splink needs (../shared/COMPAT.md).
+
+    Detection and resolution share it: a JVM cannot take Splink's jar after it has started.
+    Without Java the Spark tests skip locally; in CI (CI=true) that is a failure.
+    """
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the Spark tests: install a Java runtime (see .ci/run)")
+        pytest.skip("no Java runtime: the Spark tests need one")
+    from bantay.resolve.spark_session import local_spark
+
+    session = local_spark(tmp_path_factory.mktemp("spark"), cores=1, shuffle_partitions=2)
+    yield session
+    session.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -24,14 +23,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
-    pytest.importorskip("pyspark")
-    from bantay.detect.engines import spark_session
-
-    s = spark_session("bantay-tests", partitions=2)
-    yield s
-    s.stop()
+# the `spark` fixture (one session for the suite, Splink-ready) is in tests/conftest.py
 
 
 def small_world() -> list[dict[str, Any]]:

@@ -84,18 +84,4 @@ def entities() -> Callable[[Workspace], dict[str, str]]:
     return entity_of
 
 
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One local Spark session for the run, set up as Splink needs (see ../shared/COMPAT.md)."""
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
-    from bantay.resolve.spark_session import local_spark
-
-    active = SparkSession.getActiveSession()
-    if active is not None and "splink" not in active.conf.get("spark.jars", ""):
-        active.stop()  # another suite's session, without Splink's jar: jars cannot be added later
-
-    session = local_spark(tmp_path_factory.mktemp("spark"), cores=1, shuffle_partitions=2)
-    yield session
-    session.stop()
+# the Spark session is shared by the whole suite: see tests/conftest.py

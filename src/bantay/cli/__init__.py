@@ -18,6 +18,8 @@ COMMAND_MODULES = [
     "bantay.cli.simulate",
     "bantay.cli.resolve",
     "bantay.cli.detect",
+    "bantay.cli.web",
+    "bantay.cli.demo",
 ]
 
 for _name in COMMAND_MODULES:

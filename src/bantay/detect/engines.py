@@ -81,24 +81,20 @@ class DuckDBEngine:
 
 
 def spark_session(app_name: str = "bantay", partitions: int = 4) -> Any:
-    """A local Spark session set up for Bantay (UTC, no UI, few shuffle partitions)."""
+    """A local Spark session set up for Bantay: the one factory, shared with entity resolution.
+
+    It carries Splink's similarity jar and a checkpoint directory, since a JVM cannot take jars
+    once started and detection and resolution share the session in one process.
+    """
     try:
-        from pyspark.sql import SparkSession
+        import pyspark  # noqa: F401
     except ImportError as exc:
         raise EngineError(
             "the Spark engine needs PySpark: pip install 'bantay[spark]' (and Java 17)"
         ) from exc
-    return (
-        SparkSession.builder.master("local[2]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", str(partitions))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "2g")
-        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="bantay-spark-"))
-        .getOrCreate()
-    )
+    from bantay.resolve.spark_session import local_spark
+
+    return local_spark(shuffle_partitions=partitions)
 
 
 class SparkEngine:
