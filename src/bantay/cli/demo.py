@@ -63,9 +63,8 @@ def _money_over_time(workspace: Path) -> None:
             SELECT date_trunc('month', ts_utc) AS m, count(*) AS n,
                    sum(amount_reporting)::DOUBLE AS total,
                    count(DISTINCT beneficiary_record_id) AS bens,
-                   avg(CAST(hour(ts_utc + to_minutes(coalesce(utc_offset_minutes, 0))) >= 18
-                       OR hour(ts_utc + to_minutes(coalesce(utc_offset_minutes, 0))) < 3
-                       AS INTEGER)) AS night
+                   avg(CAST(hour(local_time) >= 18 OR hour(local_time) < 3 AS INTEGER))
+                     AS night
             FROM transactions
             WHERE payer_record_id IN ({members}) AND channel <> 'card'
             GROUP BY ALL ORDER BY m
@@ -75,7 +74,7 @@ def _money_over_time(workspace: Path) -> None:
     if not rows:
         return
     t = Table(
-        "month", "payments", "", "total " + "USD", "", "beneficiaries", "evening/night",
+        "month", "payments", "", "total USD", "", "beneficiaries", "18:00-03:00 local",
         title=f"Money over time: payer alert {top[0]} (one of the ten highest)",
         title_justify="left",
     )
@@ -84,7 +83,7 @@ def _money_over_time(workspace: Path) -> None:
     for i, (m, n, total, bens, night) in enumerate(rows):
         t.add_row(
             f"{m:%Y-%m}", f"{n}", counts[i], f"{total:,.0f}", totals[i], f"{bens}",
-            f"{(night or 0):.0%}",
+            "n/a" if night is None else f"{night:.0%}",
         )
     console.print(t)
 
