@@ -238,11 +238,31 @@ def _world_paths(world: Path) -> tuple[Path, Path]:
 
 @app.command()
 def train(
-    world: Annotated[
-        list[Path],
-        typer.Option(help="A world folder holding `workspace/` (ingested) and `truth/`; repeat."),
-    ],
     out: Annotated[Path, typer.Option(help="Model file to write.")],
+    world: Annotated[
+        list[Path] | None,
+        typer.Option(help="A world folder holding `workspace/` (ingested) and `truth/`; repeat."),
+    ] = None,
+    simulate: Annotated[
+        int,
+        typer.Option(
+            "--simulate",
+            help="Also simulate N baseline worlds with randomised parameters, ingest (KYC "
+            "included), resolve and scan them, and train on them.",
+        ),
+    ] = 0,
+    evasive: Annotated[
+        int, typer.Option(help="With --simulate: also this many randomised evasive worlds.")
+    ] = 0,
+    senders: Annotated[
+        int, typer.Option(help="With --simulate: senders per world (each world draws 0.75–1.5×).")
+    ] = 2000,
+    months: Annotated[int, typer.Option(help="With --simulate: months per world.")] = 6,
+    seed: Annotated[int, typer.Option(help="With --simulate: seed of the first world.")] = 1,
+    root: Annotated[
+        Path | None,
+        typer.Option(help="With --simulate: keep the worlds here (default: a temporary folder)."),
+    ] = None,
     profile: Annotated[
         list[str] | None, typer.Option(help="Each world's profile, in order (for the record).")
     ] = None,
@@ -256,6 +276,9 @@ def train(
     ] = 0.5,
 ) -> None:
     """Train the model on scanned worlds (ground truth, or an analyst's dispositions)."""
+    import random as _random
+    import tempfile
+
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     from bantay.detect.scan import scan as run_scan
@@ -264,7 +287,30 @@ def train(
 
     worlds = []
     profiles = list(profile or [])
-    for k, w in enumerate(world):
+    if not world and simulate <= 0:
+        raise BantayError("nothing to train on: give --world folders or --simulate N")
+    tmp = None
+    if simulate > 0 or evasive > 0:
+        if root is None:
+            tmp = tempfile.TemporaryDirectory(prefix="bantay-train-")
+            root = Path(tmp.name)
+        rng = _random.Random(seed)
+        plan = [("baseline", seed + i) for i in range(simulate)]
+        plan += [("evasive", seed + 1000 + i) for i in range(evasive)]
+        # interleave so that the calibration worlds (the last quarter) mix both profiles
+        plan.sort(key=lambda ps: (ps[1] - seed) % 1000 * 2 + (ps[0] == "evasive"))
+        for k, (prof, s) in enumerate(plan):
+            n = int(senders * rng.uniform(0.75, 1.5))
+            with console.status(f"world {prof}-{s}: simulate, ingest, resolve, scan …"):
+                tw = simulated_training_world(
+                    root / f"{prof}-{s}-{n}", prof, s, n, months, use_signals=k % 2 == 0
+                )
+            worlds.append(tw)
+            console.print(
+                f"world {prof}-{s} ({n:,} senders, randomised): {len(tw.payer):,} payers, "
+                f"{int(tw.payer['label'].sum())} offenders"
+            )
+    for k, w in enumerate(world or []):
         ws_path, truth = _world_paths(w)
         with open_workspace(ws_path) as ws:
             use_signals = (k % 2 == 0) if seed_share == 0.5 else seed_share >= 1.0
@@ -284,6 +330,8 @@ def train(
     cmd = "bantay " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     model = train_model(worlds, rounds=rounds, command=cmd)
     model.save(out)
+    if tmp is not None:
+        tmp.cleanup()
     console.print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
 
 
@@ -327,3 +375,139 @@ def evaluate(
             console.print(
                 f"dens with a member among the top 100 beneficiaries: {rep.dens_found_top100:.3f}"
             )
+
+
+# --- training on freshly simulated worlds: simulate → ingest → resolve → scan → train -------------
+
+#: Training worlds draw these parameters at random around the built-in profile (each an assumption:
+#: the detector should not depend on one setting of the generator). (section, name, low, high).
+RANDOMISED_PARAMETERS: tuple[tuple[str, str, float, float], ...] = (
+    ("family", "same_surname_share", 0.6, 0.95),
+    ("family", "diaspora_share", 0.6, 0.95),
+    ("family", "inlaw_share", 0.15, 0.5),
+    ("family", "amount_median_usd", 150.0, 400.0),
+    ("family", "skip_month_prob", 0.03, 0.2),
+    ("partner", "payments_per_month", 1.5, 4.0),
+    ("partner", "amount_median_usd", 70.0, 180.0),
+    ("card", "vpn_subscriber_share", 0.03, 0.15),
+    ("card", "token_buyer_share", 0.02, 0.1),
+    ("card", "travel_trips_per_year", 0.2, 0.8),
+    ("osec", "amount_median_aud", 30.0, 70.0),
+    ("osec", "session_count_mu", 0.0, 0.6),
+    ("osec", "memo_share", 0.2, 0.5),
+    ("osec", "even_amount_share", 0.4, 0.75),
+    ("osec", "vpn_prob", 0.2, 0.5),
+    ("osec", "tokens_prob", 0.15, 0.45),
+    ("osec", "travel_prob", 0.3, 0.6),
+    ("facilitators", "shared_phone_share", 0.4, 0.8),
+    ("facilitators", "family_recipient_share", 0.15, 0.45),
+)
+
+
+def randomised_profile(base: str, rng: Any) -> str:
+    """A profile YAML extending ``base`` with :data:`RANDOMISED_PARAMETERS` drawn from ``rng``.
+
+    Role shares vary too (offenders 1–3%, family senders 25–40%), so that worlds differ in
+    prevalence as well as in behaviour.
+    """
+    import yaml
+
+    params: dict[str, dict[str, Any]] = {}
+    reason = "randomised for training (bantay train --simulate); range chosen, not measured"
+    for section, name, lo, hi in RANDOMISED_PARAMETERS:
+        value = round(float(rng.uniform(lo, hi)), 3)
+        params.setdefault(section, {})[name] = {
+            "value": value,
+            "source": "assumption",
+            "reason": reason,
+        }
+    offender = round(float(rng.uniform(0.01, 0.03)), 4)
+    family = round(float(rng.uniform(0.25, 0.4)), 4)
+    shares = {
+        "family_sender": family,
+        "partner_sender": 0.04,
+        "client_business": 0.01,
+        "fraud_victim": 0.03,
+        "offender": offender,
+    }
+    shares["ordinary"] = round(1.0 - sum(shares.values()), 4)
+    params["population"] = {
+        "role_shares": {"value": shares, "source": "assumption", "reason": reason}
+    }
+    doc = {
+        "name": f"{base}-randomised",
+        "extends": base,
+        "description": f"{base} with randomised parameters (training world)",
+        "parameters": params,
+    }
+    return str(yaml.safe_dump(doc, sort_keys=True))
+
+
+def prepare_simulated_world(
+    out: Path,
+    profile: str,
+    seed: int,
+    senders: int,
+    months: int,
+    randomise: bool = False,
+    run_resolve: bool = True,
+) -> tuple[Path, Path]:
+    """Simulate a world into ``out`` (unless there), ingest its manifest into ``out/workspace``
+    (KYC included) and resolve entities. Returns (workspace, truth folder).
+
+    With ``randomise`` the world's profile is :func:`randomised_profile` of ``profile`` (drawn from
+    ``seed``) and is kept as ``out/profile.yaml``.
+    """
+    import random as _random
+
+    from bantay.ingest import ingest_file, read_manifest
+    from bantay.simulate import simulate
+    from bantay.workspace import init_workspace
+
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / "manifest.json").exists():
+        prof = profile
+        if randomise:
+            path = out / "profile.yaml"
+            path.write_text(randomised_profile(profile, _random.Random(seed)), encoding="utf-8")
+            prof = str(path)
+        simulate(out, senders=senders, months=months, seed=seed, profile=prof)
+    ws_dir = out / "workspace"
+    done = out / "workspace.ready"
+    if not done.exists():
+        if ws_dir.exists():
+            import shutil
+
+            shutil.rmtree(ws_dir)
+        ws = init_workspace(ws_dir)
+        try:
+            for path, fmt, mapping, kind in read_manifest(out / "manifest.json"):
+                ingest_file(ws, path, fmt=fmt, mapping=mapping, kind=kind)
+            if run_resolve:
+                from bantay.resolve.run import resolve as resolve_entities
+
+                resolve_entities(ws)
+        finally:
+            ws.close()
+        done.write_text("ingested and resolved\n" if run_resolve else "ingested\n")
+    return ws_dir, out / "truth"
+
+
+def simulated_training_world(
+    out: Path,
+    profile: str,
+    seed: int,
+    senders: int,
+    months: int,
+    use_signals: bool,
+) -> Any:
+    """One randomised world, prepared and scanned without a model, joined with its truth labels."""
+    from bantay.detect.scan import scan as run_scan
+    from bantay.detect.train import training_world
+    from bantay.evaluate.detection import labels as truth_labels
+
+    ws_path, truth = prepare_simulated_world(out, profile, seed, senders, months, randomise=True)
+    with open_workspace(ws_path) as ws:
+        r = run_scan(ws, model=None, use_signals=use_signals, write=False)
+        tl = truth_labels(ws, truth)
+    return training_world(out.name, profile, r, {"payer": tl.payer, "beneficiary": tl.beneficiary})

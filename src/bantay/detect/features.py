@@ -165,6 +165,16 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
     memo = tx.memo.fill_null("").lower().re_search(_alternation(cat.setting("cover_terms")))
 
     is_payment = tx.beneficiary_entity.notnull()
+    category = tx.merchant_category.fill_null("")
+    merchant_lc = tx.merchant_name.fill_null("").lower()
+    kinds: dict[str, Any] = {}
+    for kind, spec in sorted(dict(cat.setting("related_purchase_kinds")).items()):
+        codes = [str(m) for m in spec.get("mcc", [])]
+        terms = list(spec.get("terms", []))
+        flag = category.isin(codes) if codes else ibis.literal(False)
+        if terms:
+            flag = flag | merchant_lc.re_search(_alternation(terms))
+        kinds[f"_rk_{kind}"] = (~is_payment) & flag
     hr = is_payment & tx.beneficiary_country.isin(hr_list).fill_null(False)
     epoch = tx.ts_utc.epoch_seconds().cast("float64")
     multiple = float(p09.param("multiple_of"))
@@ -189,6 +199,7 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
         _month=tx.ts_utc.year().cast("int64") * 12 + tx.ts_utc.month().cast("int64"),
         _dom=tx.ts_utc.day().cast("float64"),
         _source=tx.institution + "|" + tx.payer_account.fill_null(""),
+        **kinds,
     )
 
 
@@ -297,6 +308,22 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         first_hr=ibis.cases((hr, t._epoch), else_=ibis.null("float64")).min(),
         last_hr=ibis.cases((hr, t._epoch), else_=ibis.null("float64")).max(),
         home_country=t.payer_country.max(),
+        n_months_seen=t._month.nunique(),
+        n_hr_months=ibis.cases((hr, t._month), else_=ibis.null("int64")).nunique(),
+        amount_sd_hr=ibis.cases((hr, t._amt), else_=ibis.null("float64")).std(),
+        **{f"n_purchases_{c[4:]}": _count(t[c]) for c in sorted(t.columns) if c.startswith("_rk_")},
+    )
+    kind_cols = [f"n_purchases_{c[4:]}" for c in sorted(t.columns) if c.startswith("_rk_")]
+    # distinct unrelated high-risk beneficiaries paid within one calendar month (short window)
+    hx = t.filter(t._pay & t._hr).select("payer_entity", "beneficiary_entity", "_month")
+    pr = pairs.select("payer_entity", "beneficiary_entity", _rel=pairs.related)
+    hx = hx.inner_join(pr, ["payer_entity", "beneficiary_entity"])
+    hx = hx.filter(~hx._rel)
+    per_month = hx.group_by(["payer_entity", "_month"]).aggregate(
+        _nb=hx.beneficiary_entity.nunique()
+    )
+    window = per_month.group_by("payer_entity").aggregate(
+        max_unrel_benefs_month=per_month._nb.max()
     )
     # escalation: amount paid to high-risk jurisdictions in the later half of the payer's tenure
     # there, divided by the earlier half (so it rises with both amount and frequency)
@@ -322,9 +349,15 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         rel_payday=_count(hp.rel_payday),
         rel_stable=_count(hp.rel_stable),
         max_pair_span_days=((hp.last_ts - hp.first_ts) / SECONDS_PER_DAY).max(),
+        amount_hr_related=(hp.amount * hp.related.cast("float64")).sum(),
+        max_pair_months=hp.n_months.max(),
+        max_related_pair_months=ibis.cases(
+            (hp.related, hp.n_months), else_=ibis.null("int64")
+        ).max(),
     )
     j = (
         base.left_join(esc, "payer_entity")
+        .left_join(window, "payer_entity")
         .left_join(fan, "payer_entity")
         .left_join(rel, "payer_entity")
         .left_join(kyc, "payer_entity")
@@ -398,6 +431,20 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         escalation_ratio=escalation,
         prolific_tx=prolific,
         payer_male=male.cast("int64"),
+        max_unrel_benefs_month=j.max_unrel_benefs_month.fill_null(0),
+        share_hr_months=j.n_hr_months.cast("float64")
+        / ibis.greatest(j.n_months_seen, 1).cast("float64"),
+        amount_cv_hr=(j.amount_sd_hr.fill_null(0.0) / ibis.greatest(j.amount_hr / n_hr, 1e-9)),
+        share_amount_related=j.amount_hr_related.fill_null(0.0) / ibis.greatest(j.amount_hr, 1e-9),
+        max_pair_months=j.max_pair_months.fill_null(0),
+        max_related_pair_months=j.max_related_pair_months.fill_null(0),
+        n_related_kinds=sum(
+            ((j[c] > 0).cast("int64") for c in kind_cols[1:]),
+            (j[kind_cols[0]] > 0).cast("int64"),
+        )
+        if kind_cols
+        else ibis.literal(0),
+        **{c: j[c] for c in kind_cols},
     )
 
 
@@ -465,7 +512,7 @@ def build_identifiers(t: ir.Table) -> ir.Table:
     pay = t.filter(t._pay)
     return pay.select(
         "beneficiary_entity",
-        phone=pay.beneficiary_phone.re_replace(r"[^0-9]", ""),
+        phone=pay.beneficiary_phone.re_replace(r"[^0-9+]", ""),
         account=pay.beneficiary_account.upper().re_replace(r"[^0-9A-Z]", ""),
         name=pay.beneficiary_name.lower().re_replace(r"[^a-z]+", " ").strip(),
         city=pay.beneficiary_city.lower().re_replace(r"[^a-z]+", " ").strip(),

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import igraph as ig  # type: ignore[import-untyped,unused-ignore]
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
 from bantay.detect.catalogue import Catalogue
+from bantay.resolve.normalize import normalize_phone
 
 SEED_TYPES = ("phone", "account", "wallet", "name_city", "entity")
 
@@ -46,6 +48,25 @@ def _phone_key(value: str) -> str:
     return digits[-9:] if len(digits) >= 6 else ""
 
 
+@lru_cache(maxsize=200_000)
+def phone_e164(value: str, region: str = "") -> str:
+    """A phone in E.164 (``+639171234567``) whatever its writing (``0917 123 4567``,
+    ``63917…``, ``+63 917 …``), read in ``region`` (the beneficiary's country) where national;
+    ``""`` when it cannot be read. Uses the resolver's normalisation."""
+    return normalize_phone(value, region or None) or ""
+
+
+def _phone_match(ids: pd.DataFrame, value: str) -> pd.Series:
+    """Rows whose phone is the seed's: equal in E.164 where both can be read; where the seed
+    cannot be read as E.164 (national writing, no country), equal on the last nine digits."""
+    e164 = ids["_e164"]
+    seed = phone_e164(value)
+    if seed:
+        return (e164 == seed) | ((e164 == "") & (ids["_tail"] == _phone_key(seed)))
+    key = _phone_key(value)
+    return (ids["_tail"] == key) & (key != "")
+
+
 def _account_key(value: str) -> str:
     return "".join(ch for ch in value.upper() if ch.isalnum())
 
@@ -58,7 +79,12 @@ def _text_key(value: str) -> str:
 def match_seeds(identifiers: pd.DataFrame, seeds: Iterable[Seed]) -> dict[str, list[str]]:
     """Beneficiary entities whose phone, account/wallet or name and city match a seed."""
     ids = identifiers.fillna("")
-    phone = ids["phone"].map(_phone_key)
+    ids = ids.assign(
+        _e164=[
+            phone_e164(str(p), str(c)) for p, c in zip(ids["phone"], ids["country"], strict=True)
+        ],
+        _tail=ids["phone"].map(_phone_key),
+    )
     account = ids["account"].map(_account_key)
     name_city = ids["name"].map(_text_key) + "|" + ids["city"].map(_text_key)
     out: dict[str, list[str]] = {}
@@ -66,8 +92,7 @@ def match_seeds(identifiers: pd.DataFrame, seeds: Iterable[Seed]) -> dict[str, l
         if s.identifier_type == "entity":
             hit = ids["beneficiary_entity"] == s.value
         elif s.identifier_type == "phone":
-            key = _phone_key(s.value)
-            hit = (phone == key) & (key != "")
+            hit = _phone_match(ids, s.value)
         elif s.identifier_type in ("account", "wallet"):
             key = _account_key(s.value)
             hit = (account == key) & (key != "")
@@ -96,8 +121,16 @@ def _den_edges(
     loc_payers = int(n04.param("location_needs_payer"))
     edges: list[tuple[str, str]] = []
     ids = identifiers.fillna("")
-    for col, key in (("phone", _phone_key), ("account", _account_key)):
-        k = ids[col].map(key)
+    e164 = [phone_e164(str(p), str(c)) for p, c in zip(ids["phone"], ids["country"], strict=True)]
+    phone_keys = pd.Series(
+        [
+            e or (f"tail:{t}" if t else "")
+            for e, t in zip(e164, ids["phone"].map(_phone_key), strict=True)
+        ],
+        index=ids.index,
+    )
+    for col, key in (("phone", None), ("account", _account_key)):
+        k = phone_keys if key is None else ids[col].map(key)
         grouped = ids.assign(_k=k)[k != ""].groupby("_k")["beneficiary_entity"].unique()
         for members in grouped:
             ms = sorted(set(members))

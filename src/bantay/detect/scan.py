@@ -106,10 +106,15 @@ def read_seeds_file(path: Path) -> list[Seed]:
 
 
 def signal_seeds(ws: Workspace) -> list[Seed]:
-    """Facilitator (and mule) signals not expired, as seeds."""
+    """Facilitator (and mule) signals, as seeds, unless they expired before the scanned period.
+
+    Expiry is judged against the latest payment in the workspace, not today's date: a signal valid
+    while the payments were made is evidence about them, even when the scan runs years later.
+    """
     rows = ws.con.execute(
         "SELECT identifier_type, value, signal_source FROM signals "
-        "WHERE role IN ('facilitator', 'mule') AND (expires IS NULL OR expires >= current_date)"
+        "WHERE role IN ('facilitator', 'mule') AND (expires IS NULL OR expires >= "
+        "coalesce((SELECT max(ts_utc)::DATE FROM transactions), current_date))"
     ).fetchall()
     return [Seed(str(t), str(v), str(s)) for t, v, s in rows if str(t) in SEED_TYPES]
 
@@ -143,6 +148,21 @@ def assemble(
         .fillna(0)
         .astype("int64")
     )
+    for col, src in (
+        ("max_benef_payer_countries", "n_payer_countries"),
+        ("max_benef_surnames", "n_payer_surnames"),
+    ):
+        per_benef = benef.set_index("beneficiary_entity")[src]
+        payer[col] = (
+            payer["payer_entity"]
+            .map(
+                unrel.assign(_f=unrel.beneficiary_entity.map(per_benef))
+                .groupby("payer_entity")["_f"]
+                .max()
+            )
+            .fillna(0)
+            .astype("int64")
+        )
     hits_p = evaluate_indicators("payer", payer, cat)
     rp = rule_scores("payer", payer, hits_p, cat)
     payer = payer.merge(rp.rename(columns={"entity_id": "payer_entity"}), on="payer_entity")

@@ -189,12 +189,25 @@ def baselines(side: str, df: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"AUSTRAC rule (S8)": df.get("n_lowval_payers", 0).to_numpy(dtype=float)}
 
 
-def evaluate_side(
-    ws: Workspace, side: str, lab: pd.DataFrame, budget_factors: Sequence[float] = (1.0, 2.0)
-) -> SideReport:
+def side_frame(ws: Workspace, side: str, lab: pd.DataFrame) -> pd.DataFrame:
+    """The latest scan's scores of one side beside the baselines' features and the truth."""
     df = _scores(ws, side).merge(lab, on="entity_id", how="left")
     df["label"] = df["label"].fillna(False).astype(bool)
     df["role"] = df["role"].fillna("")
+    return df
+
+
+def evaluate_side(
+    ws: Workspace, side: str, lab: pd.DataFrame, budget_factors: Sequence[float] = (1.0, 2.0)
+) -> SideReport:
+    return report_frame(side, side_frame(ws, side, lab), budget_factors)
+
+
+def report_frame(
+    side: str, df: pd.DataFrame, budget_factors: Sequence[float] = (1.0, 2.0)
+) -> SideReport:
+    """Metrics of one side from a :func:`side_frame` (or several worlds' frames concatenated,
+    with entity ids made unique: the figures are then pooled over the worlds)."""
     y = df["label"].to_numpy()
     rep = SideReport(side=side, n_entities=len(df), n_positive=int(y.sum()))
     methods = {"Bantay": df["score"].to_numpy(dtype=float), **baselines(side, df)}
