@@ -279,7 +279,7 @@ def train(
     import random as _random
     import tempfile
 
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd
 
     from bantay.detect.scan import scan as run_scan
     from bantay.detect.train import train as train_model

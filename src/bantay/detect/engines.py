@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.errors import BantayError
 from bantay.workspace import Workspace

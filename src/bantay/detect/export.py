@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.detect.engines import DuckDBEngine
 from bantay.detect.entities import EntityKeyFn, default_entity_keys

@@ -17,7 +17,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.detect.scoring import MODEL_FEATURES
 from bantay.errors import BantayError

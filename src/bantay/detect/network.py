@@ -18,9 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import igraph as ig  # type: ignore[import-untyped,unused-ignore]
+import igraph as ig
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.detect.catalogue import Catalogue
 from bantay.resolve.normalize import normalize_phone

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.detect.catalogue import Catalogue, default_catalogue
 from bantay.detect.engines import Engine, open_engine

@@ -10,7 +10,7 @@ explained away by a family look; S20 warns that recipients often are the victims
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.detect.catalogue import Catalogue
 

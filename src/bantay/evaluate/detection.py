@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+import pandas as pd
 
 from bantay.errors import BantayError
 from bantay.workspace import Workspace
