@@ -41,6 +41,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "name_phonetic",
     "name_initials",
     "name_has_initial",
+    "name_rare",
     "dob",
     "phone",
     "email",
@@ -140,6 +141,7 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
         "name_phonetic",
         "name_initials",
         "name_has_initial",
+        pl.lit(None, dtype=pl.String).alias("name_rare"),
         pl.col("date_of_birth").str.slice(0, 10).alias("dob"),
         pl.col("phone_e164").alias("phone"),
         pl.when(email.str.contains(r"^[^@]+@[^@]+$")).then(email).otherwise(None).alias("email"),
@@ -152,3 +154,21 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
         "institution",
         "customer_ref",
     )
+
+
+#: A name key shared by at most this many records is "rare" and blocks on its own (with country).
+RARE_NAME_MAX = 30
+
+
+def with_rare_names(feats: pl.DataFrame, cap: int = RARE_NAME_MAX) -> pl.DataFrame:
+    """Set ``name_rare``: the name key where at most ``cap`` records share it, else empty.
+
+    Beneficiary sides often carry a name and nothing else; blocking on the name alone finds them,
+    and the cap keeps blocks small (a common name alone would never reach the threshold anyway).
+    """
+    counts = feats.group_by("name_key").len("n_name").drop_nulls("name_key")
+    out = feats.drop("name_rare", strict=False).join(counts, on="name_key", how="left")
+    out = out.with_columns(
+        pl.when(pl.col("n_name") <= cap).then(pl.col("name_key")).alias("name_rare")
+    ).drop("n_name")
+    return out.select(FEATURE_COLUMNS)

@@ -192,7 +192,9 @@ def blocking_rules(
     columns_present: Sequence[str] | None = None,
 ) -> list[BlockingRuleCreator | dict[str, Any]]:
     """Blocking rules that generate candidate pairs: any shared identifier, or a phonetic name key
-    with a date of birth or a city (never a name alone: common names would make huge blocks). Each rule only uses columns present in the data."""
+    with a date of birth or a city; never a name alone. (Blocking on a rare name with the country,
+    ``name_rare``, raised beneficiary recall on simulated worlds but cost more precision than it
+    gained: a name is all many beneficiary sides carry, and the same name is often two people.) Each rule only uses columns present in the data."""
     rules: list[tuple[str, ...]] = [
         ("account",),
         ("phone",),
@@ -202,8 +204,13 @@ def blocking_rules(
         ("name_phonetic", "city"),
         ("dob", "name_initials", "city"),
     ]
-    present = set(columns_present) if columns_present is not None else None
-    return [block_on(*cols) for cols in rules if present is None or all(c in present for c in cols)]
+    if columns_present is None:
+        return [block_on(*cols) for cols in rules]
+    # the name_* columns derive from the name: present wherever name_key is
+    present = set(columns_present)
+    if "name_key" in present:
+        present |= {"name_phonetic", "name_initials", "name_rare", "name_tokens"}
+    return [block_on(*cols) for cols in rules if all(c in present for c in cols)]
 
 
 def settings(

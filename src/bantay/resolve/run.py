@@ -28,7 +28,12 @@ import pyarrow as pa
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
 from bantay.resolve.cluster import Clustering, cluster
-from bantay.resolve.features import FEATURE_COLUMNS, INPUT_COLUMNS, build_features
+from bantay.resolve.features import (
+    FEATURE_COLUMNS,
+    INPUT_COLUMNS,
+    build_features,
+    with_rare_names,
+)
 from bantay.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -329,7 +334,7 @@ def agreed_fields_expr(pairs: pl.DataFrame, model: mdl.SavedModel) -> pl.Expr:
         top = len(labels) - 1
         expr: pl.Expr = pl.lit(None, dtype=pl.String)
         for i, (label, (m, u)) in enumerate(zip(labels, params, strict=False)):
-            if m and u and m > u:
+            if m and u and m > 2 * u:  # counted for the match (weight above 1)
                 expr = (
                     pl.when(pl.col(gamma) == top - i)
                     .then(pl.lit(f"{name}={label}"))
@@ -596,7 +601,7 @@ def _run_full(
     say("reading party records")
     records = read_records(ws, report.notes)
     say(f"normalising {records.height:,} records")
-    feats = build_features(records)
+    feats = with_rare_names(build_features(records))
     t = _timed(report, "normalise", t)
     present = _present_columns(feats, report.notes)
     report.n_new_records = feats.height
@@ -672,6 +677,9 @@ def _run_incremental(
     say(f"normalising {records.height:,} new records")
     new = build_features(records)
     old = load_features(ws).filter(pl.col("unique_id").is_in(old_ids))
+    both = with_rare_names(pl.concat([old.select(FEATURE_COLUMNS), new.select(FEATURE_COLUMNS)]))
+    old = both.filter(pl.col("unique_id").is_in(old_ids))
+    new = both.filter(~pl.col("unique_id").is_in(old_ids))
     t = _timed(report, "normalise", t)
     present = [c for c in saved.columns_present if c in new.columns]
     missing = [
