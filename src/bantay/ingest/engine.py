@@ -749,6 +749,7 @@ class Engine:
         finals.update(derived2)
         key = spec.schema.key
         table = spec.schema.table
+        lookup_joins = list(joins)  # countries, currencies, rates: needed for the values too
         # key of each row before lookups: duplicates are found on the keys as given
         kx = {k: derived2.get(k, f"st.v_{k}") for k in key}
         con.execute(
@@ -788,12 +789,17 @@ class Engine:
                     key[-1],
                 )
             )
-        checked = (
+        # every check, for every row; only the failing rows are kept
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE __bad AS SELECT st.__rid, st.__line_no, "
+            f"coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err "
+            f"FROM {parsed_from} {' '.join(joins)} WHERE __err IS NOT NULL"
+        )
+        good = (
             "SELECT st.__rid, st.__line_no, "
             + ", ".join(f"{expr} AS {ident(name)}" for name, expr in finals.items())
-            + f", coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err "
-            + f"FROM {parsed_from} "
-            + " ".join(joins)
+            + f" FROM {parsed_from} {' '.join(lookup_joins)} "
+            "ANTI JOIN __bad b ON b.__rid = st.__rid"
         )
 
         # ---- load and quarantine -----------------------------------------------------------------
@@ -813,17 +819,17 @@ class Engine:
                 values.append(f"coalesce({ident(c)}, {lit(path.name)})")
             else:
                 values.append(ident(c))
-        # the good rows go straight to their table; the query runs again for the (few) others.
-        # Their order in storage does not matter (the line is a column): let DuckDB write in parallel
+        # the good rows go straight to their table, computing values but no checks. Their order
+        # in storage does not matter (the line is a column): let DuckDB write in parallel
         con.execute("SET preserve_insertion_order = false")
         con.execute(
             f"INSERT INTO {table} ({', '.join(target_cols)}) SELECT {', '.join(values)} "
-            f"FROM ({checked}) WHERE __err IS NULL"
+            f"FROM ({good})"
         )
         con.execute(
             f"INSERT INTO quarantine SELECT {lit(ingest_id)}, {lit(m.kind)}, {lit(str(path))}, "
             f"k.__line_no, k.__err.field, k.__err.code, k.__err.reason, {_raw_json(cols)} "
-            f"FROM ({checked}) k JOIN __stage st ON st.rowid = k.__rid WHERE k.__err IS NOT NULL"
+            f"FROM __bad k JOIN __stage st ON st.rowid = k.__rid"
         )
         if rejected:
             con.executemany(
@@ -846,7 +852,7 @@ class Engine:
         report.rows_read = int(staged) + len(rejected)
         if m.kind == "transactions":
             self._party_records_from_transactions(ingest_id or "")
-        for t in ("__stage", "__dups", "__shift", "__fx"):
+        for t in ("__stage", "__dups", "__shift", "__fx", "__bad"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
         if arrow is not None:
             con.unregister("__arrow_in")
