@@ -178,7 +178,7 @@ def main() -> None:
             f"{r['peak_mib']:,.0f}",
             ratio,
         )
-    Console().print(table)
+    Console(width=140).print(table)
     if "bantay" in res:
         r = res["bantay"]
         assert r["rows"] == r["loaded"] + r["quarantined"], "read != loaded + quarantined"

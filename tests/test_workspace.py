@@ -40,7 +40,7 @@ def test_init_twice_reopens(tmp_path: Path) -> None:
 
 
 def test_not_a_workspace(tmp_path: Path) -> None:
-    with pytest.raises(WorkspaceError, match="not a Bantay workspace.*bantay init"):
+    with pytest.raises(WorkspaceError, match=r"not a Bantay workspace.*bantay init"):
         open_workspace(tmp_path)
 
 

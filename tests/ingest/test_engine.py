@@ -274,7 +274,7 @@ def test_unmapped_columns_are_reported(rated: Workspace, tmp_path: Path) -> None
 
 
 def test_empty_file(rated: Workspace, tmp_path: Path) -> None:
-    with pytest.raises(InputFileError, match="tx.csv: the file is empty"):
+    with pytest.raises(InputFileError, match=r"tx\.csv: the file is empty"):
         ingest_file(rated, write(tmp_path / "tx.csv", ""))
 
 
