@@ -1,0 +1,88 @@
+"""The alert queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from bantay.web.analytics import Analytics, QueueFilter, QueuePage
+from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, SettingsDep, sync_statuses
+from bantay.web.schemas import AlertList, AlertRow
+from bantay.web.settings import WebSettings
+
+router = APIRouter(prefix="/alerts", tags=["alerts"])
+
+
+def read_queue(
+    db: Session,
+    analytics: Analytics,
+    principal: Principal,
+    settings: WebSettings,
+    f: QueueFilter,
+    sort: str,
+    order: str,
+    after: str | None,
+    limit: int | None,
+) -> tuple[QueuePage, list[str]]:
+    """One page of the queue with each entity's workflow status; the view is audited."""
+    sync_statuses(db, analytics)
+    page = analytics.queue(
+        f, sort=sort, descending=order != "asc", after=after, limit=limit or settings.page_size
+    )
+    cur = analytics.cursor()
+    keys = [(r["side"], r["entity_id"]) for r in page.rows]
+    statuses: dict[tuple[str, str], str] = {}
+    if keys:
+        cur.execute(
+            "SELECT side, entity_id, status FROM entity_status WHERE entity_id IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [[k[1] for k in keys]],
+        )
+        statuses = {(str(s), str(e)): str(st) for s, e, st in cur.fetchall()}
+    principal.audit(
+        db,
+        "view",
+        "alert_queue",
+        "alerts",
+        {
+            "filters": f.as_dict(),
+            "sort": sort,
+            "order": order,
+            "after": after,
+            "entities": [f"{s}:{e}" for s, e in keys],
+        },
+    )
+    return page, [statuses.get(k, "new") for k in keys]
+
+
+@router.get("", response_model=AlertList)
+def list_alerts(
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+    side: str | None = None,
+    band: Annotated[str | None, Query(description="high (≥0.8), medium, low (<0.5)")] = None,
+    indicator: str | None = None,
+    country: str | None = None,
+    institution: str | None = None,
+    status: Annotated[
+        str | None, Query(description="new, in_case, pending_review, confirmed, false_positive")
+    ] = None,
+    q: Annotated[str | None, Query(description="name contains, or exact entity id")] = None,
+    sort: Annotated[str, Query(description="score, name, country, institution, entity")] = "score",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
+    after: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+) -> AlertList:
+    """Alerts of the latest scan, filtered and sorted, one keyset page at a time."""
+    f = QueueFilter(side, band, indicator, country, institution, status, q)
+    page, statuses = read_queue(db, analytics, principal, settings, f, sort, order, after, limit)
+    return AlertList(
+        data=[AlertRow(**r, status=st) for r, st in zip(page.rows, statuses, strict=True)],
+        count=page.count,
+        next_cursor=page.next_cursor,
+        facets=page.facets,
+    )

@@ -1,0 +1,178 @@
+"""Cases: group entities, assign, comment, decide, review, close."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bantay.web import services
+from bantay.web.deps import DbDep, PrincipalDep, WriterDep
+from bantay.web.errors import NotFound
+from bantay.web.models import Case, CaseMember, Comment, Decision, User
+from bantay.web.schemas import (
+    AssignIn,
+    CaseCreate,
+    CaseDetail,
+    CaseList,
+    CasePublic,
+    CommentIn,
+    CommentPublic,
+    DecisionIn,
+    DecisionPublic,
+    MemberIn,
+    MemberPublic,
+    ReviewIn,
+)
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+
+
+def _names(db: Session) -> dict[int, str]:
+    return {u.id: u.username for u in db.execute(select(User)).scalars()}
+
+
+def case_public(db: Session, c: Case, names: dict[int, str] | None = None) -> CasePublic:
+    names = names if names is not None else _names(db)
+    n = db.execute(
+        select(func.count()).select_from(CaseMember).where(CaseMember.case_id == c.id)
+    ).scalar_one()
+    return CasePublic(
+        id=c.id,
+        title=c.title,
+        status=c.status,
+        outcome=c.outcome,
+        assignee=names.get(c.assignee_id) if c.assignee_id else None,
+        created_by=names.get(c.created_by, "?"),
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        n_members=int(n),
+    )
+
+
+def case_detail(db: Session, case_id: int) -> CaseDetail:
+    c = db.get(Case, case_id)
+    if c is None:
+        raise NotFound(f"no case {case_id}")
+    names = _names(db)
+    base = case_public(db, c, names)
+    members = db.execute(
+        select(CaseMember).where(CaseMember.case_id == c.id).order_by(CaseMember.id)
+    ).scalars()
+    comments = db.execute(
+        select(Comment).where(Comment.case_id == c.id).order_by(Comment.id)
+    ).scalars()
+    decisions = db.execute(
+        select(Decision).where(Decision.case_id == c.id).order_by(Decision.id)
+    ).scalars()
+    return CaseDetail(
+        **base.model_dump(),
+        members=[MemberPublic.model_validate(m) for m in members],
+        comments=[
+            CommentPublic(
+                id=m.id, username=names.get(m.user_id, "?"), body=m.body, created_at=m.created_at
+            )
+            for m in comments
+        ],
+        decisions=[
+            DecisionPublic(
+                id=d.id,
+                username=names.get(d.user_id, "?"),
+                decision=d.decision,
+                rationale=d.rationale,
+                created_at=d.created_at,
+                reviewed_by=names.get(d.reviewed_by) if d.reviewed_by else None,
+                reviewed_at=d.reviewed_at,
+                review_approved=d.review_approved,
+                review_note=d.review_note,
+            )
+            for d in decisions
+        ],
+    )
+
+
+def list_case_rows(db: Session, status: str | None, limit: int, offset: int) -> CaseList:
+    q = select(Case)
+    cq = select(func.count()).select_from(Case)
+    if status:
+        q = q.where(Case.status == status)
+        cq = cq.where(Case.status == status)
+    rows = db.execute(
+        q.order_by(Case.updated_at.desc(), Case.id.desc()).limit(limit).offset(offset)
+    )
+    names = _names(db)
+    return CaseList(
+        data=[case_public(db, c, names) for c in rows.scalars()],
+        count=int(db.execute(cq).scalar_one()),
+    )
+
+
+@router.get("", response_model=CaseList)
+def list_cases(
+    principal: PrincipalDep,
+    db: DbDep,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CaseList:
+    return list_case_rows(db, status, limit, offset)
+
+
+@router.post("", response_model=CaseDetail, status_code=201)
+def create_case(body: CaseCreate, principal: WriterDep, db: DbDep) -> CaseDetail:
+    c = services.create_case(
+        db,
+        principal.user,
+        body.title,
+        [(m.side, m.entity_id, m.alert_id) for m in body.members],
+        body.assignee,
+    )
+    return case_detail(db, c.id)
+
+
+@router.get("/{case_id}", response_model=CaseDetail)
+def get_case(case_id: int, principal: PrincipalDep, db: DbDep) -> CaseDetail:
+    out = case_detail(db, case_id)
+    principal.audit(db, "view", "case", str(case_id))
+    return out
+
+
+@router.post("/{case_id}/members", response_model=CaseDetail)
+def add_case_member(case_id: int, body: MemberIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+    services.add_member(db, principal.user, case_id, body.side, body.entity_id, body.alert_id)
+    return case_detail(db, case_id)
+
+
+@router.post("/{case_id}/assign", response_model=CaseDetail)
+def assign_case(case_id: int, body: AssignIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+    services.assign(db, principal.user, case_id, body.assignee)
+    return case_detail(db, case_id)
+
+
+@router.post("/{case_id}/comments", response_model=CaseDetail, status_code=201)
+def comment_case(case_id: int, body: CommentIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+    services.comment(db, principal.user, case_id, body.body)
+    return case_detail(db, case_id)
+
+
+@router.post("/{case_id}/decisions", response_model=CaseDetail, status_code=201)
+def decide_case(case_id: int, body: DecisionIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+    """Record confirmed / false_positive / needs_information with a rationale."""
+    services.decide(db, principal.user, case_id, body.decision, body.rationale)
+    return case_detail(db, case_id)
+
+
+@router.post("/{case_id}/review", response_model=CaseDetail)
+def review_case(case_id: int, body: ReviewIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+    """A supervisor approves (or returns, with a note) the latest decision."""
+    services.review(db, principal.user, case_id, body.approve, body.note)
+    return case_detail(db, case_id)
+
+
+@router.post("/{case_id}/close", response_model=CaseDetail)
+def close_case(case_id: int, principal: WriterDep, db: DbDep) -> CaseDetail:
+    """Close with the latest decision; confirmed only after an approving supervisor review."""
+    services.close(db, principal.user, case_id)
+    return case_detail(db, case_id)

@@ -1,0 +1,44 @@
+"""One entity: who, why, money over time, network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy.orm import Session
+
+from bantay.web import services
+from bantay.web.analytics import Analytics
+from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep
+from bantay.web.errors import Invalid
+from bantay.web.schemas import EntityView, Side
+
+router = APIRouter(prefix="/entities", tags=["entities"])
+
+
+def read_entity(
+    db: Session, analytics: Analytics, principal: Principal, side: str, entity_id: str
+) -> dict[str, Any]:
+    """Everything the entity page shows; the view of personal data is audited."""
+    if side not in services.SIDES:
+        raise Invalid("side must be payer or beneficiary")
+    detail = analytics.entity(side, entity_id)
+    money = analytics.money(side, entity_id)
+    net = analytics.network(side, entity_id)
+    status = services.entity_statuses(db, [(side, entity_id)]).get((side, entity_id), "new")
+    principal.audit(db, "view", "entity", f"{side}:{entity_id}")
+    return {
+        "side": side,
+        "entity_id": entity_id,
+        "status": status,
+        "detail": detail,
+        "money": money,
+        "network": net,
+    }
+
+
+@router.get("/{side}/{entity_id}", response_model=EntityView)
+def get_entity(
+    side: Side, entity_id: str, principal: PrincipalDep, db: DbDep, analytics: AnalyticsDep
+) -> EntityView:
+    return EntityView(**read_entity(db, analytics, principal, side, entity_id))

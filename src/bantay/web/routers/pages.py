@@ -1,0 +1,305 @@
+"""Server-rendered pages: the same core calls as the JSON API, rendered with Jinja2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from bantay.web import charts, services
+from bantay.web.analytics import BANDS, STATUSES, QueueFilter
+from bantay.web.deps import (
+    LOGIN_CSRF_COOKIE,
+    AnalyticsDep,
+    DbDep,
+    PrincipalDep,
+    SettingsDep,
+    SupervisorDep,
+    WriterDep,
+)
+from bantay.web.errors import Forbidden
+from bantay.web.routers.alerts import read_queue
+from bantay.web.routers.audit import audit_rows
+from bantay.web.routers.auth import client_address, set_session_cookie
+from bantay.web.routers.cases import case_detail, list_case_rows
+from bantay.web.routers.entities import read_entity
+from bantay.web.security import new_token, same
+
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+def error_page(
+    request: Request, status_code: int, message: str, headers: dict[str, str]
+) -> Response:
+    r = render(request, "error.html", status_code, message=message, code=status_code, me=None)
+    r.headers.update(headers)
+    return r
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/alerts"
+
+
+@router.get("/", response_class=RedirectResponse)
+def home() -> RedirectResponse:
+    return RedirectResponse("/alerts", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, settings: SettingsDep, next: str = "/alerts") -> HTMLResponse:
+    token = new_token()
+    r = render(request, "login.html", csrf=token, next=_safe_next(next), error=None, me=None)
+    r.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings.cookie_secure
+    )
+    return r
+
+
+@router.post("/login", response_model=None)
+def login_submit(
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/alerts",
+) -> Response:
+    if not same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
+        raise Forbidden("missing or wrong CSRF token; reload the login page")
+    res = services.login(
+        db,
+        settings.secret_key.get_secret_value(),
+        username,
+        password,
+        client_address(request),
+        max_failures=settings.login_max_failures,
+        window_s=settings.login_window_s,
+        session_hours=settings.session_hours,
+    )
+    r = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookie(r, settings, res.session_token)
+    r.delete_cookie(LOGIN_CSRF_COOKIE)
+    return r
+
+
+@router.post("/logout")
+def logout_submit(
+    request: Request, principal: WriterDep, db: DbDep, settings: SettingsDep
+) -> RedirectResponse:
+    from bantay.web.deps import SESSION_COOKIE
+
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        services.logout(db, settings.secret_key.get_secret_value(), cookie)
+    r = RedirectResponse("/login", status_code=303)
+    r.delete_cookie(SESSION_COOKIE, path="/")
+    return r
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts_page(
+    request: Request,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+    side: str = "",
+    band: str = "",
+    indicator: str = "",
+    country: str = "",
+    institution: str = "",
+    status: str = "",
+    q: str = "",
+    sort: str = "score",
+    order: str = "desc",
+    after: str = "",
+) -> HTMLResponse:
+    f = QueueFilter(
+        side or None,
+        band or None,
+        indicator or None,
+        country or None,
+        institution or None,
+        status or None,
+        q or None,
+    )
+    page, statuses = read_queue(
+        db, analytics, principal, settings, f, sort, order, after or None, None
+    )
+    params = {**f.as_dict(), "sort": sort, "order": order}
+    next_url = (
+        "/alerts?" + urlencode({**params, "after": page.next_cursor}) if page.next_cursor else None
+    )
+
+    def sort_url(col: str) -> str:
+        o = "asc" if (sort == col and order == "desc") else "desc"
+        return "/alerts?" + urlencode({**f.as_dict(), "sort": col, "order": o})
+
+    return render(
+        request,
+        "alerts.html",
+        me=principal,
+        rows=list(zip(page.rows, statuses, strict=True)),
+        count=page.count,
+        next_url=next_url,
+        first_url="/alerts?" + urlencode(params),
+        paged=bool(after),
+        facets=page.facets,
+        bands=list(BANDS),
+        statuses=list(STATUSES),
+        f=f,
+        sort=sort,
+        order=order,
+        sort_url=sort_url,
+    )
+
+
+@router.get("/entities/{side}/{entity_id}", response_class=HTMLResponse)
+def entity_page(
+    request: Request,
+    side: str,
+    entity_id: str,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+) -> HTMLResponse:
+    data = read_entity(db, analytics, principal, side, entity_id)
+    money = data["money"]
+    currency = "USD"
+    open_cases = list_case_rows(db, "open", 200, 0).data
+    return render(
+        request,
+        "entity.html",
+        me=principal,
+        e=data,
+        d=data["detail"],
+        money=money,
+        money_svg=Markup(charts.money_chart(money["weeks"], currency)),
+        heat_svg=Markup(
+            charts.heatmap(money["heatmap"], money["weekdays"], money["local_time_known"])
+        ),
+        net_svg=Markup(charts.network(data["network"], entity_id)),
+        open_cases=open_cases,
+    )
+
+
+@router.post("/entities/{side}/{entity_id}/case")
+def entity_to_case(
+    side: str,
+    entity_id: str,
+    principal: WriterDep,
+    db: DbDep,
+    case_id: Annotated[str, Form()] = "",
+    title: Annotated[str, Form()] = "",
+    alert_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    if case_id:
+        services.add_member(db, principal.user, int(case_id), side, entity_id, alert_id or None)
+        cid = int(case_id)
+    else:
+        c = services.create_case(
+            db,
+            principal.user,
+            title or f"{side} {entity_id}",
+            [(side, entity_id, alert_id or None)],
+        )
+        cid = c.id
+    return RedirectResponse(f"/cases/{cid}", status_code=303)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def cases_page(
+    request: Request, principal: PrincipalDep, db: DbDep, status: str = ""
+) -> HTMLResponse:
+    rows = list_case_rows(db, status or None, 500, 0)
+    return render(request, "cases.html", me=principal, cases=rows, status=status)
+
+
+@router.post("/cases")
+def cases_create(
+    principal: WriterDep, db: DbDep, title: Annotated[str, Form()]
+) -> RedirectResponse:
+    c = services.create_case(db, principal.user, title)
+    return RedirectResponse(f"/cases/{c.id}", status_code=303)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, case_id: int, principal: PrincipalDep, db: DbDep) -> HTMLResponse:
+    c = case_detail(db, case_id)
+    principal.audit(db, "view", "case", str(case_id))
+    users = [u.username for u in services.list_users(db) if u.active]
+    return render(
+        request,
+        "case.html",
+        me=principal,
+        c=c,
+        users=users,
+        is_supervisor=services.has_role(principal.user, "supervisor"),
+    )
+
+
+@router.post("/cases/{case_id}/{action}")
+def case_action(
+    case_id: int,
+    action: str,
+    principal: WriterDep,
+    db: DbDep,
+    body: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    rationale: Annotated[str, Form()] = "",
+    approve: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    assignee: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    u = principal.user
+    if action == "comment":
+        services.comment(db, u, case_id, body)
+    elif action == "decide":
+        services.decide(db, u, case_id, decision, rationale)
+    elif action == "review":
+        services.review(db, u, case_id, approve == "yes", note)
+    elif action == "close":
+        services.close(db, u, case_id)
+    elif action == "assign":
+        services.assign(db, u, case_id, assignee or None)
+    else:
+        raise Forbidden(f"unknown action {action!r}")
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    principal: SupervisorDep,
+    db: DbDep,
+    action: str = "",
+    username: str = "",
+    before: int | None = None,
+) -> HTMLResponse:
+    from bantay.web import audit as audit_log
+
+    rows = audit_rows(db, action or None, username or None, 200, before)
+    check = audit_log.verify(db)
+    return render(
+        request,
+        "audit.html",
+        me=principal,
+        rows=rows,
+        check=check,
+        action=action,
+        username=username,
+    )

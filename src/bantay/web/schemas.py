@@ -1,0 +1,192 @@
+"""Request and response models of the JSON API (separate Create / Update / Public models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Side = Literal["payer", "beneficiary"]
+Role = Literal["analyst", "supervisor", "admin"]
+DecisionKind = Literal["confirmed", "false_positive", "needs_information"]
+
+
+class LoginIn(BaseModel):
+    username: str = Field(examples=["ana"])
+    password: str = Field(examples=["a long passphrase"])
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    role: str
+    active: bool
+
+
+class LoginOut(BaseModel):
+    user: UserPublic
+    csrf_token: str = Field(description="Send as X-CSRF-Token on every state-changing request.")
+
+
+class UserCreate(BaseModel):
+    username: str = Field(examples=["ana"])
+    password: str = Field(min_length=10)
+    role: Role = "analyst"
+
+
+class UserUpdate(BaseModel):
+    role: Role | None = None
+    active: bool | None = None
+
+
+class UserList(BaseModel):
+    data: list[UserPublic]
+    count: int
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(examples=["nightly export"])
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    token: str = Field(description="Shown once; send as `Authorization: Bearer <token>`.")
+
+
+class AlertRow(BaseModel):
+    alert_id: str
+    side: Side
+    entity_id: str
+    rank: int
+    score: float
+    summary: str
+    name: str
+    country: str
+    institutions: str
+    indicators: list[str]
+    status: str
+
+
+class AlertList(BaseModel):
+    data: list[AlertRow]
+    count: int
+    next_cursor: str | None = Field(description="Pass as `after` for the next page.")
+    facets: dict[str, list[str]]
+
+
+class EntityView(BaseModel):
+    """Who, why, money over time and network of one entity (free-form parts as JSON objects)."""
+
+    side: Side
+    entity_id: str
+    status: str
+    detail: dict[str, Any]
+    money: dict[str, Any]
+    network: dict[str, Any]
+
+
+class MemberIn(BaseModel):
+    side: Side
+    entity_id: str
+    alert_id: str | None = None
+
+
+class CaseCreate(BaseModel):
+    title: str = Field(examples=["Payer ring around beneficiary E42…"])
+    members: list[MemberIn] = []
+    assignee: str | None = None
+
+
+class AssignIn(BaseModel):
+    assignee: str | None
+
+
+class CommentIn(BaseModel):
+    body: str
+
+
+class DecisionIn(BaseModel):
+    decision: DecisionKind
+    rationale: str = Field(min_length=1, examples=["Pattern matches P01 and P05; 3 hops from seed"])
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    note: str = ""
+
+
+class MemberPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    side: str
+    entity_id: str
+    alert_id: str | None
+    added_at: dt.datetime
+
+
+class CommentPublic(BaseModel):
+    id: int
+    username: str
+    body: str
+    created_at: dt.datetime
+
+
+class DecisionPublic(BaseModel):
+    id: int
+    username: str
+    decision: str
+    rationale: str
+    created_at: dt.datetime
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    review_approved: bool | None
+    review_note: str | None
+
+
+class CasePublic(BaseModel):
+    id: int
+    title: str
+    status: str
+    outcome: str | None
+    assignee: str | None
+    created_by: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    n_members: int
+
+
+class CaseDetail(CasePublic):
+    members: list[MemberPublic]
+    comments: list[CommentPublic]
+    decisions: list[DecisionPublic]
+
+
+class CaseList(BaseModel):
+    data: list[CasePublic]
+    count: int
+
+
+class AuditPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: dt.datetime
+    username: str
+    action: str
+    object_type: str
+    object_id: str
+    detail: str
+    hash: str
+
+
+class AuditList(BaseModel):
+    data: list[AuditPublic]
+    count: int
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_id: int | None
+    problem: str

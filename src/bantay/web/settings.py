@@ -1,0 +1,60 @@
+"""Settings of the web app, from the environment (``BANTAY_WEB_*``) or arguments.
+
+The secret key has no default: an empty, short or well-known value is refused at start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bantay.workspace import SQLITE_FILE
+
+#: Values seen in templates and tutorials; a deployment must choose its own.
+KNOWN_BAD_SECRETS = frozenset(
+    {"changethis", "changeme", "secret", "password", "default", "dev", "test", "insecure"}
+)
+SECRET_MIN_LENGTH = 32
+
+
+class WebSettings(BaseSettings):
+    """Everything ``create_app`` needs; nothing else is read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="BANTAY_WEB_", extra="forbid")
+
+    workspace: Path = Field(description="The workspace folder (bantay.duckdb + workflow.sqlite).")
+    secret_key: SecretStr = Field(
+        description="Signs nothing by itself but keys token and CSRF hashing; at least 32 characters."
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the workflow database; default: the workspace's SQLite file.",
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Mark the session cookie Secure (set behind HTTPS)."
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="Session lifetime.")
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed logins per user or address before throttling."
+    )
+    login_window_s: int = Field(default=900, ge=1, description="Throttling window in seconds.")
+    page_size: int = Field(default=50, ge=1, le=500, description="Default alert queue page size.")
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_weak_secret(cls, v: SecretStr) -> SecretStr:
+        raw = v.get_secret_value()
+        if not raw.strip():
+            raise ValueError("BANTAY_WEB_SECRET_KEY is empty; set a random value of 32+ characters")
+        if raw.lower() in KNOWN_BAD_SECRETS or len(set(raw)) < 8:
+            raise ValueError("BANTAY_WEB_SECRET_KEY is a well-known default; choose a random one")
+        if len(raw) < SECRET_MIN_LENGTH:
+            raise ValueError(
+                f"BANTAY_WEB_SECRET_KEY is {len(raw)} characters; use at least {SECRET_MIN_LENGTH}"
+            )
+        return v
+
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.workspace / SQLITE_FILE).resolve()}"
