@@ -1,5 +1,6 @@
-"""End to end: every file of a small world loads through its mapping with nothing quarantined,
-and the loaded times and amounts agree with the ground truth."""
+"""End to end: every file of a small world loads through its mapping (or, for ISO 20022, ingest's
+built-in one) with nothing quarantined, and the loaded times and amounts agree with the ground
+truth."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bantay.simulate import simulate
 from bantay.workspace import init_workspace
 
 
-@pytest.fixture(scope="module", params=["csv", "parquet"])
+@pytest.fixture(scope="module", params=["csv", "parquet", "iso20022"])
 def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("w") / "world"
     simulate(out, senders=300, months=1, seed=3, profile="evasive", fmt=request.param)
@@ -27,6 +28,9 @@ def test_mappings_are_valid(small: Path) -> None:
     model = load_model()
     m = json.loads((small / "manifest.json").read_text())
     for f in m["files"]:
+        if f["format"] == "iso20022":
+            assert f["mapping"] is None and f["path"].endswith(".xml")
+            continue
         mapping = load_mapping(small / f["mapping"])
         assert mapping.kind == f["kind"]
         mapping.check_fields(set(model.by_table(mapping.table).properties))
@@ -47,7 +51,8 @@ def test_every_file_ingests_without_quarantine(small: Path, tmp_path: Path) -> N
         ws = init_workspace(tmp_path / f"ws{i}")
         if f["kind"] != "rates":
             ingest_file(ws, small / "rates.csv", mapping=small / "mappings" / "rates.toml")
-        r = ingest_file(ws, small / f["path"], mapping=small / f["mapping"])
+        mapping = small / f["mapping"] if f["mapping"] else None
+        r = ingest_file(ws, small / f["path"], mapping=mapping)
         assert r.rows_quarantined == 0, (f["path"], r.quarantine_by_reason)
         assert r.rows_loaded == f["rows"], f["path"]
         if f["kind"] != "transactions" or not r.rows_loaded:
@@ -67,3 +72,40 @@ def test_every_file_ingests_without_quarantine(small: Path, tmp_path: Path) -> N
         # read in the other fold
         assert (lag <= 60).mean() > 0.99, f["path"]  # type: ignore[operator]
         assert (joined["amount"] - joined["amount_truth"]).abs().max() < 0.006  # type: ignore[operator]
+
+
+def test_iso20022_world_has_the_banks_transfers_as_pacs008(small: Path, tmp_path: Path) -> None:
+    m = json.loads((small / "manifest.json").read_text())
+    if m["files"][0]["format"] == "csv" and not any(f["format"] == "iso20022" for f in m["files"]):
+        assert not list(small.glob("*.xml"))
+        return
+    truth = pl.read_csv(small / "truth" / "transactions.csv", infer_schema_length=0)
+    xml = [f for f in m["files"] if f["format"] == "iso20022"]
+    assert {f["institution"] for f in xml} == {"harbour_bank", "maple_bank", "rhein_bank"}
+    assert sum(f["rows"] for f in xml) > 0
+    assert not list(small.glob(".*"))  # no spool left behind
+    # every transaction once: pacs.008 holds exactly the banks' bank transfers, CSV the rest
+    for inst, n in truth.group_by("institution").len().iter_rows():
+        assert (
+            sum(
+                f["rows"]
+                for f in m["files"]
+                if f.get("institution") == inst and f["kind"] == "transactions"
+            )
+            == n
+        ), inst
+    ws = init_workspace(tmp_path / "ws")
+    ingest_file(ws, small / "rates.csv", mapping=small / "mappings" / "rates.toml")
+    for f in xml:
+        r = ingest_file(ws, small / f["path"])
+        assert r.rows_quarantined == 0 and r.rows_loaded == f["rows"]
+    got = ws.con.execute(
+        "SELECT institution, channel, count(*) FROM transactions GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    want = (
+        truth.filter(pl.col("channel") == "bank_transfer")
+        .group_by("institution")
+        .len()
+        .sort("institution")
+    )
+    assert got == [(i, "bank_transfer", n) for i, n in want.iter_rows()]

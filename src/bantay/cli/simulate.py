@@ -10,7 +10,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bantay.cli.common import app, console
-from bantay.errors import BantayError
 
 
 @app.command()
@@ -22,7 +21,14 @@ def simulate(
     profile: Annotated[
         str, typer.Option(help="Built-in profile (baseline, evasive) or a profile YAML file.")
     ] = "baseline",
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or parquet.")] = "csv",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, parquet, or iso20022 (banks' transfers as pacs.008 XML, the rest CSV).",
+        ),
+    ] = "csv",
     report: Annotated[
         bool, typer.Option("--report", help="Print the calibration report afterwards.")
     ] = False,
@@ -34,10 +40,6 @@ def simulate(
     """
     from bantay.simulate import simulate as run
 
-    if format == "iso20022":
-        raise BantayError(
-            "--format iso20022 is not supported by the simulator yet; use csv or parquet"
-        )
     with Progress(
         TextColumn("[bold]{task.description:<14}"),
         BarColumn(),
@@ -66,7 +68,9 @@ def simulate(
     for col in ("file", "kind", "rows", "mapping"):
         table.add_column(col, justify="right" if col == "rows" else "left")
     for f in manifest["files"]:
-        table.add_row(f["path"], f["kind"], f"{f['rows']:,}", f["mapping"])
+        table.add_row(
+            f["path"], f["kind"], f"{f['rows']:,}", f["mapping"] or f"(built-in {f['format']})"
+        )
     console.print(table)
     console.print(f"ground truth in {out / 'truth'} (never give it to the detector)")
     if report:

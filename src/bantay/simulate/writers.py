@@ -2,6 +2,15 @@
 and the ground truth in ``truth/`` (never mixed with what an analyst receives).
 
 Transactions are generated and written chunk by chunk, so memory stays flat however many are written.
+Each institution's export is in time order within each chunk (rows of one chunk are sorted by time;
+chunks follow each other in payer order, not in time order), as ingest does not depend on row order.
+
+Formats: ``csv`` and ``parquet`` write every file in that format. ``iso20022`` writes the banks'
+bank transfers as ISO 20022 pacs.008 messages (``{bank}_transfers.xml``, read by ingest's built-in
+ISO 20022 mapping, so the manifest gives no mapping for them) and everything else as CSV: the banks'
+card transactions in their own layout (``{bank}_transactions.csv``), the other institutions' exports,
+KYC, rates, signals and the truth. The transfers are spooled to a temporary Parquet file chunk by
+chunk while generating, then streamed into the XML (messages of ``ISO_MESSAGE_SIZE`` transactions).
 """
 
 from __future__ import annotations
@@ -28,7 +37,10 @@ from bantay.simulate.world import (
 )
 
 Progress = Callable[[str, int, int], None]
-FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "parquet", "iso20022")
+#: Transactions per pacs.008 message in an iso20022 world (one file holds many messages).
+ISO_MESSAGE_SIZE = 10_000
+_ISO_SPOOL_ROWS = 50_000
 
 _MERCH_NAME = pl.Series([m.name for m in MERCHANTS] + [""])
 _MERCH_MCC = pl.Series([m.mcc for m in MERCHANTS] + [""])
@@ -122,7 +134,11 @@ class WorldWriter:
             raise BantayError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
         self.world, self.out, self.fmt = world, Path(out), fmt
         self.progress = progress or _noop
-        self.ext = "csv" if fmt == "csv" else "parquet"
+        #: format of the tabular files (all files but the ISO 20022 transfers)
+        self.tab = "parquet" if fmt == "parquet" else "csv"
+        self.ext = self.tab
+        #: institutions whose bank transfers are written as pacs.008 (iso20022 format only)
+        self.iso = {k for k, i in enumerate(INSTITUTIONS) if fmt == "iso20022" and i.kind == "bank"}
         w = world
         cust = w.customers
         self.c_ref = cust["customer_ref"]
@@ -164,7 +180,10 @@ class WorldWriter:
 
     def _tx_frame(
         self, ch: dict[str, npt.NDArray[Any]], k: int
-    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+        """This chunk's rows of institution ``k``: its export in its layout, the truth and, for a
+        bank in an iso20022 world, its bank transfers as canonical rows for pacs.008 (which are
+        then left out of the layout's export)."""
         w = self.world
         inst = INSTITUTIONS[k]
         lay = LAYOUTS[inst.id]
@@ -236,6 +255,11 @@ class WorldWriter:
         if lay.channel_column:
             cols.insert(2, pl.col("_channel").alias(lay.channel_column))
         out = frame.select(cols)
+        iso: pl.DataFrame | None = None
+        if k in self.iso:
+            transfer = pl.Series(ch["channel"][m] == _BANK_TRANSFER)
+            iso = _iso_rows(frame.filter(transfer), inst.id)
+            out = out.filter(~transfer)
         truth = pl.DataFrame(
             {
                 "institution": pl.Series([inst.id] * n, dtype=pl.Utf8),
@@ -257,7 +281,7 @@ class WorldWriter:
                 "merchant_name": base["merchant_name"],
             }
         )
-        return out, truth
+        return out, truth, iso
 
     def write(self) -> dict[str, Any]:
         out = self.out
@@ -287,11 +311,15 @@ class WorldWriter:
             lay = LAYOUTS[inst.id]
             tx_sinks[k] = _Sink(
                 out / f"{inst.id}_transactions.{self.ext}",
-                self.fmt,
+                self.tab,
                 lay.delimiter,
                 lay.decimal == ",",
             )
-        truth_sink = _Sink(out / "truth" / f"transactions.{self.ext}", self.fmt, ",", False)
+        spools = {
+            k: _Sink(out / f".{INSTITUTIONS[k].id}_transfers.spool", "parquet", ",", False)
+            for k in self.iso
+        }
+        truth_sink = _Sink(out / "truth" / f"transactions.{self.ext}", self.tab, ",", False)
         total = n_chunks(w)
         osec = FLOWS.index("osec_payment")
         try:
@@ -302,15 +330,26 @@ class WorldWriter:
                 for k in range(len(INSTITUTIONS)):
                     if not (ch["inst"] == k).any():
                         continue
-                    frame, truth = self._tx_frame(ch, k)
+                    frame, truth, iso = self._tx_frame(ch, k)
                     tx_sinks[k].write(frame)
+                    if iso is not None:
+                        spools[k].write(iso)
                     truth_sink.write(truth)
                     self.counts[k] += np.bincount(ch["flow"][ch["inst"] == k], minlength=len(FLOWS))
                 self.progress("transactions", c + 1, total)
         finally:
             for sink in tx_sinks.values():
                 sink.close()
+            for sink in spools.values():
+                sink.close()
             truth_sink.close()
+        iso_entries = []
+        try:
+            for k in sorted(self.iso):
+                iso_entries.append(self._write_iso(k, spools[k]))
+        finally:
+            for sink in spools.values():
+                sink.path.unlink(missing_ok=True)
         # KYC files
         self.progress("customers", 0, 1)
         kyc_entries = []
@@ -318,18 +357,18 @@ class WorldWriter:
             lay = LAYOUTS[inst.id]
             path = out / f"{inst.id}_customers.{self.ext}"
             frame = self._kyc_frame(k)
-            sink = _Sink(path, self.fmt, lay.delimiter, lay.decimal == ",")
+            sink = _Sink(path, self.tab, lay.delimiter, lay.decimal == ",")
             sink.write(frame)
             sink.close()
             mpath = f"mappings/{inst.id}_customers.toml"
             (out / mpath).write_text(
-                mapping_toml(lay, "parties", inst.channel, self.fmt), encoding="utf-8"
+                mapping_toml(lay, "parties", inst.channel, self.tab), encoding="utf-8"
             )
             kyc_entries.append(
                 {
                     "path": path.name,
                     "kind": "parties",
-                    "format": self.fmt,
+                    "format": self.tab,
                     "mapping": mpath,
                     "institution": inst.id,
                     "rows": frame.height,
@@ -340,18 +379,19 @@ class WorldWriter:
             lay = LAYOUTS[inst.id]
             mpath = f"mappings/{inst.id}_transactions.toml"
             (out / mpath).write_text(
-                mapping_toml(lay, "transactions", inst.channel, self.fmt), encoding="utf-8"
+                mapping_toml(lay, "transactions", inst.channel, self.tab), encoding="utf-8"
             )
             manifest.append(
                 {
                     "path": tx_sinks[k].path.name,
                     "kind": "transactions",
-                    "format": self.fmt,
+                    "format": self.tab,
                     "mapping": mpath,
                     "institution": inst.id,
                     "rows": tx_sinks[k].rows,
                 }
             )
+        manifest.extend(iso_entries)
         # signals last
         sig = pl.DataFrame(
             w.signals,
@@ -400,6 +440,42 @@ class WorldWriter:
         (out / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         self.progress("done", 1, 1)
         return doc
+
+    def _write_iso(self, k: int, spool: _Sink) -> dict[str, Any]:
+        """Stream a bank's spooled transfers into pacs.008 messages; return its manifest entry."""
+        import pyarrow.parquet as pq
+
+        from bantay.ingest.iso20022 import write_pacs008
+
+        inst = INSTITUTIONS[k]
+        path = self.out / f"{inst.id}_transfers.xml"
+        n_batches = max(1, -(-spool.rows // _ISO_SPOOL_ROWS))
+        self.progress(f"pacs.008 {inst.id}", 0, n_batches)
+
+        def rows() -> Any:
+            if spool.rows == 0:
+                return
+            for i, batch in enumerate(pq.ParquetFile(spool.path).iter_batches(_ISO_SPOOL_ROWS)):
+                yield from batch.to_pylist()
+                self.progress(f"pacs.008 {inst.id}", i + 1, n_batches)
+
+        cfg = self.world.config
+        n = write_pacs008(
+            rows(),
+            path,
+            msg_id=f"{inst.ref_prefix}{cfg.seed:04d}{cfg.end:%Y%m%d}",
+            instructing_bic=inst.id,  # not a BIC: written as the agent's name, read back as is
+            batch_per_message=ISO_MESSAGE_SIZE,
+            created=f"{cfg.end.isoformat()}T00:00:00+00:00",  # fixed: same seed, same bytes
+        )
+        return {
+            "path": path.name,
+            "kind": "transactions",
+            "format": "iso20022",
+            "mapping": None,  # ingest's built-in ISO 20022 mapping
+            "institution": inst.id,
+            "rows": n,
+        }
 
     # -- KYC -----------------------------------------------------------------------------------
     def _kyc_frame(self, k: int) -> pl.DataFrame:
@@ -507,6 +583,46 @@ class WorldWriter:
                     day = dt.datetime.fromtimestamp(last, tz=dt.UTC).date() + dt.timedelta(days=3)
                     out[int(a)] = day.isoformat()
         return out
+
+
+_BANK_TRANSFER = CHANNELS.index("bank_transfer")
+#: canonical Transaction keys written to pacs.008 (the reader takes the channel as bank_transfer)
+_ISO_KEYS = (
+    "transaction_id",
+    "institution",
+    "timestamp",
+    "amount",
+    "currency",
+    "payer_ref",
+    "payer_name",
+    "payer_account",
+    "payer_country",
+    "beneficiary_name",
+    "beneficiary_account",
+    "beneficiary_institution",
+    "beneficiary_country",
+    "beneficiary_city",
+    "beneficiary_phone",
+    "memo",
+)
+
+
+def _iso_rows(base: pl.DataFrame, institution: str) -> pl.DataFrame:
+    """Canonical rows for pacs.008: local time with its UTC offset (ISODateTime), amounts as text
+    with a decimal point and two decimals, joined payer names."""
+    local = pl.from_epoch(pl.col("ts") + pl.col("off"), time_unit="s")
+    return base.with_columns(
+        pl.lit(institution).alias("institution"),
+        pl.concat_str([local.dt.strftime("%Y-%m-%dT%H:%M:%S"), _offset_hhmm(pl.col("off"))]).alias(
+            "timestamp"
+        ),
+        pl.col("amount").round(2).map_batches(_two_decimals, return_dtype=pl.Utf8).alias("amount"),
+        _name(pl.col("payer_given"), pl.col("payer_family"), "joined").alias("payer_name"),
+    ).select(_ISO_KEYS)
+
+
+def _two_decimals(s: pl.Series) -> pl.Series:
+    return pl.Series(np.char.mod("%.2f", s.to_numpy()))
 
 
 def _blank(df: pl.DataFrame) -> pl.DataFrame:
