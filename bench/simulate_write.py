@@ -5,6 +5,11 @@
 
 Baseline in the same run: the peak RSS right after building the population (before any
 transaction exists), so the table shows how much the chunked writing adds.
+
+Each chunk (5,000 senders) is generated, formatted and handed to one writer thread (CSV appended,
+Parquet row groups, zstd), so writing overlaps generating the next chunk. Rows are in time order
+within a chunk only: files are chunk-sorted, never sorted as a whole. Use ``nice``, and an --out
+on a disk with room (about 45 bytes per transaction in Parquet, incl. the truth): delete it after.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--transactions", type=int, default=5_000_000)
     ap.add_argument("--months", type=int, default=12)
-    ap.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    ap.add_argument("--format", default="csv", choices=["csv", "parquet", "iso20022"])
     ap.add_argument("--out", type=Path, default=None)
     a = ap.parse_args()
     senders = max(100, round(a.transactions / (a.months * PER_SENDER_MONTH)))

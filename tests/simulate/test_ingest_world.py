@@ -46,8 +46,17 @@ def test_every_file_ingests_without_quarantine(small: Path, tmp_path: Path) -> N
     truth = truth.with_columns(
         pl.col("ts_utc").cast(pl.Utf8).str.to_datetime(), pl.col("amount").cast(pl.Float64)
     )
+    files = m["files"]
+    if any(f["format"] == "iso20022" for f in files):
+        # the other files are the CSV world's (tested with it): only the banks' files differ
+        files = [
+            f
+            for f in files
+            if f["institution"] in ("harbour_bank", "maple_bank", "rhein_bank")
+            and f["kind"] == "transactions"
+        ]
     # one workspace per file (with the rates), so each file is judged on its own
-    for i, f in enumerate(m["files"]):
+    for i, f in enumerate(files):
         ws = init_workspace(tmp_path / f"ws{i}")
         if f["kind"] != "rates":
             ingest_file(ws, small / "rates.csv", mapping=small / "mappings" / "rates.toml")
@@ -76,7 +85,7 @@ def test_every_file_ingests_without_quarantine(small: Path, tmp_path: Path) -> N
 
 def test_iso20022_world_has_the_banks_transfers_as_pacs008(small: Path, tmp_path: Path) -> None:
     m = json.loads((small / "manifest.json").read_text())
-    if m["files"][0]["format"] == "csv" and not any(f["format"] == "iso20022" for f in m["files"]):
+    if not any(f["format"] == "iso20022" for f in m["files"]):
         assert not list(small.glob("*.xml"))
         return
     truth = pl.read_csv(small / "truth" / "transactions.csv", infer_schema_length=0)

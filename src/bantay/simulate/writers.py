@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import queue
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -111,9 +113,13 @@ class _Sink:
         else:
             import pyarrow.parquet as pq
 
-            table = df.to_arrow()
+            # string views: no copy from polars; the file stores plain UTF-8 strings (no Arrow
+            # schema), which every reader reads as strings
+            table = df.to_arrow(compat_level=pl.CompatLevel.newest())
             if self._pq is None:
-                self._pq = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+                self._pq = pq.ParquetWriter(
+                    self.path, table.schema, compression="zstd", store_schema=False
+                )
             self._pq.write_table(table)
         self.rows += df.height
 
@@ -122,6 +128,37 @@ class _Sink:
             self._fh.close()
         if self._pq is not None:
             self._pq.close()
+
+
+class _Background:
+    """Writes frames to their sinks on one thread, in the order given (same bytes every run), so
+    that formatting and compressing (polars and pyarrow release the GIL) overlap the generation
+    of the next chunk; the bounded queue keeps at most about one chunk waiting."""
+
+    def __init__(self, depth: int = 2 * (len(INSTITUTIONS) + 1)) -> None:
+        self._q: queue.Queue[tuple[_Sink, pl.DataFrame] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bantay-simulate-writer")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._q.get()) is not None:
+            if self._error is None:
+                try:
+                    item[0].write(item[1])
+                except BaseException as exc:  # re-raised in the calling thread
+                    self._error = exc
+
+    def put(self, sink: _Sink, df: pl.DataFrame) -> None:
+        if self._error is not None:
+            raise self._error
+        self._q.put((sink, df))
+
+    def close(self) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 class WorldWriter:
@@ -163,6 +200,8 @@ class WorldWriter:
                 refs[j] = pp_ref.get(bperson[j], refs[j])
         self.ben = self.ben.with_columns(pl.Series("ref", [*refs, ""]))
         self.memo = pl.Series(w.memos[0])
+        #: person ids, index -1 (no person) last: empty
+        self.pids = pl.concat([_pid(np.arange(w.persons.height)), pl.Series([""])])
         self.counters = np.zeros(len(INSTITUTIONS), dtype=np.int64)
         self.last_osec = np.full(cust.height, -1, dtype=np.int64)
         self.counts = np.zeros((len(INSTITUTIONS), len(FLOWS)), dtype=np.int64)
@@ -262,10 +301,10 @@ class WorldWriter:
             out = out.filter(~transfer)
         truth = pl.DataFrame(
             {
-                "institution": pl.Series([inst.id] * n, dtype=pl.Utf8),
+                "institution": pl.repeat(inst.id, n, dtype=pl.Utf8, eager=True),
                 "transaction_id": ids,
-                "payer_person_id": _pid(payer),
-                "beneficiary_person_id": _pid(ch["bene"][m]),
+                "payer_person_id": self._person_ids(payer),
+                "beneficiary_person_id": self._person_ids(ch["bene"][m]),
                 "flow": _gather(_FLOW, ch["flow"][m]),
                 "ts_utc": pl.from_epoch(pl.Series(ts), time_unit="s").dt.strftime(
                     "%Y-%m-%dT%H:%M:%S"
@@ -322,21 +361,26 @@ class WorldWriter:
         truth_sink = _Sink(out / "truth" / f"transactions.{self.ext}", self.tab, ",", False)
         total = n_chunks(w)
         osec = FLOWS.index("osec_payment")
+        bg = _Background()
         try:
-            for c in range(total):
-                ch = generate_chunk(w, c)
-                o = ch["flow"] == osec
-                np.maximum.at(self.last_osec, ch["cust"][o], ch["ts"][o])
-                for k in range(len(INSTITUTIONS)):
-                    if not (ch["inst"] == k).any():
-                        continue
-                    frame, truth, iso = self._tx_frame(ch, k)
-                    tx_sinks[k].write(frame)
-                    if iso is not None:
-                        spools[k].write(iso)
-                    truth_sink.write(truth)
-                    self.counts[k] += np.bincount(ch["flow"][ch["inst"] == k], minlength=len(FLOWS))
-                self.progress("transactions", c + 1, total)
+            try:
+                for c in range(total):
+                    ch = generate_chunk(w, c)
+                    o = ch["flow"] == osec
+                    np.maximum.at(self.last_osec, ch["cust"][o], ch["ts"][o])
+                    for k in range(len(INSTITUTIONS)):
+                        in_k = ch["inst"] == k
+                        if not in_k.any():
+                            continue
+                        frame, truth, iso = self._tx_frame(ch, k)
+                        bg.put(tx_sinks[k], frame)
+                        if iso is not None:
+                            bg.put(spools[k], iso)
+                        bg.put(truth_sink, truth)
+                        self.counts[k] += np.bincount(ch["flow"][in_k], minlength=len(FLOWS))
+                    self.progress("transactions", c + 1, total)
+            finally:
+                bg.close()
         finally:
             for sink in tx_sinks.values():
                 sink.close()
@@ -440,6 +484,9 @@ class WorldWriter:
         (out / "manifest.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         self.progress("done", 1, 1)
         return doc
+
+    def _person_ids(self, idx: npt.NDArray[Any]) -> pl.Series:
+        return _gather(self.pids, np.where(idx < 0, self.pids.len() - 1, idx))
 
     def _write_iso(self, k: int, spool: _Sink) -> dict[str, Any]:
         """Stream a bank's spooled transfers into pacs.008 messages; return its manifest entry."""
