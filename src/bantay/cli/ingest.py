@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -64,9 +65,24 @@ def ingest(
     with open_workspace(workspace_path(workspace)) as ws:
         for path, job_fmt, job_mapping, job_kind in jobs:
             try:
-                with console.status(f"ingesting {path} …"):
+                with console.status(f"ingesting {path} …") as status:
+                    t0 = time.perf_counter()
+
+                    def step(
+                        name: str, path: Path = path, status: Any = status, t0: float = t0
+                    ) -> None:
+                        status.update(
+                            f"ingesting {path}: {name} … ({time.perf_counter() - t0:.0f} s)"
+                        )
+
                     r = ingest_file(
-                        ws, path, fmt=job_fmt, mapping=job_mapping, source=source, kind=job_kind
+                        ws,
+                        path,
+                        fmt=job_fmt,
+                        mapping=job_mapping,
+                        source=source,
+                        kind=job_kind,
+                        progress=step,
                     )
             except BantayError as exc:
                 failures += 1

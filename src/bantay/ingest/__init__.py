@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -36,6 +37,7 @@ def ingest_file(
     mapping: Mapping | Path | None = None,
     source: str | None = None,
     kind: Kind | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Load one file into the workspace, all or nothing; return what happened.
 
@@ -72,7 +74,7 @@ def ingest_file(
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     report.ingest_id = new_ingest_id()
-    engine = Engine(ws)
+    engine = Engine(ws, progress)
     arrow = None
     if fmt == "iso20022":
         from bantay.ingest.iso20022 import SCHEMA, iter_batches

@@ -574,9 +574,10 @@ def identity_mapping(kind: Kind, header: list[str], base: Mapping | None = None)
 class Engine:
     """Loads one file into a workspace. Use :func:`bantay.ingest.ingest_file`."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, progress: Callable[[str], None] | None = None) -> None:
         self.ws = ws
         self.con = ws.con
+        self.step: Callable[[str], None] = progress or (lambda _step: None)
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET preserve_insertion_order = true")
         # a bounded memory ceiling: a 5 GB file is staged through the spill folder, not RAM
@@ -653,6 +654,7 @@ class Engine:
             fields.pop(name, None)
 
         # ---- pass 1: stage the raw text, in file order --------------------------------------
+        self.step("reading")
         select: list[str] = list(cols.values())
         if plan.has_line:
             select.append("__line")
@@ -790,6 +792,7 @@ class Engine:
                 )
             )
         # every check, for every row; only the failing rows are kept
+        self.step("checking")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE __bad AS SELECT st.__rid, st.__line_no, "
             f"coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err "
@@ -819,6 +822,7 @@ class Engine:
                 values.append(f"coalesce({ident(c)}, {lit(path.name)})")
             else:
                 values.append(ident(c))
+        self.step("loading")
         # the good rows go straight to their table, computing values but no checks. Their order
         # in storage does not matter (the line is a column): let DuckDB write in parallel
         con.execute("SET preserve_insertion_order = false")
@@ -851,6 +855,7 @@ class Engine:
         staged = con.execute("SELECT count(*) FROM __stage").fetchone()[0]  # type: ignore[index]
         report.rows_read = int(staged) + len(rejected)
         if m.kind == "transactions":
+            self.step("party records")
             self._party_records_from_transactions(ingest_id or "")
         for t in ("__stage", "__dups", "__shift", "__fx", "__bad"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
