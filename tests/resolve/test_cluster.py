@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from bantay.resolve.cluster import cluster, entity_id_for
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bantay.resolve.cluster import cluster, cluster_frame, entity_id_for
 
 
 def _groups(entity_of: dict[str, str]) -> set[frozenset[str]]:
@@ -66,3 +70,65 @@ def test_a_split_entity_keeps_its_id_on_the_larger_part() -> None:
     res = cluster(["a", "b", "c"], ["a"], ["b"], [0.99], 0.9, previous=previous)
     assert res.entity_of["a"] == res.entity_of["b"] == "E1"
     assert res.entity_of["c"] != "E1"
+
+
+# --------------------------------------------------------------------------- columnar clustering
+
+_ids = st.sampled_from([f"r{i}" for i in range(12)])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(_ids, _ids, st.floats(0.0, 1.0)), max_size=30),
+    st.lists(st.tuples(_ids, _ids), max_size=3),
+    st.lists(st.tuples(_ids, _ids), max_size=3),
+    st.booleans(),
+)
+def test_cluster_frame_equals_union_find(
+    raw_pairs: list[tuple[str, str, float]],
+    same: list[tuple[str, str]],
+    not_same: list[tuple[str, str]],
+    with_previous: bool,
+) -> None:
+    records = [f"r{i}" for i in range(12)]
+    seen: set[tuple[str, str]] = set()
+    pairs = []
+    for a, b, p in raw_pairs:
+        key = (min(a, b), max(a, b))
+        if a != b and key not in seen:
+            seen.add(key)
+            pairs.append((*key, p))
+    same = [(a, b) for a, b in same if a != b]
+    not_same = [(a, b) for a, b in not_same if a != b]
+    previous = {f"r{i}": f"E{i % 4}" for i in range(0, 12, 2)} if with_previous else None
+    ref = cluster(
+        records,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        [p[2] for p in pairs],
+        0.6,
+        same=same,
+        not_same=not_same,
+        previous=previous,
+    )
+    frame = pl.DataFrame(
+        {
+            "party_record_id_l": [p[0] for p in pairs],
+            "party_record_id_r": [p[1] for p in pairs],
+            "match_probability": [p[2] for p in pairs],
+        },
+        schema={
+            "party_record_id_l": pl.String,
+            "party_record_id_r": pl.String,
+            "match_probability": pl.Float64,
+        },
+    )
+    got = cluster_frame(records, frame, 0.6, same=same, not_same=not_same, previous=previous)
+    got_of = dict(zip(got.members["party_record_id"], got.members["entity_id"], strict=True))
+    assert _groups(got_of) == _groups(ref.entity_of)
+    if not not_same:  # identifiers also equal (sub-clusters of constrained components aside)
+        assert got_of == ref.entity_of
+    assert got.decisions.to_list() == ref.decisions
+    assert sorted(got.conflicts) == sorted(ref.conflicts)
+    by_judgement = set(got.members.filter(pl.col("assigned_by") == "judgement")["party_record_id"])
+    assert by_judgement == ref.joined_by_judgement

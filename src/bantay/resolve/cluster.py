@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import polars as pl
+
 
 def entity_id_for(record_id: str) -> str:
     """The identifier a new entity takes from its smallest record: ``E`` + 12 hex digits."""
@@ -35,6 +37,8 @@ class Clustering:
     joined_by_judgement: set[str] = field(default_factory=set)
     #: judgements that could not be honoured (a "same" contradicting a "not same")
     conflicts: list[tuple[str, str]] = field(default_factory=list)
+    #: records joined to another by a link of the model (not only by a judgement)
+    model_linked: set[str] = field(default_factory=set)
 
 
 class _UnionFind:
@@ -135,7 +139,7 @@ def cluster(
         for r in members
         if r not in model_linked and r in in_judged
     }
-    return Clustering(entity_of, decisions, by_judgement, conflicts)
+    return Clustering(entity_of, decisions, by_judgement, conflicts, model_linked)
 
 
 def _name_entities(clusters: list[list[str]], previous: Mapping[str, str]) -> dict[str, str]:
@@ -167,3 +171,138 @@ def _name_entities(clusters: list[list[str]], previous: Mapping[str, str]) -> di
         for m in members:
             out[m] = eid
     return out
+
+
+# --------------------------------------------------------------------------- columnar clustering
+
+
+@dataclass
+class FrameClustering:
+    """The outcome of :func:`cluster_frame`, as columns."""
+
+    #: party_record_id, entity_id, assigned_by (singleton | model | judgement)
+    members: pl.DataFrame
+    #: one decision per input pair, in input order
+    decisions: pl.Series
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+
+
+def cluster_frame(
+    records: Sequence[str] | pl.Series,
+    pairs: pl.DataFrame,
+    threshold: float,
+    same: Sequence[tuple[str, str]] = (),
+    not_same: Sequence[tuple[str, str]] = (),
+    previous: Mapping[str, str] | None = None,
+) -> FrameClustering:
+    """:func:`cluster` for large inputs: connected components in igraph's C core.
+
+    ``pairs`` has columns party_record_id_l, party_record_id_r and match_probability. Components
+    that hold a record named in a "not same" judgement are re-clustered with the union-find of
+    :func:`cluster` (it splits at the weakest links); the others are plain connected components,
+    which is what union-find gives where nothing is forbidden. The result equals :func:`cluster`'s.
+    """
+    import igraph as ig
+
+    ids = pl.DataFrame({"rid": pl.Series(records, dtype=pl.String)}).with_row_index("i")
+    n = ids.height
+    index = dict(zip(ids["rid"].to_list(), range(n), strict=True)) if (same or not_same) else {}
+    p = pairs.select(
+        pl.col("party_record_id_l").alias("l"),
+        pl.col("party_record_id_r").alias("r"),
+        pl.col("match_probability").alias("prob"),
+    ).with_row_index("k")
+    p = p.join(ids.rename({"rid": "l", "i": "il"}), on="l", how="left", maintain_order="left")
+    p = p.join(ids.rename({"rid": "r", "i": "ir"}), on="r", how="left", maintain_order="left")
+    if p["il"].null_count() or p["ir"].null_count():
+        raise ValueError("a pair names a record that is not among the records to cluster")
+    above = p.filter(pl.col("prob") >= threshold)
+    same_known = [(a, b) for a, b in same if a in index and b in index]
+    not_known = [(a, b) for a, b in not_same if a in index and b in index]
+    edges = above.select("il", "ir").to_numpy().tolist() + [
+        [index[a], index[b]] for a, b in same_known
+    ]
+    g = ig.Graph(n=n, edges=edges)
+    label = pl.Series("c", g.connected_components().membership, dtype=pl.Int64)
+    decisions = pl.when(pl.col("prob") >= threshold).then(pl.lit("linked"))
+    dec = p.select(decisions.otherwise(pl.lit("below_threshold")).alias("decision"))["decision"]
+    conflicts: list[tuple[str, str]] = []
+    sub_linked: list[str] = []
+    if not_known:
+        constrained = {label[index[x]] for pair in not_known for x in pair}
+        in_bad = label.is_in(list(constrained))
+        sub_ids = ids.filter(in_bad)["rid"].to_list()
+        sub_pairs = p.filter(
+            pl.col("il").is_in(ids.filter(in_bad)["i"].implode())
+        )  # both ends share a component
+        sub_set = set(sub_ids)
+        sub = cluster(
+            sub_ids,
+            sub_pairs["l"].to_list(),
+            sub_pairs["r"].to_list(),
+            sub_pairs["prob"].to_list(),
+            threshold,
+            same=[(a, b) for a, b in same_known if a in sub_set],
+            not_same=not_known,
+        )
+        conflicts = sub.conflicts
+        sub_linked = sorted(sub.model_linked)
+        # the sub-clusters get labels beyond the components'
+        base = len(label) + 1  # beyond any component label
+        sub_label: dict[str, int] = {}
+        for r in sub_ids:
+            sub_label.setdefault(sub.entity_of[r], base + len(sub_label))
+        new_label = label.to_list()
+        for r in sub_ids:
+            new_label[index[r]] = sub_label[sub.entity_of[r]]
+        label = pl.Series("c", new_label, dtype=pl.Int64)
+        dec_list = dec.to_list()
+        for k, d in zip(sub_pairs["k"].to_list(), sub.decisions, strict=True):
+            dec_list[k] = d
+        dec = pl.Series("decision", dec_list, dtype=pl.String)
+    linked = p.filter(dec == "linked")
+    model_linked = pl.concat(
+        [linked["l"], linked["r"], pl.Series(sub_linked, dtype=pl.String)]
+    ).unique()
+    if same or not_same:
+        judged = pl.DataFrame(
+            {
+                "l": [min(a, b) for a, b in [*same, *not_same]],
+                "r": [max(a, b) for a, b in [*same, *not_same]],
+                "j": ["judged_same"] * len(same) + ["judged_not_same"] * len(not_same),
+            },
+            schema={"l": pl.String, "r": pl.String, "j": pl.String},
+        ).unique(["l", "r"], keep="last")  # a pair in both lists counts as "not same"
+        pj = p.select(
+            pl.min_horizontal("l", "r").alias("l"), pl.max_horizontal("l", "r").alias("r")
+        ).join(judged, on=["l", "r"], how="left", maintain_order="left")
+        dec = pl.select(pl.coalesce(pj["j"], dec).alias("decision"))["decision"]
+
+    mem = ids.with_columns(label)
+    sizes = mem.group_by("c").agg(pl.len().alias("size"), pl.col("rid").min().alias("smallest"))
+    mem = mem.join(sizes, on="c", how="left", maintain_order="left")
+    if previous:
+        groups = mem.group_by("c").agg(pl.col("rid")).sort("c")
+        clusters = [list(g) for g in groups["rid"].to_list()]
+        entity_of = _name_entities(clusters, previous)
+        eids = pl.Series("entity_id", [entity_of[r] for r in ids["rid"].to_list()])
+        mem = mem.with_columns(eids)
+    else:
+        smallest = sizes["smallest"].to_list()
+        names = pl.DataFrame(
+            {"c": sizes["c"], "entity_id": [entity_id_for(s) for s in smallest]},
+            schema={"c": pl.Int64, "entity_id": pl.String},
+        )
+        mem = mem.join(names, on="c", how="left", maintain_order="left")
+    in_judged = sorted({x for pair in same for x in pair})
+    assigned = (
+        pl.when(pl.col("size") == 1)
+        .then(pl.lit("singleton"))
+        .when(pl.col("rid").is_in(in_judged) & ~pl.col("rid").is_in(model_linked.implode()))
+        .then(pl.lit("judgement"))
+        .otherwise(pl.lit("model"))
+    )
+    members = mem.select(
+        pl.col("rid").alias("party_record_id"), "entity_id", assigned.alias("assigned_by")
+    )
+    return FrameClustering(members, dec.alias("decision"), conflicts)

@@ -1,17 +1,18 @@
 """From party records to the normalised columns the Splink model compares.
 
-Normalisation runs once per distinct value (names, phones), so a value repeated across many records
-costs one call to the functions in :mod:`bantay.resolve.normalize`.
+Normalisation runs once per distinct value (names, phones, cities), as columnar polars expressions
+(:mod:`bantay.resolve.vectorized`) that reproduce the reference functions of
+:mod:`bantay.resolve.normalize`; only values those expressions cannot reproduce exactly (non-ASCII
+names, national phone numbers) are passed to the reference functions one by one.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
 from bantay.resolve import normalize as nz
+from bantay.resolve import vectorized as vz
 
 #: Columns of party_records read by resolution.
 INPUT_COLUMNS: tuple[str, ...] = (
@@ -55,42 +56,10 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "customer_ref",
 )
 
-_NAME_SCHEMA: dict[str, Any] = {
-    "name_key": pl.String,
-    "name_tokens": pl.List(pl.String),
-    "name_phonetic": pl.String,
-    "name_initials": pl.String,
-    "name_has_initial": pl.Boolean,
-}
-
-
-def _name_columns(
-    names: list[str | None], givens: list[str | None], families: list[str | None]
-) -> dict[str, list[Any]]:
-    cols: dict[str, list[Any]] = {k: [] for k in _NAME_SCHEMA}
-    for name, given, family in zip(names, givens, families, strict=True):
-        toks = nz.name_tokens(name, given, family)
-        if not toks:
-            for v in cols.values():
-                v.append(None)
-            continue
-        cols["name_key"].append(" ".join(toks))
-        cols["name_tokens"].append(toks)
-        cols["name_phonetic"].append(
-            " ".join(sorted(nz.phonetic(nz.NICKNAMES.get(t, t)) for t in toks))
-        )
-        cols["name_initials"].append(" ".join(sorted(t[0] for t in toks)))
-        cols["name_has_initial"].append(any(len(t) == 1 for t in toks))
-    return cols
-
 
 def _blank_to_null(col: str) -> pl.Expr:
     s = pl.col(col).cast(pl.String).str.strip_chars()
     return pl.when(s == "").then(None).otherwise(s).alias(col)
-
-
-def _fold_expr(col: str) -> pl.Expr:
-    return pl.col(col).map_elements(nz.fold, return_dtype=pl.String)
 
 
 def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
@@ -104,31 +73,28 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
         [_blank_to_null(c) for c in INPUT_COLUMNS if c != "date_of_birth"]
         + [pl.col("date_of_birth").cast(pl.String).alias("date_of_birth")]
     )
-    df = df.with_columns(
-        pl.coalesce("residence_country", "nationality")
-        .map_elements(nz.normalize_country, return_dtype=pl.String)
-        .alias("country")
+    df = df.with_columns(pl.coalesce("residence_country", "nationality").alias("raw_country"))
+    countries = df.select("raw_country").unique().drop_nulls()
+    countries = countries.with_columns(
+        pl.Series(
+            "country",
+            [nz.normalize_country(c) for c in countries["raw_country"].to_list()],
+            dtype=pl.String,
+        )
     )
+    df = df.join(countries, on="raw_country", how="left")
 
-    names = df.select("name", "given_name", "family_name").unique()
-    cols = _name_columns(
-        names["name"].to_list(), names["given_name"].to_list(), names["family_name"].to_list()
-    )
-    names = names.with_columns([pl.Series(k, v, dtype=_NAME_SCHEMA[k]) for k, v in cols.items()])
+    names = vz.name_columns(df.select("name", "given_name", "family_name").unique())
     df = df.join(names, on=["name", "given_name", "family_name"], how="left", nulls_equal=True)
 
     phones = df.select("phone", "country").unique().drop_nulls("phone")
-    e164 = [
-        nz.normalize_phone(p, c)
-        for p, c in zip(phones["phone"].to_list(), phones["country"].to_list(), strict=True)
-    ]
-    phones = phones.with_columns(pl.Series("phone_e164", e164, dtype=pl.String))
+    phones = phones.with_columns(vz.phone_column(phones))
     df = df.join(phones, on=["phone", "country"], how="left", nulls_equal=True)
 
     cities = df.select("city").unique().drop_nulls()
-    cities = cities.with_columns(_fold_expr("city").alias("city_key"))
+    cities = cities.with_columns(vz.fold_column(cities["city"]).alias("city_key"))
     addresses = df.select("address").unique().drop_nulls()
-    addresses = addresses.with_columns(_fold_expr("address").alias("address_key"))
+    addresses = addresses.with_columns(vz.fold_column(addresses["address"]).alias("address_key"))
     df = df.join(cities, on="city", how="left").join(addresses, on="address", how="left")
 
     ident = pl.col("account_id").str.replace_all(r"[\s\-./]", "").str.to_uppercase()

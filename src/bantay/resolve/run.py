@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
-from bantay.resolve.cluster import Clustering, cluster
+from bantay.resolve.cluster import FrameClustering, cluster_frame
 from bantay.resolve.features import (
     FEATURE_COLUMNS,
     INPUT_COLUMNS,
@@ -387,18 +387,11 @@ def _write(
     report: ResolveReport,
     started: dt.datetime,
     previous: dict[str, str],
-) -> Clustering:
+) -> FrameClustering:
     """Cluster ``records`` from ``links`` and the judgements; replace the output tables."""
     same, not_same = _active_judgements(ws)
-    result = cluster(
-        records,
-        links["party_record_id_l"].to_list(),
-        links["party_record_id_r"].to_list(),
-        links["match_probability"].to_list(),
-        report.threshold,
-        same=same,
-        not_same=not_same,
-        previous=previous,
+    result = cluster_frame(
+        records, links, report.threshold, same=same, not_same=not_same, previous=previous
     )
     for a, b in result.conflicts:
         report.notes.append(
@@ -411,26 +404,9 @@ def _write(
         "match_probability",
         "match_weight",
         "agreed_fields",
-        pl.Series("decision", result.decisions, dtype=pl.String),
-        pl.lit(rid).alias("resolution_id"),
-    )
-    member_ids = list(result.entity_of)
-    entity_ids = [result.entity_of[r] for r in member_ids]
-    members = pl.DataFrame(
-        {"party_record_id": member_ids, "entity_id": entity_ids}, schema_overrides={}
-    )
+    ).with_columns(result.decisions.alias("decision"), pl.lit(rid).alias("resolution_id"))
+    members = result.members.with_columns(pl.lit(rid).alias("resolution_id"))
     sizes = members.group_by("entity_id").len()
-    members = members.join(sizes, on="entity_id").select(
-        "party_record_id",
-        "entity_id",
-        pl.when(pl.col("len") == 1)
-        .then(pl.lit("singleton"))
-        .when(pl.col("party_record_id").is_in(list(result.joined_by_judgement)))
-        .then(pl.lit("judgement"))
-        .otherwise(pl.lit("model"))
-        .alias("assigned_by"),
-        pl.lit(rid).alias("resolution_id"),
-    )
     report.n_records = len(records)
     report.n_entities = sizes.height
     report.n_multi_record_entities = int((sizes["len"] > 1).sum())
