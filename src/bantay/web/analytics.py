@@ -33,6 +33,27 @@ SORTS = {
     "entity": "entity_id",
 }
 STATUSES = ("new", "in_case", "pending_review", "confirmed", "false_positive", "closed")
+#: (table, column) pairs looked up by value: a copy of (value, rowid) sorted by value, so a lookup
+#: reads one row group (zone maps) instead of scanning a million rows; rows are then read by rowid
+LOOKUPS = (
+    ("entities", "entity_id"),
+    ("alerts", "entity_id"),
+    ("scores", "entity_id"),
+    ("entity_members", "entity_id"),
+    ("entity_members", "party_record_id"),
+    ("party_records", "party_record_id"),
+    ("indicator_hits", "entity_id"),
+    ("network_scores", "entity_id"),
+)
+#: The scan's stand-in key of a beneficiary without a resolved entity (bantay.detect.entities)
+STANDIN_B = (
+    "CASE WHEN length(regexp_replace(upper(coalesce(t.beneficiary_account, '')), "
+    "'[^0-9A-Z]', '', 'g')) > 0 THEN 'acct:' || regexp_replace(upper("
+    "t.beneficiary_account), '[^0-9A-Z]', '', 'g') "
+    "WHEN length(regexp_replace(coalesce(t.beneficiary_phone, ''), '[^0-9]', '', 'g')) "
+    ">= 6 THEN 'tel:' || regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') "
+    "ELSE NULL END"
+)
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -76,7 +97,6 @@ class Analytics:
         self._scan: str | None = None
         self._status_version: object = None
         self.facets: dict[str, list[str]] = {}
-        self.has_members = self._count("entity_members") > 0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -133,6 +153,11 @@ class Analytics:
                 "(side VARCHAR, entity_id VARCHAR, status VARCHAR)"
             )
             self._status_version = None
+            for table, col in LOOKUPS:
+                cur.execute(
+                    f"CREATE OR REPLACE TABLE ix_{table}_{col} AS SELECT {col} AS k, rowid AS rid "
+                    f"FROM ws.{table} ORDER BY {col}"
+                )
 
             def distinct(sql: str) -> list[str]:
                 return sorted({str(r[0]) for r in cur.execute(sql).fetchall() if r[0]})
@@ -240,12 +265,34 @@ class Analytics:
 
     # ---- one entity ----------------------------------------------------------------------------
 
-    def _records(self, entity_id: str) -> list[str]:
+    def lookup(
+        self, table: str, col: str, values: list[str], columns: str = "*"
+    ) -> list[dict[str, Any]]:
+        """Rows of ``ws.table`` whose ``col`` is one of ``values``, through the sorted rowid map."""
+        self.ensure_queue()
+        if not values:
+            return []
         cur = self.cursor()
-        cur.execute(
-            "SELECT party_record_id FROM ws.entity_members WHERE entity_id = ?", [entity_id]
-        )
-        return [str(r[0]) for r in cur.fetchall()]
+        rids: list[int] = []
+        for k in range(0, len(values), 100):
+            chunk = values[k : k + 100]
+            # constants (not a joined list) so the filter reaches the zone maps
+            marks = ", ".join("?" * len(chunk))
+            cur.execute(f"SELECT rid FROM ix_{table}_{col} WHERE k IN ({marks})", chunk)
+            rids += [int(r[0]) for r in cur.fetchall()]
+        out: list[dict[str, Any]] = []
+        for k in range(0, len(rids), 200):
+            ids = rids[k : k + 200]
+            marks = ", ".join("?" * len(ids))
+            cur.execute(f"SELECT {columns} FROM ws.{table} WHERE rowid IN ({marks})", ids)
+            out += _rows(cur)
+        return out
+
+    def _records(self, entity_id: str) -> list[str]:
+        return [
+            str(r["party_record_id"])
+            for r in self.lookup("entity_members", "entity_id", [entity_id], "party_record_id")
+        ]
 
     def _side_predicate(self, side: str, entity_id: str) -> tuple[str, list[Any]]:
         """SQL over ``ws.transactions t`` selecting the entity's payments on ``side``."""
@@ -267,58 +314,80 @@ class Analytics:
         if side not in ("payer", "beneficiary"):
             raise Invalid("side must be payer or beneficiary")
         cur = self.cursor()
-        cur.execute("SELECT * FROM ws.entities WHERE entity_id = ?", [entity_id])
-        ent = _rows(cur)
-        cur.execute(
-            "SELECT * FROM ws.scores WHERE side = ? AND entity_id = ? ORDER BY scan_id DESC LIMIT 1",
-            [side, entity_id],
-        )
-        score = _rows(cur)
+        ent = self.lookup("entities", "entity_id", [entity_id])
+
+        def mine(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            rows = [r for r in rows if r["side"] == side]
+            return sorted(rows, key=lambda r: str(r.get("scan_id", "")), reverse=True)
+
+        score = mine(self.lookup("scores", "entity_id", [entity_id]))[:1]
         if not ent and not score:
             raise NotFound(f"no {side} entity {entity_id!r}")
-        cur.execute(
-            """SELECT p.party_record_id, p.kind, p.institution, p.customer_ref, p.name,
-                      p.date_of_birth, p.residence_country, p.city, p.phone, p.account_id,
-                      p.n_transactions, p.file, p.line, m.assigned_by
-               FROM ws.entity_members m JOIN ws.party_records p USING (party_record_id)
-               WHERE m.entity_id = ? ORDER BY p.institution, p.party_record_id LIMIT 500""",
-            [entity_id],
-        )
-        members = _rows(cur)
-        cur.execute(
-            """SELECT l.party_record_id_l, l.party_record_id_r, l.match_probability,
-                      l.match_weight, l.agreed_fields, l.decision
-               FROM ws.entity_links l
-               WHERE l.party_record_id_l IN (SELECT party_record_id FROM ws.entity_members
-                                             WHERE entity_id = ?)
-                  OR l.party_record_id_r IN (SELECT party_record_id FROM ws.entity_members
-                                             WHERE entity_id = ?)
-               ORDER BY l.match_probability DESC LIMIT 200""",
-            [entity_id, entity_id],
-        )
-        links = _rows(cur)
+        recs = self._records(entity_id)
+        members = self.lookup("party_records", "party_record_id", recs)[:500] if recs else []
+        assigned = {
+            r["party_record_id"]: r["assigned_by"]
+            for r in self.lookup("entity_members", "entity_id", [entity_id])
+        }
+        members = [
+            {
+                **{
+                    k: m[k]
+                    for k in (
+                        "party_record_id",
+                        "kind",
+                        "institution",
+                        "customer_ref",
+                        "name",
+                        "date_of_birth",
+                        "residence_country",
+                        "city",
+                        "phone",
+                        "account_id",
+                        "n_transactions",
+                        "file",
+                        "line",
+                    )
+                },
+                "assigned_by": assigned.get(m["party_record_id"], ""),
+            }
+            for m in sorted(members, key=lambda m: (m["institution"], m["party_record_id"]))
+        ]
+        links: list[dict[str, Any]] = []
+        if len(recs) > 1:
+            cur.execute(
+                """SELECT party_record_id_l, party_record_id_r, match_probability, match_weight,
+                          agreed_fields, decision
+                   FROM ws.entity_links
+                   WHERE party_record_id_l IN (SELECT unnest(?::VARCHAR[]))
+                      OR party_record_id_r IN (SELECT unnest(?::VARCHAR[]))
+                   ORDER BY match_probability DESC LIMIT 200""",
+                [recs, recs],
+            )
+            links = _rows(cur)
         names: dict[str, int] = {}
         for m in members:
             if m["name"]:
                 names[m["name"]] = names.get(m["name"], 0) + 1
-        cur.execute(
-            "SELECT * FROM ws.alerts WHERE side = ? AND entity_id = ? ORDER BY scan_id DESC LIMIT 1",
-            [side, entity_id],
-        )
-        alert = _rows(cur)
+        alert = mine(self.lookup("alerts", "entity_id", [entity_id]))[:1]
         reasons: dict[str, Any] = json.loads(alert[0]["reasons"]) if alert else {}
-        cur.execute(
-            """SELECT indicator_id, value, threshold, band, score, corridor, sources
-               FROM ws.indicator_hits WHERE side = ? AND entity_id = ?
-               ORDER BY score DESC, indicator_id""",
-            [side, entity_id],
-        )
-        hits = _rows(cur)
-        cur.execute(
-            "SELECT * FROM ws.network_scores WHERE side = ? AND entity_id = ? LIMIT 1",
-            [side, entity_id],
-        )
-        net = _rows(cur)
+        hits = [
+            {
+                k: h[k]
+                for k in (
+                    "indicator_id",
+                    "value",
+                    "threshold",
+                    "band",
+                    "score",
+                    "corridor",
+                    "sources",
+                )
+            }
+            for h in mine(self.lookup("indicator_hits", "entity_id", [entity_id]))
+        ]
+        hits.sort(key=lambda h: (-h["score"], h["indicator_id"]))
+        net = mine(self.lookup("network_scores", "entity_id", [entity_id]))[:1]
         return {
             "side": side,
             "entity_id": entity_id,
@@ -378,131 +447,110 @@ class Analytics:
             "recent": recent,
         }
 
+    def _entities_of(self, side: str, rows: list[tuple[str, str | None]]) -> dict[str, str]:
+        """Entity of each record id (resolved, else the scan's stand-in key, else the record)."""
+        recs = [r for r, _ in rows]
+        found = {
+            str(m["party_record_id"]): str(m["entity_id"])
+            for m in self.lookup(
+                "entity_members", "party_record_id", recs, "party_record_id, entity_id"
+            )
+        }
+        return {
+            r: found.get(r) or (standin if side == "beneficiary" and standin else r)
+            for r, standin in rows
+        }
+
     def network(self, side: str, entity_id: str, limit: int = 20) -> dict[str, Any]:
         """The entity, its counterparties and their other counterparties (two hops), with dens."""
         pred, params = self._side_predicate(side, entity_id)
-        ekey = self._entity_sql
         other = "beneficiary" if side == "payer" else "payer"
+        mycol, ocol = (
+            ("payer_record_id", "beneficiary_record_id")
+            if side == "payer"
+            else ("beneficiary_record_id", "payer_record_id")
+        )
         cur = self.cursor()
         cur.execute(
-            f"""SELECT {ekey(other)} AS other, sum(t.amount_reporting)::DOUBLE AS amount,
-                       count(*) AS n
-                FROM ws.transactions t {self._joins()} WHERE {pred} AND {ekey(other)} IS NOT NULL
-                GROUP BY 1 ORDER BY amount DESC LIMIT ?""",
-            [*params, limit],
+            f"""SELECT t.{ocol}, {STANDIN_B if other == "beneficiary" else "NULL"},
+                       sum(t.amount_reporting)::DOUBLE, count(*)
+                FROM ws.transactions t WHERE {pred} AND t.{ocol} IS NOT NULL GROUP BY 1, 2""",
+            params,
         )
-        first = [(str(o), float(a), int(n)) for o, a, n in cur.fetchall()]
+        got = cur.fetchall()
+        ent_of = self._entities_of(other, [(str(r), s) for r, s, _, _ in got])
+        agg: dict[str, list[float]] = {}
+        for r, _s, a, n in got:
+            e = ent_of[str(r)]
+            x = agg.setdefault(e, [0.0, 0])
+            x[0] += float(a)
+            x[1] += int(n)
+        first = sorted(agg.items(), key=lambda kv: -kv[1][0])[:limit]
         nodes: dict[tuple[str, str], dict[str, Any]] = {
             (side, entity_id): {"side": side, "entity_id": entity_id, "ring": 0}
         }
         edges: list[dict[str, Any]] = []
-        for o, a, n in first:
+        for o, (a, n) in first:
             nodes[(other, o)] = {"side": other, "entity_id": o, "ring": 1}
             p, b = (entity_id, o) if side == "payer" else (o, entity_id)
-            edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": n})
-        if first:
-            ids = [o for o, _, _ in first]
-            col = "payer_entity" if other == "payer" else "beneficiary_entity"
-            cur.execute(
-                f"""WITH x AS (
-                        SELECT {ekey("payer")} AS payer_entity,
-                               {ekey("beneficiary")} AS beneficiary_entity,
-                               t.amount_reporting
-                        FROM ws.transactions t {self._joins()}
-                        WHERE {self._in_entities(other)}
-                    )
-                    SELECT payer_entity, beneficiary_entity, sum(amount_reporting)::DOUBLE, count(*)
-                    FROM x WHERE {col} IN (SELECT unnest(?::VARCHAR[]))
-                      AND {"payer_entity" if side == "payer" else "beneficiary_entity"} <> ?
-                      AND payer_entity IS NOT NULL AND beneficiary_entity IS NOT NULL
-                    GROUP BY 1, 2 ORDER BY 3 DESC LIMIT ?""",
-                [*self._in_params(other, ids), ids, entity_id, limit * 3],
-            )
-            for p, b, a, n in cur.fetchall():
-                far = (side, str(p) if side == "payer" else str(b))
-                if far not in nodes:
-                    nodes[far] = {"side": side, "entity_id": far[1], "ring": 2}
-                edges.append(
-                    {"payer": str(p), "beneficiary": str(b), "amount": round(float(a), 2), "n": n}
+            edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": int(n)})
+        # second hop: the other counterparties of those entities (through their records)
+        ring1 = {o for o, _ in first}
+        orecs = sorted(
+            {r for r, e in ent_of.items() if e in ring1}
+            | {
+                str(m["party_record_id"])
+                for m in self.lookup(
+                    "entity_members", "entity_id", sorted(ring1), "party_record_id"
                 )
-        keys = list(nodes)
-        cur.execute(
-            """SELECT n.side, n.entity_id, n.den_id, n.den_size, n.seed_hops, n.seed_match,
-                      s.score, s.alerted, e.name
-               FROM (SELECT unnest(?::VARCHAR[]) AS side, unnest(?::VARCHAR[]) AS entity_id) k
-               LEFT JOIN ws.network_scores n ON n.side = k.side AND n.entity_id = k.entity_id
-               LEFT JOIN ws.scores s ON s.side = k.side AND s.entity_id = k.entity_id
-               LEFT JOIN ws.entities e ON e.entity_id = k.entity_id""",
-            [[k[0] for k in keys], [k[1] for k in keys]],
+            }
         )
-        for s, e, den, den_size, hops, seed_match, score, alerted, name in cur.fetchall():
-            if s is None:
-                continue
-            node = nodes.get((str(s), str(e)))
-            if node is None:
-                continue
+        if orecs:
+            cur.execute(
+                f"""SELECT t.{mycol}, t.{ocol}, {STANDIN_B if side == "beneficiary" else "NULL"},
+                           sum(t.amount_reporting)::DOUBLE, count(*)
+                    FROM ws.transactions t
+                    WHERE t.{ocol} IN (SELECT unnest(?::VARCHAR[])) AND NOT ({pred})
+                    GROUP BY 1, 2, 3""",
+                [orecs, *params],
+            )
+            got2 = cur.fetchall()
+            far_of = self._entities_of(side, [(str(r), s) for r, _o, s, _a, _n in got2])
+            agg2: dict[tuple[str, str], list[float]] = {}
+            for r, o, _s, a, n in got2:
+                key = (far_of[str(r)], ent_of.get(str(o), str(o)))
+                if key[0] == entity_id:
+                    continue
+                x = agg2.setdefault(key, [0.0, 0])
+                x[0] += float(a)
+                x[1] += int(n)
+            for (far, o), (a, n) in sorted(agg2.items(), key=lambda kv: -kv[1][0])[: limit * 3]:
+                if (side, far) not in nodes:
+                    nodes[(side, far)] = {"side": side, "entity_id": far, "ring": 2}
+                p, b = (far, o) if side == "payer" else (o, far)
+                edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": int(n)})
+        ids = sorted({k[1] for k in nodes})
+        net = {
+            (str(r["side"]), str(r["entity_id"])): r
+            for r in self.lookup("network_scores", "entity_id", ids)
+        }
+        scores = {
+            (str(r["side"]), str(r["entity_id"])): r
+            for r in self.lookup("scores", "entity_id", ids)
+        }
+        names = {
+            str(r["entity_id"]): r["name"]
+            for r in self.lookup("entities", "entity_id", ids, "entity_id, name")
+        }
+        for key, node in nodes.items():
+            ns = net.get(key) or {}
+            sc = scores.get(key) or {}
             node.update(
-                den_id=den or "",
-                den_size=int(den_size or 0),
-                seed=bool(seed_match) or hops == 0,
-                score=float(score) if score is not None else None,
-                alerted=bool(alerted),
-                name=name or "",
+                name=names.get(key[1]) or "",
+                den_id=ns.get("den_id") or "",
+                den_size=int(ns.get("den_size") or 0),
+                seed=bool(ns.get("seed_match")) or ns.get("seed_hops") == 0,
+                score=float(sc["score"]) if sc.get("score") is not None else None,
+                alerted=bool(sc.get("alerted")),
             )
-        cur.execute(
-            """SELECT k.entity_id, e.name FROM (SELECT unnest(?::VARCHAR[]) AS entity_id) k
-               JOIN ws.entities e USING (entity_id)""",
-            [[k[1] for k in keys]],
-        )
-        for e, name in cur.fetchall():
-            for s in ("payer", "beneficiary"):
-                if (s, e) in nodes:
-                    nodes[(s, e)].setdefault("name", name or "")
-        for node in nodes.values():
-            node.setdefault("name", "")
-            node.setdefault("den_id", "")
-            node.setdefault("den_size", 0)
-            node.setdefault("seed", False)
-            node.setdefault("score", None)
-            node.setdefault("alerted", False)
         return {"nodes": list(nodes.values()), "edges": edges}
-
-    # entity keys of transaction sides, as the scan keys them (resolved, else stand-in)
-    def _joins(self) -> str:
-        if not self.has_members:
-            return ""
-        return (
-            "LEFT JOIN ws.entity_members pm ON pm.party_record_id = t.payer_record_id "
-            "LEFT JOIN ws.entity_members bm ON bm.party_record_id = t.beneficiary_record_id"
-        )
-
-    def _entity_sql(self, side: str) -> str:
-        standin_b = (
-            "CASE WHEN t.beneficiary_record_id IS NULL THEN NULL "
-            "WHEN length(regexp_replace(upper(coalesce(t.beneficiary_account, '')), "
-            "'[^0-9A-Z]', '', 'g')) > 0 THEN 'acct:' || regexp_replace(upper("
-            "t.beneficiary_account), '[^0-9A-Z]', '', 'g') "
-            "WHEN length(regexp_replace(coalesce(t.beneficiary_phone, ''), '[^0-9]', '', 'g')) "
-            ">= 6 THEN 'tel:' || regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') "
-            "ELSE t.beneficiary_record_id END"
-        )
-        if side == "payer":
-            return (
-                "coalesce(pm.entity_id, t.payer_record_id)"
-                if self.has_members
-                else ("t.payer_record_id")
-            )
-        return f"coalesce(bm.entity_id, {standin_b})" if self.has_members else standin_b
-
-    def _in_entities(self, side: str) -> str:
-        col = "payer_record_id" if side == "payer" else "beneficiary_record_id"
-        if self.has_members:
-            return (
-                f"(t.{col} IN (SELECT party_record_id FROM ws.entity_members "
-                f"WHERE entity_id IN (SELECT unnest(?::VARCHAR[]))) "
-                f"OR {self._entity_sql(side)} IN (SELECT unnest(?::VARCHAR[])))"
-            )
-        return f"{self._entity_sql(side)} IN (SELECT unnest(?::VARCHAR[]))"
-
-    def _in_params(self, side: str, ids: list[str]) -> list[Any]:
-        return [ids, ids] if self.has_members else [ids]
