@@ -109,3 +109,20 @@ def test_purchase_kinds_and_monthly_fan_out(ws: Workspace) -> None:
     assert p["n_related_kinds"] == 2
     assert p["n_related_purchases"] == 3  # a video-streaming subscription is not related
     assert p["max_unrel_benefs_month"] == 4
+
+
+def test_randomised_training_profiles_are_valid_and_differ() -> None:
+    import random
+
+    import yaml
+
+    from bantay.cli.detect import randomised_profile
+    from bantay.simulate.profiles import parse_profile
+
+    a = randomised_profile("baseline", random.Random(1))
+    b = randomised_profile("baseline", random.Random(2))
+    assert a != b
+    prof = parse_profile(yaml.safe_load(a), "randomised")
+    shares = prof.parameters.population.role_shares.value
+    assert abs(sum(shares.values()) - 1.0) < 1e-6
+    assert 0.01 <= shares["offender"] <= 0.03

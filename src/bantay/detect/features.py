@@ -14,6 +14,7 @@ reporting currency. Payer-local time is ``ts_utc`` plus ``utc_offset_minutes``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ import ibis.expr.types as ir
 from bantay.detect.catalogue import Catalogue, Indicator
 
 SECONDS_PER_DAY = 86_400.0
+DAYS_PER_MONTH = 30.4375
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,9 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
         _epoch=epoch,
         _month=tx.ts_utc.year().cast("int64") * 12 + tx.ts_utc.month().cast("int64"),
         _dom=tx.ts_utc.day().cast("float64"),
+        # day of month as an angle: a payday at the month's end and one on the 1st are close
+        _dom_cos=(tx.ts_utc.day().cast("float64") * (2.0 * math.pi / DAYS_PER_MONTH)).cos(),
+        _dom_sin=(tx.ts_utc.day().cast("float64") * (2.0 * math.pi / DAYS_PER_MONTH)).sin(),
         _source=tx.institution + "|" + tx.payer_account.fill_null(""),
         **kinds,
     )
@@ -235,13 +240,20 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
         first_ts=pay._epoch.min(),
         last_ts=pay._epoch.max(),
         n_months=pay._month.nunique(),
-        dom_std=pay._dom.std().fill_null(0.0),
+        _c=pay._dom_cos.mean(),
+        _s=pay._dom_sin.mean(),
         hr=pay._hr.max(),
         payer_name=pay.payer_name.max(),
         beneficiary_name=pay.beneficiary_name.max(),
         payer_country=pay.payer_country.max(),
         beneficiary_country=pay.beneficiary_country.max(),
     )
+    # circular spread of the payment day, in days: sqrt(-2 ln R) scaled to a month (R: mean
+    # resultant length); 0 for payments on the same day, large for days spread over the month
+    r = ibis.greatest(ibis.least((agg._c * agg._c + agg._s * agg._s).sqrt(), 1.0), 1e-12)
+    agg = agg.mutate(
+        dom_std=((r.ln() * -2.0).sqrt() * (DAYS_PER_MONTH / (2.0 * math.pi))).fill_null(0.0)
+    ).drop("_c", "_s")
     agg = agg.left_join(kyc, "payer_entity")
     agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
     f02 = cat.protection("F02_name_origin")
@@ -350,6 +362,9 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         rel_stable=_count(hp.rel_stable),
         max_pair_span_days=((hp.last_ts - hp.first_ts) / SECONDS_PER_DAY).max(),
         amount_hr_related=(hp.amount * hp.related.cast("float64")).sum(),
+        min_pair_day_spread=ibis.cases(
+            (hp.n_months >= 3, hp.dom_std), else_=ibis.null("float64")
+        ).min(),
         max_pair_months=hp.n_months.max(),
         max_related_pair_months=ibis.cases(
             (hp.related, hp.n_months), else_=ibis.null("int64")
@@ -437,6 +452,7 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         amount_cv_hr=(j.amount_sd_hr.fill_null(0.0) / ibis.greatest(j.amount_hr / n_hr, 1e-9)),
         share_amount_related=j.amount_hr_related.fill_null(0.0) / ibis.greatest(j.amount_hr, 1e-9),
         max_pair_months=j.max_pair_months.fill_null(0),
+        min_pair_day_spread=j.min_pair_day_spread.fill_null(DAYS_PER_MONTH / 2.0),
         max_related_pair_months=j.max_related_pair_months.fill_null(0),
         n_related_kinds=sum(
             ((j[c] > 0).cast("int64") for c in kind_cols[1:]),

@@ -19,7 +19,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from bantay.detect.scoring import MODEL_FEATURES
+from bantay.detect.scoring import MODEL_FEATURES, MONOTONE
 from bantay.errors import BantayError
 
 DEFAULT_MODEL = "default_model.json"
@@ -179,7 +179,11 @@ def fit_side(
 ) -> SideModel:
     """Train one side on ``train`` and calibrate it on ``calib`` (other worlds than ``train``)."""
     feats = MODEL_FEATURES[side]
-    p = {**PARAMS, **(params or {})}
+    p = {
+        **PARAMS,
+        "monotone_constraints": [MONOTONE.get(side, {}).get(f, 0) for f in feats],
+        **(params or {}),
+    }
     pos = float(y_train.sum())
     if pos == 0 or pos == len(y_train):
         raise ModelError(f"{side}: the training labels hold only one class; simulate more worlds")
@@ -198,6 +202,16 @@ def fit_side(
         "params": p,
     }
     return m
+
+
+def round_score(p: np.ndarray) -> np.ndarray:
+    """Scores to six significant digits: small probabilities keep their order (rounding them to
+    six decimals would tie every unlikely entity at 0 and rank them at random)."""
+    p = np.asarray(p, dtype=float)
+    exp = np.floor(np.log10(np.maximum(np.abs(p), 1e-300)))
+    scale = 10.0 ** (5 - exp)
+    out: np.ndarray = np.where(p > 0, np.round(p * scale) / scale, 0.0)
+    return out
 
 
 def rules_only_probability(rule_score: np.ndarray) -> np.ndarray:

@@ -24,7 +24,12 @@ from bantay.detect.catalogue import Catalogue, default_catalogue
 from bantay.detect.engines import Engine, open_engine
 from bantay.detect.entities import EntityKeyFn, default_entity_keys
 from bantay.detect.features import Rates, build_features, reference_rates
-from bantay.detect.model import DetectionModel, default_model, rules_only_probability
+from bantay.detect.model import (
+    DetectionModel,
+    default_model,
+    round_score,
+    rules_only_probability,
+)
 from bantay.detect.network import SEED_TYPES, NetworkResult, Seed, analyse
 from bantay.detect.scoring import KEY, MODEL_FEATURES, evaluate_indicators, rule_scores
 from bantay.errors import BantayError
@@ -194,14 +199,14 @@ def score_side(side: str, df: pd.DataFrame, model: DetectionModel | None) -> pd.
     """Calibrated score per entity (model, else rules only) and the model's contributions."""
     if model is not None and side in model.sides:
         m = model.sides[side]
-        df = df.assign(score=m.predict(df).round(6))
+        df = df.assign(score=round_score(m.predict(df)))
         contrib = m.contributions(df)
         df = df.assign(
             _contrib=[dict(zip(contrib.columns, row, strict=True)) for row in contrib.to_numpy()]
         )
     else:
         df = df.assign(
-            score=rules_only_probability(df["rule_score"].to_numpy()).round(6), _contrib=None
+            score=round_score(rules_only_probability(df["rule_score"].to_numpy())), _contrib=None
         )
     key = KEY[side]
     df = df.sort_values(["score", key], ascending=[False, True], kind="mergesort").reset_index(

@@ -60,6 +60,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
         "share_amount_related",
         "max_pair_months",
         "max_related_pair_months",
+        "min_pair_day_spread",
         "n_related_kinds",
         "n_purchases_capture",
         "n_purchases_privacy",
@@ -93,6 +94,72 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
         "mean_payer_rule",
         "rule_score",
     ),
+}
+
+
+#: Directions the model is held to (LightGBM monotone constraints), so that its explanations read as
+#: an analyst would argue: family-link evidence can only lower a score, and fan-in from unrelated
+#: payers, unrelated fan-out, related purchases of several kinds and closeness to a known facilitator
+#: can only raise it. Features not listed are unconstrained.
+MONOTONE: dict[str, dict[str, int]] = {
+    "payer": {
+        "rel_surname": -1,
+        "rel_origin": -1,
+        "rel_payday": -1,
+        "rel_stable": -1,
+        "n_rel_benefs": -1,
+        "share_hr_related": -1,
+        "share_amount_related": -1,
+        "max_related_pair_months": -1,
+        "n_unrel_hr_benefs": 1,
+        "max_unrel_benefs_month": 1,
+        "max_benef_fan_in": 1,
+        "max_benef_payer_countries": 1,
+        "max_benef_surnames": 1,
+        "n_related_kinds": 1,
+        "n_copayers": 1,
+        "n_den_benefs": 1,
+        "seed_rank": 1,
+    },
+    "beneficiary": {
+        "n_rel_payers": -1,
+        "n_unrel_foreign_payers": 1,
+        "n_payer_countries": 1,
+        "n_payer_surnames": 1,
+        "den_payers": 1,
+        "seed_rank": 1,
+    },
+}
+
+
+#: What the model features added beside the indicators' own features mean (for the generated docs).
+FEATURE_NOTES: dict[str, str] = {
+    "max_benef_fan_in": "most unrelated foreign payers (small sums) of any one of the payer's "
+    "unrelated high-risk beneficiaries (AUSTRAC: many unrelated payers to one beneficiary)",
+    "max_benef_payer_countries": "most payer countries among the unrelated payers of any one of "
+    "the payer's beneficiaries (fan-in from several countries)",
+    "max_benef_surnames": "most distinct payer surnames among the unrelated payers of any one of "
+    "the payer's beneficiaries",
+    "max_unrel_benefs_month": "most distinct unrelated high-risk beneficiaries paid within one "
+    "calendar month (Westpac: multiple beneficiaries in short timeframes)",
+    "share_hr_months": "months with a high-risk payment ÷ months the payer is seen",
+    "amount_cv_hr": "coefficient of variation of the high-risk payment amounts",
+    "share_amount_related": "share of the high-risk amount paid to beneficiaries with family-link "
+    "evidence",
+    "max_pair_months": "most distinct months in which the payer paid one beneficiary",
+    "max_related_pair_months": "most distinct months in which the payer paid one related "
+    "beneficiary (a long family relationship)",
+    "min_pair_day_spread": "smallest circular spread (days) of the payment day of month among "
+    "beneficiaries paid in three months or more (payday regularity; 15.2 when none)",
+    "n_related_kinds": "kinds of related purchases made (privacy tools, screen capture, "
+    "livestream tokens, travel; settings.related_purchase_kinds)",
+    "n_purchases_privacy": "card purchases of VPN and privacy tools",
+    "n_purchases_capture": "card purchases of screen-capture software",
+    "n_purchases_tokens": "card purchases of livestream tokens and digital goods",
+    "n_purchases_travel": "card purchases of airline tickets and travel",
+    "share_night_hr": "share of high-risk payments made in payer-local night hours (P07)",
+    "seed_rank": "personalised PageRank from known facilitators (N05), 1 = a direct payer's level",
+    "rule_score": "the indicators' summed band scores, less the family-link reduction",
 }
 
 
