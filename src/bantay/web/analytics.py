@@ -97,6 +97,7 @@ class Analytics:
         self._scan: str | None = None
         self._status_version: object = None
         self.facets: dict[str, list[str]] = {}
+        self._counts: dict[tuple[object, ...], int] = {}
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -231,10 +232,18 @@ class Analytics:
             params.append(f.status)
         cur = self.cursor()
         base_where = " AND ".join(where) or "TRUE"
-        row = cur.execute(
-            f"SELECT count(*) FROM queue q {join} WHERE {base_where}", params
-        ).fetchone()
-        count = int(row[0]) if row else 0
+        # counts without a status filter only change with the scan: cached per scan
+        key = (self._scan, base_where, tuple(params)) if not f.status else None
+        count = self._counts.get(key) if key else None
+        if count is None:
+            row = cur.execute(
+                f"SELECT count(*) FROM queue q {join} WHERE {base_where}", params
+            ).fetchone()
+            count = int(row[0]) if row else 0
+            if key:
+                if len(self._counts) > 10_000:
+                    self._counts.clear()
+                self._counts[key] = count
         page_where = list(where)
         page_params = list(params)
         if after:
