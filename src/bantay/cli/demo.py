@@ -74,7 +74,13 @@ def _money_over_time(workspace: Path) -> None:
     if not rows:
         return
     t = Table(
-        "month", "payments", "", "total USD", "", "beneficiaries", "18:00-03:00 local",
+        "month",
+        "payments",
+        "",
+        "total USD",
+        "",
+        "beneficiaries",
+        "18:00-03:00 local",
         title=f"Money over time: payer alert {top[0]} (one of the ten highest)",
         title_justify="left",
     )
@@ -82,7 +88,12 @@ def _money_over_time(workspace: Path) -> None:
     totals = _spark([float(r[2] or 0) for r in rows])
     for i, (m, n, total, bens, night) in enumerate(rows):
         t.add_row(
-            f"{m:%Y-%m}", f"{n}", counts[i], f"{total:,.0f}", totals[i], f"{bens}",
+            f"{m:%Y-%m}",
+            f"{n}",
+            counts[i],
+            f"{total:,.0f}",
+            totals[i],
+            f"{bens}",
             "n/a" if night is None else f"{night:.0%}",
         )
     console.print(t)
@@ -108,18 +119,37 @@ def demo(
         raise BantayError(f"{workspace} exists: pass another --out or remove it")
     started = time.perf_counter()
     steps: list[tuple[str, list[str]]] = [
-        ("1 · simulate a world", ["simulate", "--out", str(world), "--senders", str(senders),
-                                  "--months", str(months), "--seed", str(seed),
-                                  "--profile", profile]),
+        (
+            "1 · simulate a world",
+            [
+                "simulate",
+                "--out",
+                str(world),
+                "--senders",
+                str(senders),
+                "--months",
+                str(months),
+                "--seed",
+                str(seed),
+                "--profile",
+                profile,
+            ],
+        ),
         ("2 · create a workspace", ["init", str(workspace)]),
-        ("3 · ingest every export, KYC file, rate table and signal list",
-         ["ingest", "--manifest", str(world / "manifest.json"), "-w", str(workspace)]),
+        (
+            "3 · ingest every export, KYC file, rate table and signal list",
+            ["ingest", "--manifest", str(world / "manifest.json"), "-w", str(workspace)],
+        ),
         ("4 · resolve who is who", ["resolve", "-w", str(workspace)]),
         ("5 · scan: indicators, network, model", ["scan", "-w", str(workspace)]),
-        ("6 · the top payer alerts and their reasons",
-         ["alerts", "-w", str(workspace), "--top", "2", "--side", "payer"]),
-        ("  · the top beneficiary alert",
-         ["alerts", "-w", str(workspace), "--top", "1", "--side", "beneficiary"]),
+        (
+            "6 · the top payer alerts and their reasons",
+            ["alerts", "-w", str(workspace), "--top", "2", "--side", "payer"],
+        ),
+        (
+            "  · the top beneficiary alert",
+            ["alerts", "-w", str(workspace), "--top", "1", "--side", "beneficiary"],
+        ),
     ]
     for title, args in steps:
         console.print(Rule(f"[bold]{title}"))
@@ -128,9 +158,17 @@ def demo(
     console.print(Rule("[bold]7 · how good was that? (against the world's hidden truth)"))
     _run(["evaluate", "--truth", str(world / "truth"), "-w", str(workspace)])
     elapsed = time.perf_counter() - started
+    from bantay.web.demo import ensure_demo_user
+
+    login = ensure_demo_user(workspace)
     console.print(
         Panel.fit(
-            f"Done in {elapsed:.0f} s. The workspace is {workspace}.\n"
+            f"Done in {elapsed:.0f} s. The workspace is {workspace}.\n\n"
+            f"Open the analyst app (alert queue, entity pages with charts and network, cases):\n"
+            f"  {login.command}\n"
+            f"  then browse {login.url} and log in as [bold]{login.username}[/] / "
+            f"[bold]{login.password}[/] ({login.role}; a demo-only password)\n\n"
+            f"Or stay in the terminal:\n"
             f"  bantay status -w {workspace}\n"
             f"  bantay alerts -w {workspace} --top 20\n"
             f"  bantay resolve -w {workspace} --explain REF_A REF_B\n"
