@@ -724,8 +724,14 @@ class _Writer:
                 self.path("Othr/Id", account)
 
     def amount(self, local: str, row: _Row) -> None:
-        with self.el(local, {"Ccy": _text(row.get("currency")) or "XXX"}):
-            self.xf.write(_text(row.get("amount")) or "0")
+        amount, currency = _text(row.get("amount")), _text(row.get("currency"))
+        if not amount or not currency:
+            # never invent a value: a message without amount or currency would misstate the row
+            raise ValueError(
+                f"transaction {row.get('transaction_id')!r}: amount and currency are required"
+            )
+        with self.el(local, {"Ccy": currency}):
+            self.xf.write(amount)
 
     def remittance(self, memo: str | None) -> None:
         if memo is None:
