@@ -141,13 +141,18 @@ class Analytics:
                        coalesce(split_part(e.institutions, ',', 1), '') AS institution,
                        coalesce(e.institutions, '') AS institutions,
                        coalesce(c.country, '') AS country,
-                       coalesce(i.indicators, '') AS indicators
+                       coalesce(i.indicators, '') AS indicators,
+                       'new' AS status
                 FROM ws.alerts a
                 LEFT JOIN ws.entities e ON e.entity_id = a.entity_id
                 LEFT JOIN country c ON c.entity_id = a.entity_id
                 LEFT JOIN ind i ON i.side = a.side AND i.entity_id = a.entity_id
                 ORDER BY a.score DESC, a.alert_id
                 """
+            )
+            # a second copy in name order: a page reads the first row groups only (zone maps)
+            cur.execute(
+                "CREATE OR REPLACE TABLE queue_by_name AS SELECT * FROM queue ORDER BY name, alert_id"
             )
             cur.execute(
                 "CREATE OR REPLACE TABLE entity_status "
@@ -183,6 +188,12 @@ class Analytics:
                 cur.executemany(
                     "INSERT INTO entity_status VALUES (?, ?, ?)",
                     [[s, e, st] for (s, e), st in statuses.items()],
+                )
+            for table in ("queue", "queue_by_name"):
+                cur.execute(f"UPDATE {table} SET status = 'new' WHERE status <> 'new'")
+                cur.execute(
+                    f"UPDATE {table} SET status = s.status FROM entity_status s "
+                    f"WHERE {table}.side = s.side AND {table}.entity_id = s.entity_id"
                 )
             self._status_version = version
 
@@ -223,42 +234,38 @@ class Analytics:
         if f.q:
             where.append("(q.name ILIKE ? OR q.entity_id = ?)")
             params += [f"%{f.q}%", f.q]
-        join = ""
         if f.status:
             if f.status not in STATUSES:
                 raise Invalid(f"status must be one of {', '.join(STATUSES)}")
-            join = "LEFT JOIN entity_status s ON s.side = q.side AND s.entity_id = q.entity_id"
-            where.append("coalesce(s.status, 'new') = ?")
+            where.append("q.status = ?")
             params.append(f.status)
+        table = "queue_by_name" if sort == "name" else "queue"
         cur = self.cursor()
         base_where = " AND ".join(where) or "TRUE"
-        # counts without a status filter only change with the scan: cached per scan
-        key = (self._scan, base_where, tuple(params)) if not f.status else None
-        count = self._counts.get(key) if key else None
+        # counts change only with the scan (and, filtered by status, with the cases): cached
+        ckey = (self._scan, self._status_version if f.status else None, base_where, *params)
+        count = self._counts.get(ckey)
         if count is None:
-            row = cur.execute(
-                f"SELECT count(*) FROM queue q {join} WHERE {base_where}", params
-            ).fetchone()
+            row = cur.execute(f"SELECT count(*) FROM queue q WHERE {base_where}", params).fetchone()
             count = int(row[0]) if row else 0
-            if key:
-                if len(self._counts) > 10_000:
-                    self._counts.clear()
-                self._counts[key] = count
+            if len(self._counts) > 10_000:
+                self._counts.clear()
+            self._counts[ckey] = count
         page_where = list(where)
         page_params = list(params)
         if after:
             try:
-                key, aid = json.loads(after)
+                last_value, aid = json.loads(after)
             except (ValueError, TypeError) as exc:
                 raise Invalid("bad cursor") from exc
             op = "<" if descending else ">"
             page_where.append(f"(q.{col} {op} ? OR (q.{col} = ? AND q.alert_id > ?))")
-            page_params += [key, key, aid]
+            page_params += [last_value, last_value, aid]
         direction = "DESC" if descending else "ASC"
         cur.execute(
             f"""SELECT q.alert_id, q.side, q.entity_id, q.rank, q.score, q.summary, q.name,
-                       q.country, q.institutions, q.indicators
-                FROM queue q {join} WHERE {" AND ".join(page_where) or "TRUE"}
+                       q.country, q.institutions, q.indicators, q.status
+                FROM {table} q WHERE {" AND ".join(page_where) or "TRUE"}
                 ORDER BY q.{col} {direction}, q.alert_id LIMIT ?""",
             [*page_params, limit + 1],
         )

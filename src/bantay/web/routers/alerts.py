@@ -31,16 +31,8 @@ def read_queue(
     page = analytics.queue(
         f, sort=sort, descending=order != "asc", after=after, limit=limit or settings.page_size
     )
-    cur = analytics.cursor()
     keys = [(r["side"], r["entity_id"]) for r in page.rows]
-    statuses: dict[tuple[str, str], str] = {}
-    if keys:
-        cur.execute(
-            "SELECT side, entity_id, status FROM entity_status WHERE entity_id IN "
-            "(SELECT unnest(?::VARCHAR[]))",
-            [[k[1] for k in keys]],
-        )
-        statuses = {(str(s), str(e)): str(st) for s, e, st in cur.fetchall()}
+    statuses = [str(r.pop("status")) for r in page.rows]
     principal.audit(
         db,
         "view",
@@ -54,7 +46,7 @@ def read_queue(
             "entities": [f"{s}:{e}" for s, e in keys],
         },
     )
-    return page, [statuses.get(k, "new") for k in keys]
+    return page, statuses
 
 
 @router.get("", response_model=AlertList)
