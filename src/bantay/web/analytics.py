@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import duckdb
 from bantay.web.errors import Invalid, NotFound
 from bantay.workspace import DUCKDB_FILE
 
+#: How often (seconds) a request checks whether a new scan replaced the alerts
+SCAN_CHECK_S = 5.0
 #: Score bands of the queue filter: name -> [low, high)
 BANDS: dict[str, tuple[float, float]] = {
     "high": (0.8, 1.01),
@@ -98,6 +101,7 @@ class Analytics:
         self._status_version: object = None
         self.facets: dict[str, list[str]] = {}
         self._counts: dict[tuple[object, ...], int] = {}
+        self._checked = 0.0
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.con.cursor()
@@ -112,11 +116,20 @@ class Analytics:
     # ---- the queue -----------------------------------------------------------------------------
 
     def latest_scan(self) -> str | None:
-        row = self.cursor().execute("SELECT max(scan_id) FROM ws.alerts").fetchone()
+        """The scan whose alerts are shown: from the small ``scans`` table, else the alerts."""
+        cur = self.cursor()
+        row = cur.execute("SELECT max(scan_id) FROM ws.scans").fetchone()
+        if not row or row[0] is None:
+            row = cur.execute("SELECT max(scan_id) FROM ws.alerts").fetchone()
         return str(row[0]) if row and row[0] is not None else None
 
     def ensure_queue(self) -> None:
+        """Materialise the queue for the latest scan (checked at most every few seconds)."""
+        now = time.monotonic()
+        if self._scan is not None and now - self._checked < SCAN_CHECK_S:
+            return
         scan = self.latest_scan()
+        self._checked = now
         if scan == self._scan and self._scan is not None:
             return
         with self._lock:
@@ -290,6 +303,7 @@ class Analytics:
             return []
         cur = self.cursor()
         rids: list[int] = []
+        values = sorted(values)
         for k in range(0, len(values), 100):
             chunk = values[k : k + 100]
             # constants (not a joined list) so the filter reaches the zone maps
@@ -300,7 +314,11 @@ class Analytics:
         for k in range(0, len(rids), 200):
             ids = rids[k : k + 200]
             marks = ", ".join("?" * len(ids))
-            cur.execute(f"SELECT {columns} FROM ws.{table} WHERE rowid IN ({marks})", ids)
+            cur.execute(
+                f"SELECT {columns} FROM ws.{table} "
+                f"WHERE rowid BETWEEN ? AND ? AND rowid IN ({marks})",
+                [min(ids), max(ids), *ids],
+            )
             out += _rows(cur)
         return out
 

@@ -147,6 +147,11 @@ def build(path: Path, n_alerts: int = 200, big_entity_tx: int = 500, seed: int =
                    'I-synthetic', 'synthetic', 'synthetic.csv', k + 2
             FROM (SELECT k, 2 + 2 * (k % 40) AS p, 1 + 2 * (k % 20) AS b FROM range(400) t(k))"""
     )
+    con.execute(
+        "INSERT INTO scans VALUES (?, TIMESTAMP '2024-07-01', 'duckdb', 'synthetic', 1, "
+        "(SELECT count(*) FROM transactions), '{}')",
+        [scan],
+    )
     con.execute("COMMIT")
     ws.close()
     return Path(path)
