@@ -53,20 +53,28 @@ def main() -> None:
     ap.add_argument("--payments", type=int, default=10_000, help="payments of the big entity")
     ap.add_argument("--requests", type=int, default=100, help="timed requests per kind")
     ap.add_argument("--keep", type=Path, help="build the workspace here and keep it")
+    ap.add_argument(
+        "--reuse", action="store_true", help="with --keep: reuse a workspace built before"
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bantay-bench-web-"))
     ws = args.keep or tmp / "ws"
-    if ws.exists():
-        shutil.rmtree(ws)
     t0 = time.perf_counter()
-    build(ws, n_alerts=args.alerts, big_entity_tx=args.payments)
+    if not (args.reuse and (ws / "bantay.duckdb").exists()):
+        if ws.exists():
+            shutil.rmtree(ws)
+        build(ws, n_alerts=args.alerts, big_entity_tx=args.payments)
     t_build = time.perf_counter() - t0
     from bantay.web import services
+    from bantay.web.errors import Conflict
 
     engine, factory = open_db(f"sqlite:///{(ws / SQLITE_FILE).resolve()}")
     with session_scope(factory) as db:
-        services.add_user(db, "bench", PASSWORD, "supervisor")
+        try:
+            services.add_user(db, "bench", PASSWORD, "supervisor")
+        except Conflict:
+            pass
     engine.dispose()
 
     port = free_port()
