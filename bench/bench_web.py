@@ -15,6 +15,7 @@ stopped at the end; nothing listens beyond loopback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -70,11 +71,8 @@ def main() -> None:
     from bantay.web.errors import Conflict
 
     engine, factory = open_db(f"sqlite:///{(ws / SQLITE_FILE).resolve()}")
-    with session_scope(factory) as db:
-        try:
-            services.add_user(db, "bench", PASSWORD, "supervisor")
-        except Conflict:
-            pass
+    with session_scope(factory) as db, contextlib.suppress(Conflict):
+        services.add_user(db, "bench", PASSWORD, "supervisor")
     engine.dispose()
 
     port = free_port()
