@@ -176,9 +176,11 @@ def fit_side(
     y_calib: np.ndarray,
     rounds: int = 200,
     params: dict[str, Any] | None = None,
+    exclude: tuple[str, ...] = (),
 ) -> SideModel:
-    """Train one side on ``train`` and calibrate it on ``calib`` (other worlds than ``train``)."""
-    feats = MODEL_FEATURES[side]
+    """Train one side on ``train`` and calibrate it on ``calib`` (other worlds than ``train``);
+    ``exclude`` leaves features out (for ablations)."""
+    feats = tuple(f for f in MODEL_FEATURES[side] if f not in exclude)
     p = {
         **PARAMS,
         "monotone_constraints": [MONOTONE.get(side, {}).get(f, 0) for f in feats],

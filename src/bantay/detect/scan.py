@@ -301,6 +301,9 @@ def explain(
                         "rel_stable",
                         "share_hr_related",
                         "n_rel_benefs",
+                        "share_amount_related",
+                        "max_related_pair_months",
+                        "min_pair_day_spread",
                     )
                 )
                 if isinstance(contrib, dict)

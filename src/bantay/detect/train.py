@@ -47,6 +47,7 @@ def train(
     calibration_share: float = 0.25,
     rounds: int = 200,
     command: str = "",
+    exclude: tuple[str, ...] = (),
 ) -> DetectionModel:
     """Train both sides; the last ``calibration_share`` of the worlds calibrate the scores."""
     if len(worlds) < 2:
@@ -64,6 +65,7 @@ def train(
             ca,
             ca["label"].to_numpy(dtype=float),
             rounds=rounds,
+            exclude=exclude,
         )
     info = {
         "bantay": __version__,
@@ -71,6 +73,7 @@ def train(
         "train_worlds": [f"{w.name} ({w.profile})" for w in fit],
         "calibration_worlds": [f"{w.name} ({w.profile})" for w in cal],
         "command": command,
+        "excluded_features": list(exclude),
         "positives": {
             side: int(np.sum([getattr(w, side)["label"].sum() for w in worlds]))
             for side in ("payer", "beneficiary")
