@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -45,8 +46,13 @@ def child(parquet: Path, ws_dir: Path) -> None:
     base_m = evaluate(base, truth)
     del f, base
     t0 = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    load0 = os.getloadavg()[0]
     report = resolve(ws, retrain=True)
     secs = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    load1 = os.getloadavg()[0]
     members = pl.from_arrow(
         ws.con.sql("SELECT party_record_id, entity_id FROM entity_members").to_arrow_table()
     )
@@ -58,6 +64,8 @@ def child(parquet: Path, ws_dir: Path) -> None:
             {
                 "records": records.height,
                 "seconds": secs,
+                "cpu_seconds": cpu,
+                "load": [load0, load1],
                 "timings": report.timings,
                 "pairs": report.n_pairs,
                 "entities": report.n_entities,
@@ -112,6 +120,11 @@ def main() -> None:
     )
     print(f"steps (s): {r['timings']}; pairs >= 0.5: {r['pairs']:,}; entities: {r['entities']:,}")
     print(f"peak resident memory of the resolving process: {r['peak_rss_gb']:.2f} GB")
+    print(
+        f"CPU time of resolution (all threads): {r['cpu_seconds']:.0f} s on "
+        f"{os.cpu_count()} cores; 1-min load average {r['load'][0]:.1f} before, "
+        f"{r['load'][1]:.1f} after (wall time is inflated when the machine is shared)"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,10 @@ judged "not same" into one entity is skipped: the entity splits at its weakest l
 judged record, never at a link stronger than one that was kept. Without judgements the result is
 exactly the connected components at the threshold.
 
+:func:`cluster` is the reference, in Python; :func:`cluster_frame` computes the same result for
+millions of pairs: connected components in igraph's C core, with the union-find run only inside the
+components that hold a record named in a "not same" judgement.
+
 Entity identifiers stay stable: a cluster takes the identifier of the previous entity that gives
 it most of its records (ties: the one named after its smallest record, else the smaller); a new cluster is named after its smallest
 record.

@@ -154,6 +154,30 @@ def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
 #: Comparison name -> the feature column whose emptiness removes it from the model.
 COMPARISON_COLUMNS: dict[str, str] = {k: v[0] for k, v in _comparison_specs().items()}
 
+#: The context comparison of beneficiary sides (see :mod:`bantay.resolve.context`): its column is
+#: filled only in the second, context pass, so it is not among :data:`COMPARISON_COLUMNS`.
+CONTEXT_COMPARISON = "counterpart"
+CONTEXT_COLUMN = "counterparts"
+#: Prior m of "paid by the same payer" (share of a person's record pairs paid by one payer), used
+#: where too few confidently linked pairs exist to estimate it.
+CONTEXT_PRIOR_M = 0.4
+
+
+def _context_levels() -> list[Level]:
+    return [
+        _lv(
+            cll.ArrayIntersectLevel(CONTEXT_COLUMN, 1),
+            "paid by the same payer",
+            CONTEXT_PRIOR_M,
+            1e-3,
+        ),
+        _lv(cll.ElseLevel(), "paid by different payers", 1 - CONTEXT_PRIOR_M, 1 - 1e-3),
+    ]
+
+
+def _all_specs() -> dict[str, tuple[str, list[Level]]]:
+    return {**_comparison_specs(), CONTEXT_COMPARISON: (CONTEXT_COLUMN, _context_levels())}
+
 
 #: Estimated parameters: comparison name -> [(m, u) per level after the null level].
 Parameters = dict[str, list[tuple[float | None, float | None]]]
@@ -165,7 +189,9 @@ def comparisons(
     """The comparisons, with priors or the given parameters; those whose column is empty everywhere
     are left out."""
     out: list[ComparisonCreator | dict[str, Any]] = []
-    for name, (col, levels) in _comparison_specs().items():
+    for name, (col, levels) in _all_specs().items():
+        if col == CONTEXT_COLUMN and (columns_present is None or col not in columns_present):
+            continue
         if columns_present is not None and col not in columns_present:
             continue
         creators: list[ComparisonLevelCreator | dict[str, Any]] = [cll.NullLevel(col)]
@@ -189,6 +215,15 @@ def comparisons(
 
 
 def blocking_rules(
+    columns_present: Sequence[str] | None = None,
+) -> list[BlockingRuleCreator | dict[str, Any]]:
+    if columns_present is not None and CONTEXT_COLUMN in columns_present:
+        # the context pass compares only records paid by one payer
+        return [block_on(CONTEXT_COLUMN, arrays_to_explode=[CONTEXT_COLUMN])]
+    return _identity_blocking_rules(columns_present)
+
+
+def _identity_blocking_rules(
     columns_present: Sequence[str] | None = None,
 ) -> list[BlockingRuleCreator | dict[str, Any]]:
     """Blocking rules that generate candidate pairs: any shared identifier, or a phonetic name key
@@ -311,7 +346,7 @@ class SavedModel:
 
 def level_labels(comparison: str) -> list[str]:
     """Labels of a comparison's levels after the null level, top level first."""
-    return [lv.label for lv in _comparison_specs()[comparison][1]]
+    return [lv.label for lv in _all_specs()[comparison][1]]
 
 
 def priors(columns_present: Sequence[str]) -> SavedModel:

@@ -4,8 +4,10 @@ A *full* run reads every party record, trains the model (or loads the saved one)
 pairs and clusters them. An *incremental* run scores only the records not yet resolved, against the
 saved model and the saved features of the resolved records (``predict_between`` old × new, and
 ``predict_within`` new × new), adds those pairs to ``entity_links`` and re-clusters: new records
-join existing entities, whose identifiers stay. Re-clustering never calls Splink: it is union-find
-over the stored pairs and the judgements, so a judgement takes effect at once.
+join existing entities, whose identifiers stay. Re-clustering never calls Splink: it is connected
+components (igraph) over the stored pairs and the judgements, so a judgement takes effect at once.
+A full run scores twice: once over all records, then beneficiary sides again in the context of the
+payers resolved by the first pass (:mod:`bantay.resolve.context`).
 
 The engine (DuckDB or Spark) only scores pairs; reading and writing the workspace, normalisation and
 clustering are the same code for both.
@@ -28,6 +30,7 @@ import pyarrow as pa
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
 from bantay.resolve.cluster import FrameClustering, cluster_frame
+from bantay.resolve.context import context_pass
 from bantay.resolve.features import (
     FEATURE_COLUMNS,
     INPUT_COLUMNS,
@@ -231,8 +234,12 @@ def _train(linker: Any, n: int, present: list[str], notes: list[str]) -> None:
     trained = 0
     for cols in em_rules:
         try:
+            # λ stays the deterministic estimate: left free, EM replaced it with the share of
+            # matches within its blocked sample (0.4 on a simulated world, not ~1e-4)
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*cols), record_sample_proportion=sample
+                block_on(*cols),
+                record_sample_proportion=sample,
+                fix_probability_two_random_records_match=bool(deterministic),
             )
             trained += 1
         except Exception as exc:  # Splink raises several types when a blocking finds no pairs
@@ -603,10 +610,26 @@ def _run_full(
         backend = Backend(engine, spark, ws.path / RESOLVE_DIR / "tmp")
         try:
             pairs, model, origin = _score(backend, feats, saved, train, present, report.notes)
+            t = _timed(report, "score", t)
+            say("scoring beneficiary sides in the context of their payers")
+            same, not_same = _active_judgements(ws)
+            pairs = context_pass(
+                ws,
+                backend,
+                feats,
+                pairs,
+                model,
+                report.threshold,
+                same,
+                not_same,
+                report.notes,
+                _pairs_frame,
+                LINK_FLOOR,
+            )
+            t = _timed(report, "context", t)
         finally:
             backend.close()
         report.model = origin
-        t = _timed(report, "score", t)
     if report.engine == "none":
         report.model = "saved" if saved is not None and not train else "priors"
     model.threshold = report.threshold
