@@ -24,6 +24,7 @@ check: install
 
 docs: install
 	$(BANTAY) schema docs --out docs/data-model.md
+	$(PY) -m typer bantay.cli utils docs --name bantay --output docs/cli.md
 	$(BANTAY) indicators --docs docs/indicators.md || true
 
 bench: install
