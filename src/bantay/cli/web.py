@@ -103,7 +103,10 @@ def serve(
     except ValueError as exc:
         raise BantayError(str(exc)) from exc
     web = create_app(settings)
-    console.print(f"Bantay web app on http://{host}:{port}/ (workspace {path}); Ctrl-C to stop")
+    console.print(
+        f"Bantay web app on http://{host}:{port}/ (workspace {path}); it listens once the alert "
+        "queue is prepared; Ctrl-C to stop"
+    )
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 

@@ -33,6 +33,8 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # build the in-memory queue and lookup maps before the first request, not during it
+        analytics.ensure_queue()
         yield
         analytics.close()
         engine.dispose()
