@@ -55,7 +55,9 @@ def generate(path: Path, rows: int) -> None:
     con.execute(f"""
     COPY (
       SELECT 'R' || lpad(i::VARCHAR, 10, '0') AS "Txn Ref",
-        strftime(TIMESTAMP '2026-01-01' + to_seconds(i * 3), '%d/%m/%Y %H:%M:%S') AS "Sent At",
+        -- spread over one year whatever the size, so every row has an exchange rate
+        strftime(TIMESTAMP '2026-01-01' + to_seconds(i * 31500000 // {rows}), '%d/%m/%Y %H:%M:%S')
+          AS "Sent At",
         CASE WHEN i % 10007 = 5 THEN 'n/a' ELSE printf('%.2f', 15 + (i * 7919 % 8500) / 100.0) END
           AS "Send Amount",
         CASE WHEN i % 10009 = 7 THEN 'XXX' WHEN i % 3 = 0 THEN 'USD' ELSE 'AUD' END AS "Send Currency",
