@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -27,7 +27,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from bantay.errors import BantayError, InputFileError, MappingError
+from bantay.errors import InputFileError, MappingError
 from bantay.ingest.fields import Check, FieldSQL, field_sql, ident, lit, raw_expr
 from bantay.ingest.mapping import Kind, Mapping
 from bantay.ingest.reference import country_table, currency_codes
@@ -36,6 +36,8 @@ from bantay.workspace import Workspace
 
 Format = Literal["csv", "parquet", "jsonl", "iso20022"]
 PROVENANCE = ("ingest_id", "source", "file", "line")
+#: derived transaction times, staged under their own names (checks refer to them)
+TIME_FIELDS = ("ts_utc", "local_time", "utc_offset_minutes")
 
 #: DuckDB's CSV reject types, as quarantine reason codes.
 REJECT_CODES = {
@@ -204,7 +206,6 @@ def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[
             f"(CASE WHEN {o} IS NULL THEN NULL ELSE {minutes} END)" if has_z else minutes
         )
         out["ts_utc"] = f"{local} - to_minutes({minutes})"
-        out["__offset_raw"] = offset_raw
     else:
         zone = (
             raw_expr(m, "timezone", cols)
@@ -226,7 +227,6 @@ def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[
                 f"THEN timezone('UTC', timezone({zone}, {local})) END"
             )
         out["utc_offset_minutes"] = "CAST(datediff('minute', ts_utc, local_time) AS BIGINT)"
-        out["__zone_raw"] = zone
     return out
 
 
@@ -709,9 +709,7 @@ class Engine:
         for name, f in fields.items():
             parsed.append(f"{f.value} AS v_{name}")
         for name, expr in derived1.items():
-            if name.startswith("__"):
-                continue
-            alias = name if name in ("ts_utc", "local_time", "utc_offset_minutes") else f"v_{name}"
+            alias = name if name in TIME_FIELDS else f"v_{name}"
             parsed.append(f"{expr} AS {alias}")
         checks: list[Check] = []
         if plan.has_error_col:
@@ -742,12 +740,7 @@ class Engine:
                 finals[name] = f"st.v_{name}"
             late = f.late_checks + late
         for name in derived1:
-            if not name.startswith("__"):
-                finals[name] = (
-                    f"st.{name}"
-                    if name in ("ts_utc", "local_time", "utc_offset_minutes")
-                    else f"st.v_{name}"
-                )
+            finals[name] = f"st.{name}" if name in TIME_FIELDS else f"st.v_{name}"
         finals.update(derived2)
         key = spec.schema.key
         table = spec.schema.table
@@ -932,12 +925,7 @@ def new_ingest_id() -> str:
     return "ing_" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "_" + uuid.uuid4().hex[:6]
 
 
-def batches(reader: Iterator[pa.RecordBatch], schema: pa.Schema) -> pa.RecordBatchReader:
-    return pa.RecordBatchReader.from_batches(schema, reader)
-
-
 __all__ = [
-    "BantayError",
     "Engine",
     "IngestReport",
     "identity_mapping",
