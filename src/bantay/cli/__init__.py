@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "bantay.cli.detect",
     "bantay.cli.web",
     "bantay.cli.demo",
+    "bantay.cli.export",
 ]
 
 for _name in COMMAND_MODULES:

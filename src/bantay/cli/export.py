@@ -1,0 +1,68 @@
+"""bantay export case: reports to authorities built from a case (goAML STR)."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bantay.cli.common import WorkspaceOpt, console, workspace_path
+from bantay.cli.detect import _export_group
+from bantay.errors import BantayError
+
+export_app = _export_group()
+
+
+@export_app.command("case")
+def export_case(
+    case_id: Annotated[int, typer.Argument(help="The case number (from the web app).")],
+    out: Annotated[Path, typer.Option("--out", help="Write the report here.")],
+    workspace: WorkspaceOpt = None,
+    format: Annotated[str, typer.Option("--format", help="goaml.")] = "goaml",
+    settings: Annotated[
+        Path | None,
+        typer.Option(help="TOML with [reporting_entity] (rentity_id, reporting_user_code, ...)."),
+    ] = None,
+    rentity_id: Annotated[
+        int | None, typer.Option(help="Reporting entity id (instead of --settings).")
+    ] = None,
+    reporting_user_code: Annotated[
+        str | None, typer.Option(help="FIU code of the reporting user.")
+    ] = None,
+    default_country: Annotated[
+        str | None, typer.Option(help="ISO country for counterparties without one.")
+    ] = None,
+    xsd: Annotated[
+        Path | None, typer.Option(help="Your FIU's goAML XSD (default: the 5.0.2 reference).")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Workflow database URL (default: the workspace's).")
+    ] = None,
+) -> None:
+    """Export a case as a goAML STR, validated against the XSD; recorded in the audit trail."""
+    from bantay.export.goaml import ReportingEntity, export_goaml
+
+    if format != "goaml":
+        raise BantayError(f"unknown format {format!r}; use goaml")
+    if settings is not None:
+        entity = ReportingEntity.from_toml(settings)
+    elif rentity_id is not None:
+        entity = ReportingEntity(rentity_id=rentity_id)
+    else:
+        raise BantayError("give --settings FILE.toml or --rentity-id for the reporting entity")
+    if reporting_user_code:
+        entity.reporting_user_code = reporting_user_code
+    if default_country:
+        entity.default_country = default_country.upper()
+    n = export_goaml(
+        workspace_path(workspace),
+        case_id,
+        out,
+        entity,
+        xsd=xsd,
+        username=f"cli:{getpass.getuser()}",
+        db_url=database_url,
+    )
+    console.print(f"wrote goAML STR with {n:,} transactions for case {case_id} to {out}")

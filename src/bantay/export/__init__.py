@@ -1,0 +1,1 @@
+"""Reports to authorities and investigators built from a case (goAML STR, ...)."""

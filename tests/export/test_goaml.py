@@ -1,0 +1,114 @@
+"""goAML STR export: validates against the reference XSD; clear errors; audited."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bantay.cli import app
+from bantay.export import goaml
+from bantay.web import audit, services
+from bantay.web.db import open_db, session_scope
+from bantay.web.security import use_cheap_hashing
+from bantay.web.synthetic import build
+from bantay.workspace import SQLITE_FILE
+
+use_cheap_hashing()
+
+XSD = Path(__file__).resolve().parents[2].parent / "shared/reference/goaml/goAMLSchema-5.0.2.xsd"
+needs_xsd = pytest.mark.skipif(not XSD.exists(), reason="no ../shared goAML reference XSD")
+ENTITY = goaml.ReportingEntity(rentity_id=101, reporting_user_code="USER1")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = build(tmp_path_factory.mktemp("exp") / "ws", n_alerts=10, big_entity_tx=10)
+    _e, factory = open_db(f"sqlite:///{path / SQLITE_FILE}")
+    with session_scope(factory) as db:
+        ana = services.add_user(db, "ana", "correct horse battery", "analyst")
+        services.create_case(db, ana, "small", [("payer", "E000000000000", None)])
+        services.create_case(db, ana, "no members")
+        services.create_case(db, ana, "no payments", [("payer", "E-none", None)])
+    _e.dispose()
+    return path
+
+
+@needs_xsd
+def test_small_case_validates_and_is_audited(ws: Path, tmp_path: Path) -> None:
+    out = tmp_path / "str.xml"
+    n = goaml.export_goaml(ws, 1, out, ENTITY, xsd=XSD, username="tester")
+    assert n == 10
+    body = out.read_bytes()
+    goaml.validate(body, XSD)
+    assert body.count(b"<transaction>") == 10
+    assert b"<report_indicators>" in body
+    con = sqlite3.connect(ws / SQLITE_FILE)
+    row = con.execute(
+        "SELECT action, username, object_id, detail FROM web_audit_log ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    assert row[:3] == ("case_exported", "tester", "1")
+    assert json.loads(row[3])["format"] == "goaml"
+    _e, factory = open_db(f"sqlite:///{ws / SQLITE_FILE}")
+    with factory() as db:
+        assert audit.verify(db).ok
+    _e.dispose()
+
+
+def test_unknown_case(ws: Path, tmp_path: Path) -> None:
+    with pytest.raises(goaml.ExportError, match="no case 999"):
+        goaml.export_goaml(ws, 999, tmp_path / "x.xml", ENTITY, xsd=XSD)
+
+
+def test_empty_cases(ws: Path, tmp_path: Path) -> None:
+    with pytest.raises(goaml.ExportError, match="has no members"):
+        goaml.export_goaml(ws, 2, tmp_path / "x.xml", ENTITY, xsd=XSD)
+    with pytest.raises(goaml.ExportError, match="is empty"):
+        goaml.export_goaml(ws, 3, tmp_path / "x.xml", ENTITY, xsd=XSD)
+    assert not (tmp_path / "x.xml").exists()
+
+
+def test_party_missing_required_fields(ws: Path) -> None:
+    data = goaml.load_case(ws, 1)
+    data.transactions[0]["payer_name"] = "Madonna"  # one word: no first and last name
+    data.transactions[1]["beneficiary_country"] = None
+    with pytest.raises(goaml.ExportError) as exc:
+        goaml.build_goaml(data, ENTITY)
+    msg = str(exc.value)
+    assert "2 part(ies)" in msg
+    assert f"{data.transactions[0]['transaction_id']}: payer lacks" in msg
+    assert "first_name and last_name" in msg
+    assert "beneficiary lacks required goAML field(s): country" in msg
+
+
+@needs_xsd
+def test_invalid_report_lists_paths_and_writes_nothing(ws: Path, tmp_path: Path) -> None:
+    bad = goaml.ReportingEntity(rentity_id=101, reporting_user_code="U1")  # too short
+    out = tmp_path / "bad.xml"
+    with pytest.raises(goaml.ExportError, match="/report/reporting_user_code"):
+        goaml.export_goaml(ws, 1, out, bad, xsd=XSD)
+    assert not out.exists()
+
+
+def test_missing_xsd(ws: Path, tmp_path: Path) -> None:
+    with pytest.raises(goaml.ExportError, match="schema not found"):
+        goaml.validate(b"<report/>", tmp_path / "nope.xsd")
+
+
+@needs_xsd
+def test_cli(ws: Path, tmp_path: Path) -> None:
+    settings = tmp_path / "fiu.toml"
+    settings.write_text('[reporting_entity]\nrentity_id = 7\nreporting_user_code = "ANA01"\n')
+    out = tmp_path / "cli.xml"
+    args = ["export", "case", "1", "-w", str(ws), "--format", "goaml", "--out", str(out)]
+    r = CliRunner().invoke(app, [*args, "--settings", str(settings), "--xsd", str(XSD)])
+    assert r.exit_code == 0, r.output
+    assert b"<rentity_id>7</rentity_id>" in out.read_bytes()
+    r = CliRunner().invoke(
+        app, ["export", "case", "999", "-w", str(ws), "--out", str(out), "--rentity-id", "7"]
+    )
+    assert r.exit_code != 0
+    assert "no case 999" in str(r.exception)
