@@ -112,3 +112,15 @@ def test_cli(ws: Path, tmp_path: Path) -> None:
     )
     assert r.exit_code != 0
     assert "no case 999" in str(r.exception)
+
+
+def test_fincen(ws: Path, tmp_path: Path) -> None:
+    from bantay.export import fincen
+
+    text_path, csv_path = fincen.export_fincen(ws, 1, tmp_path / "sar.txt")
+    text = text_path.read_text()
+    assert fincen.KEY_TERM in text
+    assert len(text) <= fincen.LIMIT
+    for part in ("WHO:", "WHAT:", "WHEN:", "WHERE:", "WHY:", "HOW:"):
+        assert part in text
+    assert len(csv_path.read_text().splitlines()) == 11

@@ -20,7 +20,7 @@ def export_case(
     case_id: Annotated[int, typer.Argument(help="The case number (from the web app).")],
     out: Annotated[Path, typer.Option("--out", help="Write the report here.")],
     workspace: WorkspaceOpt = None,
-    format: Annotated[str, typer.Option("--format", help="goaml.")] = "goaml",
+    format: Annotated[str, typer.Option("--format", help="goaml or fincen.")] = "goaml",
     settings: Annotated[
         Path | None,
         typer.Option(help="TOML with [reporting_entity] (rentity_id, reporting_user_code, ...)."),
@@ -44,8 +44,15 @@ def export_case(
     """Export a case as a goAML STR, validated against the XSD; recorded in the audit trail."""
     from bantay.export.goaml import ReportingEntity, export_goaml
 
+    user = f"cli:{getpass.getuser()}"
+    if format == "fincen":
+        from bantay.export.fincen import export_fincen
+
+        text, table = export_fincen(workspace_path(workspace), case_id, out, user, database_url)
+        console.print(f"wrote FinCEN narrative to {text} and transactions to {table}")
+        return
     if format != "goaml":
-        raise BantayError(f"unknown format {format!r}; use goaml")
+        raise BantayError(f"unknown format {format!r}; use goaml or fincen")
     if settings is not None:
         entity = ReportingEntity.from_toml(settings)
     elif rentity_id is not None:
@@ -62,7 +69,7 @@ def export_case(
         out,
         entity,
         xsd=xsd,
-        username=f"cli:{getpass.getuser()}",
+        username=user,
         db_url=database_url,
     )
     console.print(f"wrote goAML STR with {n:,} transactions for case {case_id} to {out}")
