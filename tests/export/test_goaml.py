@@ -84,6 +84,15 @@ def test_party_missing_required_fields(ws: Path) -> None:
     assert "beneficiary lacks required goAML field(s): country" in msg
 
 
+def test_a_default_country_is_declared_in_the_report(ws: Path) -> None:
+    data = goaml.load_case(ws, 1)
+    data.transactions[1]["beneficiary_country"] = None
+    ent = goaml.ReportingEntity(rentity_id=101, reporting_user_code="USER1", default_country="au")
+    xml = goaml.build_goaml(data, ent).decode()
+    assert "beneficiary country not recorded at source, reported as AU" in xml
+    assert xml.count("not recorded at source") == 1
+
+
 @needs_xsd
 def test_invalid_report_lists_paths_and_writes_nothing(ws: Path, tmp_path: Path) -> None:
     bad = goaml.ReportingEntity(rentity_id=101, reporting_user_code="U1")  # too short

@@ -232,11 +232,18 @@ def build_goaml(
         desc = f"{r['channel']} payment"
         if r.get("memo"):
             desc += f"; memo: {r['memo']}"
+        # a filled-in country is said in the report, never passed off as recorded
+        for side in ("payer", "beneficiary"):
+            if not r[f"{side}_country"] and ent.default_country:
+                desc += (
+                    f"; {side} country not recorded at source, reported as "
+                    f"{ent.default_country.upper()} (reporting entity default)"
+                )
         _sub(tr, "transaction_description", desc[:4000])
         _sub(tr, "date_transaction", _date(r["ts_utc"]))
         _sub(tr, "transmode_code", _TRANSMODE.get(str(r["channel"]), "-"))
         # one character in 5.0.2: E(lectronic) or C(ash)
-        _sub(tr, "transmode_comment", "C" if r["channel"] == "cash" else "E")
+        _sub(tr, "transmode_comment", "C" if r["channel"] == "cash_pickup" else "E")
         amount = r["amount_reporting"] if r["amount_reporting"] is not None else r["amount"]
         _sub(tr, "amount_local", f"{float(amount):.2f}")
         _party(tr, r, "payer", ent, problems)
