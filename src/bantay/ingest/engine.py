@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from bantay.errors import InputFileError, MappingError
-from bantay.ingest.fields import Check, FieldSQL, field_sql, ident, lit, raw_expr
+from bantay.ingest.fields import Check, FieldSQL, field_sql, ident, lit, raw_expr, sql_list
 from bantay.ingest.mapping import Kind, Mapping
 from bantay.ingest.reference import country_table, currency_codes
 from bantay.schema import Schema, load_model
@@ -182,7 +182,7 @@ def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[
         fmts = [x.replace("%z", "").replace("%Z", "") for x in fmts]
     elif "utc_offset" in m.columns or "utc_offset" in m.constants:
         offset_raw = raw_expr(m, "utc_offset", cols)
-    fmt_list = "[" + ", ".join(lit(x) for x in dict.fromkeys(fmts)) + "]"
+    fmt_list = sql_list(list(dict.fromkeys(fmts)))
     local = f"CAST(try_strptime({raw}, {fmt_list}) AS TIMESTAMP)"
     out["local_time"] = local
     if offset_raw is not None:
@@ -221,7 +221,7 @@ def _ts_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> dict[
         if zone.startswith("'"):  # one zone for the file, checked when the mapping was read
             out["ts_utc"] = f"timezone('UTC', timezone({zone}, {local}))"
         else:  # a zone per row: unknown names give no time (and a quarantine), not an error
-            zones = "[" + ", ".join(lit(z) for z in sorted(zoneinfo.available_timezones())) + "]"
+            zones = sql_list(sorted(zoneinfo.available_timezones()))
             out["ts_utc"] = (
                 f"CASE WHEN list_contains({zones}, {zone}) "
                 f"THEN timezone('UTC', timezone({zone}, {local})) END"

@@ -22,6 +22,11 @@ def lit(value: str | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def sql_list(values: list[str] | tuple[str, ...]) -> str:
+    """A SQL list literal of strings: ['a', 'b']."""
+    return "[" + ", ".join(lit(v) for v in values) + "]"
+
+
 def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -128,23 +133,14 @@ def field_sql(name: str, prop: Property, raw: str, mapping: Mapping) -> FieldSQL
                     f"{lit(name + ' ')} || {q} || ' must be between 0 and 1'",
                 )
             )
-    elif t == "date":
-        fmts = "[" + ", ".join(lit(x) for x in mapping.file.date_format) + "]"
-        f.value = f"CAST(try_strptime({raw}, {fmts}) AS DATE)"
+    elif t in ("date", "timestamp"):
+        formats = mapping.file.date_format if t == "date" else mapping.file.timestamp_format
+        fmts = sql_list(formats)
+        f.value = f"CAST(try_strptime({raw}, {fmts}) AS {t.upper()})"
         f.checks.append(
             Check(
                 f"{raw} IS NOT NULL AND {f.value} IS NULL",
-                "unparseable_date",
-                f"{lit(name + ' ')} || {q} || {lit(' does not match ' + fmts)}",
-            )
-        )
-    elif t == "timestamp":
-        fmts = "[" + ", ".join(lit(x) for x in mapping.file.timestamp_format) + "]"
-        f.value = f"CAST(try_strptime({raw}, {fmts}) AS TIMESTAMP)"
-        f.checks.append(
-            Check(
-                f"{raw} IS NOT NULL AND {f.value} IS NULL",
-                "unparseable_timestamp",
+                f"unparseable_{t}",
                 f"{lit(name + ' ')} || {q} || {lit(' does not match ' + fmts)}",
             )
         )

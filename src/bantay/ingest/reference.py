@@ -129,12 +129,3 @@ def country_table() -> list[tuple[str, str | None, str]]:
 @cache
 def currency_codes() -> tuple[str, ...]:
     return tuple(sorted({c.alpha_3 for c in pycountry.currencies} | set(CRYPTO_CURRENCIES)))
-
-
-def country_code(value: str) -> str | None:
-    """Normalise one country value in Python (same rules as the SQL path), None if unknown/ambiguous."""
-    key = country_key(value)
-    for k, code, _ in country_table():
-        if k == key:
-            return code
-    return None
