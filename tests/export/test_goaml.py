@@ -133,3 +133,50 @@ def test_fincen(ws: Path, tmp_path: Path) -> None:
     for part in ("WHO:", "WHAT:", "WHEN:", "WHERE:", "WHY:", "HOW:"):
         assert part in text
     assert len(csv_path.read_text().splitlines()) == 11
+
+
+def test_report_indicators_come_from_the_fired_indicators(ws: Path) -> None:
+    data = goaml.load_case(ws, 1)
+    assert data.fired == ["P01_low_value_sea"]
+    xml = goaml.build_goaml(data, ENTITY).decode()
+    assert "<indicator>FOWNB</indicator>" in xml
+    assert "Bantay indicators: P01_low_value_sea" in xml
+
+
+def test_fiu_overrides_the_indicator_map(ws: Path, tmp_path: Path) -> None:
+    settings = tmp_path / "fiu.toml"
+    settings.write_text(
+        '[reporting_entity]\nrentity_id = 7\nreporting_user_code = "ANA01"\n'
+        'indicators = ["CSAM1"]\n[goaml_indicators]\nP01_low_value_sea = ["HRCTR"]\n'
+    )
+    ent = goaml.ReportingEntity.from_toml(settings)
+    xml = goaml.build_goaml(goaml.load_case(ws, 1), ent).decode()
+    assert "<indicator>HRCTR</indicator>\n    <indicator>CSAM1</indicator>" in xml
+    assert "FOWNB" not in xml
+    settings.write_text('rentity_id = 7\n[goaml_indicators]\nP99_made_up = ["HRCTR"]\n')
+    with pytest.raises(goaml.ExportError, match="'P99_made_up', which is no Bantay indicator"):
+        goaml.ReportingEntity.from_toml(settings)
+
+
+def test_no_mapped_indicator_is_a_clear_error(ws: Path) -> None:
+    ent = goaml.ReportingEntity(rentity_id=1, reporting_user_code="USER1")
+    ent.indicator_map["P01_low_value_sea"] = []
+    with pytest.raises(goaml.ExportError, match=r"no goAML report indicator .*P01_low_value_sea"):
+        goaml.build_goaml(goaml.load_case(ws, 1), ent)
+
+
+@needs_xsd
+def test_shipped_map_covers_the_catalogue_with_reference_codes() -> None:
+    import re
+
+    from bantay.detect.catalogue import default_catalogue
+
+    xsd = XSD.read_text()
+    enum = xsd[xsd.index('name="report_indicator_type"') :]
+    codes = set(
+        re.findall(r'<xs:enumeration value="([^"]+)"', enum[: enum.index("</xs:simpleType>")])
+    )
+    shipped = goaml.default_indicator_map()
+    assert set(shipped) == {i.id for i in default_catalogue().indicators}
+    for ind, mapped in shipped.items():
+        assert set(mapped) <= codes, ind

@@ -1,4 +1,4 @@
-"""bantay export case: reports to authorities built from a case (goAML STR)."""
+"""bantay export case: reports to authorities and investigators built from a case."""
 
 from __future__ import annotations
 
@@ -20,7 +20,14 @@ def export_case(
     case_id: Annotated[int, typer.Argument(help="The case number (from the web app).")],
     out: Annotated[Path, typer.Option("--out", help="Write the report here.")],
     workspace: WorkspaceOpt = None,
-    format: Annotated[str, typer.Option("--format", help="goaml or fincen.")] = "goaml",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="goaml (STR XML), fincen (SAR narrative + CSV), ftm (FollowTheMoney JSON lines) "
+            "or pack (self-contained HTML referral pack).",
+        ),
+    ] = "goaml",
     settings: Annotated[
         Path | None,
         typer.Option(help="TOML with [reporting_entity] (rentity_id, reporting_user_code, ...)."),
@@ -30,6 +37,10 @@ def export_case(
     ] = None,
     reporting_user_code: Annotated[
         str | None, typer.Option(help="FIU code of the reporting user.")
+    ] = None,
+    indicator: Annotated[
+        list[str] | None,
+        typer.Option(help="goAML report indicator code added to those mapped (repeatable)."),
     ] = None,
     default_country: Annotated[
         str | None, typer.Option(help="ISO country for counterparties without one.")
@@ -41,7 +52,8 @@ def export_case(
         str | None, typer.Option(help="Workflow database URL (default: the workspace's).")
     ] = None,
 ) -> None:
-    """Export a case as a goAML STR, validated against the XSD; recorded in the audit trail."""
+    """Export a case (goAML STR validated against the XSD, FinCEN SAR draft, FtM entities or a
+    referral pack); every export is recorded in the audit trail."""
     from bantay.export.goaml import ReportingEntity, export_goaml
 
     user = f"cli:{getpass.getuser()}"
@@ -51,8 +63,20 @@ def export_case(
         text, table = export_fincen(workspace_path(workspace), case_id, out, user, database_url)
         console.print(f"wrote FinCEN narrative to {text} and transactions to {table}")
         return
+    if format == "ftm":
+        from bantay.export.ftm import export_ftm
+
+        n = export_ftm(workspace_path(workspace), case_id, out, user, database_url)
+        console.print(f"wrote {n:,} FollowTheMoney entities for case {case_id} to {out}")
+        return
+    if format == "pack":
+        from bantay.export.pack import export_pack
+
+        export_pack(workspace_path(workspace), case_id, out, user, database_url)
+        console.print(f"wrote the referral pack for case {case_id} to {out}")
+        return
     if format != "goaml":
-        raise BantayError(f"unknown format {format!r}; use goaml or fincen")
+        raise BantayError(f"unknown format {format!r}; use goaml, fincen, ftm or pack")
     if settings is not None:
         entity = ReportingEntity.from_toml(settings)
     elif rentity_id is not None:
@@ -61,6 +85,8 @@ def export_case(
         raise BantayError("give --settings FILE.toml or --rentity-id for the reporting entity")
     if reporting_user_code:
         entity.reporting_user_code = reporting_user_code
+    if indicator:
+        entity.indicators = [*entity.indicators, *indicator]
     if default_country:
         entity.default_country = default_country.upper()
     n = export_goaml(

@@ -7,7 +7,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
-from bantay.export.goaml import CaseData, load_case, record_export
+from bantay.export.case import CaseData, load_case, record_export
 
 KEY_TERM = "OCSE-FIN-2021-NTC3"
 LIMIT = 17_000

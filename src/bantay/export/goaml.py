@@ -8,23 +8,37 @@ they received). goAML names allow only ``[a-zA-Z0-9 .'-]``, so names are transli
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import select
+from bantay.export.case import (
+    CaseData,
+    ExportError,
+    load_case,
+    record_export,
+    write_atomic,
+)
 
-from bantay.errors import BantayError
-from bantay.web import audit
-from bantay.web.analytics import Analytics
-from bantay.web.db import open_db, session_scope
-from bantay.web.models import Case, CaseMember
-from bantay.workspace import SQLITE_FILE, open_workspace
+__all__ = [
+    "DEFAULT_XSD",
+    "CaseData",
+    "ExportError",
+    "ReportingEntity",
+    "build_goaml",
+    "default_indicator_map",
+    "export_goaml",
+    "load_case",
+    "record_export",
+    "report_indicators",
+    "validate",
+]
 
 #: The reference schema, next to the repository (``../shared/reference/goaml/``).
 DEFAULT_XSD = (
@@ -40,8 +54,37 @@ _FUNDS = {"card": "POS", "cash": "CASH"}
 _NAME_OK = re.compile(r"[^a-zA-Z0-9 .'\-]")
 
 
-class ExportError(BantayError):
-    """A case cannot be exported (unknown, empty, incomplete parties, invalid report)."""
+@cache
+def _shipped_map() -> dict[str, tuple[str, ...]]:
+    text = (resources.files("bantay.export") / "goaml_indicators.toml").read_text()
+    table = tomllib.loads(text)["goaml_indicators"]
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def default_indicator_map() -> dict[str, list[str]]:
+    """Bantay indicator id -> goAML report indicator codes, as shipped (goaml_indicators.toml)."""
+    return {k: list(v) for k, v in _shipped_map().items()}
+
+
+def _check_map(table: Any, where: str) -> dict[str, list[str]]:
+    from bantay.detect.catalogue import default_catalogue
+
+    if not isinstance(table, dict):
+        raise ExportError(
+            f"{where}: goaml_indicators must be a table of indicator id = list of codes"
+        )
+    known = {i.id for i in default_catalogue().indicators}
+    out: dict[str, list[str]] = {}
+    for k, v in table.items():
+        if k not in known:
+            raise ExportError(
+                f"{where}: goaml_indicators names {k!r}, which is no Bantay indicator "
+                f"(known: {', '.join(sorted(known))})"
+            )
+        if not isinstance(v, list) or not all(isinstance(c, str) and c for c in v):
+            raise ExportError(f"{where}: goaml_indicators.{k} must be a list of codes")
+        out[k] = list(v)
+    return out
 
 
 @dataclass
@@ -54,7 +97,10 @@ class ReportingEntity:
     person_first_name: str | None = None
     person_last_name: str | None = None
     rentity_branch: str | None = None
-    indicators: list[str] = field(default_factory=lambda: ["UNUSU"])
+    #: report indicator codes every report carries, besides those of the fired indicators
+    indicators: list[str] = field(default_factory=list)
+    #: Bantay indicator id -> the FIU's report indicator codes (goaml_indicators.toml, overridable)
+    indicator_map: dict[str, list[str]] = field(default_factory=default_indicator_map)
     submission_code: str = "E"
     report_code: str = "STR"
     institution_code: str = "UNKNOWN"
@@ -64,66 +110,22 @@ class ReportingEntity:
 
     @classmethod
     def from_toml(cls, path: Path) -> ReportingEntity:
-        """Read ``[reporting_entity]`` (or the top level) of a TOML file."""
+        """Read ``[reporting_entity]`` (or the top level) and ``[goaml_indicators]`` of a TOML file.
+
+        ``[goaml_indicators]`` replaces the shipped codes of the indicators it names.
+        """
         try:
             data: dict[str, Any] = tomllib.loads(Path(path).read_text())
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ExportError(f"cannot read reporting entity settings {path}: {exc}") from exc
+        overrides = _check_map(data.pop("goaml_indicators", {}), str(path))
         section = data.get("reporting_entity", data)
         try:
-            return cls(**section)
+            ent = cls(**section)
         except TypeError as exc:
-            raise ExportError(f"{path}: [reporting_entity] {exc}") from exc
-
-
-@dataclass
-class CaseData:
-    case_id: int
-    title: str
-    members: list[tuple[str, str]]
-    transactions: list[dict[str, Any]]
-    currency: str
-
-
-def load_case(workspace: Path, case_id: int, db_url: str | None = None) -> CaseData:
-    """The case's members and their payments on their side, oldest first."""
-    url = db_url or f"sqlite:///{(Path(workspace) / SQLITE_FILE).resolve()}"
-    engine, factory = open_db(url)
-    try:
-        with session_scope(factory) as db:
-            case = db.get(Case, case_id)
-            if case is None:
-                raise ExportError(f"no case {case_id} in {url}")
-            title = case.title
-            members = [
-                (m.side, m.entity_id)
-                for m in db.execute(
-                    select(CaseMember).where(CaseMember.case_id == case_id).order_by(CaseMember.id)
-                ).scalars()
-            ]
-    finally:
-        engine.dispose()
-    if not members:
-        raise ExportError(f"case {case_id} has no members: add a payer or beneficiary first")
-    with open_workspace(Path(workspace), read_only=True) as ws:
-        currency = ws.reporting_currency
-    an = Analytics(Path(workspace))
-    try:
-        seen: dict[tuple[str, str], dict[str, Any]] = {}
-        cur = an.cursor()
-        for side, entity_id in members:
-            pred, params = an._side_predicate(side, entity_id)
-            cur.execute(f"SELECT t.* FROM ws.transactions t WHERE {pred}", params)
-            cols = [d[0] for d in cur.description or []]
-            for row in cur.fetchall():
-                r = dict(zip(cols, row, strict=True))
-                seen[(str(r["institution"]), str(r["transaction_id"]))] = r
-    finally:
-        an.close()
-    if not seen:
-        raise ExportError(f"case {case_id} is empty: its members have no transactions")
-    txs = sorted(seen.values(), key=lambda r: (r["ts_utc"], r["institution"], r["transaction_id"]))
-    return CaseData(case_id, title, members, txs, currency)
+            raise ExportError(f"{path}: reporting_entity table: {exc}") from exc
+        ent.indicator_map.update(overrides)
+        return ent
 
 
 def _ascii(text: str) -> str:
@@ -196,6 +198,23 @@ def _party(
     _sub(t, f"{pre}_country", str(country).upper())
 
 
+def report_indicators(data: CaseData, ent: ReportingEntity) -> list[str]:
+    """The codes of the indicators that fired for the case's members, then the entity's own."""
+    codes: list[str] = []
+    for ind in data.fired:
+        codes += ent.indicator_map.get(ind, [])
+    codes += ent.indicators
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        fired = ", ".join(data.fired) or "none"
+        raise ExportError(
+            f"case {data.case_id}: no goAML report indicator (Bantay indicators fired: {fired}; "
+            "none maps to a code): map them in the goaml_indicators table of the settings file, "
+            "or give the codes with indicators = in the reporting_entity table (--indicator CODE)"
+        )
+    return codes
+
+
 def build_goaml(
     data: CaseData, ent: ReportingEntity, submitted: dt.datetime | None = None
 ) -> bytes:
@@ -223,7 +242,14 @@ def build_goaml(
             "person_first_name and person_last_name"
         )
     members = "; ".join(f"{s} {e}" for s, e in data.members)
-    _sub(rep, "reason", f"Case {data.case_id} ({data.title}); members: {members}"[:4000])
+    fired = ", ".join(data.fired) or "none recorded"
+    _sub(
+        rep,
+        "reason",
+        f"Case {data.case_id} ({data.title}); members: {members}; Bantay indicators: {fired}"[
+            :4000
+        ],
+    )
     problems: list[str] = []
     for r in data.transactions:
         tr = _sub(rep, "transaction")
@@ -256,7 +282,7 @@ def build_goaml(
             f"  {shown}{more}"
         )
     ind = _sub(rep, "report_indicators")
-    for code in ent.indicators:
+    for code in report_indicators(data, ent):
         _sub(ind, "indicator", code)
     ET.indent(rep)
     body: bytes = ET.tostring(rep, encoding="utf-8", xml_declaration=True)
@@ -282,38 +308,6 @@ def validate(xml: bytes, xsd: Path | None = None) -> None:
         )
 
 
-def record_export(
-    workspace: Path,
-    case_id: int,
-    fmt: str,
-    out: Path,
-    body: bytes,
-    username: str,
-    db_url: str | None = None,
-) -> None:
-    """One ``case_exported`` entry in the hash-chained audit trail."""
-    url = db_url or f"sqlite:///{(Path(workspace) / SQLITE_FILE).resolve()}"
-    engine, factory = open_db(url)
-    try:
-        with factory() as db:
-            audit.record(
-                db,
-                user_id=None,
-                username=username,
-                action="case_exported",
-                object_type="case",
-                object_id=str(case_id),
-                detail={
-                    "format": fmt,
-                    "path": str(Path(out).resolve()),
-                    "sha256": hashlib.sha256(body).hexdigest(),
-                    "bytes": len(body),
-                },
-            )
-    finally:
-        engine.dispose()
-
-
 def export_goaml(
     workspace: Path,
     case_id: int,
@@ -327,10 +321,6 @@ def export_goaml(
     data = load_case(workspace, case_id, db_url)
     body = build_goaml(data, entity)
     validate(body, xsd)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(body)
-    tmp.replace(out)
+    write_atomic(out, body)
     record_export(workspace, case_id, "goaml", out, body, username, db_url)
     return len(data.transactions)

@@ -110,11 +110,12 @@ def _href(side: str, entity_id: str) -> str:
     return f"/entities/{side}/{quote(entity_id, safe='')}"
 
 
-def network(graph: dict[str, Any], center: str, size: int = 640) -> str:
+def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = True) -> str:
     """The entity at the centre, its counterparties around it, their other counterparties outside.
 
     Seeds (known facilitators) have a red ring, alerted entities a thick outline, den members share a
-    dashed ring; every node links to its entity page; hovering highlights its payments (graph.js).
+    dashed ring; every node links to its entity page (unless ``links`` is false: a picture for a
+    file read outside the app); hovering highlights its payments (graph.js).
     """
     nodes = graph["nodes"]
     edges = graph["edges"]
@@ -172,8 +173,9 @@ def network(graph: dict[str, Any], center: str, size: int = 640) -> str:
             tip += f" · den {n['den_id']} ({n['den_size']})"
         if n["seed"]:
             tip += " · SEED (known facilitator)"
+        if links:
+            out.append(f'<a href="{_href(n["side"], n["entity_id"])}" class="node-link">')
         out.append(
-            f'<a href="{_href(n["side"], n["entity_id"])}" class="node-link">'
             f'<g class="node{" center" if n["entity_id"] == center else ""}" '
             f'data-id="{escape(n["entity_id"])}">'
         )
@@ -186,11 +188,11 @@ def network(graph: dict[str, Any], center: str, size: int = 640) -> str:
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{sw}"><title>{escape(tip)}</title></circle>'
             f'<text x="{x:.1f}" y="{y + r + 12:.1f}" text-anchor="middle" class="nlabel">'
-            f"{escape(label[:18])}</text></g></a>"
+            f"{escape(label[:18])}</text></g>{'</a>' if links else ''}"
         )
     out.append(
         f'<text x="8" y="{size - 8}" class="legend">blue: payers · orange: beneficiaries · '
-        "red ring: seed · dark ring: alerted · dashed: den member · click a node to open it</text>"
-        "</svg>"
+        "red ring: seed · dark ring: alerted · dashed: den member"
+        f"{' · click a node to open it' if links else ''}</text></svg>"
     )
     return "".join(out)
