@@ -42,6 +42,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "name_phonetic",
     "name_initials",
     "name_has_initial",
+    "name_letters",
+    "name_single_letters",
     "name_rare",
     "dob",
     "phone",
@@ -107,6 +109,8 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
         "name_phonetic",
         "name_initials",
         "name_has_initial",
+        name_letters(pl.col("name_tokens")),
+        name_single_letters(pl.col("name_tokens")),
         pl.lit(None, dtype=pl.String).alias("name_rare"),
         pl.col("date_of_birth").str.slice(0, 10).alias("dob"),
         pl.col("phone_e164").alias("phone"),
@@ -119,6 +123,26 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
         "kind",
         "institution",
         "customer_ref",
+    )
+
+
+def name_letters(tokens: pl.Expr) -> pl.Expr:
+    """``name_letters``: the distinct first letters of a name's words, sorted; empty for a name of
+    one word (nothing there to disagree with another name)."""
+    letters = tokens.list.eval(pl.element().str.slice(0, 1)).list.unique().list.sort()
+    return pl.when(tokens.list.len() > 1).then(letters).alias("name_letters")
+
+
+def name_single_letters(tokens: pl.Expr) -> pl.Expr:
+    """``name_single_letters``: the words of a name written as an initial (``e`` of ``E. Dela
+    Paz``), sorted; an empty list where there are none. With :func:`name_letters` the model tells
+    ``delapaz e`` / ``delapaz grace mary`` (one word shared, the others disagree: two relatives
+    more often than one person) from ``delapaz g`` / ``delapaz grace``."""
+    return (
+        tokens.list.eval(pl.element().filter(pl.element().str.len_chars() == 1))
+        .list.unique()
+        .list.sort()
+        .alias("name_single_letters")
     )
 
 

@@ -27,9 +27,12 @@ from typing import Any
 import splink.comparison_level_library as cll
 from splink import SettingsCreator, block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
+from splink.internals.column_expression import ColumnExpression
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.comparison_level_library import _translate_sql_string
 from splink.internals.comparison_library import CustomComparison
+from splink.internals.dialects import SplinkDialect
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +62,26 @@ def _lv(
     return Level(creator=creator, label=label, m=m, u=u, tf_column=tf)
 
 
+class SharedElementLevel(ComparisonLevelCreator):
+    """The left record's array ``left_col`` and the right record's ``right_col`` share an element
+    (Splink's ``ArrayIntersectLevel`` compares one column with itself)."""
+
+    def __init__(self, left_col: str, right_col: str) -> None:
+        self.left_col = left_col
+        self.right_col = right_col
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        sql = _translate_sql_string(
+            "ARRAY_SIZE(ARRAY_INTERSECT(___a___, ___b___)) >= 1", sql_dialect.sqlglot_dialect
+        )
+        left = ColumnExpression(self.left_col, sql_dialect=sql_dialect).name_l
+        right = ColumnExpression(self.right_col, sql_dialect=sql_dialect).name_r
+        return sql.replace("___a___", left).replace("___b___", right)
+
+    def create_label_for_charts(self) -> str:
+        return f"{self.left_col} (left) shares an element with {self.right_col} (right)"
+
+
 def _name_levels() -> list[Level]:
     has_initial = cll.CustomLevel(
         '("name_has_initial_l" OR "name_has_initial_r")', base_dialect_str="duckdb"
@@ -78,7 +101,18 @@ def _name_levels() -> list[Level]:
             0.03,
             1e-3,
         ),
-        _lv(cll.ArrayIntersectLevel("name_tokens", 1), "one name word shared", 0.02, 0.02),
+        _lv(
+            cll.And(
+                cll.ArrayIntersectLevel("name_tokens", 1),
+                cll.ArrayIntersectLevel("name_letters", 1),
+                cll.Not(SharedElementLevel("name_single_letters", "name_letters")),
+                cll.Not(SharedElementLevel("name_letters", "name_single_letters")),
+            ),
+            "one name word shared, the other words differ",
+            0.005,
+            0.015,
+        ),
+        _lv(cll.ArrayIntersectLevel("name_tokens", 1), "one name word shared", 0.015, 0.005),
         _lv(cll.ElseLevel(), "names differ", 0.02, 0.977),
     ]
 
@@ -316,7 +350,7 @@ class SavedModel:
                 data["probability_two_random_records_match"]
             ),
             parameters={
-                str(name): [(lv.get("m_probability"), lv.get("u_probability")) for lv in levels]
+                str(name): _parameters_by_label(str(name), levels)
                 for name, levels in data["comparisons"].items()
             },
             threshold=float(data.get("threshold", DEFAULT_THRESHOLD)),
@@ -342,6 +376,22 @@ class SavedModel:
             for name, params in self.parameters.items()
             for label, (m, u) in zip(level_labels(name), params, strict=False)
         ]
+
+
+def _parameters_by_label(
+    comparison: str, levels: list[dict[str, Any]]
+) -> list[tuple[float | None, float | None]]:
+    """Saved (m, u) per level of the current model, matched by label: a model saved before a level
+    was added reads the new level's priors (None) and keeps its other levels' estimates."""
+    if comparison not in _all_specs():
+        return [(lv.get("m_probability"), lv.get("u_probability")) for lv in levels]
+    saved = {
+        str(lv.get("level")): (lv.get("m_probability"), lv.get("u_probability")) for lv in levels
+    }
+    if not any(label in saved for label in level_labels(comparison)):
+        # no labels (hand-written file): by position, as written
+        return [(lv.get("m_probability"), lv.get("u_probability")) for lv in levels]
+    return [saved.get(label, (None, None)) for label in level_labels(comparison)]
 
 
 def level_labels(comparison: str) -> list[str]:

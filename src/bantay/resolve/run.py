@@ -35,6 +35,8 @@ from bantay.resolve.features import (
     FEATURE_COLUMNS,
     INPUT_COLUMNS,
     build_features,
+    name_letters,
+    name_single_letters,
     with_rare_names,
 )
 from bantay.workspace import Workspace
@@ -494,7 +496,18 @@ def load_features(ws: Workspace) -> pl.DataFrame:
         raise ResolveError(
             f"{ws.path} has no saved resolution features; run `bantay resolve --full` first"
         )
-    return pl.read_parquet(files).unique("unique_id", keep="last", maintain_order=True)
+    parts = []
+    for f in files:
+        part = pl.read_parquet(f)
+        # saved before the letter columns existed: derive them from the name words
+        for col, derive in (
+            ("name_letters", name_letters),
+            ("name_single_letters", name_single_letters),
+        ):
+            if col not in part.columns:
+                part = part.with_columns(derive(pl.col("name_tokens")))
+        parts.append(part.select(FEATURE_COLUMNS))
+    return pl.concat(parts).unique("unique_id", keep="last", maintain_order=True)
 
 
 # --------------------------------------------------------------------------- public API
