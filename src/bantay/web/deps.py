@@ -127,6 +127,7 @@ def role_writer(required: str) -> Callable[[Principal], Principal]:
 
 
 SupervisorDep = Annotated[Principal, Depends(role("supervisor"))]
+SupervisorWriterDep = Annotated[Principal, Depends(role_writer("supervisor"))]
 AdminDep = Annotated[Principal, Depends(role("admin"))]
 AdminWriterDep = Annotated[Principal, Depends(role_writer("admin"))]
 

@@ -41,6 +41,13 @@ class WebSettings(BaseSettings):
     )
     login_window_s: int = Field(default=900, ge=1, description="Throttling window in seconds.")
     page_size: int = Field(default=50, ge=1, le=500, description="Default alert queue page size.")
+    goaml_settings: Path | None = Field(
+        default=None,
+        description="TOML with the reporting entity (and goaml_indicators) for goAML exports.",
+    )
+    goaml_xsd: Path | None = Field(
+        default=None, description="The FIU's goAML XSD (default: the 5.0.2 reference copy)."
+    )
 
     @field_validator("secret_key")
     @classmethod

@@ -1,14 +1,39 @@
-"""Exports: the analysts' dispositions as training labels."""
+"""Exports: the analysts' dispositions as training labels; a case in each report format."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import PlainTextResponse
+from typing import Literal
 
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse, Response
+from sqlalchemy.orm import Session
+
+from bantay.export.case import (
+    EmptyCase,
+    ExportError,
+    UnknownCase,
+    audit_export,
+    read_case,
+    reporting_currency,
+)
+from bantay.export.download import Download, render
+from bantay.export.goaml import ReportingEntity
 from bantay.web import services
-from bantay.web.deps import DbDep, SupervisorDep
+from bantay.web.analytics import Analytics
+from bantay.web.deps import (
+    AnalyticsDep,
+    DbDep,
+    Principal,
+    SettingsDep,
+    SupervisorDep,
+    SupervisorWriterDep,
+)
+from bantay.web.errors import Conflict, Invalid, NotFound
+from bantay.web.settings import WebSettings
 
 router = APIRouter(prefix="/exports", tags=["exports"])
+
+ExportFormat = Literal["goaml", "fincen", "ftm", "pack"]
 
 
 @router.get(
@@ -24,3 +49,75 @@ def export_labels(principal: SupervisorDep, db: DbDep) -> PlainTextResponse:
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bantay-labels.csv"'},
     )
+
+
+def export_case_file(
+    db: Session,
+    analytics: Analytics,
+    settings: WebSettings,
+    principal: Principal,
+    case_id: int,
+    fmt: str,
+) -> Response:
+    """Build one format of a case as a download; audited with who, format and the file's hash.
+
+    Only supervisors export: a report takes personal data out of the app's access control.
+    """
+    services.require_role(principal.user, "supervisor")
+    try:
+        entity = (
+            ReportingEntity.from_toml(settings.goaml_settings)
+            if fmt == "goaml" and settings.goaml_settings
+            else None
+        )
+        data = read_case(db, analytics, case_id, reporting_currency(analytics))
+        out: Download = render(
+            data, fmt, username=principal.user.username, entity=entity, xsd=settings.goaml_xsd
+        )
+    except UnknownCase as exc:
+        raise NotFound(str(exc)) from exc
+    except EmptyCase as exc:
+        raise Conflict(str(exc)) from exc
+    except ExportError as exc:
+        raise Invalid(str(exc)) from exc
+    audit_export(
+        db,
+        case_id,
+        fmt,
+        out.body,
+        username=principal.user.username,
+        user_id=principal.user.id,
+        target=f"download:{out.filename}",
+    )
+    return Response(
+        out.body,
+        media_type=out.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{out.filename}"'},
+    )
+
+
+@router.post(
+    "/cases/{case_id}/{fmt}",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/xml": {},
+                "application/zip": {},
+                "application/x-ndjson": {},
+                "text/html": {},
+            }
+        }
+    },
+)
+def export_case(
+    case_id: int,
+    fmt: ExportFormat,
+    principal: SupervisorWriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+) -> Response:
+    """A case as a goAML STR (validated), a FinCEN SAR draft (zip: narrative + CSV), FtM JSON
+    lines or a self-contained HTML referral pack; supervisors only, audited."""
+    return export_case_file(db, analytics, settings, principal, case_id, fmt)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from bantay.export.download import FORMATS
 from bantay.web import charts, services
 from bantay.web.analytics import BANDS, STATUSES, QueueFilter
 from bantay.web.deps import (
@@ -28,8 +29,16 @@ from bantay.web.routers.audit import audit_rows
 from bantay.web.routers.auth import client_address, set_session_cookie
 from bantay.web.routers.cases import case_detail, list_case_rows
 from bantay.web.routers.entities import read_entity
+from bantay.web.routers.exports import export_case_file
 from bantay.web.security import new_token, same
 
+#: the case page's export buttons
+EXPORT_LABELS = {
+    "goaml": "goAML STR (XML)",
+    "fincen": "FinCEN SAR draft (zip)",
+    "ftm": "FollowTheMoney (JSON lines)",
+    "pack": "Referral pack (HTML)",
+}
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 router = APIRouter(include_in_schema=False)
 
@@ -249,7 +258,23 @@ def case_page(request: Request, case_id: int, principal: PrincipalDep, db: DbDep
         c=c,
         users=users,
         is_supervisor=services.has_role(principal.user, "supervisor"),
+        export_formats=EXPORT_LABELS,
     )
+
+
+@router.post("/cases/{case_id}/export/{fmt}", response_model=None)
+def case_export(
+    case_id: int,
+    fmt: str,
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+) -> Response:
+    """The case page's export buttons (supervisors): the file comes back as a download."""
+    if fmt not in FORMATS:
+        raise Forbidden(f"unknown export format {fmt!r}")
+    return export_case_file(db, analytics, settings, principal, case_id, fmt)
 
 
 @router.post("/cases/{case_id}/{action}")
