@@ -30,7 +30,10 @@ def export_case(
     ] = "goaml",
     settings: Annotated[
         Path | None,
-        typer.Option(help="TOML with [reporting_entity] (rentity_id, reporting_user_code, ...)."),
+        typer.Option(
+            help="TOML with a reporting_entity table (rentity_id, reporting_user_code, ...) "
+            "and optionally a goaml_indicators table (the FIU's codes per Bantay indicator)."
+        ),
     ] = None,
     rentity_id: Annotated[
         int | None, typer.Option(help="Reporting entity id (instead of --settings).")

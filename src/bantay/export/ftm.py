@@ -87,9 +87,7 @@ class _Builder:
             schema = "Person"
         else:
             schema = "LegalEntity"
-        p = self._get(schema, *key)
-        if p.schema.name != schema:  # seen before under another schema: keep the first
-            schema = p.schema.name
+        p = self._get(schema, *key)  # a party seen before keeps its first schema
         country = t[f"{side}_country"]
         if country:
             p.add("country", country)
