@@ -476,15 +476,66 @@ PH_FAMILY = (
     "Lim",
     "Tan",
 )
-TH_GIVEN_F = ("Siriporn", "Nattaya", "Kanya", "Pimchanok", "Wanida", "Supaporn", "Malee", "Ratana")
-TH_GIVEN_M = ("Somchai", "Anan", "Prasert", "Wichai", "Kittisak", "Sompong")
-TH_FAMILY = ("Saetang", "Srisuk", "Wongsawat", "Chaiyaporn", "Boonmee", "Rattanakorn", "Thongdee")
-VN_GIVEN_F = ("Thi Lan", "Thi Hoa", "Thu Trang", "Ngoc Anh", "Thi Mai", "Bich Ngoc")
-VN_GIVEN_M = ("Van Minh", "Duc Anh", "Van Hung", "Quoc Bao", "Minh Tuan")
+# Thai, Vietnamese and Indonesian pools are wide enough that two unrelated recipients rarely share
+# a full name, as in those populations: Thai surnames are registered per family and unique by law
+# (Surname Act, 1913), hence compounds of common elements here; Vietnamese family names are few
+# (Nguyen alone is carried by about four in ten) but given names are many. (With 6-8 given and 7-8
+# family names per culture, 30-50% of Thai, Vietnamese and Indonesian recipients shared their full
+# name with another recipient of a 2,000-sender world.)
+TH_GIVEN_F = (
+    "Siriporn", "Nattaya", "Kanya", "Pimchanok", "Wanida", "Supaporn", "Malee", "Ratana", "Somsri",
+    "Kanokwan", "Chanida", "Wilai", "Patcharee", "Sudarat", "Anong", "Jintana", "Rungnapa",
+    "Waraporn", "Nongluck", "Pornthip", "Kulap", "Duangjai", "Arunee", "Thidarat", "Saowalak",
+)  # fmt: skip
+TH_GIVEN_M = (
+    "Somchai", "Anan", "Prasert", "Wichai", "Kittisak", "Sompong", "Somsak", "Surachai", "Boonchu",
+    "Chatchai", "Niran", "Pairoj", "Thanakorn", "Weerasak", "Apichart", "Suthep", "Narong", "Sakda",
+    "Yuthana", "Pongsak", "Chaiwat", "Teerawat", "Manop", "Sombat", "Kriangsak",
+)  # fmt: skip
+_TH_SURNAME_HEADS = (
+    "Sri", "Wong", "Chaiya", "Boon", "Rattana", "Thong", "Suk", "Kaew", "Phrom", "Inthara", "Suwan",
+    "Siri", "Ruang", "Charoen", "Sombat",
+)  # fmt: skip
+_TH_SURNAME_TAILS = (
+    "suk", "sawat", "porn", "mee", "korn", "dee", "wong", "chai", "thong", "rat", "sakul", "wattana",
+    "pan", "yot", "siri",
+)  # fmt: skip
+TH_FAMILY = (
+    "Saetang",
+    "Saelim",
+    "Saeho",
+    "Saeung",
+    *(h + t for h in _TH_SURNAME_HEADS for t in _TH_SURNAME_TAILS if h.lower() != t),
+)
+VN_GIVEN_F = (
+    "Thi Lan", "Thi Hoa", "Thu Trang", "Ngoc Anh", "Thi Mai", "Bich Ngoc", "Thi Huong", "Thi Thu",
+    "Thanh Huyen", "Thi Hang", "Minh Chau", "Thi Nga", "Phuong Linh", "Thi Yen", "Thu Ha",
+    "Hong Nhung", "Thi Dung", "Kim Ngan", "Thi Tuyet", "Ngoc Han", "Thanh Tam", "Thi Loan",
+    "My Linh", "Thi Phuong", "Bao Ngoc",
+)  # fmt: skip
+VN_GIVEN_M = (
+    "Van Minh", "Duc Anh", "Van Hung", "Quoc Bao", "Minh Tuan", "Van Nam", "Van Thanh", "Duc Thang",
+    "Quang Huy", "Van Long", "Thanh Son", "Minh Quan", "Van Hai", "Huu Phuoc", "Trung Kien",
+    "Van Dung", "Hoang Long", "Duc Minh", "Van Tuan", "Quoc Cuong", "Thanh Tung", "Van Khoa",
+    "Hai Dang", "Van Phuc", "Tien Dat",
+)  # fmt: skip
 VN_FAMILY = ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Phan", "Vu", "Dang")
-ID_GIVEN_F = ("Siti", "Dewi", "Putri", "Ayu", "Nur", "Wulan", "Rina")
-ID_GIVEN_M = ("Budi", "Agus", "Eko", "Hendra", "Joko", "Rudi")
-ID_FAMILY = ("Santoso", "Wijaya", "Hidayat", "Saputra", "Kurniawan", "Pratama", "Setiawan")
+ID_GIVEN_F = (
+    "Siti", "Dewi", "Putri", "Ayu", "Nur", "Wulan", "Rina", "Sri", "Indah", "Lestari", "Fitri",
+    "Ratna", "Yuni", "Kartika", "Melati", "Intan", "Rahayu", "Novi", "Wati", "Lina", "Ani", "Maya",
+    "Dian", "Anisa", "Puspita",
+)  # fmt: skip
+ID_GIVEN_M = (
+    "Budi", "Agus", "Eko", "Hendra", "Joko", "Rudi", "Bambang", "Dedi", "Andi", "Rizki", "Fajar",
+    "Hadi", "Iwan", "Yusuf", "Ahmad", "Bayu", "Dimas", "Teguh", "Wahyu", "Arif", "Irfan", "Slamet",
+    "Gilang", "Adi", "Surya",
+)  # fmt: skip
+ID_FAMILY = (
+    "Santoso", "Wijaya", "Hidayat", "Saputra", "Kurniawan", "Pratama", "Setiawan", "Gunawan",
+    "Susanto", "Nugroho", "Wibowo", "Hartono", "Purnomo", "Siregar", "Simanjuntak", "Nasution",
+    "Lubis", "Harahap", "Sitompul", "Utomo", "Prasetyo", "Wahyudi", "Firmansyah", "Hasibuan",
+    "Sinaga", "Gultom", "Situmorang", "Effendi", "Sulistyo", "Hakim",
+)  # fmt: skip
 
 NAME_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # culture: (given male, given female, family)
