@@ -7,7 +7,9 @@ saved model and the saved features of the resolved records (``predict_between`` 
 join existing entities, whose identifiers stay. Re-clustering never calls Splink: it is connected
 components (igraph) over the stored pairs and the judgements, so a judgement takes effect at once.
 A full run scores twice: once over all records, then beneficiary sides again in the context of the
-payers resolved by the first pass (:mod:`bantay.resolve.context`).
+payers resolved by the first pass (:mod:`bantay.resolve.context`); then records that carry only a
+name and a country may be attached to the one entity likely to bear that name
+(:mod:`bantay.resolve.attach`, full and incremental runs).
 
 The engine (DuckDB or Spark) only scores pairs; reading and writing the workspace, normalisation and
 clustering are the same code for both.
@@ -29,6 +31,7 @@ import pyarrow as pa
 
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
+from bantay.resolve.attach import attach_pairs
 from bantay.resolve.cluster import FrameClustering, cluster_frame
 from bantay.resolve.context import context_pass
 from bantay.resolve.features import (
@@ -640,6 +643,8 @@ def _run_full(
                 LINK_FLOOR,
             )
             t = _timed(report, "context", t)
+            pairs = _with_attachments(ws, feats, pairs, model, report)
+            t = _timed(report, "attach", t)
         finally:
             backend.close()
         report.model = origin
@@ -652,6 +657,28 @@ def _run_full(
     model.save(model_path(ws))
     _save_features(ws, feats, replace=True)
     _timed(report, "cluster_write", t)
+
+
+def _with_attachments(
+    ws: Workspace,
+    feats: pl.DataFrame,
+    pairs: pl.DataFrame,
+    model: mdl.SavedModel,
+    report: ResolveReport,
+) -> pl.DataFrame:
+    """``pairs`` plus the attachments of name-only records (:mod:`bantay.resolve.attach`)."""
+    same, not_same = _active_judgements(ws)
+    clustered = cluster_frame(
+        feats["unique_id"], pairs, report.threshold, same=same, not_same=not_same
+    )
+    extra = attach_pairs(feats, clustered.members, model, report.threshold)
+    if extra.height:
+        report.notes.append(
+            f"{extra.height:,} record(s) with only a name and a country attached to the one "
+            "entity likely to bear that name"
+        )
+    out = pl.concat([pairs, extra.select(pairs.columns)], how="vertical_relaxed")
+    return out.unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)
 
 
 def _run_incremental(
@@ -718,6 +745,7 @@ def _run_incremental(
     all_links = pl.concat([links, new_pairs], how="vertical_relaxed").unique(
         ["party_record_id_l", "party_record_id_r"], keep="last"
     )
+    all_links = _with_attachments(ws, both, all_links, saved, report)
     say("attaching new records to entities")
     _write(
         ws,

@@ -1,0 +1,108 @@
+"""Name-only records attached to the one entity likely to bear their name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+from tests.resolve.conftest import entity_of, insert_records
+
+from bantay.resolve import model as mdl
+from bantay.resolve.attach import attach_pairs
+from bantay.resolve.features import build_features
+from bantay.resolve.judgements import judge
+from bantay.resolve.run import resolve
+from bantay.workspace import Workspace
+
+
+def _rows(*specs: tuple[str, str, str | None, str | None]) -> list[dict[str, Any]]:
+    return [
+        {
+            "party_record_id": rid,
+            "kind": "beneficiary_side",
+            "institution": rid.split(":")[0],
+            "name": name,
+            "phone": phone,
+            "account_id": account,
+            "residence_country": "PH",
+        }
+        for rid, name, phone, account in specs
+    ]
+
+
+#: An established recipient: ten records tied by one account (with the priors, 10 records of the
+#: name give odds of about 11:1 that another record of it is hers).
+GRACE = [(f"BANK{i}:g", "Mary Grace Tan Dela Paz", None, "575328682873") for i in range(10)]
+
+
+def _attach(rows: list[dict[str, Any]], entity: dict[str, str]) -> pl.DataFrame:
+    feats = build_features(pl.DataFrame(rows))
+    members = pl.DataFrame({"party_record_id": list(entity), "entity_id": list(entity.values())})
+    return attach_pairs(feats, members, mdl.priors(["name_key", "country"]), 0.9)
+
+
+def test_name_only_record_joins_the_only_entity_of_that_name() -> None:
+    rows = _rows(*GRACE, ("REMIT:x", "DELA PAZ, Mary Grace Tan", None, None))
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2"}
+    out = _attach(rows, ent)
+    assert out.height == 1
+    row = out.row(0, named=True)
+    assert "REMIT:x" in (row["party_record_id_l"], row["party_record_id_r"])
+    assert row["match_probability"] >= 0.9
+    assert "entity of 10 records" in row["agreed_fields"]
+
+
+def test_a_second_bearer_of_the_name_blocks_the_attachment() -> None:
+    # another record of that name, with its own phone: two people may bear it
+    rows = _rows(
+        *GRACE,
+        ("REMIT:x", "Mary Grace Tan Dela Paz", None, None),
+        ("WALLET:y", "Mary Grace Tan Dela Paz", "+639170000000", None),
+    )
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2", "WALLET:y": "E3"}
+    assert _attach(rows, ent).height == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "why"),
+    [
+        ({"phone": "+639175550000"}, "a phone: the model compares it"),
+        ({"city": "Manila"}, "a city: the model compares it"),
+    ],
+)
+def test_records_with_more_than_a_name_are_left_to_the_model(
+    extra: dict[str, str], why: str
+) -> None:
+    rows = _rows(*GRACE, ("REMIT:x", "Mary Grace Tan Dela Paz", None, None))
+    rows[-1] |= extra
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2"}
+    assert _attach(rows, ent).height == 0, why
+
+
+def test_small_entity_and_pairs_of_name_only_records_stay_apart() -> None:
+    # one record of that name with an account is not enough (odds ~3:1), nor two bare records
+    rows = _rows(
+        ("BANK0:g", "Mary Grace Tan Dela Paz", None, "575328682873"),
+        ("REMIT:x", "Mary Grace Tan Dela Paz", None, None),
+        ("REMIT:a", "Rodel Sison Dizon", None, None),
+        ("CASH:b", "Rodel Sison Dizon", None, None),
+    )
+    ent = {r["party_record_id"]: f"E{i}" for i, r in enumerate(rows)}
+    assert _attach(rows, ent).height == 0
+
+
+def test_a_resolve_run_stores_the_attachment_and_a_judgement_undoes_it(rws: Workspace) -> None:
+    rows = _rows(*GRACE, ("REMIT:x", "Mary Grace Tan Dela Paz", None, None))
+    insert_records(rws, rows)
+    report = resolve(rws)
+    ent = entity_of(rws)
+    assert ent["REMIT:x"] == ent["BANK0:g"]
+    assert any("attached to the one entity" in n for n in report.notes)
+    fields = rws.con.execute(
+        "SELECT agreed_fields FROM entity_links WHERE party_record_id_l = 'REMIT:x' "
+        "OR party_record_id_r = 'REMIT:x'"
+    ).fetchall()
+    assert any("the only likely bearer" in f for (f,) in fields)
+    judge(rws, "REMIT:x", "BANK0:g", "not_same", "analyst", "two people")
+    assert entity_of(rws)["REMIT:x"] != entity_of(rws)["BANK0:g"]
