@@ -10,6 +10,7 @@ from tests.resolve.conftest import entity_of, insert_records
 
 from bantay.resolve import model as mdl
 from bantay.resolve.attach import attach_pairs
+from bantay.resolve.explain import explain_pair
 from bantay.resolve.features import build_features
 from bantay.resolve.judgements import judge
 from bantay.resolve.run import resolve
@@ -104,5 +105,16 @@ def test_a_resolve_run_stores_the_attachment_and_a_judgement_undoes_it(rws: Work
         "OR party_record_id_r = 'REMIT:x'"
     ).fetchall()
     assert any("the only likely bearer" in f for (f,) in fields)
+    (other,) = [
+        r
+        for (l_, r_) in rws.con.execute(
+            "SELECT party_record_id_l, party_record_id_r FROM entity_links "
+            "WHERE agreed_fields LIKE '%only likely bearer%'"
+        ).fetchall()
+        for r in (l_, r_)
+        if r != "REMIT:x"
+    ]
+    verdict = explain_pair(rws, "REMIT:x", other).verdict()
+    assert "attached with probability" in verdict and "the pair alone scores" in verdict
     judge(rws, "REMIT:x", "BANK0:g", "not_same", "analyst", "two people")
     assert entity_of(rws)["REMIT:x"] != entity_of(rws)["BANK0:g"]

@@ -32,6 +32,8 @@ import polars as pl
 
 from bantay.resolve import model as mdl
 
+#: Ends the agreed fields of an attachment (how explanations tell it from a scored pair).
+ATTACHED_MARK = "(the only likely bearer)"
 #: Columns whose presence makes a record "more than a name": the model compares those.
 IDENTIFYING = ("phone", "account", "email", "id_doc", "dob", "city", "address")
 #: The name levels an attachment may rest on, best first, with the column that must agree.
@@ -135,7 +137,7 @@ def attach_pairs(
         .otherwise(pl.lit(60.0))
         .alias("match_weight"),
         pl.format(
-            "name={}, country=same country, entity of {} records (the only likely bearer)",
+            "name={}, country=same country, entity of {} records " + ATTACHED_MARK,
             "label",
             "size",
         ).alias("agreed_fields"),

@@ -16,6 +16,7 @@ import polars as pl
 
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
+from bantay.resolve.attach import ATTACHED_MARK
 from bantay.resolve.features import FEATURE_COLUMNS, INPUT_COLUMNS, build_features
 from bantay.resolve.judgements import Judgement, list_judgements, resolve_ref
 from bantay.resolve.run import features_dir, first_row, model_path
@@ -49,6 +50,9 @@ class Explanation:
     entity_b: str | None
     stored_decision: str | None
     model_origin: str
+    #: agreed fields and probability of the stored link, where it is not the model's pair score
+    #: (a name-only record attached to an entity, :mod:`bantay.resolve.attach`)
+    attachment: tuple[str, float] | None = None
     fields: list[FieldExplanation] = field(default_factory=list)
     judgements: list[Judgement] = field(default_factory=list)
 
@@ -72,6 +76,12 @@ class Explanation:
         if self.entity_a is None or self.entity_b is None:
             above = self.match_probability >= self.threshold
             return f"not resolved yet; the model would {'link' if above else 'not link'} them ({p})"
+        if self.same_entity and self.attachment and self.stored_decision == "linked":
+            why, prob = self.attachment
+            return (
+                f"same entity {self.entity_a}: attached with probability {prob:.4f} over the whole "
+                f"entity ({why}); the pair alone scores {p}"
+            )
         if self.same_entity and self.match_probability >= self.threshold:
             how = "" if self.found_by_blocking else " (scored here; blocking did not pair them)"
             return f"same entity {self.entity_a}: linked directly, {p}{how}"
@@ -185,10 +195,14 @@ def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
     )
     stored = first_row(
         ws.con.execute(
-            "SELECT decision FROM entity_links WHERE party_record_id_l = ? AND party_record_id_r = ?",
+            "SELECT decision, agreed_fields, match_probability FROM entity_links "
+            "WHERE party_record_id_l = ? AND party_record_id_r = ?",
             [min(a, b), max(a, b)],
         )
     )
+    attachment = None
+    if stored and stored[1] and ATTACHED_MARK in str(stored[1]):
+        attachment = (str(stored[1]), float(stored[2]))
     judgements = [
         j
         for j in list_judgements(ws, include_undone=True)
@@ -205,6 +219,7 @@ def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
         entity_a=members.get(a),
         entity_b=members.get(b),
         stored_decision=str(stored[0]) if stored else None,
+        attachment=attachment,
         model_origin=model.origin,
         fields=fields,
         judgements=judgements,
