@@ -11,12 +11,16 @@ memory (``ru_maxrss``) is measured per run:
 
 - ``iterparse``: ``lxml.etree.iterparse`` of the same file, stopping on each ``CdtTrfTxInf`` and
   clearing it, extracting nothing: the floor any streamed lxml reader sits on;
-- ``reader``: :func:`bantay.ingest.iso20022.iter_batches`, every field into Arrow batches;
+- ``reader``: :func:`bantay.ingest.iso20022.iter_batches` as ingest calls it, every field into
+  Arrow batches: for files of 48 MiB and more, ranges of the file parsed by worker processes
+  (one per CPU, at most 4; see :mod:`bantay.ingest.iso20022_parallel`);
+- ``sequential``: the same reader forced to one process (``workers=1``);
 - ``ET.parse``: ``xml.etree.ElementTree.parse`` of the whole file (not streamed), for memory; on
   the smaller file only unless ``--full-parse-large``.
 
-Prints a table: transactions/s, the reader's speed as a fraction of bare iterparse, and peak RSS.
-Flat memory shows as the same peak RSS for the reader on both files.
+Prints a table: transactions/s, the reader's speed as a multiple of bare iterparse, and peak RSS
+of the measuring process and, for the parallel reader, of its largest worker (each worker holds
+one range's tree, whatever the file's size). Flat memory shows as the same peak RSS on both files.
 """
 
 from __future__ import annotations
@@ -90,6 +94,9 @@ def child(mode: str, path: str) -> None:
     if mode == "reader":
         for batch in iter_batches(Path(path)):
             n += batch.num_rows
+    elif mode == "sequential":
+        for batch in iter_batches(Path(path), workers=1):
+            n += batch.num_rows
     elif mode == "iterparse":
         for _, elem in etree.iterparse(path, events=("end",), tag="{*}CdtTrfTxInf"):
             n += 1
@@ -103,7 +110,14 @@ def child(mode: str, path: str) -> None:
     else:
         raise SystemExit(f"unknown mode {mode}")
     seconds = time.perf_counter() - t0
-    out = {"n": n, "seconds": seconds, "peak_mb": peak_rss_mb(), "after_imports_mb": base_mb}
+    workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    out = {
+        "n": n,
+        "seconds": seconds,
+        "peak_mb": peak_rss_mb(),
+        "worker_peak_mb": workers_mb,
+        "after_imports_mb": base_mb,
+    }
     print(json.dumps(out))
 
 
@@ -123,7 +137,9 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000, help="transactions in the large file")
     ap.add_argument("--small", type=int, default=200_000, help="transactions in the small file")
     ap.add_argument("--dir", type=Path, default=None, help="where to write the files (temp dir)")
-    ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the generated files (and reuse them in --dir)"
+    )
     ap.add_argument("--full-parse-large", action="store_true", help="ET.parse the large file too")
     ap.add_argument("--child", nargs=2, metavar=("MODE", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -140,18 +156,20 @@ def main() -> None:
     try:
         for n in (args.small, args.n):
             path = folder / f"pacs008_{n}.xml"
-            t0 = time.perf_counter()
-            written = write_pacs008(
-                synthetic_rows(n), path, f"BENCH-{n}", "BANKAU2SXXX", batch_per_message=None
-            )
-            wsec = time.perf_counter() - t0
+            if args.keep and path.exists():  # kept from an earlier run (--keep --dir DIR)
+                print(f"reusing {path}", flush=True)
+            else:
+                t0 = time.perf_counter()
+                written = write_pacs008(
+                    synthetic_rows(n), path, f"BENCH-{n}", "BANKAU2SXXX", batch_per_message=None
+                )
+                wsec = time.perf_counter() - t0
+                print(
+                    f"wrote {written:,} transactions in {wsec:.1f} s ({written / wsec:,.0f}/s)",
+                    flush=True,
+                )
             size_mb = path.stat().st_size / 1e6
-            print(
-                f"wrote {written:,} transactions, {size_mb:,.0f} MB, in {wsec:.1f} s "
-                f"({written / wsec:,.0f}/s)",
-                flush=True,
-            )
-            modes = ["iterparse", "reader"]
+            modes = ["iterparse", "sequential", "reader"]
             if n == args.small or args.full_parse_large:
                 modes.append("ET.parse")
             for mode in modes:
@@ -159,7 +177,9 @@ def main() -> None:
                 assert r["n"] == n, (mode, r["n"], n)
                 results.append((path.name, n, size_mb, mode, r))
                 print(
-                    f"  {mode:<10} {r['seconds']:7.1f} s  peak {r['peak_mb']:7.0f} MB", flush=True
+                    f"  {mode:<10} {r['seconds']:7.1f} s  peak {r['peak_mb']:7.0f} MB "
+                    f"(largest worker {r['worker_peak_mb']:.0f} MB)",
+                    flush=True,
                 )
     finally:
         if tmp:
@@ -168,7 +188,7 @@ def main() -> None:
     print()
     header = (
         f"{'transactions':>12} {'file MB':>8} {'run':<10} {'seconds':>8} {'tx/s':>9} "
-        f"{'vs iterparse':>12} {'peak RSS MB':>11}"
+        f"{'vs iterparse':>12} {'peak RSS MB':>11} {'worker MB':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -178,9 +198,10 @@ def main() -> None:
         if mode == "iterparse":
             base[n] = rate
         ratio = f"{rate / base[n]:.2f}x" if mode != "ET.parse" else "-"
+        worker = f"{r['worker_peak_mb']:,.0f}" if mode == "reader" else "-"
         print(
             f"{n:>12,} {size_mb:>8,.0f} {mode:<10} {r['seconds']:>8.1f} {rate:>9,.0f} "
-            f"{ratio:>12} {r['peak_mb']:>11,.0f}"
+            f"{ratio:>12} {r['peak_mb']:>11,.0f} {worker:>9}"
         )
 
 

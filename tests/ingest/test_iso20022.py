@@ -28,12 +28,16 @@ PAIN1_V3 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
 HEAD = "urn:iso:std:iso:20022:tech:xsd:head.001.001.02"
 
 
-def read(path: Path, batch_size: int = 50_000) -> list[dict[str, object]]:
+def read_with(path: Path, batch_size: int, **kw: int) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for batch in iter_batches(path, batch_size=batch_size):
+    for batch in iter_batches(path, batch_size=batch_size, **kw):
         assert batch.schema == SCHEMA
         rows.extend(batch.to_pylist())
     return rows
+
+
+def read(path: Path, batch_size: int = 50_000) -> list[dict[str, object]]:
+    return read_with(path, batch_size, workers=1)
 
 
 def write(tmp_path: Path, text: str, name: str = "in.xml") -> Path:

@@ -477,7 +477,14 @@ def _drop_before(elem: Any) -> None:
         node = parent
 
 
-def iter_batches(path: Path, batch_size: int = 50_000) -> Iterator[pa.RecordBatch]:
+def iter_batches(
+    path: Path,
+    batch_size: int = 50_000,
+    *,
+    workers: int | None = None,
+    min_bytes: int | None = None,
+    range_bytes: int | None = None,
+) -> Iterator[pa.RecordBatch]:
     """Stream the credit transfers of an ISO 20022 pacs.008 or pain.001 file as Arrow batches.
 
     Every column is a raw string (see :data:`SCHEMA`) except ``line``, the 1-based number of the
@@ -485,10 +492,31 @@ def iter_batches(path: Path, batch_size: int = 50_000) -> Iterator[pa.RecordBatc
     unusable (e.g. it has no amount element): the row must then be quarantined with that reason.
     Raises :class:`InputFileError` for a file that cannot be read as a whole, possibly after some
     batches were yielded (a syntax error in the middle): the caller must then refuse the whole file.
+
+    A one-message pacs.008 file of at least ``min_bytes`` (default 48 MiB) is read by ``workers``
+    processes (default: the CPU count, at most 4; 1 reads sequentially), each parsing a range of
+    about ``range_bytes`` (see :mod:`bantay.ingest.iso20022_parallel`); the rows are the same.
     """
     path = Path(path)
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    from bantay.ingest import iso20022_parallel as par
+
+    n_workers = par.default_workers() if workers is None else workers
+    if n_workers > 1:
+        _sniff(path)
+        if path.stat().st_size >= (par.MIN_BYTES if min_bytes is None else min_bytes):
+            batches = par.iter_batches_parallel(
+                path, batch_size, n_workers, par.RANGE_BYTES if range_bytes is None else range_bytes
+            )
+            if batches is not None:
+                yield from batches
+                return
+    yield from _iter_sequential(path, batch_size)
+
+
+def _iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.RecordBatch]:
+    """The sequential reader; ``skip`` transactions are counted but not extracted or yielded."""
     _sniff(path)
     st = _State(path)
     cols = _Columns()
@@ -524,6 +552,16 @@ def iter_batches(path: Path, batch_size: int = 50_000) -> Iterator[pa.RecordBatc
                     if specs is None or tag != specs.tx_tag:
                         continue  # not a transaction of the message being read
                     st.n += 1
+                    if st.n <= skip:
+                        if specs.pmtinf is not None:
+                            if st.pmt is None:  # before the header is dropped below
+                                st.pmt = specs.pmtinf.extract(elem.getparent())
+                            st.pmt_n += 1
+                        elem.clear(keep_tail=False)
+                        parent = elem.getparent()
+                        while elem.getprevious() is not None:
+                            del parent[0]
+                        continue
                     if specs.pmtinf is not None:
                         if st.pmt is None:
                             st.pmt = specs.pmtinf.extract(elem.getparent())

@@ -1,0 +1,673 @@
+"""pacs.008 files read in parallel: split at transaction boundaries, each range in its own process.
+
+The sequential reader (:func:`bantay.ingest.iso20022.iter_batches`) spends three quarters of its
+time in Python, walking each transaction's elements. For a large pacs.008 file with one message
+(the common case: one bank's day of outgoing transfers), this module instead
+
+1. reads the head of the file with the sequential reader's own code (document and message checks,
+   the group header) and notes the chain of open elements around the first transaction
+   (``Document/FIToFICstmrCdtTrf``, or inside a wrapper);
+2. cuts the file into byte ranges of about ``range_bytes``, each cut just before a
+   ``<CdtTrfTxInf`` start tag;
+3. parses each range in a worker process as a document of its own: the chain's start tags (with
+   every namespace declaration in scope), the range's bytes, the chain's end tags. One compiled
+   XSLT (libxslt, in C) writes every transaction's raw fields as delimited text, which becomes an
+   Arrow batch; the fallbacks between fields (TxId, else EndToEndId, ...; the group header's
+   values) are applied with Arrow compute, exactly as the sequential reader applies them.
+
+Correctness does not rest on the cuts being right. A worker refuses its range (and the whole read
+falls back to the sequential reader, resuming after the transactions already yielded) when the
+range does not parse, when its document is not exactly one chain with transactions as direct
+children of the one message, when a transaction nests another, when a field the sequential reader
+takes as element text has child elements, or when the bytes hold a character reference, a CDATA
+section or the delimiters' own characters. A syntax error therefore surfaces with the sequential
+reader's message (line, column, transactions read before it); a file with several messages, or
+pain.001, is read sequentially. Tests compare the two readers row for row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from bantay.ingest import iso20022 as seq
+
+__all__ = ["MIN_BYTES", "RANGE_BYTES", "default_workers", "iter_batches_parallel"]
+
+log = logging.getLogger(__name__)
+
+#: Files smaller than this are read sequentially (starting workers costs about a second).
+MIN_BYTES: Final = 48 << 20
+#: Bytes per range: about 19,000 transactions of 850 bytes; a worker's tree is ~10x this.
+RANGE_BYTES: Final = 16 << 20
+
+_FS: Final = "\ue000"  # field separator (Unicode private use: refused in the data, see _REFUSE)
+_RS: Final = "\ue001"  # record separator
+#: Byte strings whose presence sends a range to the sequential reader: the separators (UTF-8),
+#: character references (which could spell them), CDATA (an empty one is text "" to lxml).
+_REFUSE: Final = (_FS.encode(), _RS.encode(), b"&#", b"<![CDATA[")
+_XSL: Final = "http://www.w3.org/1999/XSL/Transform"
+
+# The raw keys of the pacs.008 transaction spec, each with an XPath 1.0 expression relative to
+# CdtTrfTxInf that selects what `_Spec.extract` keeps for it. Generated from the spec itself.
+
+
+#: lxml's `.text`: the first child node when it is text (comments and PIs are removed at parse,
+#: CDATA is refused, so adjacent text is one node); also right for elements with children.
+_TEXT: Final = "node()[1][self::text()]"
+#: Marks a present attribute, so that an empty one ("") stays apart from a missing one (null).
+_PRESENT: Final = "~"
+
+
+def _leaf(step: str) -> str:
+    # a leaf with text: `_Spec.extract` skips elements with children and elements whose .text is
+    # None; [1] applies per context node, and value-of then takes the first in document order.
+    return f"{step}[not(*)][text()][1]"
+
+
+def _key_exprs(spec: dict[str, tuple[int, Any]]) -> list[tuple[str, str, str]]:
+    """(key, kind, XPath) for every key the transaction spec can produce, in a fixed order."""
+    out: list[tuple[str, str, str]] = []
+    for local, (kind, arg) in spec.items():
+        if kind in (seq._SECTION, seq._PARTY_SECTION):
+            by_key: dict[str, list[str]] = {}
+            for tag, key in arg.items():
+                if kind == seq._PARTY_SECTION and tag == "Nm":
+                    step = f"m:{local}/m:Nm"  # the party's own name, not CtctDtls/Nm
+                else:
+                    step = f"m:{local}/descendant::m:{tag}"
+                by_key.setdefault(key, []).append(_leaf(step))
+            for key, steps in by_key.items():
+                out.append((key, "first", " | ".join(steps)))
+        elif kind == seq._LEAF:
+            out.append((arg, "value", f"m:{local}[last()]/{_TEXT}"))
+        elif kind == seq._AMOUNT:
+            out.append(("amount_el", "exists", f"m:{local}"))
+            out.append(("amount", "value", f"m:{local}[last()]/{_TEXT}"))
+            out.append(("currency", "attribute", f"m:{local}[last()]/@Ccy"))
+        elif kind == seq._MULTI:
+            for tag, key in arg.items():
+                out.append((key, "join", f"m:{local}/descendant::m:{tag}/{_TEXT}"))
+        else:  # pragma: no cover - pain.001 kinds; this module reads pacs.008 only
+            raise ValueError(f"unsupported spec kind {kind} for {local}")
+    return out
+
+
+_KEYS: Final = {key: (kind, expr) for key, kind, expr in _key_exprs(seq.PACS008_TX)}
+_GRP: Final = "grp:"  # a group header value, the same for every transaction of the message
+
+#: The columns as composed from the raw keys: iso20022._row_pacs008 as data. "first" is
+#: iso20022._first (the first present value that is not NOTPROVIDED), "value" the raw value,
+#: "join" the first of the joined lists that is not empty. The last column is the amount
+#: element's presence (for the error), not a field.
+_OUTPUTS: Final[tuple[tuple[str, str, tuple[str, ...]], ...]] = (
+    ("transaction_id", "first", ("txid", "e2eid", "instrid", "uetr")),
+    (
+        "institution",
+        "first",
+        ("iagt_bic", "iagt_nm", "grp:iagt_bic", "grp:iagt_nm", "dagt_bic", "dagt_nm"),
+    ),
+    ("timestamp", "first", ("accptnc", "grp:credttm", "sttlmdt", "grp:sttlmdt")),
+    ("amount", "value", ("amount",)),
+    ("currency", "value", ("currency",)),
+    ("payer_ref", "value", ("d_id",)),
+    ("payer_name", "value", ("d_name",)),
+    ("payer_account", "first", ("d_iban", "d_othr")),
+    ("payer_country", "first", ("d_ctry", "d_res")),
+    ("payer_city", "value", ("d_city",)),
+    ("payer_phone", "first", ("d_mob", "d_phne")),
+    ("beneficiary_name", "value", ("c_name",)),
+    ("beneficiary_account", "first", ("c_iban", "c_othr")),
+    ("beneficiary_institution", "first", ("cagt_bic", "cagt_nm")),
+    ("beneficiary_country", "first", ("c_ctry", "c_res")),
+    ("beneficiary_city", "value", ("c_city",)),
+    ("beneficiary_phone", "first", ("c_mob", "c_phne")),
+    ("memo", "join", ("ustrd", "sref")),
+    ("amount_el", "value", ("amount_el",)),
+)
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _select(key: str) -> str:
+    """XSLT that writes raw key `key`'s value (nothing when absent)."""
+    kind, expr = _KEYS[key]
+    if kind == "exists":
+        return f'<xsl:if test="{expr}">1</xsl:if>'
+    if kind == "attribute":
+        return f'<xsl:for-each select="{expr}">{_PRESENT}<xsl:value-of select="."/></xsl:for-each>'
+    if kind == "join":
+        return (
+            f'<xsl:for-each select="{expr}"><xsl:if test="position() &gt; 1">'
+            '<xsl:text> </xsl:text></xsl:if><xsl:value-of select="."/></xsl:for-each>'
+        )
+    return f'<xsl:value-of select="{expr}"/>'
+
+
+def _column(col: int, how: str, keys: tuple[str, ...], grp: dict[str, Any]) -> str:
+    """XSLT that writes one output column; `grp` values are baked in as literal text."""
+    if how == "value":
+        return _select(keys[0])
+    if how == "join":  # the first list that has an element with text
+        return (
+            f'<xsl:choose><xsl:when test="{_KEYS[keys[0]][1]}">{_select(keys[0])}</xsl:when>'
+            f"<xsl:otherwise>{_select(keys[1])}</xsl:otherwise></xsl:choose>"
+        )
+    # nested: each candidate's string is computed once, the next only when it is absent or
+    # NOTPROVIDED (a selected node always has text, so "" means absent)
+    out = ""
+    for i, key in reversed(list(enumerate(keys))):
+        if key.startswith(_GRP):
+            value = grp.get(key.removeprefix(_GRP))
+            if value is not None and value != seq.NOTPROVIDED:
+                out = f"<xsl:text>{_xml_text(value)}</xsl:text>"
+            continue
+        v = f"c{col}k{i}"
+        out = (
+            f'<xsl:variable name="{v}" select="string({_KEYS[key][1]})"/><xsl:choose>'
+            f"<xsl:when test=\"${v} != '' and ${v} != '{seq.NOTPROVIDED}'\">"
+            f'<xsl:value-of select="${v}"/></xsl:when><xsl:otherwise>{out}</xsl:otherwise>'
+            "</xsl:choose>"
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Chain:
+    """The open elements around the transactions: (namespace, local name, prefix) outermost first,
+    the last being the message (FIToFICstmrCdtTrf); `nsmaps` are their in-scope declarations."""
+
+    elements: tuple[tuple[str, str, str | None], ...]
+    nsmaps: tuple[tuple[tuple[str | None, str], ...], ...]
+    tx_prefix: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "elements": [list(e) for e in self.elements],
+            "nsmaps": [[list(kv) for kv in m] for m in self.nsmaps],
+            "tx_prefix": self.tx_prefix,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Chain:
+        return cls(
+            tuple((e[0], e[1], e[2]) for e in data["elements"]),
+            tuple(tuple((kv[0], kv[1]) for kv in m) for m in data["nsmaps"]),
+            data["tx_prefix"],
+        )
+
+    @property
+    def ns(self) -> str:
+        return self.elements[-1][0]
+
+    def start_tags(self) -> bytes:
+        parts = ['<?xml version="1.0" encoding="UTF-8"?>']
+        for (_, local, prefix), nsmap in zip(self.elements, self.nsmaps, strict=True):
+            decls = "".join(
+                f' xmlns="{_attr(uri)}"' if p is None else f' xmlns:{p}="{_attr(uri)}"'
+                for p, uri in nsmap
+            )
+            parts.append(f"<{prefix + ':' if prefix else ''}{local}{decls}>")
+        return "".join(parts).encode()
+
+    def end_tags(self) -> bytes:
+        return "".join(
+            f"</{prefix + ':' if prefix else ''}{local}>"
+            for _, local, prefix in reversed(self.elements)
+        ).encode()
+
+    def path(self) -> str:
+        """XPath from the document root to the message element, with prefixes c0, c1, ..."""
+        return "".join(
+            f"/c{i}:{local}" if uri else f"/*[local-name() = '{local}' and namespace-uri() = '']"
+            for i, (uri, local, _) in enumerate(self.elements)
+        )
+
+    def namespaces(self) -> dict[str, str]:
+        ns = {f"c{i}": uri for i, (uri, _, _) in enumerate(self.elements) if uri}
+        ns["m"] = self.ns
+        return ns
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def _stylesheet(chain: _Chain, grp: dict[str, Any]) -> bytes:
+    ns = chain.namespaces()
+    decls = " ".join(f'xmlns:{p}="{_attr(uri)}"' for p, uri in ns.items())
+    body = f"<xsl:text>{_FS}</xsl:text>".join(
+        _column(c, how, keys, grp) for c, (_, how, keys) in enumerate(_OUTPUTS)
+    )
+    return (
+        f'<xsl:stylesheet version="1.0" xmlns:xsl="{_XSL}" {decls}>'
+        '<xsl:output method="text" encoding="UTF-8"/>'
+        f'<xsl:template match="/"><xsl:for-each select="{chain.path()}/m:CdtTrfTxInf">'
+        f"{body}<xsl:text>{_RS}</xsl:text>"
+        "</xsl:for-each></xsl:template></xsl:stylesheet>"
+    ).encode()
+
+
+# --------------------------------------------------------------------------------------------------
+# Worker side
+
+_PARSER: etree.XMLParser | None = None
+_XSLT_CACHE: dict[tuple[_Chain, str], etree.XSLT] = {}
+
+
+def _parser() -> etree.XMLParser:
+    global _PARSER
+    if _PARSER is None:  # the sequential reader's options, for the same trees
+        _PARSER = etree.XMLParser(
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+    return _PARSER
+
+
+@dataclass(slots=True)
+class _RangeResult:
+    n: int  # transactions in the range
+    newlines: int  # b"\n" in the range's bytes
+    columns: list[pa.Array] | None  # FIELDS (without line and _error), or None: refused
+    errors: list[tuple[int, int | None, str]]  # (index in range, line in range, reasons)
+    refused: str | None = None
+
+
+def _refuse(newlines: int, why: str) -> _RangeResult:
+    return _RangeResult(0, newlines, None, [], why)
+
+
+def _read_range(
+    path: str, start: int, end: int, chain: _Chain, first: bool, last: bool, grp: dict[str, Any]
+) -> _RangeResult:
+    """Parse bytes [start, end) of `path` (see the module docstring); runs in a worker."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        data = f.read(end - start)
+    newlines = data.count(b"\n")
+    for needle in _REFUSE:
+        if needle in data:
+            return _refuse(newlines, f"contains {needle!r}")
+    doc = (b"" if first else chain.start_tags()) + data + (b"" if last else chain.end_tags())
+    try:
+        root = etree.fromstring(doc, _parser())
+    except etree.XMLSyntaxError as exc:
+        return _refuse(newlines, f"syntax error: {exc}")
+    ns = chain.namespaces()
+    message = root.xpath(chain.path(), namespaces=ns)
+    if len(message) != 1:
+        return _refuse(newlines, "not exactly one message")
+    # every level of the chain exactly once (xpath above matched one path, but a level could
+    # repeat with an empty sibling: count each level's elements of the chain's name)
+    node = message[0]
+    while node is not None:
+        parent = node.getparent()
+        if parent is not None and len(parent.findall(node.tag)) != 1:
+            return _refuse(newlines, f"{node.tag} repeated")
+        node = parent
+    allowed = {f"{{{chain.ns}}}CdtTrfTxInf", f"{{{chain.ns}}}SplmtryData"}
+    if first:
+        allowed.add(f"{{{chain.ns}}}GrpHdr")
+    if any(child.tag not in allowed for child in message[0]):
+        return _refuse(newlines, "message holds other elements")
+    txs = message[0].findall(f"{{{chain.ns}}}CdtTrfTxInf")
+    n = len(txs)
+    if data.count(b"CdtTrfTxInf") != 2 * n:  # nested, self-closed, in a comment or in text
+        return _refuse(newlines, "CdtTrfTxInf other than the message's transactions")
+    cache_key = (chain, json.dumps(grp, sort_keys=True))
+    transform = _XSLT_CACHE.get(cache_key)
+    if transform is None:
+        transform = _XSLT_CACHE[cache_key] = etree.XSLT(etree.XML(_stylesheet(chain, grp)))
+    text = str(transform(root))
+    del root, message
+    rows = text.split(_RS)
+    rows.pop()  # after the last separator
+    if len(rows) != n:  # pragma: no cover - guarded by _REFUSE
+        return _refuse(newlines, f"{len(rows)} rows from {n} transactions")
+    fields = list(zip(*(r.split(_FS) for r in rows), strict=True)) if rows else []
+    raw = {
+        name: _nullify(pa.array(col, pa.string()))
+        for (name, _, _), col in zip(_OUTPUTS, fields or [()] * len(_OUTPUTS), strict=True)
+    }
+    columns, errors = _compose(raw, txs)
+    return _RangeResult(n, newlines, columns, errors)
+
+
+def _nullify(a: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+
+
+def _compose(
+    raw: dict[str, pa.Array], txs: list[Any]
+) -> tuple[list[pa.Array], list[tuple[int, int | None, str]]]:
+    """The columns in FIELDS order, and the transactions that cannot be loaded (with why)."""
+    n = len(raw["amount"])
+    columns = []
+    for name in seq.FIELDS:
+        if name == "channel":
+            columns.append(pa.array([seq.CHANNEL] * n, pa.string()))
+        elif name == "currency":  # without the _PRESENT mark
+            columns.append(pc.utf8_slice_codeunits(raw[name], len(_PRESENT)))
+        else:
+            columns.append(raw[name])
+    errors: list[tuple[int, int | None, str]] = []
+    missing_id = pc.is_null(raw["transaction_id"])
+    missing_amount = pc.is_null(raw["amount_el"])
+    bad = pc.or_(missing_id, missing_amount)
+    if pc.any(bad).as_py():  # rare: a per-row loop
+        ids = missing_id.to_pylist()
+        amounts = missing_amount.to_pylist()
+        for i in pc.indices_nonzero(bad).to_pylist():
+            reasons = []
+            if ids[i]:
+                reasons.append("PmtId has no TxId, EndToEndId, InstrId or UETR")
+            if amounts[i]:
+                reasons.append(
+                    "no IntrBkSttlmAmt element (FIToFICstmrCdtTrf/CdtTrfTxInf/IntrBkSttlmAmt)"
+                )
+            errors.append((i, txs[i].sourceline, "; ".join(reasons)))
+    return columns, errors
+
+
+# --------------------------------------------------------------------------------------------------
+# Main side
+
+
+@dataclass(slots=True)
+class _Head:
+    chain: _Chain
+    grp: dict[str, Any]
+
+
+_XML_DECL_ENCODING: Final = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+
+
+def _read_head(path: Path) -> _Head | None:
+    """The chain and group header of a one-message pacs.008 file, or None: read it sequentially."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    m = _XML_DECL_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+        return None
+    grp: dict[str, Any] = {}
+    specs: seq._MsgSpecs | None = None
+    with path.open("rb") as source:
+        context = etree.iterparse(
+            source,
+            events=("start", "end"),
+            resolve_entities=False,
+            load_dtd=False,
+            no_network=True,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        try:
+            for event, elem in context:
+                local = seq._local(elem.tag)
+                if event == "start" and local == "FIToFICstmrCdtTrf":
+                    specs = seq._specs_for(seq._ns_of(elem.tag))
+                    if specs is None or specs.kind != "pacs.008":
+                        return None
+                elif event == "start" and local == "CstmrCdtTrfInitn":
+                    return None
+                elif event == "end" and specs is not None and elem.tag == specs.grphdr_tag:
+                    grp = specs.grphdr.extract(elem)
+                elif event == "start" and local == "CdtTrfTxInf":
+                    if specs is None or elem.tag != specs.tx_tag:
+                        return None
+                    parent = elem.getparent()
+                    if parent is None or parent.tag != f"{{{specs.ns}}}FIToFICstmrCdtTrf":
+                        return None
+                    ancestors = []
+                    node = parent
+                    while node is not None:
+                        ancestors.append(node)
+                        node = node.getparent()
+                    ancestors.reverse()
+                    chain = _Chain(
+                        tuple((seq._ns_of(a.tag), seq._local(a.tag), a.prefix) for a in ancestors),
+                        tuple(
+                            tuple(sorted(a.nsmap.items(), key=lambda kv: kv[0] or ""))
+                            for a in ancestors
+                        ),
+                        elem.prefix,
+                    )
+                    return _Head(chain, grp)
+        except etree.XMLSyntaxError:
+            return None
+    return None
+
+
+def _cuts(path: Path, size: int, chain: _Chain, range_bytes: int) -> list[int]:
+    """Byte offsets where ranges start: 0, then just before a <CdtTrfTxInf start tag."""
+    prefix = re.escape(chain.tx_prefix.encode() + b":") if chain.tx_prefix else b""
+    pattern = re.compile(b"<" + prefix + rb"CdtTrfTxInf[\s>]")
+    cuts = [0]
+    window = 1 << 16
+    with path.open("rb") as f:
+        target = range_bytes
+        while target < size:
+            f.seek(target)
+            buf = f.read(window)
+            m = pattern.search(buf)
+            while m is None and len(buf) == window:  # a transaction longer than the window
+                more = f.read(window)
+                if not more:
+                    break
+                buf += more
+                m = pattern.search(buf)
+            if m is None:
+                break
+            cut = target + m.start()
+            if cut > cuts[-1]:
+                cuts.append(cut)
+            target = max(cut + 1, cuts[-1] + range_bytes)
+    return cuts
+
+
+def iter_batches_parallel(
+    path: Path,
+    batch_size: int,
+    workers: int,
+    range_bytes: int = RANGE_BYTES,
+) -> Iterator[pa.RecordBatch] | None:
+    """Batches of `path` read by `workers` processes, or None when the file must be read
+    sequentially (not a one-message pacs.008 in UTF-8). Falls back to the sequential reader
+    mid-way, after the transactions already yielded, when a range is refused."""
+    path = Path(path)
+    seq._sniff(path)
+    head = _read_head(path)
+    if head is None or any(
+        sep in str(v) for v in head.grp.values() if v is not None for sep in (_FS, _RS)
+    ):
+        return None
+    size = path.stat().st_size
+    cuts = _cuts(path, size, head.chain, range_bytes)
+    if len(cuts) < 2:
+        return None
+    return _run(path, batch_size, workers, head, [*cuts, size])
+
+
+class _Worker:
+    """One `python -m bantay.ingest.iso20022_parallel` process: tasks as JSON lines on its stdin,
+    one JSON line back per task on its stdout, the columns in an Arrow IPC file it writes."""
+
+    def __init__(self, folder: Path, index: int) -> None:
+        self.err_path = folder / f"worker{index}.err"
+        with self.err_path.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", __name__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+            )
+
+    def send(self, task: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(task).encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def receive(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait()
+            tail = self.err_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"worker exited with {self.proc.returncode}: {tail}")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def stop(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def _run(
+    path: Path, batch_size: int, n_workers: int, head: _Head, bounds: list[int]
+) -> Iterator[pa.RecordBatch]:
+    n_ranges = len(bounds) - 1
+    yielded = 0  # transactions yielded so far
+    lines_before = 0  # newlines in the ranges already read
+    refused = False
+    with tempfile.TemporaryDirectory(prefix="bantay-iso20022-") as tmp:
+        folder = Path(tmp)
+        workers: list[_Worker] = []
+        try:
+            workers = [_Worker(folder, i) for i in range(min(n_workers, n_ranges))]
+            sent = 0
+
+            def send_more(upto: int) -> None:
+                nonlocal sent
+                while sent < min(upto, n_ranges):  # range j goes to worker j % len(workers)
+                    j = sent
+                    workers[j % len(workers)].send(
+                        {
+                            "path": str(path),
+                            "start": bounds[j],
+                            "end": bounds[j + 1],
+                            "first": j == 0,
+                            "last": j == n_ranges - 1,
+                            "chain": head.chain.to_json(),
+                            "grp": head.grp,
+                            "out": str(folder / f"range{j}.arrow"),
+                        }
+                    )
+                    sent += 1
+
+            for j in range(n_ranges):
+                send_more(j + 2 * len(workers))
+                try:
+                    answer = workers[j % len(workers)].receive()
+                except Exception as exc:  # a worker died: the sequential reader takes over
+                    log.warning("%s: parallel read failed (%s); reading sequentially", path, exc)
+                    refused = True
+                    break
+                if answer["refused"] is not None:
+                    log.debug("%s: range %d refused (%s)", path, j, answer["refused"])
+                    refused = True
+                    break
+                out = Path(answer["out"])
+                with pa.memory_map(str(out)) as source:
+                    table = pa.ipc.open_file(source).read_all()
+                out.unlink()
+                if table.num_rows != int(answer["n"]):  # pragma: no cover - a worker bug
+                    raise RuntimeError(
+                        f"{path}: range {j}: {table.num_rows} rows, {answer['n']} sent"
+                    )
+                errors = [(int(i), line, str(r)) for i, line, r in answer["errors"]]
+                for batch in table.combine_chunks().to_batches(max_chunksize=batch_size):
+                    yield _batch(batch, errors, yielded, lines_before)
+                    yielded += batch.num_rows
+                    errors = [(i - batch.num_rows, line, r) for i, line, r in errors]
+                lines_before += int(answer["newlines"])
+        finally:
+            for w in workers:
+                w.stop()
+    if refused:
+        yield from seq._iter_sequential(path, batch_size, skip=yielded)
+
+
+def _batch(
+    batch: pa.RecordBatch, errors: list[tuple[int, int | None, str]], offset: int, lines_before: int
+) -> pa.RecordBatch:
+    """A range's columns with `line` (the transaction's number in the file) and `_error`."""
+    n = batch.num_rows
+    line = pa.array(range(offset + 1, offset + n + 1), pa.int64())
+    err: list[str | None] = [None] * n
+    for i, sourceline, reasons in errors:
+        if 0 <= i < n:
+            where = f"transaction {offset + i + 1}" + (
+                f" (XML line {lines_before + sourceline})" if sourceline else ""
+            )
+            err[i] = f"{where}: {reasons}"
+    return pa.RecordBatch.from_arrays(
+        [*batch.columns, line, pa.array(err, pa.string())], schema=seq.SCHEMA
+    )
+
+
+def default_workers() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+def _serve() -> None:
+    """Worker loop: one task per stdin line until stdin closes."""
+    for line in sys.stdin.buffer:
+        task = json.loads(line)
+        result = _read_range(
+            task["path"],
+            task["start"],
+            task["end"],
+            _Chain.from_json(task["chain"]),
+            task["first"],
+            task["last"],
+            task["grp"],
+        )
+        if result.columns is not None:
+            table = pa.Table.from_arrays(
+                result.columns, names=list(seq.FIELDS[: len(result.columns)])
+            )
+            with pa.OSFile(task["out"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+        answer = {
+            "n": result.n,
+            "newlines": result.newlines,
+            "refused": result.refused,
+            "errors": result.errors,
+            "out": task["out"],
+        }
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()

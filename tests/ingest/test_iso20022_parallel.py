@@ -1,0 +1,252 @@
+"""The parallel pacs.008 reader gives the sequential reader's rows, or its error, for every file.
+
+Ranges of ~300 bytes cut these small files before nearly every transaction, so every range
+boundary, the synthesised start and end tags, and the fallback after refused ranges are exercised.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from pathlib import Path
+
+import pytest
+
+from bantay.errors import InputFileError
+from bantay.ingest.iso20022 import iter_batches, write_pacs008
+
+PACS8 = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
+PACS8_V2 = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.02"
+HEAD = "urn:iso:std:iso:20022:tech:xsd:head.001.001.02"
+LOGGER = "bantay.ingest.iso20022_parallel"
+
+TX = """
+    <CdtTrfTxInf>
+      <PmtId><InstrId>I-{i}</InstrId><EndToEndId>E2E-{i}</EndToEndId><TxId>TX-{i}</TxId></PmtId>
+      <IntrBkSttlmAmt Ccy="AUD">{i}.50</IntrBkSttlmAmt>
+      <IntrBkSttlmDt>2024-03-02</IntrBkSttlmDt>
+      <AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>
+      <Dbtr>
+        <Nm>Jo Smith {i}</Nm>
+        <PstlAdr><StrtNm>George St</StrtNm><TwnNm>Sydney</TwnNm><Ctry>AU</Ctry></PstlAdr>
+        <Id><PrvtId><Othr><Id>CUST-{i}</Id></Othr></PrvtId></Id>
+        <CtctDtls><Nm>Contact Person</Nm><MobNb>+61-4000000{i}</MobNb></CtctDtls>
+      </Dbtr>
+      <DbtrAcct><Id><IBAN>AU12BANK00000000{i}</IBAN></Id></DbtrAcct>
+      <DbtrAgt><FinInstnId><BICFI>DBTRAU2SXXX</BICFI></FinInstnId></DbtrAgt>
+      <CdtrAgt><FinInstnId><BICFI>BOPIPHMMXXX</BICFI></FinInstnId></CdtrAgt>
+      <Cdtr>
+        <Nm>Ana Cruz &amp; Co</Nm>
+        <PstlAdr><TwnNm>Angeles City</TwnNm><Ctry>PH</Ctry></PstlAdr>
+        <CtctDtls><PhneNb>+63-9171234567</PhneNb></CtctDtls>
+      </Cdtr>
+      <CdtrAcct><Id><Othr><Id>0917{i}</Id></Othr></Id></CdtrAcct>
+      <RmtInf><Ustrd>school fees</Ustrd><Ustrd>month {i}</Ustrd></RmtInf>
+    </CdtTrfTxInf>"""
+TX_MIN = """
+    <CdtTrfTxInf>
+      <PmtId><EndToEndId>NOTPROVIDED</EndToEndId><TxId>TXM-{i}</TxId></PmtId>
+      <IntrBkSttlmAmt Ccy="USD">20</IntrBkSttlmAmt>
+      <Dbtr/>
+      <CdtrAgt><FinInstnId><Othr><Id>NOTPROVIDED</Id></Othr></FinInstnId></CdtrAgt>
+      <Cdtr><CtryOfRes>PH</CtryOfRes></Cdtr>
+      <RmtInf><Strd><CdtrRefInf><Ref>RF18 {i}</Ref></CdtrRefInf></Strd></RmtInf>
+    </CdtTrfTxInf>"""
+
+
+def txs(n: int = 12, tx: str = TX) -> str:
+    return "".join((tx if i % 3 else TX_MIN).format(i=i) for i in range(n))
+
+
+def document(body: str, ns: str = PACS8, grp_extra: str = "") -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="{ns}">
+  <FIToFICstmrCdtTrf>
+    <GrpHdr>
+      <MsgId>MSG-1</MsgId><CreDtTm>2024-03-01T23:00:00+11:00</CreDtTm><NbOfTxs>2</NbOfTxs>
+      <SttlmInf><SttlmMtd>INDA</SttlmMtd></SttlmInf>{grp_extra}
+    </GrpHdr>{body}
+  </FIToFICstmrCdtTrf>
+</Document>
+"""
+
+
+def rows_of(path: Path, **kw: int) -> list[dict[str, object]]:
+    return [r for b in iter_batches(path, batch_size=5, **kw) for r in b.to_pylist()]
+
+
+def same_as_sequential(
+    path: Path, caplog: pytest.LogCaptureFixture, *, refused: bool
+) -> list[dict[str, object]]:
+    """Read `path` both ways; the rows (or the error) must agree. `refused`: whether some range
+    is expected to be refused, sending the read to the sequential reader part-way."""
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        try:
+            expected = rows_of(path, workers=1)
+        except InputFileError as exc:
+            with pytest.raises(InputFileError) as par_exc:
+                rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+            assert str(par_exc.value) == str(exc)
+            return []
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+    assert got == expected
+    messages = [r.getMessage() for r in caplog.records if r.name == LOGGER]
+    assert not [m for m in messages if "failed" in m], messages  # no worker crashed
+    assert any("refused" in m for m in messages) == refused, messages
+    return expected
+
+
+def write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "in.xml"
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return path
+
+
+@pytest.mark.parametrize("ns", [PACS8, PACS8_V2])
+def test_plain_file(tmp_path: Path, caplog: pytest.LogCaptureFixture, ns: str) -> None:
+    rows = same_as_sequential(write(tmp_path, document(txs(), ns)), caplog, refused=False)
+    assert len(rows) == 12
+    assert rows[1]["memo"] == "school fees month 1" and rows[0]["memo"] == "RF18 0"
+    assert rows[1]["beneficiary_name"] == "Ana Cruz & Co"
+    assert [r["line"] for r in rows] == list(range(1, 13))
+
+
+def test_group_header_fallbacks(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    agent = "<InstgAgt><FinInstnId><BICFI>INST&amp;AU2S</BICFI></FinInstnId></InstgAgt>"
+    body = txs().replace("<AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>", "")
+    rows = same_as_sequential(
+        write(tmp_path, document(body, grp_extra=agent)), caplog, refused=False
+    )
+    assert {r["institution"] for r in rows} == {"INST&AU2S"}
+    assert {r["timestamp"] for r in rows} == {"2024-03-01T23:00:00+11:00"}
+
+
+def test_prefixed_namespaces_and_a_wrapper(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = document(txs()).split("?>", 1)[1]
+    body = body.replace(f'<Document xmlns="{PACS8}">', f'<p:Document xmlns:p="{PACS8}">')
+    body = body.replace("<", "<p:").replace("<p:/", "</p:").replace("<p:p:", "<p:")
+    body = body.replace("</p:p:", "</p:")
+    app_hdr = f'<AppHdr xmlns="{HEAD}"><BizMsgIdr>MSG-1</BizMsgIdr></AppHdr>'
+    text = f'<?xml version="1.0"?><Envelope xmlns:x="urn:x">{app_hdr}{body}</Envelope>'
+    rows = same_as_sequential(write(tmp_path, text), caplog, refused=False)
+    assert len(rows) == 12
+
+
+def test_rows_with_errors_keep_their_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    body = txs().replace('<IntrBkSttlmAmt Ccy="AUD">4.50</IntrBkSttlmAmt>', "")
+    body = body.replace("<PmtId><EndToEndId>NOTPROVIDED</EndToEndId><TxId>TXM-6</TxId></PmtId>", "")
+    rows = same_as_sequential(write(tmp_path, document(body)), caplog, refused=False)
+    errors = {r["line"]: r["_error"] for r in rows if r["_error"]}
+    assert set(errors) == {5, 7}
+    assert "XML line" in str(errors[5]) and "IntrBkSttlmAmt" in str(errors[5])
+
+
+def test_odd_but_valid_content(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # empty and repeated fields, text beside child elements, an empty currency attribute
+    body = txs().replace('Ccy="AUD">7.50<', 'Ccy="">7.50<')
+    body = body.replace("<AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>", "<AccptncDtTm/>", 2)
+    body = body.replace("<Ustrd>month 5</Ustrd>", "<Ustrd>a<b>c</b>d</Ustrd><Ustrd/>")
+    body = body.replace("<Nm>Jo Smith 8</Nm>", "<Nm/><Nm>Jo Second</Nm>")
+    body = body.replace("<TxId>TX-10</TxId>", "<TxId>NOTPROVIDED</TxId>")
+    rows = same_as_sequential(write(tmp_path, document(body)), caplog, refused=False)
+    assert rows[7]["currency"] == ""
+    assert rows[5]["memo"] == "school fees a"
+    assert rows[8]["payer_name"] == "Jo Second"
+    assert rows[10]["transaction_id"] == "E2E-10"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month &#52;</Ustrd>"),  # a character reference
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd><![CDATA[month 4]]></Ustrd>"),
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month \ue000 4</Ustrd>"),  # the field separator
+        ("<Ustrd>month 4</Ustrd>", "<!-- <CdtTrfTxInf> --><Ustrd>month 4</Ustrd>"),
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>see CdtTrfTxInf 4</Ustrd>"),
+    ],
+)
+def test_refused_ranges_fall_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, change: tuple[str, str]
+) -> None:
+    rows = same_as_sequential(
+        write(tmp_path, document(txs().replace(*change))), caplog, refused=True
+    )
+    assert len(rows) == 12
+
+
+def test_several_messages_fall_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    doc1 = document(txs(6)).split("?>", 1)[1]
+    doc2 = document(txs(6).replace("TX-", "TY-"), PACS8).split("?>", 1)[1]
+    doc2 = doc2.replace("MSG-1", "MSG-2").replace("2024-03-01T23", "2024-04-01T23")
+    text = f"<Envelope>{doc1}{doc2}</Envelope>"
+    rows = same_as_sequential(write(tmp_path, text), caplog, refused=True)
+    assert len(rows) == 12
+    assert rows[0]["timestamp"] == "2024-03-01T23:00:00+11:00"  # the first header's
+    assert rows[-6]["timestamp"] == "2024-04-01T23:00:00+11:00"  # the second header's
+
+
+def test_nested_transaction_falls_back(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    extra = "<SplmtryData><Envlp>" + TX_MIN.format(i=99) + "</Envlp></SplmtryData>"
+    text = document(txs() + extra)
+    rows = same_as_sequential(write(tmp_path, text), caplog, refused=True)
+    assert len(rows) == 13  # the sequential reader reads nested transactions too
+
+
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_syntax_errors_as_the_sequential_reader_reports_them(tmp_path: Path, where: str) -> None:
+    text = document(txs(20))
+    if where == "middle":
+        at = text.index("<CdtTrfTxInf>", len(text) // 2)
+        text = text[:at] + "<CdtTrfTxInf><PmtId></Bad>" + text[at:]
+    else:
+        text = text[: len(text) - 200]
+    path = write(tmp_path, text)
+    with pytest.raises(InputFileError) as seq_exc:
+        rows_of(path, workers=1)
+    with pytest.raises(InputFileError) as par_exc:
+        rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+    assert str(par_exc.value) == str(seq_exc.value)
+    assert "malformed XML at line" in str(par_exc.value)
+
+
+def test_pain001_and_utf16_are_read_sequentially(tmp_path: Path) -> None:
+    text = document(txs()).replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = write(tmp_path, text.encode("utf-16"))
+    assert rows_of(path, workers=2, min_bytes=0, range_bytes=300) == rows_of(path, workers=1)
+
+
+def test_writer_output_with_random_rows(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rnd = random.Random(5)
+    alphabet = "abcdefghij KLMNOP ñéü漢字<>&'\"-./"
+    rows = [
+        {
+            "transaction_id": f"T{i}",
+            "institution": "BANKAU2SXXX",
+            "timestamp": f"2024-01-{1 + i % 28:02d}T10:00:00+10:00",
+            "amount": f"{rnd.randint(1, 999)}.{rnd.randint(0, 99):02d}",
+            "currency": rnd.choice(["AUD", "USD", "PHP"]),
+            "payer_ref": rnd.choice([None, f"C{i}"]),
+            "payer_name": "".join(rnd.choices(alphabet, k=rnd.randint(0, 20))) or None,
+            "payer_account": rnd.choice([None, f"AU12BANK{i:012d}", f"ACC-{i}"]),
+            "payer_country": rnd.choice([None, "AU", "GB"]),
+            "payer_city": rnd.choice([None, "Perth"]),
+            "payer_phone": rnd.choice([None, "+61400000000"]),
+            "beneficiary_name": "".join(rnd.choices(alphabet, k=rnd.randint(1, 20))),
+            "beneficiary_account": rnd.choice([None, f"09{i:09d}"]),
+            "beneficiary_institution": rnd.choice([None, "BOPIPHMMXXX", "GCash"]),
+            "beneficiary_country": "PH",
+            "beneficiary_city": rnd.choice([None, "Cebu"]),
+            "beneficiary_phone": rnd.choice([None, "+639170000000"]),
+            "memo": rnd.choice([None, "gift", "x" * 300, "".join(rnd.choices(alphabet, k=30))]),
+        }
+        for i in range(60)
+    ]
+    path = tmp_path / "in.xml"
+    write_pacs008(rows, path, "MSG", "BANKAU2SXXX", batch_per_message=None)
+    got = same_as_sequential(path, caplog, refused=False)
+    assert len(got) == 60
