@@ -22,6 +22,21 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 
 
 @pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`bantay demo` on a small world, run once for the tests that look at what it leaves:
+    the output folder and what it printed."""
+    from typer.testing import CliRunner
+
+    from bantay.cli import app
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    args = ["demo", "--out", str(out), "--senders", "400", "--months", "3", "--seed", "3"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, (res.output, res.exception)
+    return out, res.output
+
+
+@pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One local Spark session for the whole run, set up as Splink needs (../shared/COMPAT.md).
 

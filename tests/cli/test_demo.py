@@ -13,20 +13,25 @@ from bantay.workspace import open_workspace
 
 
 @pytest.mark.slow
-def test_demo_runs_the_whole_pipeline(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    res = CliRunner().invoke(
-        app, ["demo", "--out", str(out), "--senders", "400", "--months", "3", "--seed", "3"]
-    )
-    assert res.exit_code == 0, res.output
+def test_demo_runs_the_whole_pipeline(demo_run: tuple[Path, str]) -> None:
+    out, output = demo_run
     for step in ("simulate", "ingest", "resolve", "scan", "top payer alerts", "hidden truth"):
-        assert step in res.output
-    assert "bantay serve" in res.output and "log in as" in res.output
+        assert step in output
+    assert "bantay serve" in output and "log in as" in output
+    assert "reports an analyst files" in output
     assert (out / "world" / "truth" / "persons.csv").exists()
     with open_workspace(out / "workspace", read_only=True) as ws:
         counts = ws.table_counts()
     assert counts["transactions"] > 0 and counts["quarantine"] == 0
     assert counts["alerts"] > 0 and counts["entity_members"] > 0
+    reports = sorted(p.name for p in (out / "reports").iterdir())
+    assert reports == [
+        "case1-fincen-sar.transactions.csv",
+        "case1-fincen-sar.txt",
+        "case1-followthemoney.jsonl",
+        "case1-goaml-str.xml",
+        "case1-referral-pack.html",
+    ]
     again = CliRunner().invoke(app, ["demo", "--out", str(out)])
     # `bantay` prints BantayError as one line and exits 2 (bantay.cli.main); here it is raised
     assert isinstance(again.exception, BantayError) and "exists" in str(again.exception)

@@ -180,3 +180,8 @@ def test_shipped_map_covers_the_catalogue_with_reference_codes() -> None:
     assert set(shipped) == {i.id for i in default_catalogue().indicators}
     for ind, mapped in shipped.items():
         assert set(mapped) <= codes, ind
+
+
+@pytest.mark.skipif(not XSD.exists(), reason="no ../shared goAML reference XSD")
+def test_packaged_schema_is_the_shared_reference() -> None:
+    assert goaml.DEFAULT_XSD.read_bytes() == XSD.read_bytes()

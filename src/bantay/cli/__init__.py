@@ -8,6 +8,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from rich.markup import escape
+
 from bantay.cli.common import app, console, err_console
 from bantay.errors import BantayError
 
@@ -32,7 +34,7 @@ def main() -> None:
     try:
         app()
     except BantayError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
 
 

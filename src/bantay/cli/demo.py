@@ -99,6 +99,33 @@ def _money_over_time(workspace: Path) -> None:
     console.print(t)
 
 
+#: What the demo's reporting entity says to the FIU: a made-up entity id and user code, and the
+#: country of the demo's domestic card merchants (which carry none); all declared in the report.
+DEMO_GOAML = ["--rentity-id", "7", "--reporting-user-code", "DEMO01", "--default-country", "AU"]
+
+
+def _reports(out: Path, workspace: Path, case_id: int | None) -> str:
+    """Step 8: the demo case exported to every format; returns the lines for the closing panel."""
+    if case_id is None:
+        return ""
+    console.print(Rule(f"[bold]8 · case {case_id}: the reports an analyst files"))
+    folder = out / "reports"
+    folder.mkdir(exist_ok=True)
+    files = {
+        "goaml": (folder / f"case{case_id}-goaml-str.xml", DEMO_GOAML),
+        "fincen": (folder / f"case{case_id}-fincen-sar.txt", []),
+        "ftm": (folder / f"case{case_id}-followthemoney.jsonl", []),
+        "pack": (folder / f"case{case_id}-referral-pack.html", []),
+    }
+    for fmt, (path, extra) in files.items():
+        args = ["export", "case", str(case_id), "-w", str(workspace), "--format", fmt]
+        _run([*args, "--out", str(path), *extra])
+    return (
+        f"Case {case_id} holds the top alerts; its reports are in {folder}/ (goAML STR, FinCEN SAR "
+        f"draft + CSV, FollowTheMoney, referral pack: open the .html in a browser).\n\n"
+    )
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the world and the workspace.")] = Path(
@@ -157,10 +184,11 @@ def demo(
     _money_over_time(workspace)
     console.print(Rule("[bold]7 · how good was that? (against the world's hidden truth)"))
     _run(["evaluate", "--truth", str(world / "truth"), "-w", str(workspace)])
-    elapsed = time.perf_counter() - started
-    from bantay.web.demo import ensure_demo_user
+    from bantay.web.demo import create_demo_case, ensure_demo_user
 
     login = ensure_demo_user(workspace)
+    reports = _reports(out, workspace, create_demo_case(workspace, login.username))
+    elapsed = time.perf_counter() - started
     console.print(
         Panel.fit(
             f"Done in {elapsed:.0f} s. The workspace is {workspace}.\n\n"
@@ -168,6 +196,7 @@ def demo(
             f"  {login.command}\n"
             f"  then browse {login.url} and log in as [bold]{login.username}[/] / "
             f"[bold]{login.password}[/] ({login.role}; a demo-only password)\n\n"
+            f"{reports}"
             f"Or stay in the terminal:\n"
             f"  bantay status -w {workspace}\n"
             f"  bantay alerts -w {workspace} --top 20\n"

@@ -40,14 +40,8 @@ __all__ = [
     "validate",
 ]
 
-#: The reference schema, next to the repository (``../shared/reference/goaml/``).
-DEFAULT_XSD = (
-    Path(__file__).resolve().parents[3].parent
-    / "shared"
-    / "reference"
-    / "goaml"
-    / "goAMLSchema-5.0.2.xsd"
-)
+#: The reference schema (UNODC goAML 5.0.2), shipped with the package: see schemas/README.md.
+DEFAULT_XSD = Path(__file__).resolve().parent / "schemas" / "goAMLSchema-5.0.2.xsd"
 
 _TRANSMODE = {"bank_transfer": "ELCFT", "card": "DBCD", "mobile_money": "MB", "wallet": "MB"}
 _FUNDS = {"card": "POS", "cash": "CASH"}

@@ -51,5 +51,36 @@ def ensure_demo_user(ws: Workspace | Path, host: str = "127.0.0.1", port: int = 
     )
 
 
+def create_demo_case(ws: Path, username: str = "demo") -> int | None:
+    """Open a case, as `username`, on the latest scan's top payer alert and top beneficiary alert
+    (the top-scored beneficiary when none alerted). Returns its id, or None without alerts."""
+    from bantay.workspace import open_workspace
+
+    with open_workspace(ws, read_only=True) as w:
+        scan = w.con.execute("SELECT max(scan_id) FROM alerts").fetchone()
+        if not scan or scan[0] is None:
+            return None
+        rows = w.con.execute(
+            """SELECT side, entity_id, alert_id FROM (
+                   SELECT *, row_number() OVER (PARTITION BY side ORDER BY rank) AS k
+                   FROM alerts WHERE scan_id = ?) WHERE k = 1 ORDER BY side DESC""",
+            [scan[0]],
+        ).fetchall()
+        members: list[tuple[str, str, str | None]] = [(str(s), str(e), str(a)) for s, e, a in rows]
+        if not any(side == "beneficiary" for side, _, _ in members):
+            top = w.con.execute(
+                "SELECT entity_id FROM scores WHERE side = 'beneficiary' ORDER BY score DESC LIMIT 1"
+            ).fetchone()
+            if top:
+                members.append(("beneficiary", str(top[0]), None))
+    _engine, factory = open_db(f"sqlite:///{(Path(ws) / SQLITE_FILE).resolve()}")
+    with session_scope(factory) as db:
+        user = services.get_user(db, username)
+        case = services.create_case(db, user, "Demo: top payer and beneficiary alerts", members)
+        case_id = int(case.id)
+    _engine.dispose()
+    return case_id
+
+
 def settings_for(workspace: Path, secret_key: str, **kw: object) -> WebSettings:
     return WebSettings(workspace=workspace, secret_key=secret_key, **kw)  # type: ignore[arg-type]
