@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import polars as pl
@@ -38,9 +39,26 @@ GRACE = [(f"BANK{i}:g", "Mary Grace Tan Dela Paz", None, "575328682873") for i i
 
 
 def _attach(rows: list[dict[str, Any]], entity: dict[str, str]) -> pl.DataFrame:
+    """Attachments given the entities of a first clustering (record -> entity; its records are
+    chained by links of probability 1)."""
     feats = build_features(pl.DataFrame(rows))
-    members = pl.DataFrame({"party_record_id": list(entity), "entity_id": list(entity.values())})
-    return attach_pairs(feats, members, mdl.priors(["name_key", "country"]), 0.9)
+    by_entity: dict[str, list[str]] = {}
+    for rid, e in entity.items():
+        by_entity.setdefault(e, []).append(rid)
+    chain = [pair for rids in by_entity.values() for pair in pairwise(rids)]
+    pairs = pl.DataFrame(
+        {
+            "party_record_id_l": [min(a, b) for a, b in chain],
+            "party_record_id_r": [max(a, b) for a, b in chain],
+            "match_probability": [1.0] * len(chain),
+        },
+        schema={
+            "party_record_id_l": pl.String,
+            "party_record_id_r": pl.String,
+            "match_probability": pl.Float64,
+        },
+    )
+    return attach_pairs(feats, pairs, mdl.priors(["name_key", "country"]), 0.9)
 
 
 def test_name_only_record_joins_the_only_entity_of_that_name() -> None:

@@ -28,6 +28,8 @@ that probability, so re-clustering and judgements treat it like any link.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from bantay.resolve import model as mdl
@@ -53,15 +55,50 @@ def _level_lr(model: mdl.SavedModel, comparison: str, label: str) -> float | Non
     return None
 
 
+def _entities(
+    records: pl.DataFrame, pairs: pl.DataFrame, threshold: float, same: Sequence[tuple[str, str]]
+) -> pl.DataFrame:
+    """``records`` (unique_id) with ``entity_id`` and ``size``: connected components of the links at
+    the threshold and the "same" judgements (a record in none is an entity of its own)."""
+    import igraph as ig
+
+    edges = pl.concat(
+        [
+            pairs.filter(pl.col("match_probability") >= threshold).select(
+                pl.col("party_record_id_l").alias("a"), pl.col("party_record_id_r").alias("b")
+            ),
+            pl.DataFrame(
+                {"a": [a for a, _ in same], "b": [b for _, b in same]},
+                schema={"a": pl.String, "b": pl.String},
+            ),
+        ]
+    )
+    nodes = pl.concat([edges["a"], edges["b"]]).unique().to_frame("unique_id").with_row_index("i")
+    idx = edges.join(nodes.rename({"unique_id": "a", "i": "ia"}), on="a").join(
+        nodes.rename({"unique_id": "b", "i": "ib"}), on="b"
+    )
+    g = ig.Graph(n=nodes.height, edges=idx.select("ia", "ib").to_numpy().tolist())
+    comp = nodes.with_columns(
+        pl.Series("c", g.connected_components().membership, dtype=pl.Int64)
+    ).with_columns(pl.len().over("c").alias("size"))
+    out = records.join(comp.select("unique_id", "c", "size"), on="unique_id", how="left")
+    return out.select(
+        pl.exclude("c", "size"),
+        pl.coalesce(pl.format("c{}", "c"), pl.col("unique_id")).alias("entity_id"),
+        pl.col("size").fill_null(1).cast(pl.Int64).alias("size"),
+    )
+
+
 def attach_pairs(
     feats: pl.DataFrame,
-    entity_of: pl.DataFrame,
+    pairs: pl.DataFrame,
     model: mdl.SavedModel,
     threshold: float,
+    same: Sequence[tuple[str, str]] = (),
 ) -> pl.DataFrame:
     """Pairs (party_record_id_l/_r, match_probability, match_weight, agreed_fields) attaching
-    name-only singleton records to entities (see the module). ``entity_of`` has party_record_id
-    and entity_id for every record of ``feats``."""
+    name-only records that ``pairs`` (at ``threshold``) and the "same" judgements leave alone to
+    entities (see the module)."""
     empty = pl.DataFrame(
         schema={
             "party_record_id_l": pl.String,
@@ -77,20 +114,37 @@ def attach_pairs(
         return empty
     prior = lam / (1 - lam)
     present = [c for c in IDENTIFYING if c in feats.columns]
-    f = feats.select("unique_id", "name_key", "name_phonetic", "country", *present).join(
-        entity_of.select(pl.col("party_record_id").alias("unique_id"), "entity_id"),
-        on="unique_id",
-    )
-    f = f.with_columns(pl.len().over("entity_id").alias("size"))
     bare = pl.all_horizontal([pl.col(c).is_null() for c in present]) if present else pl.lit(True)
-    lonely = f.filter(
+    linked = pl.concat(
+        [
+            pairs.filter(pl.col("match_probability") >= threshold)
+            .select(pl.concat_list("party_record_id_l", "party_record_id_r").alias("u"))
+            .explode("u")["u"],
+            pl.Series("u", [r for pair in same for r in pair], dtype=pl.String),
+        ]
+    ).unique()
+    lonely = feats.filter(
         bare
-        & (pl.col("size") == 1)
         & pl.col("name_key").is_not_null()
         & pl.col("country").is_not_null()
-    )
+        & ~pl.col("unique_id").is_in(linked.implode())
+    ).select("unique_id", "name_key", "name_phonetic", "country")
     if lonely.height == 0:
         return empty
+    # the records that could be the match: same country, and a name that agrees at some level
+    near = pl.concat(
+        [
+            feats.join(lonely.select(col, "country").unique(), on=[col, "country"], how="semi")
+            for _, col in NAME_LEVELS
+        ]
+    ).unique("unique_id")
+    f = _entities(
+        pl.concat([near.select(lonely.columns), lonely]).unique("unique_id"),
+        pairs,
+        threshold,
+        same,
+    )
+    lonely = f.join(lonely.select("unique_id"), on="unique_id")
     cands: list[pl.DataFrame] = []
     for rank, (label, col) in enumerate(NAME_LEVELS):
         lr = _level_lr(model, "name", label)

@@ -667,11 +667,8 @@ def _with_attachments(
     report: ResolveReport,
 ) -> pl.DataFrame:
     """``pairs`` plus the attachments of name-only records (:mod:`bantay.resolve.attach`)."""
-    same, not_same = _active_judgements(ws)
-    clustered = cluster_frame(
-        feats["unique_id"], pairs, report.threshold, same=same, not_same=not_same
-    )
-    extra = attach_pairs(feats, clustered.members, model, report.threshold)
+    same, _not_same = _active_judgements(ws)
+    extra = attach_pairs(feats, pairs, model, report.threshold, same)
     if extra.height:
         report.notes.append(
             f"{extra.height:,} record(s) with only a name and a country attached to the one "
