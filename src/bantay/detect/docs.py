@@ -64,8 +64,12 @@ def render_indicators(cat: Catalogue | None = None) -> str:
     out.append(
         "Evidence that a payer and a beneficiary are family. A related pair is left out of every "
         "*unrelated* count above; a payer's non-network rule score is lowered by the sum of "
-        "`weight × share of its high-risk beneficiaries with the evidence`. The model sees the same "
-        "evidence as features, and each alert shows both.\n"
+        "`weight × share of its high-risk beneficiaries with the evidence`. The same sum, uncapped, "
+        "is subtracted from the payer model's margin (`family_offset`; zero where a network "
+        "indicator fired, so network evidence is never explained away): the model is trained "
+        "from that starting point (LightGBM `init_score`) and also sees the evidence as features "
+        "held to lower the score only. Each alert shows the evidence, the rule-score reduction, "
+        "the offset and the family features' contributions.\n"
     )
     out.append("| id | title | feature | weight | sources |\n|---|---|---|---|---|")
     for p in cat.protections:

@@ -97,18 +97,38 @@ def _alternation(terms: Sequence[str]) -> str:
     return "(" + "|".join(terms) + ")"
 
 
+#: Accented letters folded to a-z before names are compared (José → jose, Nguyễn → nguyen).
+_ACCENTED = "áàâäãåāéèêëēíìîïīóòôöõøōúùûüūñçýÿđạảấầẩẫậắằẳẵặăẹẻẽếềểễệỉịọỏốồổỗộớờởỡợơụủứừửữựưỳỵỷỹ"
+_FOLDED = "aaaaaaaeeeeeiiiiioooooooouuuuuncyydaaaaaaaaaaaaaeeeeeeeeeiiooooooooooooouuuuuuuuyyyy"
+#: Compound-surname particles also written glued to the surname (Delacruz, Delossantos).
+_GLUED = ("delos", "dela", "della", "delas", "del")
+
+
+def letters(col: ir.StringValue) -> ir.StringValue:
+    """Lower case, accents folded, every run of non-letters one space; space-padded words."""
+    core = (
+        col.fill_null("").lower().translate(_ACCENTED, _FOLDED).re_replace("[^a-z]+", " ").strip()
+    )
+    return " " + core + " "
+
+
 def normalise_name(col: ir.StringValue, particles: Sequence[str]) -> ir.StringValue:
-    """Lower case, letters only, particles and one- or two-letter words dropped, space-padded."""
+    """Letters only, particles (also glued ones: Delacruz → cruz) and one- or two-letter words
+    dropped, space-padded."""
     drop = r"\b([a-z]{1,2}|" + "|".join(particles) + r")\b"
     core = (
-        col.fill_null("")
-        .lower()
-        .re_replace("[^a-z]+", " ")
+        letters(col)
+        .re_replace(" (" + "|".join(_GLUED) + ")", " ")
         .re_replace(drop, " ")
         .re_replace(" +", " ")
         .strip()
     )
     return " " + core + " "
+
+
+def has_word(norm: ir.StringValue, words: Sequence[str]) -> ir.BooleanValue:
+    """A space-padded name (from :func:`letters`) holds one of ``words``."""
+    return norm.re_search(" (" + "|".join(sorted(set(words))) + ") ")
 
 
 def last_word(norm: ir.StringValue) -> ir.StringValue:
@@ -152,11 +172,26 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
     else:
         night = (local >= night_start) & (local < night_end)
 
+    is_payment = tx.beneficiary_entity.notnull()
+    hr_country = tx.beneficiary_country.isin(hr_list).fill_null(False)
+
+    def payments_only(flag: ir.BooleanValue) -> ir.BooleanValue:
+        # CASE evaluates the (string-heavy) flag on payments only; card purchases skip it
+        return ibis.cases((is_payment, flag.fill_null(False)), else_=False)
+
+    def purchases_only(flag: ir.BooleanValue) -> ir.BooleanValue:
+        return ibis.cases((~is_payment, flag.fill_null(False)), else_=False)
+
     dial = {k: str(v) for k, v in cat.setting("dial_codes").items() if k in hr_list}
     phone = tx.beneficiary_phone.fill_null("").re_replace(r"[^0-9+]", "").re_replace(r"^00", "+")
-    phone_hr = phone.re_search(r"^\+(" + "|".join(sorted(dial.values())) + ")") if dial else False
+    phone_hr = (
+        phone.re_search(r"^\+(" + "|".join(sorted(dial.values())) + ")")
+        if dial
+        else ibis.literal(False)
+    )
     bic_country = tx.beneficiary_institution.fill_null("").upper().substr(4, 2)
     bic_hr = (tx.beneficiary_institution.fill_null("").length() >= 8) & bic_country.isin(hr_list)
+    routed = ibis.cases((hr_country, False), else_=phone_hr | bic_hr)
 
     mcc = [str(m) for m in cat.setting("related_mcc")]
     merchant = (
@@ -166,7 +201,6 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
     )
     memo = tx.memo.fill_null("").lower().re_search(_alternation(cat.setting("cover_terms")))
 
-    is_payment = tx.beneficiary_entity.notnull()
     category = tx.merchant_category.fill_null("")
     merchant_lc = tx.merchant_name.fill_null("").lower()
     kinds: dict[str, Any] = {}
@@ -176,8 +210,8 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
         flag = category.isin(codes) if codes else ibis.literal(False)
         if terms:
             flag = flag | merchant_lc.re_search(_alternation(terms))
-        kinds[f"_rk_{kind}"] = (~is_payment) & flag
-    hr = is_payment & tx.beneficiary_country.isin(hr_list).fill_null(False)
+        kinds[f"_rk_{kind}"] = purchases_only(flag)
+    hr = is_payment & hr_country
     epoch = tx.ts_utc.epoch_seconds().cast("float64")
     multiple = float(p09.param("multiple_of"))
     return tx.mutate(
@@ -189,21 +223,17 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
         _lowval_sea=_in_band(tx, p01, rates, "amount_min", "amount_max"),
         _small=_in_band(tx, p03, rates, None, "small_max"),
         _small55=_in_band(tx, p06, rates, None, "small_max"),
-        _cover=memo & _in_band(tx, p08, rates, None, "small_max"),
+        _cover=ibis.cases(
+            (_in_band(tx, p08, rates, None, "small_max"), memo.fill_null(False)), else_=False
+        ),
         _night=night,
         _even=(tx.amount.cast("float64") % multiple) == 0,
-        _purchase=(~is_payment) & (tx.merchant_category.fill_null("").isin(mcc) | merchant),
-        _routed=is_payment
-        & ~tx.beneficiary_country.isin(hr_list).fill_null(False)
-        & (phone_hr | bic_hr),
+        _purchase=purchases_only(category.isin(mcc) | merchant),
+        _routed=payments_only(routed),
         _p2p=tx.channel.isin(list(cat.setting("p2p_channels"))),
         _epoch=epoch,
         _month=tx.ts_utc.year().cast("int64") * 12 + tx.ts_utc.month().cast("int64"),
         _dom=tx.ts_utc.day().cast("float64"),
-        # day of month as an angle: a payday at the month's end and one on the 1st are close
-        _dom_cos=(tx.ts_utc.day().cast("float64") * (2.0 * math.pi / DAYS_PER_MONTH)).cos(),
-        _dom_sin=(tx.ts_utc.day().cast("float64") * (2.0 * math.pi / DAYS_PER_MONTH)).sin(),
-        _source=tx.institution + "|" + tx.payer_account.fill_null(""),
         **kinds,
     )
 
@@ -227,6 +257,61 @@ def payer_kyc(customers: ir.Table | None, tx: ir.Table) -> ir.Table:
     )
 
 
+def _circular_spread(c: ir.FloatingValue, s: ir.FloatingValue) -> ir.FloatingValue:
+    """Circular spread in days of month-day angles with mean cosine ``c`` and sine ``s``:
+    sqrt(-2 ln R) scaled to a month (R: mean resultant length); 0 for the same day every time."""
+    r = ibis.greatest(ibis.least((c * c + s * s).sqrt(), 1.0), 1e-12)
+    return ((r.ln() * -2.0).sqrt() * (DAYS_PER_MONTH / (2.0 * math.pi))).fill_null(0.0)
+
+
+def _angle(day: ir.NumericValue) -> ir.FloatingValue:
+    return day.cast("float64") * (2.0 * math.pi / DAYS_PER_MONTH)
+
+
+def payday_spread(pay: ir.Table) -> ir.Table:
+    """Per pair: circular spread (days) of the day of each month's largest payment (F03).
+
+    A household allowance arrives on about the same day each month; top-ups in between are smaller
+    and do not move it. Ties on the amount go to the later day of month, so that every engine picks
+    the same payment."""
+    key = pay._amt.round(2) + pay._dom / 10_000.0
+    month = pay.group_by(["payer_entity", "beneficiary_entity", "_month"]).aggregate(
+        _day=pay._dom.argmax(key)
+    )
+    ang = _angle(month._day)
+    agg = month.group_by(["payer_entity", "beneficiary_entity"]).aggregate(
+        _pc=ang.cos().mean(), _ps=ang.sin().mean()
+    )
+    return agg.select(
+        "payer_entity", "beneficiary_entity", payday_spread=_circular_spread(agg._pc, agg._ps)
+    )
+
+
+def name_origin(
+    payer_name: ir.StringValue,
+    beneficiary_name: ir.StringValue,
+    beneficiary_country: ir.StringValue,
+    cat: Catalogue,
+) -> ir.BooleanValue:
+    """Payer and beneficiary both carry a name of the naming culture of the beneficiary's country
+    (settings.name_origin)."""
+    pn, bn = letters(payer_name), letters(beneficiary_name)
+    branches = []
+    for culture, spec in sorted(dict(cat.setting("name_origin")).items()):
+        names = [str(n) for n in spec.get("names", [])]
+        countries = [str(c) for c in spec.get("countries", [])]
+        if not names or not countries:
+            from bantay.detect.catalogue import CatalogueError
+
+            raise CatalogueError(f"settings.name_origin.{culture}: needs countries and names")
+        branches.append(
+            (beneficiary_country.isin(countries), has_word(pn, names) & has_word(bn, names))
+        )
+    if not branches:
+        return ibis.literal(False)
+    return ibis.cases(*branches, else_=False)
+
+
 def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     """One row per payer–beneficiary pair with the family-link evidence of that pair."""
     pay = t.filter(t._pay)
@@ -240,54 +325,63 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
         first_ts=pay._epoch.min(),
         last_ts=pay._epoch.max(),
         n_months=pay._month.nunique(),
-        _c=pay._dom_cos.mean(),
-        _s=pay._dom_sin.mean(),
+        # day of month as an angle: a payday at the month's end and one on the 1st are close
+        _c=_angle(pay._dom).cos().mean(),
+        _s=_angle(pay._dom).sin().mean(),
         hr=pay._hr.max(),
         payer_name=pay.payer_name.max(),
         beneficiary_name=pay.beneficiary_name.max(),
         payer_country=pay.payer_country.max(),
         beneficiary_country=pay.beneficiary_country.max(),
     )
-    # circular spread of the payment day, in days: sqrt(-2 ln R) scaled to a month (R: mean
-    # resultant length); 0 for payments on the same day, large for days spread over the month
-    r = ibis.greatest(ibis.least((agg._c * agg._c + agg._s * agg._s).sqrt(), 1.0), 1e-12)
-    agg = agg.mutate(
-        dom_std=((r.ln() * -2.0).sqrt() * (DAYS_PER_MONTH / (2.0 * math.pi))).fill_null(0.0)
-    ).drop("_c", "_s")
+    # circular spread of the payment day over all payments, in days
+    agg = agg.mutate(dom_std=_circular_spread(agg._c, agg._s)).drop("_c", "_s")
+    agg = agg.left_join(payday_spread(pay), ["payer_entity", "beneficiary_entity"])
     agg = agg.left_join(kyc, "payer_entity")
+    # the observed window: first and last transaction of the whole table
+    window = t.aggregate(_w0=t._epoch.min(), _w1=t._epoch.max())
+    agg = agg.cross_join(window)
     agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
-    f02 = cat.protection("F02_name_origin")
     f03 = cat.protection("F03_payday_pattern")
     f04 = cat.protection("F04_long_stable")
-    del f02  # no parameters: KYC nationality or settings.origin_surnames (see the catalogue)
     surname = last_word(normalise_name(agg.payer_name, particles))
-    origin_lists = dict(cat.setting("origin_surnames"))
-    origin_branches = [
-        (agg.beneficiary_country == c, surname.isin(list(names)))
-        for c, names in sorted(origin_lists.items())
-    ]
-    by_name = ibis.cases(*origin_branches, else_=False) if origin_branches else ibis.literal(False)
     per_month = agg.n.cast("float64") / agg.n_months.cast("float64")
-    span_days = (agg.last_ts - agg.first_ts) / SECONDS_PER_DAY
+    window_days = (agg._w1 - agg._w0) / SECONDS_PER_DAY
+    since_first_days = (agg._w1 - agg.first_ts) / SECONDS_PER_DAY
     rel_surname = shares_surname(agg.payer_name, agg.beneficiary_name, particles)
-    rel_origin = ((agg.payer_nationality == agg.beneficiary_country).fill_null(False)) | by_name
+    rel_origin = (
+        (agg.payer_nationality == agg.beneficiary_country).fill_null(False)
+    ) | name_origin(agg.payer_name, agg.beneficiary_name, agg.beneficiary_country, cat)
     rel_payday = (
         (agg.n_months >= int(f03.param("min_months")))
         & (per_month <= float(f03.param("max_per_month")))
-        & (agg.dom_std <= float(f03.param("max_day_spread")))
+        & (agg.payday_spread.fill_null(DAYS_PER_MONTH) <= float(f03.param("max_day_spread")))
     )
+    # long: since the first payment, at least min_window_share of the observed window (capped at
+    # min_span_days on long windows); stable: paid in min_month_share of the months since
     rel_stable = (
-        (span_days >= float(f04.param("min_span_days")))
+        (
+            since_first_days
+            >= ibis.least(
+                window_days * float(f04.param("min_window_share")),
+                float(f04.param("min_span_days")),
+            )
+        )
         & (agg.n_months >= int(f04.param("min_months")))
+        & (
+            agg.n_months.cast("float64")
+            >= since_first_days / DAYS_PER_MONTH * float(f04.param("min_month_share"))
+        )
         & (per_month <= float(f04.param("max_per_month")))
     )
     out = agg.mutate(
+        payday_spread=agg.payday_spread.fill_null(DAYS_PER_MONTH / 2.0),
         payer_surname=surname,
         rel_surname=rel_surname.fill_null(False),
         rel_origin=rel_origin.fill_null(False),
         rel_payday=rel_payday.fill_null(False),
         rel_stable=rel_stable.fill_null(False),
-    )
+    ).drop("_w0", "_w1")
     return out.mutate(
         related=out.rel_surname | out.rel_origin | out.rel_payday | out.rel_stable,
         foreign=(out.payer_country != out.beneficiary_country).fill_null(False),
@@ -316,7 +410,12 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         n_p2p_hr=_count(hr & t._p2p),
         n_related_purchases=_count(t._purchase),
         n_routed=_count(t._routed),
-        n_payment_sources=ibis.cases((hr | t._routed, t._source), else_=ibis.null(str)).nunique(),
+        # payment sources (institution and account) of high-risk or routed payments; CASE builds
+        # the string for those payments only
+        n_payment_sources=ibis.cases(
+            (hr | t._routed, t.institution + "|" + t.payer_account.fill_null("")),
+            else_=ibis.null(str),
+        ).nunique(),
         first_hr=ibis.cases((hr, t._epoch), else_=ibis.null("float64")).min(),
         last_hr=ibis.cases((hr, t._epoch), else_=ibis.null("float64")).max(),
         home_country=t.payer_country.max(),
@@ -363,7 +462,7 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         max_pair_span_days=((hp.last_ts - hp.first_ts) / SECONDS_PER_DAY).max(),
         amount_hr_related=(hp.amount * hp.related.cast("float64")).sum(),
         min_pair_day_spread=ibis.cases(
-            (hp.n_months >= 3, hp.dom_std), else_=ibis.null("float64")
+            (hp.n_months >= 3, hp.payday_spread), else_=ibis.null("float64")
         ).min(),
         max_pair_months=hp.n_months.max(),
         max_related_pair_months=ibis.cases(

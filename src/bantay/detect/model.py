@@ -78,16 +78,27 @@ class SideModel:
     a: float = 1.0
     b: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
+    #: a column subtracted from the margin (scoring.OFFSET: the family-link protection)
+    offset: str | None = None
 
     def _matrix(self, df: pd.DataFrame) -> np.ndarray:
-        missing = [f for f in self.features if f not in df.columns]
+        needed = [*self.features, *([self.offset] if self.offset else [])]
+        missing = [f for f in needed if f not in df.columns]
         if missing:
             raise ModelError(f"the model needs features the scan did not compute: {missing}")
         out: np.ndarray = df[list(self.features)].astype("float64").to_numpy()
         return out
 
+    def _offset(self, df: pd.DataFrame) -> np.ndarray:
+        if not self.offset:
+            return np.zeros(len(df))
+        out: np.ndarray = df[self.offset].fillna(0.0).to_numpy(dtype=float)
+        return out
+
     def margin(self, df: pd.DataFrame) -> np.ndarray:
-        return np.asarray(self.booster.predict(self._matrix(df), raw_score=True), dtype=float)
+        raw = np.asarray(self.booster.predict(self._matrix(df), raw_score=True), dtype=float)
+        out: np.ndarray = raw - self._offset(df)
+        return out
 
     def predict(self, df: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of the positive class (offender / facilitator)."""
@@ -100,7 +111,10 @@ class SideModel:
         if df.empty:
             return pd.DataFrame(columns=[*self.features, "bias"])
         c = np.asarray(self.booster.predict(self._matrix(df), pred_contrib=True), dtype=float)
-        return pd.DataFrame(c * self.a, columns=[*self.features, "bias"], index=df.index)
+        out = pd.DataFrame(c * self.a, columns=[*self.features, "bias"], index=df.index)
+        if self.offset:
+            out.insert(len(self.features), self.offset, -self.a * self._offset(df))
+        return out
 
 
 @dataclass
@@ -117,6 +131,7 @@ class DetectionModel:
                     side: {
                         "features": list(m.features),
                         "calibration": {"a": m.a, "b": m.b},
+                        "offset": m.offset,
                         "info": m.info,
                         "booster": m.booster.model_to_string(),
                     }
@@ -145,6 +160,7 @@ class DetectionModel:
                     a=float(d["calibration"]["a"]),
                     b=float(d["calibration"]["b"]),
                     info=dict(d.get("info", {})),
+                    offset=d.get("offset"),
                 )
                 for side, d in data["sides"].items()
             }
@@ -177,9 +193,11 @@ def fit_side(
     rounds: int = 200,
     params: dict[str, Any] | None = None,
     exclude: tuple[str, ...] = (),
+    offset: str | None = None,
 ) -> SideModel:
     """Train one side on ``train`` and calibrate it on ``calib`` (other worlds than ``train``);
-    ``exclude`` leaves features out (for ablations)."""
+    ``exclude`` leaves features out (for ablations); ``offset`` names a column subtracted from the
+    margin (the boosting starts from it: LightGBM's init_score)."""
     feats = tuple(f for f in MODEL_FEATURES[side] if f not in exclude)
     p = {
         **PARAMS,
@@ -189,11 +207,16 @@ def fit_side(
     pos = float(y_train.sum())
     if pos == 0 or pos == len(y_train):
         raise ModelError(f"{side}: the training labels hold only one class; simulate more worlds")
+    if offset and (offset not in train.columns or offset not in calib.columns):
+        raise ModelError(f"{side}: the training frames lack the offset column {offset!r}")
     ds = lgb.Dataset(
-        train[list(feats)].astype("float64").to_numpy(), label=y_train, feature_name=list(feats)
+        train[list(feats)].astype("float64").to_numpy(),
+        label=y_train,
+        feature_name=list(feats),
+        init_score=-train[offset].fillna(0.0).to_numpy(dtype=float) if offset else None,
     )
     booster = lgb.train(p, ds, num_boost_round=rounds)
-    m = SideModel(features=feats, booster=booster)
+    m = SideModel(features=feats, booster=booster, offset=offset)
     if len(calib) and 0 < y_calib.sum() < len(y_calib):
         m.a, m.b = platt(m.margin(calib), y_calib)
     m.info = {
@@ -201,6 +224,7 @@ def fit_side(
         "n_train_positive": int(pos),
         "n_calibration": len(y_calib),
         "rounds": rounds,
+        "offset": offset,
         "params": p,
     }
     return m

@@ -56,6 +56,19 @@ def phone_e164(value: str, region: str = "") -> str:
     return normalize_phone(value, region or None) or ""
 
 
+def e164_column(ids: pd.DataFrame) -> pd.Series:
+    """:func:`phone_e164` of each row's (phone, country), parsed once per distinct pair."""
+    if ids.empty:
+        return pd.Series([], index=ids.index, dtype=object)
+    key = ids["phone"].astype(str) + "|" + ids["country"].astype(str)
+    uniq = ids.assign(_k=key).drop_duplicates("_k")
+    parsed = {
+        k: phone_e164(str(p), str(c))
+        for k, p, c in zip(uniq["_k"], uniq["phone"], uniq["country"], strict=True)
+    }
+    return key.map(parsed)
+
+
 def _phone_match(ids: pd.DataFrame, value: str) -> pd.Series:
     """Rows whose phone is the seed's: equal in E.164 where both can be read; where the seed
     cannot be read as E.164 (national writing, no country), equal on the last nine digits."""
@@ -79,12 +92,7 @@ def _text_key(value: str) -> str:
 def match_seeds(identifiers: pd.DataFrame, seeds: Iterable[Seed]) -> dict[str, list[str]]:
     """Beneficiary entities whose phone, account/wallet or name and city match a seed."""
     ids = identifiers.fillna("")
-    ids = ids.assign(
-        _e164=[
-            phone_e164(str(p), str(c)) for p, c in zip(ids["phone"], ids["country"], strict=True)
-        ],
-        _tail=ids["phone"].map(_phone_key),
-    )
+    ids = ids.assign(_e164=e164_column(ids), _tail=ids["phone"].map(_phone_key))
     account = ids["account"].map(_account_key)
     name_city = ids["name"].map(_text_key) + "|" + ids["city"].map(_text_key)
     out: dict[str, list[str]] = {}
@@ -121,33 +129,46 @@ def _den_edges(
     loc_payers = int(n04.param("location_needs_payer"))
     edges: list[tuple[str, str]] = []
     ids = identifiers.fillna("")
-    e164 = [phone_e164(str(p), str(c)) for p, c in zip(ids["phone"], ids["country"], strict=True)]
-    phone_keys = pd.Series(
-        [
-            e or (f"tail:{t}" if t else "")
-            for e, t in zip(e164, ids["phone"].map(_phone_key), strict=True)
-        ],
-        index=ids.index,
-    )
+    e164 = e164_column(ids)
+    tail = ids["phone"].map(_phone_key)
+    phone_keys = e164.where(e164 != "", ("tail:" + tail).where(tail != "", ""))
     for col, key in (("phone", None), ("account", _account_key)):
         k = phone_keys if key is None else ids[col].map(key)
-        grouped = ids.assign(_k=k)[k != ""].groupby("_k")["beneficiary_entity"].unique()
-        for members in grouped:
-            ms = sorted(set(members))
-            edges += [(ms[0], m) for m in ms[1:]]
+        # every beneficiary sharing a key is linked to the first (by name) of those holding it
+        members = (
+            ids.assign(_k=k)[k != ""][["_k", "beneficiary_entity"]]
+            .drop_duplicates()
+            .sort_values(["_k", "beneficiary_entity"], kind="mergesort")
+        )
+        first = members.groupby("_k", sort=False)["beneficiary_entity"].transform("first")
+        linked = members["beneficiary_entity"] != first
+        edges += list(
+            zip(
+                first[linked].astype(str),
+                members.loc[linked, "beneficiary_entity"].astype(str),
+                strict=True,
+            )
+        )
     pb = unrel[["payer_entity", "beneficiary_entity"]].drop_duplicates()
     both = pb.merge(pb, on="payer_entity")
     both = both[both.beneficiary_entity_x < both.beneficiary_entity_y]
     shared = both.groupby(["beneficiary_entity_x", "beneficiary_entity_y"]).size()
+    shared = shared.rename("n").reset_index()
+    shared.columns = pd.Index(["a", "b", "n"])
+    # beneficiaries sharing enough unrelated payers; or fewer payers and a city
+    strong = shared[shared["n"] >= min_shared]
+    weak = shared[(shared["n"] >= loc_payers) & (shared["n"] < min_shared)]
     cities = ids["city"].map(_text_key)
     city = (
-        ids.assign(_c=(cities + "|" + ids["country"]).where(cities != "", ""))
-        .groupby("beneficiary_entity")["_c"]
-        .agg(lambda s: set(s) - {""})
+        ids.assign(_c=cities + "|" + ids["country"])[cities != ""][["beneficiary_entity", "_c"]]
+        .drop_duplicates()
+        .rename(columns={"beneficiary_entity": "a"})
     )
-    for (a, b), n in shared.items():
-        if n >= min_shared or (n >= loc_payers and city.get(a, set()) & city.get(b, set())):
-            edges.append((str(a), str(b)))
+    same_city = weak.merge(city, on="a").merge(city.rename(columns={"a": "b"}), on=["b", "_c"])[
+        ["a", "b"]
+    ]
+    both_kinds = pd.concat([strong[["a", "b"]], same_city]).drop_duplicates()
+    edges += [(str(a), str(b)) for a, b in zip(both_kinds["a"], both_kinds["b"], strict=True)]
     return edges
 
 
@@ -180,7 +201,8 @@ def analyse(
     comp_s = pd.Series(comp, dtype="int64")
     sizes = comp_s.map(comp_s.value_counts())
     den_size = sizes.where(sizes >= 2, 0)
-    den_first = comp_s.reset_index().groupby(0)["index"].min()
+    # a den is named after its first member (nodes are sorted, so the first one met)
+    den_first = comp_s.reset_index().drop_duplicates(0).set_index(0)["index"]
     den_id = comp_s.map(den_first).where(den_size >= 2, "")
     den_payers = (
         unrel.assign(_den=unrel["beneficiary_entity"].map(den_id))

@@ -31,7 +31,13 @@ from bantay.detect.model import (
     rules_only_probability,
 )
 from bantay.detect.network import SEED_TYPES, NetworkResult, Seed, analyse
-from bantay.detect.scoring import KEY, MODEL_FEATURES, evaluate_indicators, rule_scores
+from bantay.detect.scoring import (
+    FAMILY_FEATURES,
+    KEY,
+    MODEL_FEATURES,
+    evaluate_indicators,
+    rule_scores,
+)
 from bantay.errors import BantayError
 from bantay.workspace import Workspace
 
@@ -196,24 +202,28 @@ def assemble(
 
 
 def score_side(side: str, df: pd.DataFrame, model: DetectionModel | None) -> pd.DataFrame:
-    """Calibrated score per entity (model, else rules only) and the model's contributions."""
+    """Calibrated score per entity (model, else rules only)."""
     if model is not None and side in model.sides:
-        m = model.sides[side]
-        df = df.assign(score=round_score(m.predict(df)))
-        contrib = m.contributions(df)
-        df = df.assign(
-            _contrib=[dict(zip(contrib.columns, row, strict=True)) for row in contrib.to_numpy()]
-        )
+        df = df.assign(score=round_score(model.sides[side].predict(df)))
     else:
-        df = df.assign(
-            score=round_score(rules_only_probability(df["rule_score"].to_numpy())), _contrib=None
-        )
+        df = df.assign(score=round_score(rules_only_probability(df["rule_score"].to_numpy())))
     key = KEY[side]
     df = df.sort_values(["score", key], ascending=[False, True], kind="mergesort").reset_index(
         drop=True
     )
     df["rank"] = np.arange(1, len(df) + 1)
     return df
+
+
+def with_contributions(side: str, df: pd.DataFrame, model: DetectionModel | None) -> pd.DataFrame:
+    """``df`` with a ``_contrib`` column: the model's per-feature contributions of each row (SHAP
+    values, computed for these rows only: they explain alerts), or None without a model."""
+    if model is None or side not in model.sides or df.empty:
+        return df.assign(_contrib=None)
+    contrib = model.sides[side].contributions(df)
+    return df.assign(
+        _contrib=[dict(zip(contrib.columns, row, strict=True)) for row in contrib.to_numpy()]
+    )
 
 
 def _family_evidence(row: pd.Series, cat: Catalogue) -> list[dict[str, Any]]:
@@ -292,24 +302,28 @@ def explain(
             "evidence": _family_evidence(row, cat),
             "rule_score_reduction": round(float(row.get("family_reduction", 0.0)), 4),
             "model_contribution": round(
-                sum(
-                    float(contrib.get(f, 0.0))
-                    for f in (
-                        "rel_surname",
-                        "rel_origin",
-                        "rel_payday",
-                        "rel_stable",
-                        "share_hr_related",
-                        "n_rel_benefs",
-                        "share_amount_related",
-                        "max_related_pair_months",
-                        "min_pair_day_spread",
-                    )
-                )
+                sum(float(contrib.get(f, 0.0)) for f in (*FAMILY_FEATURES, "family_offset"))
                 if isinstance(contrib, dict)
                 else 0.0,
                 4,
             ),
+            # the protections' weighed evidence, subtracted from the model's margin
+            "model_offset": round(-float(contrib.get("family_offset", 0.0)), 4) + 0.0
+            if isinstance(contrib, dict)
+            else 0.0,
+            # each family-link feature's value and its share of the model's margin (<= 0 for the
+            # monotone ones wherever the evidence is present)
+            "model_features": [
+                {
+                    "feature": f,
+                    "value": float(row.get(f, 0.0) or 0.0),
+                    "contribution": round(float(contrib[f]), 4),
+                }
+                for f in FAMILY_FEATURES
+                if f in contrib and round(float(contrib[f]), 4) != 0.0
+            ]
+            if isinstance(contrib, dict)
+            else [],
         }
     return {"indicators": indicators, "network": network, "model": model, "family": family}
 
@@ -388,9 +402,15 @@ def scan(
         + hashlib.md5(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
     )
     alert_rows = []
+    no_hits = hits.iloc[0:0]
+    alerted = hits["entity_id"].isin(
+        set().union(*(set(sel[KEY[side]].astype(str)) for side, sel in chosen.items()))
+    )
+    hits_of = {k: g for k, g in hits[alerted].groupby(["entity_side", "entity_id"], sort=False)}
     for side, sel in chosen.items():
-        for _, row in sel.iterrows():
-            reasons = explain(side, row, hits, net, cat)
+        for _, row in with_contributions(side, sel, mdl).iterrows():
+            own = hits_of.get((side, str(row[KEY[side]])), no_hits)
+            reasons = explain(side, row, own, net, cat)
             ent = str(row[KEY[side]])
             alert_rows.append(
                 {

@@ -111,6 +111,8 @@ MONOTONE: dict[str, dict[str, int]] = {
         "share_hr_related": -1,
         "share_amount_related": -1,
         "max_related_pair_months": -1,
+        # the smallest payday spread of any beneficiary: a regular payday only lowers the score
+        "min_pair_day_spread": 1,
         "n_unrel_hr_benefs": 1,
         "max_unrel_benefs_month": 1,
         "max_benef_fan_in": 1,
@@ -132,6 +134,25 @@ MONOTONE: dict[str, dict[str, int]] = {
 }
 
 
+#: Per side, the column subtracted from the model's margin (LightGBM's init_score in training):
+#: the protections' weighed family-link evidence, ``sum(weight × share of the payer's high-risk
+#: beneficiaries with that evidence)``, zero where network indicators fired. The model starts from
+#: this prior protection and learns the rest; it can only lower a score.
+OFFSET: dict[str, str] = {"payer": "family_offset"}
+
+#: Model features that carry family-link evidence: summed in an explanation's family part.
+FAMILY_FEATURES: tuple[str, ...] = (
+    "rel_surname",
+    "rel_origin",
+    "rel_payday",
+    "rel_stable",
+    "share_hr_related",
+    "n_rel_benefs",
+    "share_amount_related",
+    "max_related_pair_months",
+    "min_pair_day_spread",
+)
+
 #: What the model features added beside the indicators' own features mean (for the generated docs).
 FEATURE_NOTES: dict[str, str] = {
     "max_benef_fan_in": "most unrelated foreign payers (small sums) of any one of the payer's "
@@ -149,8 +170,9 @@ FEATURE_NOTES: dict[str, str] = {
     "max_pair_months": "most distinct months in which the payer paid one beneficiary",
     "max_related_pair_months": "most distinct months in which the payer paid one related "
     "beneficiary (a long family relationship)",
-    "min_pair_day_spread": "smallest circular spread (days) of the payment day of month among "
-    "beneficiaries paid in three months or more (payday regularity; 15.2 when none)",
+    "min_pair_day_spread": "smallest circular spread (days) of the day of each month's largest "
+    "payment among high-risk beneficiaries paid in three months or more (payday regularity, F03; "
+    "15.2 when none); can only raise the score as it grows",
     "n_related_kinds": "kinds of related purchases made (privacy tools, screen capture, "
     "livestream tokens, travel; settings.related_purchase_kinds)",
     "n_purchases_privacy": "card purchases of VPN and privacy tools",
@@ -172,34 +194,12 @@ def corridor(side: str, df: pd.DataFrame) -> pd.Series:
 
 
 def evaluate_indicators(side: str, df: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
-    """One row per (entity, indicator) that fired: value, threshold, band, score and sources."""
+    """One row per (entity, indicator) that fired: value, threshold, band, score and sources.
+
+    Bands are looked up once per distinct (value, corridor), not once per entity."""
     key = KEY[side]
-    corr = corridor(side, df)
-    rows: list[dict[str, object]] = []
-    for ind in cat.for_side(side):
-        if ind.feature not in df.columns:
-            continue
-        values = df[ind.feature].fillna(0).to_numpy(dtype=float)
-        overridden = any(o.corridor for o in ind.overrides)
-        cuts = [ind.threshold()] + [o.bands[0].at_least for o in ind.overrides if o.bands]
-        for i in np.flatnonzero(values >= min(cuts)):
-            c = str(corr.iat[i])
-            band = ind.band(values[i], c if overridden else None)
-            if band is None:
-                continue
-            rows.append(
-                {
-                    "entity_id": str(df[key].iat[i]),
-                    "indicator_id": ind.id,
-                    "side": ind.side,
-                    "value": float(values[i]),
-                    "threshold": ind.threshold(c if overridden else None),
-                    "band": band.label,
-                    "score": band.score,
-                    "corridor": c,
-                    "sources": ",".join(s.id for s in ind.sources),
-                }
-            )
+    corr = corridor(side, df).astype(str).to_numpy()
+    ids = df[key].astype(str).to_numpy()
     cols = [
         "entity_id",
         "indicator_id",
@@ -211,7 +211,51 @@ def evaluate_indicators(side: str, df: pd.DataFrame, cat: Catalogue) -> pd.DataF
         "corridor",
         "sources",
     ]
-    return pd.DataFrame(rows, columns=cols)
+    parts: list[pd.DataFrame] = []
+    for ind in cat.for_side(side):
+        if ind.feature not in df.columns:
+            continue
+        values = df[ind.feature].fillna(0).to_numpy(dtype=float)
+        overridden = any(o.corridor for o in ind.overrides)
+        cuts = [ind.threshold()] + [o.bands[0].at_least for o in ind.overrides if o.bands]
+        idx = np.flatnonzero(values >= min(cuts))
+        if idx.size == 0:
+            continue
+        looked: dict[tuple[float, str | None], tuple[str, float, float] | None] = {}
+        labels, scores, thresholds, keep = [], [], [], []
+        for i in idx:
+            k = (float(values[i]), str(corr[i]) if overridden else None)
+            if k not in looked:
+                band = ind.band(k[0], k[1])
+                looked[k] = None if band is None else (band.label, band.score, ind.threshold(k[1]))
+            got = looked[k]
+            keep.append(got is not None)
+            if got is not None:
+                labels.append(got[0])
+                scores.append(got[1])
+                thresholds.append(got[2])
+        sel = idx[np.asarray(keep, dtype=bool)]
+        if sel.size == 0:
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "entity_id": ids[sel],
+                    "indicator_id": ind.id,
+                    "side": ind.side,
+                    "value": values[sel].astype(float),
+                    "threshold": np.asarray(thresholds, dtype=float),
+                    "band": labels,
+                    "score": np.asarray(scores, dtype=float),
+                    "corridor": corr[sel],
+                    "sources": ",".join(s.id for s in ind.sources),
+                },
+                columns=cols,
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)
 
 
 def family_reduction(df: pd.DataFrame, cat: Catalogue) -> pd.Series:
@@ -240,7 +284,10 @@ def rule_scores(side: str, df: pd.DataFrame, hits: pd.DataFrame, cat: Catalogue)
     if side == "payer":
         red = family_reduction(df, cat).to_numpy()
         out["family_reduction"] = np.minimum(red, out["rule_raw"].to_numpy())
+        # the model's offset: the same weighed evidence, uncapped, unless network indicators fired
+        out["family_offset"] = np.where(out["rule_network"].to_numpy() > 0, 0.0, red)
     else:
         out["family_reduction"] = 0.0
+        out["family_offset"] = 0.0
     out["rule_score"] = out["rule_raw"] - out["family_reduction"] + out["rule_network"]
     return out

@@ -15,7 +15,15 @@ if TYPE_CHECKING:
     from bantay.detect.scan import ScanResult
 
 #: Scored-frame columns that are outputs, not features.
-NOT_FEATURES = {"score", "rank", "alerted", "rule_raw", "rule_network", "family_reduction"}
+NOT_FEATURES = {
+    "score",
+    "rank",
+    "alerted",
+    "rule_raw",
+    "rule_network",
+    "family_reduction",
+    "family_offset",
+}
 
 TABLES = ("scans", "entity_features", "indicator_hits", "network_scores", "scores", "alerts")
 
@@ -30,6 +38,25 @@ def _insert(ws: Workspace, table: str, df: pd.DataFrame) -> None:
         ws.con.unregister("_bantay_frame")
 
 
+def _insert_long(ws: Workspace, scan_id: str, side: str, wide: pd.DataFrame) -> None:
+    """``entity_features`` rows (one per entity and feature) from a wide frame, unpivoted by DuckDB
+    (a pandas melt of a national scan would hold every row as Python objects)."""
+    feats = [c for c in wide.columns if c != "entity_id"]
+    if not feats or wide.empty:
+        return
+    ws.con.register("_bantay_wide", wide)
+    try:
+        on = ", ".join(f'"{c}"' for c in feats)
+        ws.con.execute(
+            "INSERT INTO entity_features (scan_id, side, entity_id, feature, value) "
+            "SELECT ?, ?, entity_id, feature, value FROM _bantay_wide "
+            f"UNPIVOT INCLUDE NULLS (value FOR feature IN ({on}))",
+            [scan_id, side],
+        )
+    finally:
+        ws.con.unregister("_bantay_wide")
+
+
 def write_scan(
     ws: Workspace,
     result: ScanResult,
@@ -40,7 +67,8 @@ def write_scan(
     created_at: dt.datetime,
 ) -> None:
     sid = result.scan_id
-    feats, nets, scores = [], [], []
+    feats: list[tuple[str, pd.DataFrame]] = []
+    nets, scores = [], []
     for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
         key = KEY[side]
         cols = [
@@ -49,9 +77,9 @@ def write_scan(
             if c not in NOT_FEATURES
             and (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
         ]
-        long = df[[key, *cols]].melt(id_vars=key, var_name="feature", value_name="value")
-        long = long.rename(columns={key: "entity_id"}).assign(scan_id=sid, side=side)
-        feats.append(long.astype({"value": "float64"}))
+        wide = df[cols].astype("float64")
+        wide.insert(0, "entity_id", df[key].astype(str))
+        feats.append((side, wide))
         prefix = "p" if side == "payer" else "b"
         net = pd.DataFrame(
             {
@@ -111,7 +139,8 @@ def write_scan(
         for table in TABLES:
             ws.con.execute(f"DELETE FROM {table}")
         _insert(ws, "scans", scans)
-        _insert(ws, "entity_features", pd.concat(feats, ignore_index=True))
+        for side, wide in feats:
+            _insert_long(ws, sid, side, wide)
         _insert(ws, "indicator_hits", hits.assign(scan_id=sid))
         _insert(ws, "network_scores", pd.concat(nets, ignore_index=True))
         _insert(ws, "scores", pd.concat(scores, ignore_index=True))

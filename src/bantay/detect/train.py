@@ -18,7 +18,7 @@ import pandas as pd
 from bantay import __version__
 from bantay.detect.model import DetectionModel, ModelError, fit_side
 from bantay.detect.scan import ScanResult
-from bantay.detect.scoring import KEY, MODEL_FEATURES
+from bantay.detect.scoring import KEY, MODEL_FEATURES, OFFSET
 
 
 @dataclass
@@ -36,7 +36,8 @@ def training_world(
     frames = {}
     for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
         lab = labels[side][["entity_id", "label"]].rename(columns={"entity_id": KEY[side]})
-        f = df[[KEY[side], *MODEL_FEATURES[side]]].merge(lab, on=KEY[side], how="left")
+        extra = [OFFSET[side]] if side in OFFSET else []
+        f = df[[KEY[side], *MODEL_FEATURES[side], *extra]].merge(lab, on=KEY[side], how="left")
         f["label"] = f["label"].fillna(False).astype(bool)
         frames[side] = f
     return TrainingWorld(name, profile, frames["payer"], frames["beneficiary"])
@@ -66,6 +67,7 @@ def train(
             ca["label"].to_numpy(dtype=float),
             rounds=rounds,
             exclude=exclude,
+            offset=OFFSET.get(side),
         )
     info = {
         "bantay": __version__,
