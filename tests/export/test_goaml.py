@@ -132,6 +132,9 @@ def test_fincen(ws: Path, tmp_path: Path) -> None:
     assert len(text) <= fincen.LIMIT
     for part in ("WHO:", "WHAT:", "WHEN:", "WHERE:", "WHY:", "HOW:"):
         assert part in text
+    why = text[text.index("WHY:") : text.index("HOW:")]
+    assert "P01_low_value_sea" in why and "against a threshold of" in why
+    assert "No analyst decision is recorded yet" in why  # never claims a review that did not happen
     assert len(csv_path.read_text().splitlines()) == 11
 
 

@@ -55,13 +55,60 @@ def narrative(data: CaseData) -> str:
         "WHERE: beneficiary countries "
         + ", ".join(f"{k} ({v})" for k, v in countries.most_common())
         + ".",
-        "WHY: the activity was flagged by payment-pattern indicators consistent with FinCEN "
-        f"Notice {KEY_TERM} on online child sexual exploitation and reviewed by an analyst.",
+        _why(data),
         "HOW: channels " + ", ".join(f"{k} ({v})" for k, v in channels.most_common()) + ".",
         "The attached CSV lists every payment.",
     ]
     text = "\n\n".join(parts)
     return text if len(text) <= LIMIT else text[: LIMIT - 3] + "..."
+
+
+def _num(v: object) -> str:
+    return f"{v:g}" if isinstance(v, int | float) else str(v)
+
+
+def _why(data: CaseData) -> str:
+    """The indicators that fired for each member (value against threshold, published source),
+    the network evidence, and whether an analyst has decided yet: facts, not a verdict."""
+    lines = [
+        "WHY: the activity matches payment-pattern indicators that FinCEN Notice "
+        f"{KEY_TERM} and other published sources associate with online child sexual exploitation:"
+    ]
+    for v in data.views:
+        reasons = (v.detail or {}).get("reasons") or {}
+        found = []
+        for i in reasons.get("indicators", []):
+            sources = ", ".join(str(src.get("id")) for src in i.get("sources", []))
+            found.append(
+                f"{i.get('title') or i.get('id')} ({i.get('id')}: {_num(i.get('value'))} "
+                f"{i.get('unit') or ''} against a threshold of {_num(i.get('threshold'))}"
+                + (f"; sources {sources}" if sources else "")
+                + ")"
+            )
+        net = reasons.get("network") or {}
+        if net.get("den_size"):
+            found.append(f"member of a group of {net['den_size']} linked beneficiaries")
+        if isinstance(net.get("seed_hops"), int) and net["seed_hops"] >= 0:
+            found.append(f"{net['seed_hops']} payment link(s) from a known facilitator")
+        lines.append(
+            f"- {v.side} entity {v.entity_id}: " + ("; ".join(found) or "no indicator recorded")
+        )
+    if data.decisions:
+        d = data.decisions[-1]
+        review = (
+            f", reviewed by {d['reviewed_by']} ({'approved' if d['review_approved'] else 'returned'})"
+            if d.get("reviewed_by")
+            else ", not yet reviewed"
+        )
+        lines.append(
+            f"The latest analyst decision is '{d['decision']}' by {d['username']} on "
+            f"{d['at']:%Y-%m-%d}{review}."
+        )
+    else:
+        lines.append(
+            "No analyst decision is recorded yet: this draft is for the analyst to complete."
+        )
+    return "\n".join(lines)
 
 
 def transactions_csv(data: CaseData) -> str:
