@@ -15,6 +15,8 @@ memory (``ru_maxrss``) is measured per run:
   Arrow batches: for files of 48 MiB and more, ranges of the file parsed by worker processes
   (one per CPU, at most 4; see :mod:`bantay.ingest.iso20022_parallel`);
 - ``sequential``: the same reader forced to one process (``workers=1``);
+- ``ingest``: the whole of ``bantay ingest`` of the file into a fresh workspace (reader,
+  validation, loading, party records), reporting currency AUD so no rate table is needed;
 - ``ET.parse``: ``xml.etree.ElementTree.parse`` of the whole file (not streamed), for memory; on
   the smaller file only unless ``--full-parse-large``.
 
@@ -94,6 +96,17 @@ def child(mode: str, path: str) -> None:
     if mode == "reader":
         for batch in iter_batches(Path(path)):
             n += batch.num_rows
+    elif mode == "ingest":  # the whole of `bantay ingest`: reader, validation, load, party records
+        from bantay.ingest import ingest_file
+        from bantay.workspace import init_workspace
+
+        with tempfile.TemporaryDirectory(dir=Path(path).parent) as tmp:
+            ws = init_workspace(Path(tmp) / "ws", reporting_currency="AUD")
+            report = ingest_file(ws, Path(path))
+            ws.close()
+        n = report.rows_read
+        assert n == report.rows_loaded + report.rows_quarantined, report
+        assert report.rows_loaded == n, f"{report.rows_quarantined} rows quarantined"
     elif mode == "sequential":
         for batch in iter_batches(Path(path), workers=1):
             n += batch.num_rows
@@ -169,7 +182,7 @@ def main() -> None:
                     flush=True,
                 )
             size_mb = path.stat().st_size / 1e6
-            modes = ["iterparse", "sequential", "reader"]
+            modes = ["iterparse", "sequential", "reader", "ingest"]
             if n == args.small or args.full_parse_large:
                 modes.append("ET.parse")
             for mode in modes:
@@ -198,7 +211,7 @@ def main() -> None:
         if mode == "iterparse":
             base[n] = rate
         ratio = f"{rate / base[n]:.2f}x" if mode != "ET.parse" else "-"
-        worker = f"{r['worker_peak_mb']:,.0f}" if mode == "reader" else "-"
+        worker = f"{r['worker_peak_mb']:,.0f}" if mode in ("reader", "ingest") else "-"
         print(
             f"{n:>12,} {size_mb:>8,.0f} {mode:<10} {r['seconds']:>8.1f} {rate:>9,.0f} "
             f"{ratio:>12} {r['peak_mb']:>11,.0f} {worker:>9}"
