@@ -89,10 +89,18 @@ def _text_key(value: str) -> str:
     return " ".join(out.split())
 
 
-def match_seeds(identifiers: pd.DataFrame, seeds: Iterable[Seed]) -> dict[str, list[str]]:
-    """Beneficiary entities whose phone, account/wallet or name and city match a seed."""
+def match_seeds(
+    identifiers: pd.DataFrame, seeds: Iterable[Seed], e164: pd.Series | None = None
+) -> dict[str, list[str]]:
+    """Beneficiary entities whose phone, account/wallet or name and city match a seed
+    (``e164``: the identifiers' phones already read, see :func:`e164_column`)."""
+    seeds = list(seeds)
+    if not seeds:
+        return {}
     ids = identifiers.fillna("")
-    ids = ids.assign(_e164=e164_column(ids), _tail=ids["phone"].map(_phone_key))
+    ids = ids.assign(
+        _e164=e164_column(ids) if e164 is None else e164, _tail=ids["phone"].map(_phone_key)
+    )
     account = ids["account"].map(_account_key)
     name_city = ids["name"].map(_text_key) + "|" + ids["city"].map(_text_key)
     out: dict[str, list[str]] = {}
@@ -122,14 +130,14 @@ def _components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int
 
 
 def _den_edges(
-    unrel: pd.DataFrame, identifiers: pd.DataFrame, cat: Catalogue
+    unrel: pd.DataFrame, identifiers: pd.DataFrame, cat: Catalogue, e164: pd.Series | None = None
 ) -> list[tuple[str, str]]:
     n04 = cat.indicator("N04_den_membership")
     min_shared = int(n04.param("min_shared_payers"))
     loc_payers = int(n04.param("location_needs_payer"))
     edges: list[tuple[str, str]] = []
     ids = identifiers.fillna("")
-    e164 = e164_column(ids)
+    e164 = e164_column(ids) if e164 is None else e164
     tail = ids["phone"].map(_phone_key)
     phone_keys = e164.where(e164 != "", ("tail:" + tail).where(tail != "", ""))
     for col, key in (("phone", None), ("account", _account_key)):
@@ -197,7 +205,9 @@ def analyse(
 
     # dens
     bnodes = sorted(set(beneficiaries.astype(str)))
-    comp = _components(bnodes, _den_edges(unrel, identifiers, cat))
+    # phones read once (E.164) for dens and seeds alike
+    e164 = e164_column(identifiers.fillna(""))
+    comp = _components(bnodes, _den_edges(unrel, identifiers, cat, e164))
     comp_s = pd.Series(comp, dtype="int64")
     sizes = comp_s.map(comp_s.value_counts())
     den_size = sizes.where(sizes >= 2, 0)
@@ -222,7 +232,7 @@ def analyse(
     )
 
     # seeds, personalised PageRank and paths
-    seed_hits = match_seeds(identifiers, seeds)
+    seed_hits = match_seeds(identifiers, seeds, e164)
     pnodes = sorted(set(payers.astype(str)))
     nodes = [f"p:{p}" for p in pnodes] + [f"b:{b}" for b in bnodes]
     index = {n: i for i, n in enumerate(nodes)}

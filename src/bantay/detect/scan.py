@@ -243,25 +243,54 @@ def _family_evidence(row: pd.Series, cat: Catalogue) -> list[dict[str, Any]]:
     return out
 
 
+def hits_by_entity(
+    hits: pd.DataFrame, entities: set[tuple[str, str]]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The indicator hits of the given (side, entity) pairs, strongest first, as records."""
+    if hits.empty or not entities:
+        return {}
+    mine = hits[
+        [
+            (s, str(e)) in entities
+            for s, e in zip(hits["entity_side"], hits["entity_id"], strict=True)
+        ]
+    ]
+    mine = mine.sort_values(
+        ["entity_side", "entity_id", "score", "indicator_id"],
+        ascending=[True, True, False, True],
+        kind="mergesort",
+    )
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in mine.to_dict("records"):
+        out.setdefault((str(rec["entity_side"]), str(rec["entity_id"])), []).append(rec)
+    return out
+
+
 def explain(
-    side: str, row: pd.Series, hits: pd.DataFrame, net: NetworkResult, cat: Catalogue
+    side: str,
+    row: pd.Series,
+    hits: pd.DataFrame | list[dict[str, Any]],
+    net: NetworkResult,
+    cat: Catalogue,
 ) -> dict[str, Any]:
-    """The reasons behind one entity's score."""
+    """The reasons behind one entity's score (``hits``: all hits, or this entity's records from
+    :func:`hits_by_entity`)."""
     key = KEY[side]
     ent = str(row[key])
-    mine = hits[(hits["entity_side"] == side) & (hits["entity_id"] == ent)]
+    if isinstance(hits, pd.DataFrame):
+        hits = hits_by_entity(hits, {(side, ent)}).get((side, ent), [])
     indicators = []
-    for h in mine.sort_values(["score", "indicator_id"], ascending=[False, True]).itertuples():
-        ind = cat.indicator(str(h.indicator_id))
+    for h in hits:
+        ind = cat.indicator(str(h["indicator_id"]))
         indicators.append(
             {
                 "id": ind.id,
                 "title": ind.title,
-                "value": float(h.value),
-                "threshold": float(h.threshold),
+                "value": float(h["value"]),
+                "threshold": float(h["threshold"]),
                 "unit": ind.unit,
-                "band": h.band,
-                "score": float(h.score),
+                "band": h["band"],
+                "score": float(h["score"]),
                 "sources": [
                     {"id": s.id, "wording": s.wording, "text": s.text} for s in ind.sources
                 ],
@@ -402,15 +431,12 @@ def scan(
         + hashlib.md5(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:6]
     )
     alert_rows = []
-    no_hits = hits.iloc[0:0]
-    alerted = hits["entity_id"].isin(
-        set().union(*(set(sel[KEY[side]].astype(str)) for side, sel in chosen.items()))
+    hits_of = hits_by_entity(
+        hits, {(side, str(e)) for side, sel in chosen.items() for e in sel[KEY[side]]}
     )
-    hits_of = {k: g for k, g in hits[alerted].groupby(["entity_side", "entity_id"], sort=False)}
     for side, sel in chosen.items():
         for _, row in with_contributions(side, sel, mdl).iterrows():
-            own = hits_of.get((side, str(row[KEY[side]])), no_hits)
-            reasons = explain(side, row, own, net, cat)
+            reasons = explain(side, row, hits_of.get((side, str(row[KEY[side]])), []), net, cat)
             ent = str(row[KEY[side]])
             alert_rows.append(
                 {
