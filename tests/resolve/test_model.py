@@ -59,6 +59,21 @@ def test_names_without_a_shared_word_or_with_all_words_keep_their_levels() -> No
     assert _name_level("Dela Paz", "Grace Dela Paz") == "one name word shared"
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "typo"),
+    [
+        ("Divina Dimaculangan", "Dimaculangan Divian", False),  # sounds alike: the level above
+        ("Mary Grace Dela Paz", "Mary Grcae Dela Paz", True),
+        # a long shared surname outweighs the given names in Jaro-Winkler of the sorted key;
+        # the given names' first letters disagree: relatives, not a typo
+        ("Divina Dimaculangan", "Jun Dimaculangan", False),
+        ("Divina Dimaculangan", "Dimaculangan, Jun F.", False),
+    ],
+)
+def test_a_typo_keeps_the_first_letters_of_the_words(a: str, b: str, typo: bool) -> None:
+    assert (_name_level(a, b) == "name with a typo") is typo
+
+
 def test_conflict_level_counts_against_a_match_in_the_priors() -> None:
     w = {lw.level: lw.match_weight for lw in mdl.priors(["name_key"]).weights()}
     assert w[CONFLICT] is not None and w[CONFLICT] < 0

@@ -89,7 +89,15 @@ def _name_levels() -> list[Level]:
     return [
         _lv(cll.ExactMatchLevel("name_key"), "same name (any order)", 0.70, 2e-4, "name_key"),
         _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike (or nicknames)", 0.10, 2e-4),
-        _lv(cll.JaroWinklerLevel("name_key", 0.92), "name with a typo", 0.08, 5e-4),
+        # a typo keeps each word's first letter (keying errors rarely hit it): without that,
+        # Jaro-Winkler on the sorted key rewards a long shared surname, and relatives sharing a
+        # phone (``dimaculangan divina`` / ``dimaculangan jun``) scored as one person with a typo
+        _lv(
+            cll.And(cll.JaroWinklerLevel("name_key", 0.92), cll.ExactMatchLevel("name_initials")),
+            "name with a typo",
+            0.08,
+            5e-4,
+        ),
         _lv(cll.ArrayIntersectLevel("name_tokens", 2), "two or more name words shared", 0.05, 1e-3),
         _lv(
             cll.And(
