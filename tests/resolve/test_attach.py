@@ -83,6 +83,21 @@ def test_a_second_bearer_of_the_name_blocks_the_attachment() -> None:
     assert _attach(rows, ent).height == 0
 
 
+def test_name_only_records_of_one_name_do_not_compete_with_each_other() -> None:
+    # two bare records of the name show no second bearer: both join the entity
+    rows = _rows(
+        *GRACE,
+        ("REMIT:x", "Mary Grace Tan Dela Paz", None, None),
+        ("CASH:y", "DELA PAZ, Mary Grace Tan", None, None),
+    )
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2", "CASH:y": "E3"}
+    out = _attach(rows, ent)
+    attached = set(out["party_record_id_l"]) | set(out["party_record_id_r"])
+    assert {"REMIT:x", "CASH:y"} <= attached
+    assert out.height == 2
+    assert (out["match_probability"] >= 0.9).all()
+
+
 @pytest.mark.parametrize(
     ("extra", "why"),
     [

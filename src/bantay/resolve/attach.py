@@ -17,8 +17,10 @@ anything, every entity ``E`` holding a record of the same country whose name agr
 (the model's own m and u of the name level reached, and of "same country"; ``|E|`` records of ``E``
 could each be the match, so the prior odds grow with the entity). ``r`` is attached to the best
 candidate when ``score / (1 + sum of all scores)`` reaches the threshold: the ``1`` is "someone not
-seen yet", every other candidate (a single record of the same name included) competes, so a name
-borne by two entities attaches to neither. Term frequencies are not used here: they count records,
+seen yet", every other candidate (a single record of the same name with an identifier included)
+competes, so a name borne by two entities attaches to neither. Other name-only records of the name
+are not candidates and do not compete: they show no second bearer, only the same evidence again
+(the ``1`` covers someone not seen yet), and are attached by the same reckoning. Term frequencies are not used here: they count records,
 so a recipient's own repeated name would count against her; competition between the entities that
 bear the name takes their place.
 
@@ -145,13 +147,16 @@ def attach_pairs(
         same,
     )
     lonely = f.join(lonely.select("unique_id"), on="unique_id")
+    # another name-only record is no known bearer: it says no more than "someone not seen yet"
+    # (the 1 below), and most often it is the same person again, attached like this one
+    bearers = f.join(lonely.select("unique_id"), on="unique_id", how="anti")
     cands: list[pl.DataFrame] = []
     for rank, (label, col) in enumerate(NAME_LEVELS):
         lr = _level_lr(model, "name", label)
         if lr is None:
             continue
         hit = lonely.select("unique_id", "entity_id", col, "country").join(
-            f.select(pl.col("unique_id").alias("other"), pl.col("entity_id").alias("cand"), col,
+            bearers.select(pl.col("unique_id").alias("other"), pl.col("entity_id").alias("cand"), col,
                      "country", "size"),
             on=[col, "country"],
         )  # fmt: skip
