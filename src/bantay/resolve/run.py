@@ -210,9 +210,12 @@ def _present_columns(feats: pl.DataFrame, notes: list[str]) -> list[str]:
 # --------------------------------------------------------------------------- scoring
 
 
-def _train(linker: Any, n: int, present: list[str], notes: list[str]) -> None:
-    """u by random sampling, m by EM over two blockings (each leaves other fields free)."""
-    from splink import block_on
+def _train(linker: Any, sdf: Any, n: int, present: list[str], notes: list[str]) -> Any:
+    """u by random sampling, m by EM over several blockings (each leaves other fields free).
+    Returns the trained linker: a new one where an EM session failed, from the model as it stood
+    before that session (a failing session can leave its half-updated parameters behind: one left
+    λ at 0.39 instead of ~1e-4, and single shared name words then linked)."""
+    from splink import Linker, block_on
 
     deterministic = [
         block_on(*cols)
@@ -238,6 +241,7 @@ def _train(linker: Any, n: int, present: list[str], notes: list[str]) -> None:
     ]
     trained = 0
     for cols in em_rules:
+        before = linker.misc.save_model_to_json()
         try:
             # λ stays the deterministic estimate: left free, EM replaced it with the share of
             # matches within its blocked sample (0.4 on a simulated world, not ~1e-4)
@@ -249,8 +253,10 @@ def _train(linker: Any, n: int, present: list[str], notes: list[str]) -> None:
             trained += 1
         except Exception as exc:  # Splink raises several types when a blocking finds no pairs
             notes.append(f"EM on {'+'.join(cols)} skipped: {exc}".splitlines()[0])
+            linker = Linker(sdf, before, log_level=logging.WARNING)
     if not trained:
         raise ResolveError("no EM session could run")
+    return linker
 
 
 def _score(
@@ -274,7 +280,7 @@ def _score(
     if train:
         if n >= mdl.MIN_TRAIN_RECORDS:
             try:
-                _train(linker, n, present, notes)
+                linker = _train(linker, sdf, n, present, notes)
                 settings_dict = linker.misc.save_model_to_json()
                 model = mdl.SavedModel(
                     columns_present=present,

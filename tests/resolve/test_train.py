@@ -1,0 +1,47 @@
+"""Training: an EM session that fails leaves nothing of itself in the model."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from splink import Linker
+
+from bantay.resolve import model as mdl
+from bantay.resolve.features import FEATURE_COLUMNS, build_features, with_rare_names
+from bantay.resolve.run import Backend, _train
+from bantay.resolve.synthetic import party_records
+
+
+def test_a_failing_em_session_leaves_the_model_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    feats = with_rare_names(build_features(party_records(300, seed=5))).select(FEATURE_COLUMNS)
+    present = [c for c in mdl.COMPARISON_COLUMNS.values() if feats[c].null_count() < feats.height]
+    backend = Backend("duckdb")
+    try:
+        sdf = backend.register(feats, "bantay_party_features")
+        linker = Linker(sdf, mdl.priors(present).settings(), log_level=logging.WARNING)
+        em = type(linker.training).estimate_parameters_using_expectation_maximisation
+        calls: list[str] = []
+
+        def half_done_then_fail(self: Any, blocking_rule: Any, **kw: Any) -> Any:
+            calls.append(str(blocking_rule))
+            if len(calls) == 2:
+                # what Splink did on a simulated world: parameters half updated, then an error
+                self._linker._settings_obj._probability_two_random_records_match = 0.39
+                raise ValueError("m_probability value 0.0 is below the minimum allowed value")
+            return em(self, blocking_rule, **kw)
+
+        monkeypatch.setattr(
+            type(linker.training),
+            "estimate_parameters_using_expectation_maximisation",
+            half_done_then_fail,
+        )
+        notes: list[str] = []
+        trained = _train(linker, sdf, feats.height, present, notes)
+        lam = trained.misc.save_model_to_json()["probability_two_random_records_match"]
+    finally:
+        backend.close()
+    assert len(calls) >= 3
+    assert any("skipped" in n and "minimum allowed" in n for n in notes)
+    assert lam < 0.01
