@@ -281,7 +281,9 @@ def test_offenders_heavy_tail_escalation_night(world: Path) -> None:
         assert word in names or word.lower() in names.lower(), word
 
 
-def test_dens_share_phones_or_places_and_some_get_family_money(world: Path) -> None:
+def test_dens_share_phones_or_places_and_some_get_family_money(
+    world: Path, evasive_world: Path
+) -> None:
     p = _truth(world, "persons").filter(pl.col("role") == "facilitator")
     multi = (
         p.group_by("den_id")
@@ -291,12 +293,20 @@ def test_dens_share_phones_or_places_and_some_get_family_money(world: Path) -> N
     assert multi.height > 0
     shared = (multi["phone_e164"] < multi["len"]) | (multi["city"] == 1)
     assert shared.all()
-    tx = _truth(world, "transactions")
-    fam_to_fac = tx.filter(
-        (pl.col("flow") == "family_remittance")
-        & pl.col("beneficiary_person_id").is_in(p["person_id"].implode())
-    )
-    assert fam_to_fac.height > 0
+    # each of a small world's 8-9 facilitators gets family money with probability 0.3: one world
+    # may have none (~6%), two worlds almost never do
+    fam_to_fac = 0
+    for w in (world, evasive_world):
+        fac = _truth(w, "persons").filter(pl.col("role") == "facilitator")
+        fam_to_fac += (
+            _truth(w, "transactions")
+            .filter(
+                (pl.col("flow") == "family_remittance")
+                & pl.col("beneficiary_person_id").is_in(fac["person_id"].implode())
+            )
+            .height
+        )
+    assert fam_to_fac > 0
 
 
 def test_identity_noise(world: Path) -> None:
