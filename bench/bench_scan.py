@@ -196,32 +196,34 @@ def main() -> None:
             f"workspace {size:.1f} GiB",
             flush=True,
         )
-        _g_proc, g_rss, g_load, g_out = timed(
-            [
-                sys.executable,
-                "-c",
-                "import duckdb,sys,time; c=duckdb.connect(sys.argv[1], read_only=True); "
-                f"c.execute('SET threads = {a.threads}'); t=time.perf_counter(); "
-                f"r=c.execute({GROUP_BY!r}).fetchall(); "
-                "print('groups', len(r), 'seconds', time.perf_counter()-t)",
-                str(ws / "bantay.duckdb"),
-            ]
-        )
-        g_match = re.search(r"groups (\d+) seconds ([\d.]+)", g_out)
-        if not g_match:
-            raise SystemExit(f"GROUP BY gave no timing: {g_out}")
-        g_wall = float(g_match.group(2))
-        s_wall, s_rss, s_load, tail = timed([bantay, "scan", "--workspace", str(ws)])
-        print(tail.strip().splitlines()[-1] if tail.strip() else "", flush=True)
-        rows_out.append((rows, s_wall, s_rss, s_load, g_wall, g_rss, g_load))
-        print(
-            f"  scan {s_wall:.1f}s (peak RSS {s_rss:.2f} GiB, load {s_load}); "
-            f"GROUP BY {g_wall:.1f}s (peak RSS {g_rss:.2f} GiB, load {g_load}); "
-            f"ratio {s_wall / g_wall:.1f}x",
-            flush=True,
-        )
-        if not a.keep:
-            shutil.rmtree(ws)
+        try:
+            _g_proc, g_rss, g_load, g_out = timed(
+                [
+                    sys.executable,
+                    "-c",
+                    "import duckdb,sys,time; c=duckdb.connect(sys.argv[1], read_only=True); "
+                    f"c.execute('SET threads = {a.threads}'); t=time.perf_counter(); "
+                    f"r=c.execute({GROUP_BY!r}).fetchall(); "
+                    "print('groups', len(r), 'seconds', time.perf_counter()-t)",
+                    str(ws / "bantay.duckdb"),
+                ]
+            )
+            g_match = re.search(r"groups (\d+) seconds ([\d.]+)", g_out)
+            if not g_match:
+                raise SystemExit(f"GROUP BY gave no timing: {g_out}")
+            g_wall = float(g_match.group(2))
+            s_wall, s_rss, s_load, tail = timed([bantay, "scan", "--workspace", str(ws)])
+            print(tail.strip().splitlines()[-1] if tail.strip() else "", flush=True)
+            rows_out.append((rows, s_wall, s_rss, s_load, g_wall, g_rss, g_load))
+            print(
+                f"  scan {s_wall:.1f}s (peak RSS {s_rss:.2f} GiB, load {s_load}); "
+                f"GROUP BY {g_wall:.1f}s (peak RSS {g_rss:.2f} GiB, load {g_load}); "
+                f"ratio {s_wall / g_wall:.1f}x",
+                flush=True,
+            )
+        finally:
+            if not a.keep:
+                shutil.rmtree(ws)
     print(
         "\n| transactions | bantay scan | peak RSS | GROUP BY pass | ratio | load (1/5/15 min) |\n"
         "|---:|---:|---:|---:|---:|---|"
