@@ -77,6 +77,16 @@ HEAD_NS: Final = "urn:iso:std:iso:20022:tech:xsd:head.001.001.02"
 #: Wrapper written around several messages (or a header and its message); any wrapper is read.
 WRAPPER_TAG: Final = "{urn:bantay:iso20022:messages}Messages"
 NOTPROVIDED: Final = "NOTPROVIDED"
+#: lxml parser options of every reader: no entities, DTDs or network; comments and PIs dropped
+#: (so `.text` is one text node); the parallel reader parses with the same, for the same trees.
+PARSER_OPTIONS: Final[dict[str, bool]] = {
+    "resolve_entities": False,
+    "load_dtd": False,
+    "no_network": True,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
 
 #: Canonical fields produced for each transaction, in order, all raw strings.
 FIELDS: Final = (
@@ -534,12 +544,7 @@ def _iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.
             source,
             events=("start", "end"),
             tag=tags,
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
+            **PARSER_OPTIONS,
         )
         try:
             for event, elem in context:

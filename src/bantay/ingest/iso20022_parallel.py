@@ -274,14 +274,7 @@ _XSLT_CACHE: dict[tuple[_Chain, str], etree.XSLT] = {}
 def _parser() -> etree.XMLParser:
     global _PARSER
     if _PARSER is None:  # the sequential reader's options, for the same trees
-        _PARSER = etree.XMLParser(
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
+        _PARSER = etree.XMLParser(**seq.PARSER_OPTIONS)
     return _PARSER
 
 
@@ -418,12 +411,7 @@ def _read_head(path: Path) -> _Head | None:
         context = etree.iterparse(
             source,
             events=("start", "end"),
-            resolve_entities=False,
-            load_dtd=False,
-            no_network=True,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
+            **seq.PARSER_OPTIONS,
         )
         try:
             for event, elem in context:
