@@ -36,6 +36,15 @@ import polars as pl
 
 from bantay.resolve import model as mdl
 
+#: The columns of a table of scored record pairs (the links ``bantay resolve`` writes).
+PAIRS_SCHEMA: dict[str, type[pl.DataType]] = {
+    "party_record_id_l": pl.String,
+    "party_record_id_r": pl.String,
+    "match_probability": pl.Float64,
+    "match_weight": pl.Float64,
+    "agreed_fields": pl.String,
+}
+
 #: Ends the agreed fields of an attachment (how explanations tell it from a scored pair).
 ATTACHED_MARK = "(the only likely bearer)"
 #: Columns whose presence makes a record "more than a name": the model compares those.
@@ -101,15 +110,7 @@ def attach_pairs(
     """Pairs (party_record_id_l/_r, match_probability, match_weight, agreed_fields) attaching
     name-only records that ``pairs`` (at ``threshold``) and the "same" judgements leave alone to
     entities (see the module)."""
-    empty = pl.DataFrame(
-        schema={
-            "party_record_id_l": pl.String,
-            "party_record_id_r": pl.String,
-            "match_probability": pl.Float64,
-            "match_weight": pl.Float64,
-            "agreed_fields": pl.String,
-        }
-    )
+    empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     lr_country = _level_lr(model, "country", "same country")
     lam = model.probability_two_random_records_match
     if lr_country is None or not 0 < lam < 1 or "name_key" not in feats.columns:

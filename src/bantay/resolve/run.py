@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
-from bantay.resolve.attach import attach_pairs
+from bantay.resolve.attach import PAIRS_SCHEMA, attach_pairs
 from bantay.resolve.cluster import FrameClustering, cluster_frame
 from bantay.resolve.context import context_pass
 from bantay.resolve.features import (
@@ -794,12 +794,4 @@ def recluster(ws: Workspace, reason: str = "judgement") -> ResolveReport:
 
 
 def _empty_pairs() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "party_record_id_l": pl.String,
-            "party_record_id_r": pl.String,
-            "match_probability": pl.Float64,
-            "match_weight": pl.Float64,
-            "agreed_fields": pl.String,
-        }
-    )
+    return pl.DataFrame(schema=PAIRS_SCHEMA)
