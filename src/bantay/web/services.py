@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -228,6 +229,19 @@ def token_user(db: Session, secret: str, raw: str) -> User | None:
 # ---- cases -------------------------------------------------------------------------------------
 
 
+def _audit_case(db: Session, user: User, action: str, case_id: int, detail: dict[str, Any]) -> None:
+    """One entry in the audit trail for `user`'s `action` on a case."""
+    audit.record(
+        db,
+        user_id=user.id,
+        username=user.username,
+        action=action,
+        object_type="case",
+        object_id=str(case_id),
+        detail=detail,
+    )
+
+
 def _case(db: Session, case_id: int) -> Case:
     c = db.get(Case, case_id)
     if c is None:
@@ -261,14 +275,12 @@ def create_case(
     for side, entity_id, alert_id in members or []:
         _add_member(db, c, user, side, entity_id, alert_id)
     db.commit()
-    audit.record(
+    _audit_case(
         db,
-        user_id=user.id,
-        username=user.username,
-        action="case_created",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"title": c.title, "members": [f"{s}:{e}" for s, e, _ in members or []]},
+        user,
+        "case_created",
+        c.id,
+        {"title": c.title, "members": [f"{s}:{e}" for s, e, _ in members or []]},
     )
     return c
 
@@ -300,14 +312,12 @@ def add_member(
     m = _add_member(db, c, user, side, entity_id, alert_id)
     _touch(c)
     db.commit()
-    audit.record(
+    _audit_case(
         db,
-        user_id=user.id,
-        username=user.username,
-        action="case_member_added",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"side": side, "entity_id": entity_id, "alert_id": alert_id},
+        user,
+        "case_member_added",
+        c.id,
+        {"side": side, "entity_id": entity_id, "alert_id": alert_id},
     )
     return m
 
@@ -318,15 +328,7 @@ def assign(db: Session, user: User, case_id: int, assignee: str | None) -> Case:
     c.assignee_id = get_user(db, assignee).id if assignee else None
     _touch(c)
     db.commit()
-    audit.record(
-        db,
-        user_id=user.id,
-        username=user.username,
-        action="case_assigned",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"assignee": assignee},
-    )
+    _audit_case(db, user, "case_assigned", c.id, {"assignee": assignee})
     return c
 
 
@@ -338,15 +340,7 @@ def comment(db: Session, user: User, case_id: int, body: str) -> Comment:
     db.add(m)
     _touch(c)
     db.commit()
-    audit.record(
-        db,
-        user_id=user.id,
-        username=user.username,
-        action="comment",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"comment_id": m.id},
-    )
+    _audit_case(db, user, "comment", c.id, {"comment_id": m.id})
     return m
 
 
@@ -363,14 +357,12 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
     c.status = "pending_review" if decision == "confirmed" else "open"
     _touch(c)
     db.commit()
-    audit.record(
+    _audit_case(
         db,
-        user_id=user.id,
-        username=user.username,
-        action="decision",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"decision_id": d.id, "decision": decision, "rationale": d.rationale},
+        user,
+        "decision",
+        c.id,
+        {"decision_id": d.id, "decision": decision, "rationale": d.rationale},
     )
     return d
 
@@ -403,14 +395,8 @@ def review(db: Session, user: User, case_id: int, approve: bool, note: str) -> D
         c.status = "open"
     _touch(c)
     db.commit()
-    audit.record(
-        db,
-        user_id=user.id,
-        username=user.username,
-        action="review",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"decision_id": d.id, "approved": approve, "note": d.review_note},
+    _audit_case(
+        db, user, "review", c.id, {"decision_id": d.id, "approved": approve, "note": d.review_note}
     )
     return d
 
@@ -430,15 +416,7 @@ def close(db: Session, user: User, case_id: int) -> Case:
     c.outcome = d.decision
     _touch(c)
     db.commit()
-    audit.record(
-        db,
-        user_id=user.id,
-        username=user.username,
-        action="case_closed",
-        object_type="case",
-        object_id=str(c.id),
-        detail={"outcome": d.decision, "decision_id": d.id},
-    )
+    _audit_case(db, user, "case_closed", c.id, {"outcome": d.decision, "decision_id": d.id})
     return c
 
 
