@@ -424,13 +424,19 @@ def entity_statuses(db: Session, keys: list[tuple[str, str]]) -> dict[tuple[str,
     """Workflow status of each (side, entity_id): in_case, pending_review or a closed outcome."""
     if not keys:
         return {}
-    ids = {e for _, e in keys}
-    rows = db.execute(
+    return _statuses(db, {e for _, e in keys})
+
+
+def _statuses(db: Session, ids: set[str] | None) -> dict[tuple[str, str], str]:
+    """(side, entity) -> the status of its latest case; every member's when `ids` is None."""
+    query = (
         select(CaseMember.side, CaseMember.entity_id, Case.status, Case.outcome)
         .join(Case, Case.id == CaseMember.case_id)
-        .where(CaseMember.entity_id.in_(ids))
         .order_by(Case.updated_at)
-    ).all()
+    )
+    if ids is not None:
+        query = query.where(CaseMember.entity_id.in_(ids))
+    rows = db.execute(query).all()
     out: dict[tuple[str, str], str] = {}
     for side, ent, status, outcome in rows:
         out[(side, ent)] = (
@@ -442,19 +448,7 @@ def entity_statuses(db: Session, keys: list[tuple[str, str]]) -> dict[tuple[str,
 
 
 def all_entity_statuses(db: Session) -> dict[tuple[str, str], str]:
-    rows = db.execute(
-        select(CaseMember.side, CaseMember.entity_id, Case.status, Case.outcome)
-        .join(Case, Case.id == CaseMember.case_id)
-        .order_by(Case.updated_at)
-    ).all()
-    out: dict[tuple[str, str], str] = {}
-    for side, ent, status, outcome in rows:
-        out[(side, ent)] = (
-            outcome or "closed"
-            if status == "closed"
-            else ("in_case" if status == "open" else status)
-        )
-    return out
+    return _statuses(db, None)
 
 
 def status_version(db: Session) -> tuple[int, str]:
