@@ -1,4 +1,4 @@
-"""Name-only records attached to the one entity likely to bear their name."""
+"""Records and small entities attached to the one entity likely to bear their name."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def _attach(rows: list[dict[str, Any]], entity: dict[str, str]) -> pl.DataFrame:
             "match_probability": pl.Float64,
         },
     )
-    return attach_pairs(feats, pairs, mdl.priors(["name_key", "country"]), 0.9)
+    model = mdl.priors(["name_key", "country", "phone", "account", "city"])
+    return attach_pairs(feats, pairs, model, 0.9)
 
 
 def test_name_only_record_joins_the_only_entity_of_that_name() -> None:
@@ -73,13 +74,13 @@ def test_name_only_record_joins_the_only_entity_of_that_name() -> None:
 
 
 def test_a_second_bearer_of_the_name_blocks_the_attachment() -> None:
-    # another record of that name, with its own phone: two people may bear it
+    # another record of that name, with an account of its own: two people may bear it
     rows = _rows(
         *GRACE,
         ("REMIT:x", "Mary Grace Tan Dela Paz", None, None),
-        ("WALLET:y", "Mary Grace Tan Dela Paz", "+639170000000", None),
+        ("BANK9:y", "Mary Grace Tan Dela Paz", None, "111122223333"),
     )
-    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2", "WALLET:y": "E3"}
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2", "BANK9:y": "E3"}
     assert _attach(rows, ent).height == 0
 
 
@@ -98,20 +99,56 @@ def test_name_only_records_of_one_name_do_not_compete_with_each_other() -> None:
     assert (out["match_probability"] >= 0.9).all()
 
 
+def test_a_fragment_with_its_own_phone_joins_the_only_entity_of_its_name() -> None:
+    # a recipient paid on a phone at one remitter and into an account elsewhere (the evasive
+    # facilitator's pattern): no identifier is shared, and none contradicts
+    rows = _rows(*GRACE, ("WALLET:y", "DELA PAZ, Mary Grace Tan", "+639170000000", None))
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"WALLET:y": "E2"}
+    out = _attach(rows, ent)
+    assert out.height == 1
+    row = out.row(0, named=True)
+    assert "WALLET:y" in (row["party_record_id_l"], row["party_record_id_r"])
+    assert "entity of 10 records" in row["agreed_fields"]
+    assert "phone" not in row["agreed_fields"]  # one side has no phone: no evidence either way
+
+
 @pytest.mark.parametrize(
     ("extra", "why"),
     [
-        ({"phone": "+639175550000"}, "a phone: the model compares it"),
-        ({"city": "Manila"}, "a city: the model compares it"),
+        ({"phone": "+639175550000"}, "the entity's phone is another"),
+        ({"account_id": "999988887777"}, "the entity's account is another"),
     ],
 )
-def test_records_with_more_than_a_name_are_left_to_the_model(
+def test_a_record_whose_fields_contradict_the_entity_stays_apart(
     extra: dict[str, str], why: str
 ) -> None:
-    rows = _rows(*GRACE, ("REMIT:x", "Mary Grace Tan Dela Paz", None, None))
+    grace = [row | {"phone": "+639171111111"} for row in _rows(*GRACE)]
+    rows = [*grace, *_rows(("REMIT:x", "Mary Grace Tan Dela Paz", None, None))]
     rows[-1] |= extra
     ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2"}
     assert _attach(rows, ent).height == 0, why
+
+
+def test_an_agreeing_city_attaches_to_a_single_record() -> None:
+    # one record of the name in Taguig, another in Taguig with a phone: the city agrees
+    rows = _rows(
+        ("BANK0:g", "Jennifer Balmores Amador", None, "933233510398"),
+        ("WALLET:y", "Jennifer Balmores Amador", "+639980341747", None),
+    )
+    for row in rows:
+        row["city"] = "Taguig"
+    feats = build_features(pl.DataFrame(rows))
+    pairs = pl.DataFrame(
+        schema={
+            "party_record_id_l": pl.String,
+            "party_record_id_r": pl.String,
+            "match_probability": pl.Float64,
+        }
+    )
+    model = mdl.priors(["name_key", "country", "city", "phone", "account"])
+    out = attach_pairs(feats, pairs, model, 0.9)
+    assert out.height == 1
+    assert "city=same city" in out["agreed_fields"][0]
 
 
 def test_small_entity_and_pairs_of_name_only_records_stay_apart() -> None:

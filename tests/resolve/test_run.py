@@ -7,6 +7,7 @@ import pytest
 from tests.resolve.conftest import basic_rows, entity_of, insert_records
 
 from bantay.resolve import ResolveError
+from bantay.resolve import model as mdl
 from bantay.resolve.run import model_path, resolve
 from bantay.resolve.synthetic import party_records
 from bantay.workspace import Workspace
@@ -131,3 +132,32 @@ def test_training_on_enough_records_estimates_the_model(rws: Workspace) -> None:
     # a second run without --retrain reuses the saved model
     report2 = resolve(rws, full=True)
     assert report2.model == "saved"
+
+
+def test_a_trained_model_keeps_the_prior_m_of_different_given_names(rws: Workspace) -> None:
+    # EM, without labels, took relatives sharing a phone for one person and raised this level's
+    # weight above 1; its m is fixed at the prior, so the weight stays below 1
+    insert_records(rws, party_records(400, seed=11))
+    assert resolve(rws).model == "trained"
+    saved = mdl.SavedModel.load(model_path(rws))
+    label = "one name word shared, the other words differ"
+    (lv,) = [w for w in saved.weights() if w.level == label]
+    assert lv.m == pytest.approx(0.005)
+    assert lv.match_weight is not None and lv.match_weight < 0
+
+
+def test_a_shared_initial_is_not_a_shared_name_word(rws: Workspace) -> None:
+    # two people of one household with one phone: the names share the initial "R." only
+    rows = [
+        {"party_record_id": "REMIT:1", "kind": "beneficiary_side", "institution": "REMIT",
+         "name": "Remedios Jimenez", "phone": "+639180775290", "residence_country": "PH"},
+        {"party_record_id": "REMIT:2", "kind": "beneficiary_side", "institution": "REMIT",
+         "name": "JIMENEZ, R.", "phone": "+639180775290", "residence_country": "PH"},
+        {"party_record_id": "CASH:3", "kind": "beneficiary_side", "institution": "CASH",
+         "name": "CUENCA, R.", "phone": "+639180775290", "residence_country": "PH"},
+    ]  # fmt: skip
+    insert_records(rws, rows)
+    resolve(rws)
+    ent = entity_of(rws)
+    assert ent["REMIT:1"] == ent["REMIT:2"]
+    assert ent["CASH:3"] != ent["REMIT:2"]

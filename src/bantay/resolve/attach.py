@@ -1,31 +1,37 @@
-"""Name-only records: attached to an entity when the model's odds, taken over whole entities, say so.
+"""Attachment by name: a record or a small entity joins the one entity likely to bear its name.
 
-Many beneficiary sides carry a name, a country and nothing else. Pair by pair, the model cannot link
-two of them: a shared name and country give odds near 3:1 (``same name`` against the prior), under
-any sensible threshold, and blocking never even puts them side by side. An analyst reads such a
-record differently: if ``Mary Grace Dela Paz`` in the Philippines is already an entity of eight
-records (an account, a phone, three remitters) and nobody else of that name is known, the new record
-is most likely hers.
+Many beneficiary sides carry a name, a country and one identifier at most; an evasive recipient
+uses another phone or account with every remitter. Pair by pair the model cannot link such records:
+a shared name and country give odds near 3:1 (``same name`` against the prior), under any sensible
+threshold, and blocking never even puts them side by side. An analyst reads them differently: if
+``Mary Grace Dela Paz`` in the Philippines is already an entity of eight records (an account, a
+phone, three remitters) and nobody else of that name is known, a new record of that name, paid on a
+phone the entity has not used, is most likely hers.
 
-That reasoning is the same Fellegi-Sunter model, summed over entities instead of pairs. For a record
-``r`` that has no identifier, no date of birth, no city and no address, and that no link joined to
-anything, every entity ``E`` holding a record of the same country whose name agrees with ``r``'s
-(same name, or names that sound alike) is a candidate with
+That reasoning is the same Fellegi-Sunter model, summed over entities instead of pairs. After the
+pairs are scored, each entity ``F`` (a single record, or records already linked) looks at every
+other entity ``E`` of the same country holding a record whose name agrees with one of ``F``'s (same
+name, or names that sound alike), with
 
     score(E) = |E| * lambda / (1 - lambda) * m_name / u_name * m_country / u_country
+               * product over the other compared fields of m / u
 
-(the model's own m and u of the name level reached, and of "same country"; ``|E|`` records of ``E``
-could each be the match, so the prior odds grow with the entity). ``r`` is attached to the best
-candidate when ``score / (1 + sum of all scores)`` reaches the threshold: the ``1`` is "someone not
-seen yet", every other candidate (a single record of the same name with an identifier included)
-competes, so a name borne by two entities attaches to neither. Other name-only records of the name
-are not candidates and do not compete: they show no second bearer, only the same evidence again
-(the ``1`` covers someone not seen yet), and are attached by the same reckoning. Term frequencies are not used here: they count records,
-so a recipient's own repeated name would count against her; competition between the entities that
-bear the name takes their place.
+where a field both entities hold counts with the model's top level when some value is shared and
+its "differ" level when none is (another phone, another date of birth: strong evidence against), and
+a field one of them lacks counts for nothing (``|E|`` records of ``E`` could each be the match, so
+the prior odds grow with the entity). ``F`` is attached to the best candidate when
+``score / (1 + sum of all scores)`` reaches the threshold: the ``1`` is "someone not seen yet",
+every other candidate competes, so a name borne by two entities attaches to neither. A record with
+nothing but a name, alone, is no candidate and does not compete: it shows no second bearer, only
+the same evidence again (the ``1`` covers someone not seen yet), and is attached by the same
+reckoning. Term frequencies are not used here: they count records, so a recipient's own repeated
+name would count against her; competition between the entities that bear the name takes their
+place. A name borne by more than :data:`MAX_BEARERS` entities in one country is left alone.
 
-The attachment is stored as a pair (the record and the entity's record whose name agrees best) with
-that probability, so re-clustering and judgements treat it like any link.
+Run in rounds (``bantay.resolve.run``): an entity grown by one attachment may settle another. The
+attachment is stored as a pair (a record of each side whose names agree best) with that
+probability, so re-clustering and judgements treat it like any link; its agreed fields say what
+counted.
 """
 
 from __future__ import annotations
@@ -47,8 +53,12 @@ PAIRS_SCHEMA: dict[str, type[pl.DataType]] = {
 
 #: Ends the agreed fields of an attachment (how explanations tell it from a scored pair).
 ATTACHED_MARK = "(the only likely bearer)"
-#: Columns whose presence makes a record "more than a name": the model compares those.
+#: The fields compared entity against entity besides the name and the country (and whose absence
+#: makes a record "nothing but a name").
 IDENTIFYING = ("phone", "account", "email", "id_doc", "dob", "city", "address")
+#: A name borne by more entities than this in one country attaches nothing (too common to tell its
+#: bearers apart by the name; competing, they rarely reach a threshold), so its pairs are not formed.
+MAX_BEARERS = 20
 #: The name levels an attachment may rest on, best first, with the column that must agree.
 NAME_LEVELS = (
     ("same name (any order)", "name_key"),
@@ -100,6 +110,24 @@ def _entities(
     )
 
 
+def _field_evidence(
+    model: mdl.SavedModel, present: Sequence[str]
+) -> list[tuple[str, str, float, str, float]]:
+    """(column, agree label, its likelihood ratio, differ label, its ratio) of every identifying
+    field the model compares: its top level and its last ("differ") level."""
+    by_column = {col: name for name, col in mdl.COMPARISON_COLUMNS.items()}
+    out: list[tuple[str, str, float, str, float]] = []
+    for col in present:
+        name = by_column.get(col)
+        if name is None or name not in model.parameters:
+            continue
+        labels = mdl.level_labels(name)
+        agree, differ = _level_lr(model, name, labels[0]), _level_lr(model, name, labels[-1])
+        if agree is not None and differ is not None:
+            out.append((col, labels[0], agree, labels[-1], differ))
+    return out
+
+
 def attach_pairs(
     feats: pl.DataFrame,
     pairs: pl.DataFrame,
@@ -108,8 +136,8 @@ def attach_pairs(
     same: Sequence[tuple[str, str]] = (),
 ) -> pl.DataFrame:
     """Pairs (party_record_id_l/_r, match_probability, match_weight, agreed_fields) attaching
-    name-only records that ``pairs`` (at ``threshold``) and the "same" judgements leave alone to
-    entities (see the module)."""
+    entities that ``pairs`` (at ``threshold``) and the "same" judgements leave apart to the one
+    entity likely to bear their name (see the module)."""
     empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     lr_country = _level_lr(model, "country", "same country")
     lam = model.probability_two_random_records_match
@@ -117,73 +145,94 @@ def attach_pairs(
         return empty
     prior = lam / (1 - lam)
     present = [c for c in IDENTIFYING if c in feats.columns]
-    bare = pl.all_horizontal([pl.col(c).is_null() for c in present]) if present else pl.lit(True)
-    linked = pl.concat(
-        [
-            pairs.filter(pl.col("match_probability") >= threshold)
-            .select(pl.concat_list("party_record_id_l", "party_record_id_r").alias("u"))
-            .explode("u")["u"],
-            pl.Series("u", [r for pair in same for r in pair], dtype=pl.String),
-        ]
-    ).unique()
-    lonely = feats.filter(
-        bare
-        & pl.col("name_key").is_not_null()
-        & pl.col("country").is_not_null()
-        & ~pl.col("unique_id").is_in(linked.implode())
-    ).select("unique_id", "name_key", "name_phonetic", "country")
-    if lonely.height == 0:
+    evidence = _field_evidence(model, present)
+    named = feats.filter(pl.col("name_key").is_not_null() & pl.col("country").is_not_null())
+    if named.height < 2:
         return empty
-    # the records that could be the match: same country, and a name that agrees at some level
-    near = pl.concat(
-        [
-            feats.join(lonely.select(col, "country").unique(), on=[col, "country"], how="semi")
-            for _, col in NAME_LEVELS
-        ]
-    ).unique("unique_id")
-    f = _entities(
-        pl.concat([near.select(lonely.columns), lonely]).unique("unique_id"),
+    ents = _entities(
+        named.select("unique_id", "name_key", "name_phonetic", "country", *present),
         pairs,
         threshold,
         same,
     )
-    lonely = f.join(lonely.select("unique_id"), on="unique_id")
-    # another name-only record is no known bearer: it says no more than "someone not seen yet"
-    # (the 1 below), and most often it is the same person again, attached like this one
-    bearers = f.join(lonely.select("unique_id"), on="unique_id", how="anti")
+    bare = pl.all_horizontal([pl.col(c).is_null() for c in present]) if present else pl.lit(True)
+    # a record with nothing but a name, alone: it says no more than "someone not seen yet" (the 1
+    # below), and most often it is the same person again, attached like the others; so it is no
+    # candidate and does not compete
+    ents = ents.with_columns(((pl.col("size") == 1) & bare).alias("bare"))
     cands: list[pl.DataFrame] = []
+    level_rows: list[tuple[int, float, str]] = []
     for rank, (label, col) in enumerate(NAME_LEVELS):
         lr = _level_lr(model, "name", label)
         if lr is None:
             continue
-        hit = lonely.select("unique_id", "entity_id", col, "country").join(
-            bearers.select(pl.col("unique_id").alias("other"), pl.col("entity_id").alias("cand"), col,
-                     "country", "size"),
-            on=[col, "country"],
+        # one row per entity and name: the entity's smallest record bearing it stands for them all
+        by_name = (
+            ents.drop_nulls(col)
+            .group_by("entity_id", col, "country")
+            .agg(pl.col("unique_id").min(), pl.col("size").first(), pl.col("bare").first())
+        )
+        theirs = by_name.filter(~pl.col("bare")).select(
+            pl.col("unique_id").alias("other"), pl.col("entity_id").alias("cand"), col, "country",
+            "size",
         )  # fmt: skip
+        # a name borne by many entities attaches nothing (they all compete): skip the join
+        crowded = theirs.group_by(col, "country").agg(pl.len().alias("k"))
+        theirs = theirs.join(
+            crowded.filter(pl.col("k") > MAX_BEARERS), on=[col, "country"], how="anti"
+        )
+        mine = by_name.select("entity_id", "unique_id", col, "country")
+        hit = mine.join(theirs, on=[col, "country"]).filter(pl.col("cand") != pl.col("entity_id"))
         cands.append(
-            hit.filter(pl.col("cand") != pl.col("entity_id")).select(
-                "unique_id",
-                "cand",
-                "other",
-                "size",
-                pl.lit(rank).alias("rank"),
-                pl.lit(lr).alias("lr"),
-                pl.lit(label).alias("label"),
+            hit.select(
+                "entity_id", "unique_id", "cand", "other", "size", pl.lit(rank).alias("rank")
             )
         )
+        level_rows.append((rank, lr, label))
     if not cands:
         return empty
     c = pl.concat(cands)
-    # per (record, entity): the best name level reached, and the entity's record that reaches it
-    best = c.sort("unique_id", "cand", "rank", "other").unique(
-        ["unique_id", "cand"], keep="first", maintain_order=True
+    levels = pl.DataFrame(
+        level_rows, schema={"rank": pl.Int32, "lr": pl.Float64, "label": pl.String}, orient="row"
     )
+    # per (entity, candidate): the best name level reached, and the two records that reach it
+    # (one key per row, compared as text: ranks are single digits)
+    key = pl.concat_str([pl.col("rank").cast(pl.String), "unique_id", "other"], separator="\x1f")
+    best = (
+        c.group_by("entity_id", "cand")
+        .agg(key.min().alias("k"), pl.col("size").first())
+        .with_columns(pl.col("k").str.split_exact("\x1f", 2).alias("k"))
+        .unnest("k")
+        .rename({"field_0": "rank", "field_1": "unique_id", "field_2": "other"})
+        .with_columns(pl.col("rank").cast(pl.Int32))
+        .join(levels, on="rank")
+    )
+    involved = pl.concat([best["entity_id"], best["cand"]]).unique().implode()
+    ents = ents.filter(pl.col("entity_id").is_in(involved))
+    # the other fields, entity against entity: a value both hold agrees, values that never meet
+    # differ, a field one of them lacks says nothing
+    score = pl.col("size") * prior * pl.col("lr") * lr_country
+    notes: list[pl.Expr] = [pl.format("name={}", "label"), pl.lit("country=same country")]
+    for col, agree_label, agree, differ_label, differ in evidence:
+        values = ents.drop_nulls(col).group_by("entity_id").agg(pl.col(col).unique().alias("v"))
+        best = best.join(values.rename({"v": f"{col}_a"}), on="entity_id", how="left").join(
+            values.rename({"entity_id": "cand", "v": f"{col}_b"}), on="cand", how="left"
+        )
+        both = pl.col(f"{col}_a").is_not_null() & pl.col(f"{col}_b").is_not_null()
+        met = pl.col(f"{col}_a").list.set_intersection(pl.col(f"{col}_b")).list.len() > 0
+        score = score * pl.when(both & met).then(agree).when(both).then(differ).otherwise(1.0)
+        notes.append(
+            pl.when(both & met)
+            .then(pl.lit(f"{col}={agree_label}"))
+            .when(both)
+            .then(pl.lit(f"{col}={differ_label}"))
+        )
     best = best.with_columns(
-        (pl.col("size") * prior * pl.col("lr") * lr_country).alias("score")
-    ).with_columns((pl.col("score") / (1 + pl.col("score").sum().over("unique_id"))).alias("p"))
-    won = best.sort("unique_id", "p", descending=[False, True]).unique(
-        "unique_id", keep="first", maintain_order=True
+        score.alias("score"),
+        pl.concat_str(notes, separator=", ", ignore_nulls=True).alias("why"),
+    ).with_columns((pl.col("score") / (1 + pl.col("score").sum().over("entity_id"))).alias("p"))
+    won = best.sort("entity_id", "p", "cand", descending=[False, True, False]).unique(
+        "entity_id", keep="first", maintain_order=True
     )
     won = won.filter(pl.col("p") >= threshold)
     if won.height == 0:
@@ -196,9 +245,7 @@ def attach_pairs(
         .then((pl.col("p") / (1 - pl.col("p"))).log(2))
         .otherwise(pl.lit(60.0))
         .alias("match_weight"),
-        pl.format(
-            "name={}, country=same country, entity of {} records " + ATTACHED_MARK,
-            "label",
-            "size",
-        ).alias("agreed_fields"),
-    )  # fmt: skip
+        pl.format("{}, entity of {} records " + ATTACHED_MARK, "why", "size").alias(
+            "agreed_fields"
+        ),
+    ).unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)

@@ -44,6 +44,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "name_has_initial",
     "name_letters",
     "name_single_letters",
+    "name_words",
     "name_rare",
     "dob",
     "phone",
@@ -111,6 +112,7 @@ def build_features(records: pa.Table | pl.DataFrame) -> pl.DataFrame:
         "name_has_initial",
         name_letters(pl.col("name_tokens")),
         name_single_letters(pl.col("name_tokens")),
+        name_words(pl.col("name_tokens")),
         pl.lit(None, dtype=pl.String).alias("name_rare"),
         pl.col("date_of_birth").str.slice(0, 10).alias("dob"),
         pl.col("phone_e164").alias("phone"),
@@ -143,6 +145,18 @@ def name_single_letters(tokens: pl.Expr) -> pl.Expr:
         .list.unique()
         .list.sort()
         .alias("name_single_letters")
+    )
+
+
+def name_words(tokens: pl.Expr) -> pl.Expr:
+    """``name_words``: the words of a name longer than an initial, sorted. "One name word shared"
+    counts these: ``jimenez r`` and ``cuenca r`` share the initial ``r`` and nothing else (two
+    people with one phone in a household were linked on it)."""
+    return (
+        tokens.list.eval(pl.element().filter(pl.element().str.len_chars() > 1))
+        .list.unique()
+        .list.sort()
+        .alias("name_words")
     )
 
 

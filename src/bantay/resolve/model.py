@@ -54,12 +54,19 @@ class Level:
     m: float
     u: float
     tf_column: str | None = None
+    #: m stays the prior: EM, which has no labels, cannot learn it (see the level's comment)
+    fix_m: bool = False
 
 
 def _lv(
-    creator: ComparisonLevelCreator, label: str, m: float, u: float, tf: str | None = None
+    creator: ComparisonLevelCreator,
+    label: str,
+    m: float,
+    u: float,
+    tf: str | None = None,
+    fix_m: bool = False,
 ) -> Level:
-    return Level(creator=creator, label=label, m=m, u=u, tf_column=tf)
+    return Level(creator=creator, label=label, m=m, u=u, tf_column=tf, fix_m=fix_m)
 
 
 class SharedElementLevel(ComparisonLevelCreator):
@@ -109,9 +116,14 @@ def _name_levels() -> list[Level]:
             0.03,
             1e-3,
         ),
+        # two full given names that differ, one surname: relatives, far more often than one
+        # person. EM cannot learn that without labels: relatives sharing a phone (a den's
+        # household) look like matches to it, and it raised this level's weight above 1, which
+        # then joined them ("Malee Sombatchai" / "Weerasak Sombatchai", one phone). So m stays the
+        # prior, a weight below 1; u is still measured.
         _lv(
             cll.And(
-                cll.ArrayIntersectLevel("name_tokens", 1),
+                cll.ArrayIntersectLevel("name_words", 1),
                 cll.ArrayIntersectLevel("name_letters", 1),
                 cll.Not(SharedElementLevel("name_single_letters", "name_letters")),
                 cll.Not(SharedElementLevel("name_letters", "name_single_letters")),
@@ -119,8 +131,10 @@ def _name_levels() -> list[Level]:
             "one name word shared, the other words differ",
             0.005,
             0.015,
+            fix_m=True,
         ),
-        _lv(cll.ArrayIntersectLevel("name_tokens", 1), "one name word shared", 0.015, 0.005),
+        # a word, not an initial: ``jimenez r`` / ``cuenca r`` share nothing but a letter
+        _lv(cll.ArrayIntersectLevel("name_words", 1), "one name word shared", 0.015, 0.005),
         _lv(cll.ElseLevel(), "names differ", 0.02, 0.977),
     ]
 
@@ -247,6 +261,8 @@ def comparisons(
             )
             if lv.tf_column:
                 creator = creator.configure(tf_adjustment_column=lv.tf_column)
+            if lv.fix_m:
+                creator = creator.configure(m_probability=lv.m, fix_m_probability=True)
             creators.append(creator)
         out.append(
             CustomComparison(
@@ -286,7 +302,7 @@ def _identity_blocking_rules(
     # the name_* columns derive from the name: present wherever name_key is
     present = set(columns_present)
     if "name_key" in present:
-        present |= {"name_phonetic", "name_initials", "name_rare", "name_tokens"}
+        present |= {"name_phonetic", "name_initials", "name_rare", "name_tokens", "name_words"}
     return [block_on(*cols) for cols in rules if all(c in present for c in cols)]
 
 

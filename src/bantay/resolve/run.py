@@ -40,6 +40,7 @@ from bantay.resolve.features import (
     build_features,
     name_letters,
     name_single_letters,
+    name_words,
     with_rare_names,
 )
 from bantay.workspace import Workspace
@@ -52,6 +53,9 @@ Progress = Callable[[str], None]
 #: Pairs at or above this probability are kept in entity_links (so near misses can be reviewed).
 LINK_FLOOR = 0.5
 RESOLVE_DIR = "resolve"
+#: Rounds of attachment by name (:mod:`bantay.resolve.attach`); each sees the entities the previous
+#: one grew.
+ATTACH_ROUNDS = 3
 MODEL_FILE = "model.json"
 FEATURES_DIR = "features"
 
@@ -508,10 +512,11 @@ def load_features(ws: Workspace) -> pl.DataFrame:
     parts = []
     for f in files:
         part = pl.read_parquet(f)
-        # saved before the letter columns existed: derive them from the name words
+        # saved before the letter or word columns existed: derive them from the name tokens
         for col, derive in (
             ("name_letters", name_letters),
             ("name_single_letters", name_single_letters),
+            ("name_words", name_words),
         ):
             if col not in part.columns:
                 part = part.with_columns(derive(pl.col("name_tokens")))
@@ -674,11 +679,19 @@ def _with_attachments(
 ) -> pl.DataFrame:
     """``pairs`` plus the attachments of name-only records (:mod:`bantay.resolve.attach`)."""
     same, _not_same = _active_judgements(ws)
-    extra = attach_pairs(feats, pairs, model, report.threshold, same)
+    key = ["party_record_id_l", "party_record_id_r"]
+    extra = pl.DataFrame(schema=PAIRS_SCHEMA)
+    for _round in range(ATTACH_ROUNDS):  # an entity grown by an attachment may settle another
+        found = attach_pairs(
+            feats, pl.concat([pairs, extra], how="diagonal_relaxed"), model, report.threshold, same
+        ).join(extra, on=key, how="anti")
+        if found.height == 0:
+            break
+        extra = pl.concat([extra, found])
     if extra.height:
         report.notes.append(
-            f"{extra.height:,} record(s) with only a name and a country attached to the one "
-            "entity likely to bear that name"
+            f"{extra.height:,} record(s) or entities attached to the one entity likely to bear "
+            "their name"
         )
     out = pl.concat([pairs, extra.select(pairs.columns)], how="vertical_relaxed")
     return out.unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)
