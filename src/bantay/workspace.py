@@ -38,6 +38,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "max_amount_reporting": "10000000",
     # DuckDB's memory ceiling while ingesting: a larger file spills to <workspace>/tmp instead
     "ingest_memory_limit": "1GB",
+    # DuckDB's memory ceiling while scanning (the features' aggregations spill to <workspace>/tmp
+    # beyond it); the scan's own frames come on top, about 1 GB per 10M transactions at most
+    "scan_memory_limit": "4GB",
 }
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]

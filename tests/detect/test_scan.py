@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from detect_data import load, tx
@@ -157,3 +158,31 @@ def test_scan_writes_tables_and_cli(ws: Workspace) -> None:
     assert john["customer_refs"] == ["REMIT1:John_Smith"]
     assert len(john["transaction_ids"]) == 10
     assert {r["side"] for r in rows} == {"payer", "beneficiary"}
+
+
+def test_scan_keeps_duckdb_within_the_workspace_memory_setting(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bantay.detect.scan as scan_module
+    from bantay.detect.scan import ScanError
+
+    def limit() -> str:
+        return str(ws.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    load(ws, offender_rows() + family_rows())
+    ws.set_setting("scan_memory_limit", "300MB")
+    seen: list[str] = []
+    real = scan_module.compute_features
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(limit())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "compute_features", spy)
+    r = scan(ws, model=None, write=False)
+    assert "REMIT1:John_Smith" in set(r.payer.payer_entity)
+    assert seen and seen[0].replace(" ", "").upper().startswith(("286", "300"))  # MiB or MB
+    assert limit() != seen[0]  # reset afterwards
+    ws.set_setting("scan_memory_limit", "lots")
+    with pytest.raises(ScanError, match="scan_memory_limit = 'lots'"):
+        scan(ws, model=None, write=False)

@@ -12,11 +12,13 @@ import csv
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -77,6 +79,32 @@ def _sorted(df: pd.DataFrame, key: str | list[str]) -> pd.DataFrame:
         elif pd.api.types.is_bool_dtype(df[c]):
             df[c] = df[c].astype("int64")
     return df
+
+
+@contextmanager
+def _memory_ceiling(ws: Workspace, engine: str) -> Iterator[None]:
+    """DuckDB computes the features within the workspace's ``scan_memory_limit``, spilling to
+    ``<workspace>/tmp`` beyond it (by default DuckDB takes up to 80% of the machine's memory)."""
+    if engine != "duckdb":
+        yield
+        return
+
+    def quoted(value: object) -> str:
+        return "'" + str(value).replace("'", "''") + "'"
+
+    (ws.path / "tmp").mkdir(exist_ok=True)
+    ws.con.execute(f"SET temp_directory = {quoted(ws.path / 'tmp')}")
+    try:
+        ws.con.execute(f"SET memory_limit = {quoted(ws.settings['scan_memory_limit'])}")
+    except duckdb.Error as exc:
+        raise ScanError(
+            f"workspace setting scan_memory_limit = {ws.settings['scan_memory_limit']!r} is not "
+            "a memory size DuckDB understands (e.g. 4GB, 800MB)"
+        ) from exc
+    try:
+        yield
+    finally:
+        ws.con.execute("RESET memory_limit")
 
 
 def compute_features(
@@ -399,7 +427,8 @@ def scan(
     if n_tx == 0:
         raise ScanError("the workspace has no transactions; ingest some with `bantay ingest`")
     eng = open_engine(ws, engine, spark)
-    feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
+    with _memory_ceiling(ws, engine):
+        feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
     seed_list = list(seeds) + (signal_seeds(ws) if use_signals else [])
     net = analyse(
         feats["pairs"],
