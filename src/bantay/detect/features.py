@@ -22,7 +22,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from bantay.detect.catalogue import Catalogue, Indicator
+from bantay.detect.catalogue import Catalogue, CatalogueError, Indicator
 
 SECONDS_PER_DAY = 86_400.0
 DAYS_PER_MONTH = 30.4375
@@ -38,8 +38,6 @@ class Rates:
         try:
             return float(value) * self.to_reporting[currency]
         except KeyError:
-            from bantay.detect.catalogue import CatalogueError
-
             raise CatalogueError(
                 f"no rate to convert an amount parameter in {currency}; add one to the `rates` "
                 "table or to settings.reference_rates"
@@ -287,29 +285,129 @@ def payday_spread(pay: ir.Table) -> ir.Table:
     )
 
 
-def name_origin(
-    payer_name: ir.StringValue,
-    beneficiary_name: ir.StringValue,
-    beneficiary_country: ir.StringValue,
-    cat: Catalogue,
-) -> ir.BooleanValue:
-    """Payer and beneficiary both carry a name of the naming culture of the beneficiary's country
+def listed_origin(name: ir.StringValue, country: ir.StringValue, cat: Catalogue) -> ir.BooleanValue:
+    """A word of ``name`` is on the name list of the naming culture of ``country``
     (settings.name_origin)."""
-    pn, bn = letters(payer_name), letters(beneficiary_name)
+    norm = letters(name)
     branches = []
     for culture, spec in sorted(dict(cat.setting("name_origin")).items()):
         names = [str(n) for n in spec.get("names", [])]
         countries = [str(c) for c in spec.get("countries", [])]
         if not names or not countries:
-            from bantay.detect.catalogue import CatalogueError
-
             raise CatalogueError(f"settings.name_origin.{culture}: needs countries and names")
-        branches.append(
-            (beneficiary_country.isin(countries), has_word(pn, names) & has_word(bn, names))
-        )
+        branches.append((country.isin(countries), has_word(norm, names)))
     if not branches:
         return ibis.literal(False)
     return ibis.cases(*branches, else_=False)
+
+
+def _surname_part(col: ir.StringValue) -> tuple[ir.BooleanValue, ir.StringValue]:
+    """(written surname first, the name's surname part): the words before a comma where there is
+    one (``HILARIO, Marvin``), else the whole name."""
+    comma = col.fill_null("").contains(",")
+    return comma, ibis.cases((comma, col.re_extract("^([^,]*),", 1)), else_=col)
+
+
+def surname(col: ir.StringValue, particles: Sequence[str]) -> ir.StringValue:
+    """The family name as a word: the last word, or the last word before a comma where the name is
+    written surname first (``HILARIO, Marvin``); particles and short words dropped ('' if none)."""
+    _comma, written = _surname_part(col)
+    return last_word(normalise_name(written, particles)).fill_null("")
+
+
+def surname_words(names: ir.Table, name: str, particles: Sequence[str]) -> ir.Table:
+    """One row per word of a name that may be a family name: every word but the first (middle
+    names are the mother's surname in Filipino and Spanish naming), or the words before a comma;
+    letters only, particles and one- or two-letter words dropped (:func:`normalise_name`). The
+    other columns of ``names`` are kept. A lone word is kept."""
+    comma, written = _surname_part(names[name])
+    words = normalise_name(written, particles).strip().split(" ")
+    rest = ibis.cases((comma | (words.length() <= 1), words), else_=words[1:])
+    out = names.mutate(word=rest.unnest()).drop(name)
+    return out.filter(out.word.notnull() & (out.word != "")).distinct()
+
+
+def learned_origin_words(agg: ir.Table, cat: Catalogue) -> ir.Table:
+    """(country, word): surnames learned from the workspace's own names as typical of the
+    beneficiaries in that country (F02's learned part).
+
+    A surname is learned for country X when at least ``min_beneficiaries`` distinct beneficiaries
+    in X carry it and its share among them is at least ``min_ratio`` times its share among the
+    reference payers' surnames, the payers' count smoothed by ``payer_pseudo_count`` (so that a
+    surname no payer carries is not an infinite ratio). The reference is every payer but those
+    sharing a surname with a beneficiary in X. ``agg`` holds one row per payer–beneficiary pair
+    with both names and the beneficiary's country."""
+    f02 = cat.protection("F02_name_origin")
+    min_b = int(f02.param("min_beneficiaries"))
+    ratio = float(f02.param("min_ratio"))
+    pseudo = float(f02.param("payer_pseudo_count"))
+    if min_b < 1 or ratio <= 0 or pseudo <= 0:
+        raise CatalogueError(
+            "protection F02_name_origin: min_beneficiaries must be at least 1, min_ratio and "
+            f"payer_pseudo_count above 0 (got {min_b}, {ratio}, {pseudo})"
+        )
+    particles = list(cat.setting("name_particles"))
+    bn = agg.filter(agg.beneficiary_country.notnull())
+    bn = bn.select(
+        "beneficiary_entity",
+        "beneficiary_country",
+        word=surname(bn.beneficiary_name, particles),
+    ).distinct()
+    per_country = bn.group_by("beneficiary_country").aggregate(_nx=bn.beneficiary_entity.nunique())
+    bw = bn.filter(bn.word != "")
+    b = bw.group_by(["beneficiary_country", "word"]).aggregate(_b=bw.beneficiary_entity.nunique())
+    # the reference: all payers' surnames, less, for country X, the payers who share a surname
+    # with a beneficiary in X (F01: X's own families, whose surnames would otherwise count
+    # against X's names)
+    pn = agg.select("payer_entity", word=surname(agg.payer_name, particles)).distinct()
+    p = pn.group_by("word").aggregate(_p=pn.payer_entity.nunique())
+    n_payers = pn.aggregate(_np=pn.payer_entity.nunique())
+    linked = agg.filter(shares_surname(agg.payer_name, agg.beneficiary_name, particles))
+    linked = linked.filter(linked.beneficiary_country.notnull())
+    linked = linked.select("payer_entity", "beneficiary_country").distinct()
+    lw = linked.inner_join(pn, "payer_entity")
+    lp = lw.group_by(["beneficiary_country", "word"]).aggregate(_l=lw.payer_entity.nunique())
+    ln = linked.group_by("beneficiary_country").aggregate(_ln=linked.payer_entity.nunique())
+    j = b.filter(b._b >= min_b).inner_join(per_country, "beneficiary_country")
+    j = j.left_join(p, "word").cross_join(n_payers)
+    j = j.drop(*[c for c in j.columns if c.endswith("_right")])
+    j = j.left_join(lp, ["beneficiary_country", "word"])
+    j = j.drop(*[c for c in j.columns if c.endswith("_right")])
+    j = j.left_join(ln, "beneficiary_country")
+    j = j.drop(*[c for c in j.columns if c.endswith("_right")])
+    ref_p = j._p.fill_null(0) - j._l.fill_null(0)
+    ref_n = j._np - j._ln.fill_null(0)
+    share_b = j._b.cast("float64") / j._nx.cast("float64")
+    share_p = (ref_p.cast("float64") + pseudo) / ibis.greatest(ref_n, 1).cast("float64")
+    learned = j.filter(share_b >= share_p * ratio)
+    return learned.select(country=learned.beneficiary_country, word=learned.word)
+
+
+def learned_origin(agg: ir.Table, cat: Catalogue) -> ir.Table:
+    """(payer_entity, beneficiary_entity, _learned_payer, _learned_beneficiary): whether a
+    surname word (:func:`surname_words`: not the first given name, so that David Watson is not
+    taken for a David) of the payer's, and of the beneficiary's, name is a surname learned as
+    typical of the beneficiaries in the beneficiary's country (:func:`learned_origin_words`);
+    pairs with neither are left out."""
+    particles = list(cat.setting("name_particles"))
+    learned = learned_origin_words(agg, cat)
+    pair = ["payer_entity", "beneficiary_entity"]
+    flags = []
+    for side in ("payer_name", "beneficiary_name"):
+        w = surname_words(agg.select(*pair, "beneficiary_country", side), side, particles)
+        hit = w.inner_join(
+            learned, [w.beneficiary_country == learned.country, w.word == learned.word]
+        )
+        flags.append(hit.select(*pair).distinct())
+    payer_side = flags[0].mutate(_learned_payer=ibis.literal(True))
+    benef_side = flags[1].mutate(_learned_beneficiary=ibis.literal(True))
+    both = payer_side.outer_join(benef_side, pair)
+    return both.select(
+        payer_entity=both.payer_entity.fill_null(both.payer_entity_right),
+        beneficiary_entity=both.beneficiary_entity.fill_null(both.beneficiary_entity_right),
+        _learned_payer=both._learned_payer.fill_null(False),
+        _learned_beneficiary=both._learned_beneficiary.fill_null(False),
+    )
 
 
 def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
@@ -342,6 +440,8 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     window = t.aggregate(_w0=t._epoch.min(), _w1=t._epoch.max())
     agg = agg.cross_join(window)
     agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
+    agg = agg.left_join(learned_origin(agg, cat), ["payer_entity", "beneficiary_entity"])
+    agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
     f03 = cat.protection("F03_payday_pattern")
     f04 = cat.protection("F04_long_stable")
     surname = last_word(normalise_name(agg.payer_name, particles))
@@ -349,9 +449,16 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     window_days = (agg._w1 - agg._w0) / SECONDS_PER_DAY
     since_first_days = (agg._w1 - agg.first_ts) / SECONDS_PER_DAY
     rel_surname = shares_surname(agg.payer_name, agg.beneficiary_name, particles)
-    rel_origin = (
-        (agg.payer_nationality == agg.beneficiary_country).fill_null(False)
-    ) | name_origin(agg.payer_name, agg.beneficiary_name, agg.beneficiary_country, cat)
+    # both names of the beneficiary country's culture: on its name list or a learned surname
+    payer_origin = listed_origin(agg.payer_name, agg.beneficiary_country, cat) | (
+        agg._learned_payer.fill_null(False)
+    )
+    benef_origin = listed_origin(agg.beneficiary_name, agg.beneficiary_country, cat) | (
+        agg._learned_beneficiary.fill_null(False)
+    )
+    rel_origin = ((agg.payer_nationality == agg.beneficiary_country).fill_null(False)) | (
+        payer_origin & benef_origin
+    )
     rel_payday = (
         (agg.n_months >= int(f03.param("min_months")))
         & (per_month <= float(f03.param("max_per_month")))
@@ -381,7 +488,7 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
         rel_origin=rel_origin.fill_null(False),
         rel_payday=rel_payday.fill_null(False),
         rel_stable=rel_stable.fill_null(False),
-    ).drop("_w0", "_w1")
+    ).drop("_w0", "_w1", "_learned_payer", "_learned_beneficiary")
     return out.mutate(
         related=out.rel_surname | out.rel_origin | out.rel_payday | out.rel_stable,
         foreign=(out.payer_country != out.beneficiary_country).fill_null(False),
