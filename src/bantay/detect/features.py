@@ -15,12 +15,14 @@ reporting currency. Payer-local time is ``ts_utc`` plus ``utc_offset_minutes``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from bantay.detect.catalogue import Catalogue, CatalogueError, Indicator
 
@@ -315,18 +317,6 @@ def surname(col: ir.StringValue, particles: Sequence[str]) -> ir.StringValue:
     return last_word(normalise_name(written, particles)).fill_null("")
 
 
-def surname_words(names: ir.Table, name: str, particles: Sequence[str]) -> ir.Table:
-    """One row per word of a name that may be a family name: every word but the first (middle
-    names are the mother's surname in Filipino and Spanish naming), or the words before a comma;
-    letters only, particles and one- or two-letter words dropped (:func:`normalise_name`). The
-    other columns of ``names`` are kept. A lone word is kept."""
-    comma, written = _surname_part(names[name])
-    words = normalise_name(written, particles).strip().split(" ")
-    rest = ibis.cases((comma | (words.length() <= 1), words), else_=words[1:])
-    out = names.mutate(word=rest.unnest()).drop(name)
-    return out.filter(out.word.notnull() & (out.word != "")).distinct()
-
-
 def learned_origin_words(agg: ir.Table, cat: Catalogue) -> ir.Table:
     """(country, word): surnames learned from the workspace's own names as typical of the
     beneficiaries in that country (F02's learned part).
@@ -383,34 +373,57 @@ def learned_origin_words(agg: ir.Table, cat: Catalogue) -> ir.Table:
     return learned.select(country=learned.beneficiary_country, word=learned.word)
 
 
-def learned_origin(agg: ir.Table, cat: Catalogue) -> ir.Table:
-    """(payer_entity, beneficiary_entity, _learned_payer, _learned_beneficiary): whether a
-    surname word (:func:`surname_words`: not the first given name, so that David Watson is not
-    taken for a David) of the payer's, and of the beneficiary's, name is a surname learned as
-    typical of the beneficiaries in the beneficiary's country (:func:`learned_origin_words`);
-    pairs with neither are left out."""
-    particles = list(cat.setting("name_particles"))
-    learned = learned_origin_words(agg, cat)
-    pair = ["payer_entity", "beneficiary_entity"]
-    flags = []
-    for side in ("payer_name", "beneficiary_name"):
-        w = surname_words(agg.select(*pair, "beneficiary_country", side), side, particles)
-        hit = w.inner_join(
-            learned, [w.beneficiary_country == learned.country, w.word == learned.word]
-        )
-        flags.append(hit.select(*pair).distinct())
-    payer_side = flags[0].mutate(_learned_payer=ibis.literal(True))
-    benef_side = flags[1].mutate(_learned_beneficiary=ibis.literal(True))
-    both = payer_side.outer_join(benef_side, pair)
-    return both.select(
-        payer_entity=both.payer_entity.fill_null(both.payer_entity_right),
-        beneficiary_entity=both.beneficiary_entity.fill_null(both.beneficiary_entity_right),
-        _learned_payer=both._learned_payer.fill_null(False),
-        _learned_beneficiary=both._learned_beneficiary.fill_null(False),
+#: Surnames learned per country (:func:`learned_origin_words`, run once per scan).
+LearnedSurnames = Mapping[str, Sequence[str]]
+
+
+def pair_names(t: ir.Table) -> ir.Table:
+    """One row per payer–beneficiary pair of payments: both names and the beneficiary's country
+    (the input of :func:`learned_origin_words`)."""
+    pay = t.filter(t._pay)
+    return pay.group_by(["payer_entity", "beneficiary_entity"]).aggregate(
+        payer_name=pay.payer_name.max(),
+        beneficiary_name=pay.beneficiary_name.max(),
+        beneficiary_country=pay.beneficiary_country.max(),
     )
 
 
-def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
+def learned_surnames(words: pd.DataFrame) -> dict[str, list[str]]:
+    """Country -> learned surnames, from the executed :func:`learned_origin_words`."""
+    out: dict[str, list[str]] = {}
+    for country, word in sorted(zip(words["country"], words["word"], strict=True)):
+        out.setdefault(str(country), []).append(str(word))
+    return out
+
+
+def learned_origin(
+    name: ir.StringValue,
+    country: ir.StringValue,
+    learned: LearnedSurnames,
+    particles: Sequence[str],
+) -> ir.BooleanValue:
+    """A surname word of ``name`` is a surname learned for ``country``. Surname words are every
+    word but the first (a Filipino middle name is the mother's surname; the first name David,
+    also a Philippine surname, is not), or the words before a comma; a lone word counts.
+
+    One regular expression per name, over ``country`` + ``,`` or ``:`` (written surname first or
+    not) + the normalised name, so that the name is normalised once whatever the countries."""
+    alternatives = []
+    for c, words in sorted(learned.items()):
+        if not words:
+            continue
+        w = "(" + "|".join(sorted(set(words))) + ")"
+        cc = re.escape(c)
+        alternatives += [f"^{cc}, ([a-z]+ )*{w} ", f"^{cc}: [a-z]+ ([a-z]+ )*{w} ", f"^{cc}: {w} $"]
+    if not alternatives:
+        return ibis.literal(False)
+    comma, written = _surname_part(name)
+    mark = ibis.cases((comma, ","), else_=":")
+    key = country.fill_null("") + mark + normalise_name(written, particles)
+    return key.re_search("|".join(alternatives))
+
+
+def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue, learned: LearnedSurnames) -> ir.Table:
     """One row per payer–beneficiary pair with the family-link evidence of that pair."""
     pay = t.filter(t._pay)
     particles = list(cat.setting("name_particles"))
@@ -440,7 +453,6 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     window = t.aggregate(_w0=t._epoch.min(), _w1=t._epoch.max())
     agg = agg.cross_join(window)
     agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
-    agg = agg.left_join(learned_origin(agg, cat), ["payer_entity", "beneficiary_entity"])
     agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
     f03 = cat.protection("F03_payday_pattern")
     f04 = cat.protection("F04_long_stable")
@@ -450,12 +462,12 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     since_first_days = (agg._w1 - agg.first_ts) / SECONDS_PER_DAY
     rel_surname = shares_surname(agg.payer_name, agg.beneficiary_name, particles)
     # both names of the beneficiary country's culture: on its name list or a learned surname
-    payer_origin = listed_origin(agg.payer_name, agg.beneficiary_country, cat) | (
-        agg._learned_payer.fill_null(False)
+    payer_origin = listed_origin(agg.payer_name, agg.beneficiary_country, cat) | learned_origin(
+        agg.payer_name, agg.beneficiary_country, learned, particles
     )
-    benef_origin = listed_origin(agg.beneficiary_name, agg.beneficiary_country, cat) | (
-        agg._learned_beneficiary.fill_null(False)
-    )
+    benef_origin = listed_origin(
+        agg.beneficiary_name, agg.beneficiary_country, cat
+    ) | learned_origin(agg.beneficiary_name, agg.beneficiary_country, learned, particles)
     rel_origin = ((agg.payer_nationality == agg.beneficiary_country).fill_null(False)) | (
         payer_origin & benef_origin
     )
@@ -488,7 +500,7 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
         rel_origin=rel_origin.fill_null(False),
         rel_payday=rel_payday.fill_null(False),
         rel_stable=rel_stable.fill_null(False),
-    ).drop("_w0", "_w1", "_learned_payer", "_learned_beneficiary")
+    ).drop("_w0", "_w1")
     return out.mutate(
         related=out.rel_surname | out.rel_origin | out.rel_payday | out.rel_stable,
         foreign=(out.payer_country != out.beneficiary_country).fill_null(False),
@@ -748,13 +760,18 @@ def build_features(
     cat: Catalogue,
     rates: Rates,
     entity_keys: Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table],
+    execute: Callable[[ir.Table], pd.DataFrame],
 ) -> FeatureTables:
-    """All feature tables as (lazy) Ibis expressions over the backend's tables."""
+    """All feature tables as (lazy) Ibis expressions over the backend's tables.
+
+    One small table is run here with ``execute``: the surnames learned per country (F02), so that
+    the pairs carry them as a list instead of each feature table recomputing them."""
     tx = entity_keys(table, names, table("transactions"))
     t = enrich(tx, cat, rates)
     customers = table("party_records") if "party_records" in names else None
     kyc = payer_kyc(customers, t)
-    pairs = build_pairs(t, kyc, cat)
+    learned = learned_surnames(execute(learned_origin_words(pair_names(t), cat)))
+    pairs = build_pairs(t, kyc, cat, learned)
     return FeatureTables(
         pairs=pairs,
         payer=build_payer(t, pairs, kyc, cat),
