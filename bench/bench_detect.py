@@ -19,7 +19,9 @@ Per model and profile the figures are pooled over the evaluation worlds (payers 
 together), beside the AUSTRAC and Westpac single-rule baselines measured on the same worlds; dens
 found among the top 100 beneficiaries are averaged per world. With 20% of each world's dens given as
 known facilitators (their phones and receiving accounts, as a signal list holds them), the gain in
-payer recall at a budget of twice the offenders. Last, the scan time beside one plain DuckDB GROUP BY.
+payer recall at a budget of twice the offenders. Per profile, how many payers of each role get the
+name-origin family evidence (F02), offenders included. Last, the scan time beside one plain DuckDB
+GROUP BY.
 
 Each world is scanned once for its features (``--jobs`` worlds at a time); every model then scores
 the same features, so that models A and B are judged on identical inputs.
@@ -268,6 +270,15 @@ def main() -> None:
                 a.dump.mkdir(parents=True, exist_ok=True)
                 pay.to_pickle(a.dump / f"{mname.split()[0]}-{profile}-payers.pkl")
             _print_report("payers", report_frame("payer", pay))
+            if mname == next(iter(models)):
+                # F02 does not depend on the model: who gets the name-origin evidence, by role
+                has = pay.assign(f02=pay["rel_origin"] > 0).groupby("role")["f02"]
+                shares = ", ".join(
+                    f"{r or 'other'} {int(k)}/{n} ({k / n:.3f})"
+                    for r, k, n in zip(has.sum().index, has.sum(), has.size(), strict=True)
+                    if r in ("offender", "partner_sender") or r.startswith("family_sender")
+                )
+                print(f"    payers with name-origin evidence (F02), by role: {shares}")
             dens = []
             for e in got:
                 one = report_frame("beneficiary", scored(model, "beneficiary", e["beneficiary"]))

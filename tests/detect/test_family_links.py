@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
+import ibis
 import numpy as np
 import pandas as pd
+import pytest
 from detect_data import load, tx
 
+from bantay.detect.catalogue import Catalogue, CatalogueError, default_catalogue, load_catalogue
+from bantay.detect.features import learned_origin_words
 from bantay.detect.model import fit_side
 from bantay.detect.scan import scan
 from bantay.detect.scoring import FAMILY_FEATURES, MODEL_FEATURES, MONOTONE
@@ -149,3 +154,96 @@ def test_family_part_of_the_explanation_lists_the_model_features(ws: Workspace) 
     feats = {f["feature"]: f for f in fam["model_features"]}
     assert set(feats) <= set(FAMILY_FEATURES)
     assert all(f["contribution"] <= 0 for name, f in feats.items() if name != "min_pair_day_spread")
+
+
+def _learned_world() -> list[dict[str, object]]:
+    """Beneficiaries in the Philippines whose surnames are on no name list: Hilario on five, Tupaz
+    on four, David on three, Gatchalian on four (three of them paid by six Gatchalian relatives abroad), Morgan
+    on three but on nine payers too, Quibuyen on one."""
+    rows: list[dict[str, object]] = []
+    fillers = ["Brown", "Clarke", "Hughes", "Price", "Wood", "Baker", "Hall", "Wright", "Green"]
+    fillers += ["Ford", "Hunt", "Lane"]
+    benefs = ["Ana Hilario", "Ben Hilario", "Cora Hilario"]
+    benefs += ["Ana Tupaz", "Ben Tupaz", "Cora Tupaz"]
+    benefs += ["Ana Morgan", "Ben Morgan", "Cora Morgan"]
+    benefs += ["Ana David", "Ben David", "Cora David"]
+    for i, (payer, benef) in enumerate(zip(fillers, benefs, strict=True)):
+        rows += _monthly(f"R:f{i}", f"h:f{i}", f"Kevin {payer}", benef)
+    # two siblings abroad each pay one of three parents: surnames linked across the corridor
+    for i in range(6):
+        rows += _monthly(f"R:g{i}", f"h:g{i // 2}", f"Paz Gatchalian {i}", "Rosa Gatchalian")
+    # Morgans abroad paying Thailand: common among payers, not linked to the Philippines
+    for i in range(8):
+        rows += _monthly(
+            f"R:m{i}", "h:m", f"Tom Morgan {i}", "Somchai Saetang", beneficiary_country="TH"
+        )
+    rows += _monthly("R:diaspora", "h:d", "Marvin Hilario", "Luz Tupaz")
+    rows += _monthly("R:inlaw", "h:i", "Marvin Tupaz", "Rosa Gatchalian")
+    rows += _monthly("R:stranger", "h:s", "Kevin Morgan", "Rosa Hilario")
+    rows += _monthly("R:rare", "h:r", "Marvin Hilario", "Luz Quibuyen")
+    # David is a learned surname here, but this payer's David is his given name
+    rows += _monthly("R:given", "h:v", "David Watson", "Luz Tupaz")
+    # the mother's surname as a middle name
+    rows += _monthly("R:middle", "h:l", "Kevin Tupaz Brown", "Lita Hilario")
+    return rows
+
+
+def _learned(rows: list[dict[str, object]], cat: Catalogue | None = None) -> set[tuple[str, str]]:
+    cat = cat or default_catalogue()
+    df = pd.DataFrame(
+        {
+            "payer_entity": [r["payer_record_id"] for r in rows],
+            "beneficiary_entity": [r["beneficiary_record_id"] for r in rows],
+            "payer_name": [r["payer_name"] for r in rows],
+            "beneficiary_name": [r["beneficiary_name"] for r in rows],
+            "beneficiary_country": [r.get("beneficiary_country", "PH") for r in rows],
+        }
+    ).drop_duplicates()
+    got = ibis.duckdb.connect().execute(learned_origin_words(ibis.memtable(df), cat))
+    return set(zip(got["country"], got["word"], strict=True))
+
+
+def test_surnames_typical_of_a_countrys_beneficiaries_are_learned() -> None:
+    learned = _learned(_learned_world())
+    assert {("PH", "hilario"), ("PH", "tupaz"), ("PH", "david")} <= learned
+    # as common among payers as among the recipients: a sending country's own surname
+    assert ("PH", "morgan") not in learned
+    # on fewer beneficiaries than min_beneficiaries
+    assert ("PH", "quibuyen") not in learned
+    # given names are not learned, only surnames (Ana, Ben and Cora are on nine recipients)
+    assert not {w for _c, w in learned} & {"ana", "ben", "cora", "kevin"}
+    # six Gatchalian payers, four Gatchalian recipients: learned only because the relatives
+    # abroad (sharing the surname with a recipient in the Philippines) leave the reference
+    assert ("PH", "gatchalian") in learned
+    assert ("TH", "saetang") not in learned  # one beneficiary
+
+
+def test_learned_surnames_give_name_origin_evidence(ws: Workspace) -> None:
+    load(ws, _learned_world())
+    p = _pairs(ws)
+    # both names carry learned surnames (no name list holds Hilario or Tupaz)
+    assert p.loc["R:diaspora", "rel_origin"] == 1
+    assert p.loc["R:inlaw", "rel_origin"] == 1
+    assert p.loc["R:inlaw", "rel_surname"] == 0
+    # a payer whose surname is common among payers, paying a recipient with a learned surname
+    assert p.loc["R:stranger", "rel_origin"] == 0
+    # the recipient's surname is on one beneficiary only
+    assert p.loc["R:rare", "rel_origin"] == 0
+    # a given name that is also a learned surname is not the payer's surname; a middle name is
+    assert p.loc["R:given", "rel_origin"] == 0
+    assert p.loc["R:middle", "rel_origin"] == 1
+    r = scan(ws, model=None, write=False)
+    row = r.payer.set_index("payer_entity").loc["R:diaspora"]
+    assert row["rel_origin"] == 1 and row["family_offset"] > 0
+
+
+def test_learned_name_origin_parameters_are_checked(tmp_path: Path) -> None:
+    folder = Path(__file__).resolve().parents[2] / "src" / "bantay" / "detect" / "indicators"
+    for f in folder.glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    p = tmp_path / "protections.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert "min_ratio: {default: 1," in text
+    p.write_text(text.replace("min_ratio: {default: 1,", "min_ratio: {default: 0,"), "utf-8")
+    with pytest.raises(CatalogueError, match=r"F02_name_origin.*min_ratio"):
+        _learned(_learned_world(), load_catalogue(tmp_path))

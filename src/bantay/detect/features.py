@@ -15,14 +15,16 @@ reporting currency. Payer-local time is ``ts_utc`` plus ``utc_offset_minutes``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
-from bantay.detect.catalogue import Catalogue, Indicator
+from bantay.detect.catalogue import Catalogue, CatalogueError, Indicator
 
 SECONDS_PER_DAY = 86_400.0
 DAYS_PER_MONTH = 30.4375
@@ -38,8 +40,6 @@ class Rates:
         try:
             return float(value) * self.to_reporting[currency]
         except KeyError:
-            from bantay.detect.catalogue import CatalogueError
-
             raise CatalogueError(
                 f"no rate to convert an amount parameter in {currency}; add one to the `rates` "
                 "table or to settings.reference_rates"
@@ -287,32 +287,143 @@ def payday_spread(pay: ir.Table) -> ir.Table:
     )
 
 
-def name_origin(
-    payer_name: ir.StringValue,
-    beneficiary_name: ir.StringValue,
-    beneficiary_country: ir.StringValue,
-    cat: Catalogue,
-) -> ir.BooleanValue:
-    """Payer and beneficiary both carry a name of the naming culture of the beneficiary's country
+def listed_origin(name: ir.StringValue, country: ir.StringValue, cat: Catalogue) -> ir.BooleanValue:
+    """A word of ``name`` is on the name list of the naming culture of ``country``
     (settings.name_origin)."""
-    pn, bn = letters(payer_name), letters(beneficiary_name)
+    norm = letters(name)
     branches = []
     for culture, spec in sorted(dict(cat.setting("name_origin")).items()):
         names = [str(n) for n in spec.get("names", [])]
         countries = [str(c) for c in spec.get("countries", [])]
         if not names or not countries:
-            from bantay.detect.catalogue import CatalogueError
-
             raise CatalogueError(f"settings.name_origin.{culture}: needs countries and names")
-        branches.append(
-            (beneficiary_country.isin(countries), has_word(pn, names) & has_word(bn, names))
-        )
+        branches.append((country.isin(countries), has_word(norm, names)))
     if not branches:
         return ibis.literal(False)
     return ibis.cases(*branches, else_=False)
 
 
-def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
+def _surname_part(col: ir.StringValue) -> tuple[ir.BooleanValue, ir.StringValue]:
+    """(written surname first, the name's surname part): the words before a comma where there is
+    one (``HILARIO, Marvin``), else the whole name."""
+    comma = col.fill_null("").contains(",")
+    return comma, ibis.cases((comma, col.re_extract("^([^,]*),", 1)), else_=col)
+
+
+def surname(col: ir.StringValue, particles: Sequence[str]) -> ir.StringValue:
+    """The family name as a word: the last word, or the last word before a comma where the name is
+    written surname first (``HILARIO, Marvin``); particles and short words dropped ('' if none)."""
+    _comma, written = _surname_part(col)
+    return last_word(normalise_name(written, particles)).fill_null("")
+
+
+def learned_origin_words(agg: ir.Table, cat: Catalogue) -> ir.Table:
+    """(country, word): surnames learned from the workspace's own names as typical of the
+    beneficiaries in that country (F02's learned part).
+
+    A surname is learned for country X when at least ``min_beneficiaries`` distinct beneficiaries
+    in X carry it and its share among them is at least ``min_ratio`` times its share among the
+    reference payers' surnames, the payers' count smoothed by ``payer_pseudo_count`` (so that a
+    surname no payer carries is not an infinite ratio). The reference is every payer but those
+    sharing a surname with a beneficiary in X. ``agg`` holds one row per payer–beneficiary pair
+    with both names and the beneficiary's country."""
+    f02 = cat.protection("F02_name_origin")
+    min_b = int(f02.param("min_beneficiaries"))
+    ratio = float(f02.param("min_ratio"))
+    pseudo = float(f02.param("payer_pseudo_count"))
+    if min_b < 1 or ratio <= 0 or pseudo <= 0:
+        raise CatalogueError(
+            "protection F02_name_origin: min_beneficiaries must be at least 1, min_ratio and "
+            f"payer_pseudo_count above 0 (got {min_b}, {ratio}, {pseudo})"
+        )
+    particles = list(cat.setting("name_particles"))
+    bn = agg.filter(agg.beneficiary_country.notnull())
+    bn = bn.select(
+        "beneficiary_entity",
+        "beneficiary_country",
+        word=surname(bn.beneficiary_name, particles),
+    ).distinct()
+    per_country = bn.group_by("beneficiary_country").aggregate(_nx=bn.beneficiary_entity.nunique())
+    bw = bn.filter(bn.word != "")
+    b = bw.group_by(["beneficiary_country", "word"]).aggregate(_b=bw.beneficiary_entity.nunique())
+    # the reference: all payers' surnames, less, for country X, the payers who share a surname
+    # with a beneficiary in X (F01: X's own families, whose surnames would otherwise count
+    # against X's names)
+    pn = agg.select("payer_entity", word=surname(agg.payer_name, particles)).distinct()
+    p = pn.group_by("word").aggregate(_p=pn.payer_entity.nunique())
+    n_payers = pn.aggregate(_np=pn.payer_entity.nunique())
+    linked = agg.filter(shares_surname(agg.payer_name, agg.beneficiary_name, particles))
+    linked = linked.filter(linked.beneficiary_country.notnull())
+    linked = linked.select("payer_entity", "beneficiary_country").distinct()
+    lw = linked.inner_join(pn, "payer_entity")
+    lp = lw.group_by(["beneficiary_country", "word"]).aggregate(_l=lw.payer_entity.nunique())
+    ln = linked.group_by("beneficiary_country").aggregate(_ln=linked.payer_entity.nunique())
+    j = b.filter(b._b >= min_b).inner_join(per_country, "beneficiary_country")
+    j = j.left_join(p, "word").cross_join(n_payers)
+    j = j.drop(*[c for c in j.columns if c.endswith("_right")])
+    j = j.left_join(lp, ["beneficiary_country", "word"])
+    j = j.drop(*[c for c in j.columns if c.endswith("_right")])
+    j = j.left_join(ln, "beneficiary_country")
+    j = j.drop(*[c for c in j.columns if c.endswith("_right")])
+    ref_p = j._p.fill_null(0) - j._l.fill_null(0)
+    ref_n = j._np - j._ln.fill_null(0)
+    share_b = j._b.cast("float64") / j._nx.cast("float64")
+    share_p = (ref_p.cast("float64") + pseudo) / ibis.greatest(ref_n, 1).cast("float64")
+    learned = j.filter(share_b >= share_p * ratio)
+    return learned.select(country=learned.beneficiary_country, word=learned.word)
+
+
+#: Surnames learned per country (:func:`learned_origin_words`, run once per scan).
+LearnedSurnames = Mapping[str, Sequence[str]]
+
+
+def pair_names(t: ir.Table) -> ir.Table:
+    """One row per payer–beneficiary pair of payments: both names and the beneficiary's country
+    (the input of :func:`learned_origin_words`)."""
+    pay = t.filter(t._pay)
+    return pay.group_by(["payer_entity", "beneficiary_entity"]).aggregate(
+        payer_name=pay.payer_name.max(),
+        beneficiary_name=pay.beneficiary_name.max(),
+        beneficiary_country=pay.beneficiary_country.max(),
+    )
+
+
+def learned_surnames(words: pd.DataFrame) -> dict[str, list[str]]:
+    """Country -> learned surnames, from the executed :func:`learned_origin_words`."""
+    out: dict[str, list[str]] = {}
+    for country, word in sorted(zip(words["country"], words["word"], strict=True)):
+        out.setdefault(str(country), []).append(str(word))
+    return out
+
+
+def learned_origin(
+    name: ir.StringValue,
+    country: ir.StringValue,
+    learned: LearnedSurnames,
+    particles: Sequence[str],
+) -> ir.BooleanValue:
+    """A surname word of ``name`` is a surname learned for ``country``. Surname words are every
+    word but the first (a Filipino middle name is the mother's surname; the first name David,
+    also a Philippine surname, is not), or the words before a comma; a lone word counts.
+
+    One regular expression per name, over ``country`` + ``,`` or ``:`` (written surname first or
+    not) + the normalised name, so that the name is normalised once whatever the countries."""
+    alternatives = []
+    for c, words in sorted(learned.items()):
+        if not words:
+            continue
+        w = "(" + "|".join(sorted(set(words))) + ")"
+        cc = re.escape(c)
+        alternatives += [f"^{cc}, ([a-z]+ )*{w} ", f"^{cc}: [a-z]+ ([a-z]+ )*{w} ", f"^{cc}: {w} $"]
+    if not alternatives:
+        return ibis.literal(False)
+    comma, written = _surname_part(name)
+    mark = ibis.cases((comma, ","), else_=":")
+    key = country.fill_null("") + mark + normalise_name(written, particles)
+    return key.re_search("|".join(alternatives))
+
+
+def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue, learned: LearnedSurnames) -> ir.Table:
     """One row per payer–beneficiary pair with the family-link evidence of that pair."""
     pay = t.filter(t._pay)
     particles = list(cat.setting("name_particles"))
@@ -342,6 +453,7 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     window = t.aggregate(_w0=t._epoch.min(), _w1=t._epoch.max())
     agg = agg.cross_join(window)
     agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
+    agg = agg.drop(*[c for c in agg.columns if c.endswith("_right")])
     f03 = cat.protection("F03_payday_pattern")
     f04 = cat.protection("F04_long_stable")
     surname = last_word(normalise_name(agg.payer_name, particles))
@@ -349,9 +461,16 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
     window_days = (agg._w1 - agg._w0) / SECONDS_PER_DAY
     since_first_days = (agg._w1 - agg.first_ts) / SECONDS_PER_DAY
     rel_surname = shares_surname(agg.payer_name, agg.beneficiary_name, particles)
-    rel_origin = (
-        (agg.payer_nationality == agg.beneficiary_country).fill_null(False)
-    ) | name_origin(agg.payer_name, agg.beneficiary_name, agg.beneficiary_country, cat)
+    # both names of the beneficiary country's culture: on its name list or a learned surname
+    payer_origin = listed_origin(agg.payer_name, agg.beneficiary_country, cat) | learned_origin(
+        agg.payer_name, agg.beneficiary_country, learned, particles
+    )
+    benef_origin = listed_origin(
+        agg.beneficiary_name, agg.beneficiary_country, cat
+    ) | learned_origin(agg.beneficiary_name, agg.beneficiary_country, learned, particles)
+    rel_origin = ((agg.payer_nationality == agg.beneficiary_country).fill_null(False)) | (
+        payer_origin & benef_origin
+    )
     rel_payday = (
         (agg.n_months >= int(f03.param("min_months")))
         & (per_month <= float(f03.param("max_per_month")))
@@ -641,13 +760,18 @@ def build_features(
     cat: Catalogue,
     rates: Rates,
     entity_keys: Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table],
+    execute: Callable[[ir.Table], pd.DataFrame],
 ) -> FeatureTables:
-    """All feature tables as (lazy) Ibis expressions over the backend's tables."""
+    """All feature tables as (lazy) Ibis expressions over the backend's tables.
+
+    One small table is run here with ``execute``: the surnames learned per country (F02), so that
+    the pairs carry them as a list instead of each feature table recomputing them."""
     tx = entity_keys(table, names, table("transactions"))
     t = enrich(tx, cat, rates)
     customers = table("party_records") if "party_records" in names else None
     kyc = payer_kyc(customers, t)
-    pairs = build_pairs(t, kyc, cat)
+    learned = learned_surnames(execute(learned_origin_words(pair_names(t), cat)))
+    pairs = build_pairs(t, kyc, cat, learned)
     return FeatureTables(
         pairs=pairs,
         payer=build_payer(t, pairs, kyc, cat),

@@ -114,7 +114,7 @@ def compute_features(
     entity_keys: EntityKeyFn = default_entity_keys,
 ) -> dict[str, pd.DataFrame]:
     """Run the feature expressions on ``engine``; sorted, rounded pandas frames (engine-neutral)."""
-    ft = build_features(engine.table, engine.names, cat, rates, entity_keys)
+    ft = build_features(engine.table, engine.names, cat, rates, entity_keys, engine.execute)
     return {
         "pairs": _sorted(engine.execute(ft.pairs), ["payer_entity", "beneficiary_entity"]),
         "payer": _sorted(engine.execute(ft.payer), "payer_entity"),
