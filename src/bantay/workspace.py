@@ -40,7 +40,7 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "ingest_memory_limit": "1GB",
     # DuckDB's memory ceiling while scanning (the features' aggregations spill to <workspace>/tmp
     # beyond it); the scan's own frames come on top, about 1 GB per 10M transactions at most
-    "scan_memory_limit": "4GB",
+    "scan_memory_limit": "2500MB",
 }
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
