@@ -250,3 +250,140 @@ def test_writer_output_with_random_rows(tmp_path: Path, caplog: pytest.LogCaptur
     write_pacs008(rows, path, "MSG", "BANKAU2SXXX", batch_per_message=None)
     got = same_as_sequential(path, caplog, refused=False)
     assert len(got) == 60
+
+
+# --------------------------------------------------------------------------------------------------
+# The scan path (transactions matched as text, by skeleton): what it could read differently
+
+
+def paths(caplog: pytest.LogCaptureFixture) -> set[str]:
+    """How the ranges of the last parallel read were read: "scan" and/or "tree"."""
+    hows = set()
+    for record in caplog.records:
+        message = record.getMessage()
+        if record.name == LOGGER and " read (" in message:
+            hows.add(message.split(" read (", 1)[1].split(")", 1)[0])
+    return hows
+
+
+@pytest.mark.parametrize(
+    ("change", "how"),
+    [
+        # entities in texts, double escapes, and in an attribute (read once, by lxml)
+        (("<Nm>Jo Smith 4</Nm>", "<Nm>Jo &amp;lt;b&amp;gt; &lt;&gt;&quot;&apos;</Nm>"), {"scan"}),
+        (('Ccy="AUD">4.50<', 'Ccy="A&amp;amp;&lt;">4.50<'), {"scan"}),
+        # texts with ">" and "]]", whitespace-only and empty leaves, text beside transactions
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>a > b ]] c</Ustrd><Ustrd> </Ustrd>"), {"scan"}),
+        (("<Nm>Jo Smith 5</Nm>", "<Nm> </Nm><Nm>Jo Other</Nm>"), {"scan"}),
+        (("<Nm>Jo Smith 7</Nm>", "<Nm></Nm><Nm/><Nm>Jo Third</Nm>"), {"scan"}),
+        (("</CdtTrfTxInf>", "</CdtTrfTxInf>stray text &amp; more", 3), {"scan"}),
+        # start and end tags over several lines, attributes in either quotes
+        (("<CdtTrfTxInf>", "<CdtTrfTxInf\n   >", 4), {"scan"}),
+        (("</CdtTrfTxInf>", "</CdtTrfTxInf\n>", 4), {"scan"}),
+        (('Ccy="AUD"', "Ccy = 'AUD'\n x='1'"), {"scan"}),
+        # another namespace inside a transaction: its elements are not the fields
+        (("<Nm>Jo Smith 4</Nm>", '<Nm xmlns="urn:other">Jo Smith 4</Nm>'), {"scan"}),
+        (
+            ("<Nm>Jo Smith 5</Nm>", '<x:Nm xmlns:x="urn:other">X</x:Nm><Nm>Jo Smith 5</Nm>'),
+            {"scan"},
+        ),
+        # what the scan leaves to lxml: ">" in an attribute value, carriage returns, comments
+        (('Ccy="AUD">4.50<', 'Ccy="A>B">4.50<'), {"scan", "tree"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>month\r\n4</Ustrd>"), {"scan", "tree"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>mon<!-- c -->th 4</Ustrd>"), {"scan", "tree"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>mon<?pi x?>th 4</Ustrd>"), {"scan", "tree"}),
+    ],
+)
+def test_scanned_texts_as_lxml_reads_them(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    change: tuple[str, str] | tuple[str, str, int],
+    how: set[str],
+) -> None:
+    body = txs().replace(*change)  # type: ignore[arg-type]
+    assert body != txs()
+    rows = same_as_sequential(write(tmp_path, document(body)), caplog, refused=False)
+    assert len(rows) == 12
+    assert paths(caplog) - {"tree"} == how - {"tree"}  # range 0 (the header) may be a tree
+    if "tree" in how:
+        assert "tree" in paths(caplog)
+
+
+def test_errors_and_lines_when_scanned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    body = txs(30).replace('<IntrBkSttlmAmt Ccy="AUD">4.50</IntrBkSttlmAmt>', "")
+    body = body.replace("<CdtTrfTxInf>", "<CdtTrfTxInf\n>", 7)
+    body = body.replace("<TxId>TX-10</TxId>", "<TxId>NOTPROVIDED</TxId>")
+    body = body.replace("<EndToEndId>E2E-10</EndToEndId>", "<EndToEndId>NOTPROVIDED</EndToEndId>")
+    body = body.replace("<InstrId>I-10</InstrId>", "")
+    rows = same_as_sequential(write(tmp_path, document(body)), caplog, refused=False)
+    assert "scan" in paths(caplog)
+    errors = {r["line"]: r["_error"] for r in rows if r["_error"]}
+    assert set(errors) == {5, 11}
+    assert all("XML line" in str(e) for e in errors.values())
+
+
+def test_many_skeletons(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """More shapes than the scan tries in turn, mixed at random, in large ranges."""
+    rnd = random.Random(3)
+    optional = [
+        "<AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>",
+        "<IntrBkSttlmDt>2024-03-02</IntrBkSttlmDt>",
+        "<CtctDtls><Nm>Contact Person</Nm><MobNb>+61-4000000{i}</MobNb></CtctDtls>",
+        "<DbtrAcct><Id><IBAN>AU12BANK00000000{i}</IBAN></Id></DbtrAcct>",
+        "<RmtInf><Ustrd>school fees</Ustrd><Ustrd>month {i}</Ustrd></RmtInf>",
+        "<TxId>TX-{i}</TxId>",
+    ]
+    body = ""
+    for i in range(300):
+        tx = TX
+        for part in optional:
+            if rnd.random() < 0.5:
+                tx = tx.replace(part, "")
+        tx = tx.replace('Ccy="AUD"', f'Ccy="{rnd.choice(["AUD", "USD", "PHP", ""])}"')
+        body += tx.format(i=i)
+    path = write(tmp_path, document(body))
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        expected = rows_of(path, workers=1)
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=20_000)
+    assert got == expected and len(got) == 300
+    assert paths(caplog) == {"scan"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month \x01 4</Ustrd>"),  # a character XML forbids
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month & 4</Ustrd>"),  # a bare ampersand
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month &nbsp; 4</Ustrd>"),  # an undeclared entity
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month ]]> 4</Ustrd>"),
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month 4</Ustrd >"),  # space in an end tag (valid)
+        ('Ccy="AUD">4.50<', 'Ccy="AUD>4.50<'),  # an unterminated attribute
+        ("<Nm>Jo Smith 4</Nm>", "<x:Nm>Jo Smith 4</x:Nm>"),  # an unbound prefix
+        ("</Document>", "</Document>trailing"),
+        ("</FIToFICstmrCdtTrf>", "</FIToFICstmrCdtTrf ><FIToFICstmrCdtTrf/>"),
+    ],
+)
+def test_malformed_when_scanned(tmp_path: Path, change: tuple[str, str]) -> None:
+    text = document(txs()).replace(*change)
+    assert text != document(txs())
+    data = text.encode()
+    path = write(tmp_path, data)
+    try:
+        expected = rows_of(path, workers=1)
+    except InputFileError as exc:
+        with pytest.raises(InputFileError) as par_exc:
+            rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+        assert str(par_exc.value) == str(exc)
+    else:
+        assert rows_of(path, workers=2, min_bytes=0, range_bytes=300) == expected
+
+
+def test_invalid_utf8_when_scanned(tmp_path: Path) -> None:
+    data = document(txs()).encode().replace(b"month 4", b"month \xff 4")
+    path = write(tmp_path, data)
+    with pytest.raises(InputFileError) as seq_exc:
+        rows_of(path, workers=1)
+    with pytest.raises(InputFileError) as par_exc:
+        rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+    assert str(par_exc.value) == str(seq_exc.value)
