@@ -9,20 +9,36 @@ time in Python, walking each transaction's elements. For a large pacs.008 file w
    (``Document/FIToFICstmrCdtTrf``, or inside a wrapper);
 2. cuts the file into byte ranges of about ``range_bytes``, each cut just before a
    ``<CdtTrfTxInf`` start tag;
-3. parses each range in a worker process as a document of its own: the chain's start tags (with
-   every namespace declaration in scope), the range's bytes, the chain's end tags. One compiled
-   XSLT (libxslt, in C) writes every transaction's raw fields as delimited text, which becomes an
-   Arrow batch; the fallbacks between fields (TxId, else EndToEndId, ...; the group header's
-   values) are applied with Arrow compute, exactly as the sequential reader applies them.
+3. reads each range in a worker process, by one of two paths, into an Arrow batch of raw fields;
+   the fallbacks between fields (TxId, else EndToEndId, ...; the group header's values) are then
+   applied with Arrow compute, exactly as the sequential reader applies them.
+
+The scan path (most ranges) reads the range as text, without a tree. A transaction's *skeleton*
+is its tags (names, attributes and values, in order) and which of its texts are empty. The first
+transaction of each skeleton is checked and mapped by lxml: its skeleton, with every text replaced
+by a numbered marker, is parsed inside the chain's start and end tags and read by the sequential
+reader's own extraction, which tells which text gives which field. Every transaction of that
+skeleton is then matched by one regex of its literal tags, capturing those texts (entities are
+decoded afterwards). The range's bytes are checked as a whole so that lxml would parse them, and
+read the same texts: valid UTF-8, no character XML forbids, ``&`` only in the five predefined
+entities, no ``]]>``; ranges with comments, processing instructions or carriage returns after the
+head (which lxml drops, merges or normalises), ``>`` inside an attribute value, or anything
+between transactions but text (other than the head, checked by lxml, and the chain's end tags)
+go to the tree path.
+
+The tree path parses the range as a document of its own: the chain's start tags (with every
+namespace declaration in scope), the range's bytes, the chain's end tags; one compiled XSLT
+(libxslt, in C) writes every transaction's raw fields as delimited text.
 
 Correctness does not rest on the cuts being right. A worker refuses its range (and the whole read
 falls back to the sequential reader, resuming after the transactions already yielded) when the
 range does not parse, when its document is not exactly one chain with transactions as direct
-children of the one message, when a transaction nests another, when a field the sequential reader
-takes as element text has child elements, or when the bytes hold a character reference, a CDATA
-section or the delimiters' own characters. A syntax error therefore surfaces with the sequential
-reader's message (line, column, transactions read before it); a file with several messages, or
-pain.001, is read sequentially. Tests compare the two readers row for row.
+children of the one message, when a transaction nests another, or when the bytes hold a
+character reference, a CDATA section or the delimiters' own characters (the scan path leaves any
+range it cannot read exactly to the tree path, which reads or refuses it). A syntax error
+therefore surfaces with the sequential reader's message (line, column, transactions read before
+it); a file with several messages, or pain.001, is read sequentially. Tests compare the two
+readers row for row, on both paths.
 """
 
 from __future__ import annotations
