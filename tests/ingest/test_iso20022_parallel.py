@@ -387,3 +387,34 @@ def test_invalid_utf8_when_scanned(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as par_exc:
         rows_of(path, workers=2, min_bytes=0, range_bytes=300)
     assert str(par_exc.value) == str(seq_exc.value)
+
+
+def test_prefixed_and_wrapped_files_are_scanned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = document(txs()).split("?>", 1)[1]
+    body = body.replace(f'<Document xmlns="{PACS8}">', f'<p:Document xmlns:p="{PACS8}">')
+    body = body.replace("<", "<p:").replace("<p:/", "</p:").replace("<p:p:", "<p:")
+    body = body.replace("</p:p:", "</p:")
+    app_hdr = f'<AppHdr xmlns="{HEAD}"><BizMsgIdr>MSG-1</BizMsgIdr></AppHdr>'
+    text = f'<?xml version="1.0"?>\n<Envelope>{app_hdr}{body}</Envelope >\n'
+    rows = same_as_sequential(write(tmp_path, text), caplog, refused=False)
+    assert len(rows) == 12
+    assert paths(caplog) == {"scan", "tree"}  # the header alone is a tree
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        assert rows_of(tmp_path / "in.xml", workers=2, min_bytes=0, range_bytes=1000) == rows
+    assert paths(caplog) == {"scan"}  # with the header in the first range, and the trailer
+
+
+def test_a_skeleton_per_transaction_is_read_as_a_tree(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "".join(TX.format(i=i).replace("<PmtId>", f'<PmtId n="{i}">') for i in range(250))
+    path = write(tmp_path, document(body))
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        expected = rows_of(path, workers=1)
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=len(body) // 2)
+    assert got == expected and len(got) == 250
+    assert paths(caplog) == {"tree"}

@@ -453,7 +453,10 @@ class _Plan:
 
 
 _PLANS: dict[tuple[_Chain, str], _Plan | None] = {}
-_PLANS_MAX: Final = 10_000
+_PLANS_MAX: Final = 1_000  # skeletons kept by a worker (a plan holds a compiled regex)
+#: A range with more skeletons than this (an attribute unique to each transaction, say) is read
+#: as a tree: making a plan (lxml, a regex) costs as much as reading ~30 transactions that way.
+_RANGE_PLANS_MAX: Final = 100
 
 
 def _make_plan(tx: str, chain: _Chain) -> _Plan | None:
@@ -609,6 +612,8 @@ def _scan_range(
             recent.insert(0, plan)
             del recent[_RECENT:]
             used.add(plan)
+            if len(used) > _RANGE_PLANS_MAX:
+                return None
         values = m.groups() + plan.consts
         row: Any = plan.get(values)
         if plan.joins:
