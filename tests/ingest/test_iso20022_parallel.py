@@ -418,3 +418,22 @@ def test_a_skeleton_per_transaction_is_read_as_a_tree(
         got = rows_of(path, workers=2, min_bytes=0, range_bytes=len(body) // 2)
     assert got == expected and len(got) == 250
     assert paths(caplog) == {"tree"}
+
+
+def test_group_header_after_transactions_falls_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sequential reader takes a later header's values for the transactions after it."""
+    late = "<GrpHdr><MsgId>M2</MsgId><CreDtTm>2025-01-01T00:00:00Z</CreDtTm></GrpHdr>"
+    body = txs().replace("<AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>", "")
+    at = body.index("<CdtTrfTxInf>", len(body) // 2)
+    text = document(body[:at] + late + body[at:])
+    path = write(tmp_path, text)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        expected = rows_of(path, workers=1)
+        # the late header in the first range (where a header is allowed before transactions)
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=text.index(late) + len(late))
+    assert got == expected
+    assert expected[-1]["timestamp"] == "2025-01-01T00:00:00Z"
+    assert any("refused" in r.getMessage() for r in caplog.records if r.name == LOGGER)

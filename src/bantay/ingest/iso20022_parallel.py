@@ -367,11 +367,16 @@ def _check_message(root: Any, chain: _Chain, first: bool) -> tuple[Any, str | No
         if parent is not None and len(parent.findall(node.tag)) != 1:
             return None, f"{node.tag} repeated"
         node = parent
-    allowed = {f"{{{chain.ns}}}CdtTrfTxInf", f"{{{chain.ns}}}SplmtryData"}
-    if first:
-        allowed.add(f"{{{chain.ns}}}GrpHdr")
-    if any(child.tag not in allowed for child in message[0]):
-        return None, "message holds other elements"
+    tx, other, grp_hdr = (
+        f"{{{chain.ns}}}{local}" for local in ("CdtTrfTxInf", "SplmtryData", "GrpHdr")
+    )
+    header = first  # a group header is read before the first transaction only (see _read_head)
+    for child in message[0]:
+        tag = child.tag
+        if tag == tx:
+            header = False
+        elif tag != other and not (header and tag == grp_hdr):
+            return None, "message holds other elements"
     return message[0], None
 
 
