@@ -430,8 +430,6 @@ _TAG_OK: Final = re.compile(
     rf"<{_NAME}(?:\s+{_NAME}\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*\s*/?>|</{_NAME}\s*>"
 )
 _MARKER: Final = re.compile(f"{_FS}(\\d+){_RS}")
-#: Characters XML 1.0 forbids (a parser would stop there; the tree path reports it).
-_BAD_CHAR: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 #: "&" that does not start one of the five predefined entities (character references are
 #: refused before, see _REFUSE).
 _BAD_AMP: Final = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);)")
@@ -565,10 +563,9 @@ def _scan_range(
     once, by lxml, in the chain's context. Texts are checked for the whole range: valid UTF-8,
     no character XML forbids, "&" only in predefined entities, no comment, processing
     instruction, CDATA or carriage return (which lxml would drop, merge or normalise), so that
-    lxml would parse the range, and read the same texts, as this scan does. `a`: the data as
-    a numpy array; `markup` and
-    `controls` are the offsets of "<!" and "<?", and of characters below U+0020 but tab and
-    newline (the scan reads none after the head)."""
+    lxml would parse the range, and read the same texts, as this scan does. `a` is `data` as a
+    numpy array; `markup` and `controls` are the offsets of "<!" and "<?", and of characters
+    below U+0020 other than tab and newline (the scan reads none after the head)."""
     if len(data) >= _SCAN_MAX:
         return None
     qname = f"{chain.tx_prefix}:CdtTrfTxInf" if chain.tx_prefix else "CdtTrfTxInf"
