@@ -21,10 +21,11 @@ reader's own extraction, which tells which text gives which field. Every transac
 skeleton is then matched by one regex of its literal tags, capturing those texts (entities are
 decoded afterwards). The range's bytes are checked as a whole so that lxml would parse them, and
 read the same texts: valid UTF-8, no character XML forbids, ``&`` only in the five predefined
-entities, no ``]]>``; ranges with comments, processing instructions or carriage returns after the
-head (which lxml drops, merges or normalises), ``>`` inside an attribute value, or anything
-between transactions but text (other than the head, checked by lxml, and the chain's end tags)
-go to the tree path.
+entities, no ``]]>``; line ends ``\r\n`` are read as ``\n``, as lxml reads them. Ranges with
+comments, processing instructions or a carriage return not before a newline after the head
+(which lxml drops, merges or normalises), ``>`` inside an attribute value, or anything between
+transactions but text (other than the head, checked by lxml, and the chain's end tags) go to the
+tree path.
 
 The tree path parses the range as a document of its own: the chain's start tags (with every
 namespace declaration in scope), the range's bytes, the chain's end tags; one compiled XSLT
@@ -80,7 +81,7 @@ _RS: Final = "\ue001"  # record separator
 #: character references (which could spell them), CDATA (an empty one is text "" to lxml).
 _CDATA: Final = b"<![CDATA["
 _REFUSE: Final = (_FS.encode(), _RS.encode(), b"&#", _CDATA)
-_LT, _BANG, _QUERY, _SPACE, _NL, _TAB = b"<!? \n\t"  # byte values
+_LT, _BANG, _QUERY, _SPACE, _NL, _TAB, _CR = b"<!? \n\t\r"  # byte values
 _XSL: Final = "http://www.w3.org/1999/XSL/Transform"
 
 # The raw keys of the pacs.008 transaction spec, each with an XPath 1.0 expression relative to
@@ -330,10 +331,10 @@ def _read_range(
     for needle in _REFUSE:
         if (len(markup) and needle in data) if needle == _CDATA else _has(a, needle):
             return _refuse(newlines, f"contains {needle!r}")
-    # characters below U+0020 other than tab and newline: the scan leaves these to lxml
+    # characters below U+0020 other than tab, newline and carriage return: left to lxml
     controls = np.flatnonzero(a < 0)  # none, unless counted below
-    if np.count_nonzero(a < _SPACE) != newlines + data.count(b"\t"):
-        controls = np.flatnonzero((a < _SPACE) & (a != _NL) & (a != _TAB))
+    if np.count_nonzero(a < _SPACE) != newlines + data.count(b"\t") + data.count(b"\r"):
+        controls = np.flatnonzero((a < _SPACE) & (a != _NL) & (a != _TAB) & (a != _CR))
     scanned = _scan_range(data, a, chain, first, last, grp, markup, controls)
     if scanned is not None:
         columns, errors = scanned
@@ -562,10 +563,11 @@ def _scan_range(
     Each transaction is matched by its skeleton's regex (see `_Plan`); a skeleton is checked
     once, by lxml, in the chain's context. Texts are checked for the whole range: valid UTF-8,
     no character XML forbids, "&" only in predefined entities, no comment, processing
-    instruction, CDATA or carriage return (which lxml would drop, merge or normalise), so that
-    lxml would parse the range, and read the same texts, as this scan does. `a` is `data` as a
-    numpy array; `markup` and `controls` are the offsets of "<!" and "<?", and of characters
-    below U+0020 other than tab and newline (the scan reads none after the head)."""
+    instruction, CDATA or carriage return but in "\r\n" (which lxml would drop, merge or
+    normalise; "\r\n" is read as "\n"), so that lxml would parse the range, and read the same
+    texts, as this scan does. `a` is `data` as a numpy array; `markup` and `controls` are the
+    offsets of "<!" and "<?", and of characters below U+0020 other than tab, newline and
+    carriage return (the scan reads none after the head)."""
     if len(data) >= _SCAN_MAX:
         return None
     qname = f"{chain.tx_prefix}:CdtTrfTxInf" if chain.tx_prefix else "CdtTrfTxInf"
@@ -577,6 +579,9 @@ def _scan_range(
         return None
     if _has(a, b"]]>") or _has(a, b"\xef\xbf\xbe", b"\xef\xbf\xbf"):
         return None  # "]]>" in text, U+FFFE, U+FFFF
+    returns = data.count(b"\r")
+    if returns and returns != data.count(b"\r\n"):
+        return None  # a carriage return alone is a line end to lxml
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -645,10 +650,9 @@ def _scan_range(
         if rows
         else {key: pa.nulls(0, pa.string()) for key in _RAW_KEYS}
     )
-    if entities:
-        for key in _RAW_KEYS:
-            if key not in _CONST_KEYS:
-                raw[key] = _unescape(raw[key])
+    for key in _RAW_KEYS:
+        if key not in _CONST_KEYS and (entities or returns):
+            raw[key] = _unescape(raw[key], entities, returns > 0)
     outputs = _outputs(raw, grp, seq.NOTPROVIDED in text)
     return _compose(outputs, lambda i: text.count("\n", 0, lines_at[i]) + 1)
 
@@ -661,15 +665,17 @@ def _is_trailer(rest: str, chain: _Chain) -> bool:
     return (
         len(tags) == len(names)
         and all(re.fullmatch(f"</{re.escape(n)}\\s*>", t) for n, t in zip(names, tags, strict=True))
-        and not pieces[-1].strip(" \t\n")
+        and not pieces[-1].strip(" \t\n\r")
     )
 
 
-def _unescape(a: pa.Array) -> pa.Array:
-    if not pc.any(pc.match_substring(a, "&")).as_py():
-        return a
-    for entity, char in _ENTITIES:  # &amp; last, so that "&amp;lt;" stays "&lt;"
-        a = pc.replace_substring(a, entity, char)
+def _unescape(a: pa.Array, entities: bool, returns: bool) -> pa.Array:
+    """Texts as lxml reads them: "\r\n" as "\n" (`returns`), entities decoded (`entities`)."""
+    if returns and pc.any(pc.match_substring(a, "\r")).as_py():
+        a = pc.replace_substring(a, "\r\n", "\n")
+    if entities and pc.any(pc.match_substring(a, "&")).as_py():
+        for entity, char in _ENTITIES:  # &amp; last, so that "&amp;lt;" stays "&lt;"
+            a = pc.replace_substring(a, entity, char)
     return a
 
 
