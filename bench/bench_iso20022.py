@@ -12,7 +12,7 @@ memory (``ru_maxrss``) is measured per run:
 - ``iterparse``: ``lxml.etree.iterparse`` of the same file, stopping on each ``CdtTrfTxInf`` and
   clearing it, extracting nothing: the floor any streamed lxml reader sits on;
 - ``reader``: :func:`bantay.ingest.iso20022.iter_batches` as ingest calls it, every field into
-  Arrow batches: for files of 48 MiB and more, ranges of the file parsed by worker processes
+  Arrow batches: for files of 48 MiB and more, ranges of the file read by worker processes
   (one per CPU, at most 4; see :mod:`bantay.ingest.iso20022_parallel`);
 - ``sequential``: the same reader forced to one process (``workers=1``);
 - ``ingest``: the whole of ``bantay ingest`` of the file into a fresh workspace (reader,
@@ -22,7 +22,8 @@ memory (``ru_maxrss``) is measured per run:
 
 Prints a table: transactions/s, the reader's speed as a multiple of bare iterparse, and peak RSS
 of the measuring process and, for the parallel reader, of its largest worker (each worker holds
-one range's tree, whatever the file's size). Flat memory shows as the same peak RSS on both files.
+one range, whatever the file's size). Flat memory shows as the same peak RSS on both files. The
+load average (other processes on the machine) is printed at the start and the end.
 """
 
 from __future__ import annotations
@@ -165,6 +166,7 @@ def main() -> None:
     tmp = tempfile.TemporaryDirectory(dir=args.dir) if not args.keep else None
     folder = Path(tmp.name) if tmp else (args.dir or Path(tempfile.mkdtemp()))
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; files in {folder}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results: list[tuple[str, int, float, str, dict[str, float]]] = []
     try:
         for n in (args.small, args.n):
@@ -216,6 +218,7 @@ def main() -> None:
             f"{n:>12,} {size_mb:>8,.0f} {mode:<10} {r['seconds']:>8.1f} {rate:>9,.0f} "
             f"{ratio:>12} {r['peak_mb']:>11,.0f} {worker:>9}"
         )
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,14 @@ import logging
 import random
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bantay.errors import InputFileError
-from bantay.ingest.iso20022 import iter_batches, write_pacs008
+from bantay.ingest import iso20022_parallel as par
+from bantay.ingest.iso20022 import FIELDS, iter_batches, write_pacs008
 
 PACS8 = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.08"
 PACS8_V2 = "urn:iso:std:iso:20022:tech:xsd:pacs.008.001.02"
@@ -250,3 +254,310 @@ def test_writer_output_with_random_rows(tmp_path: Path, caplog: pytest.LogCaptur
     write_pacs008(rows, path, "MSG", "BANKAU2SXXX", batch_per_message=None)
     got = same_as_sequential(path, caplog, refused=False)
     assert len(got) == 60
+
+
+# --------------------------------------------------------------------------------------------------
+# The scan path (transactions matched as text, by skeleton): what it could read differently
+
+
+def paths(caplog: pytest.LogCaptureFixture) -> set[str]:
+    """How the ranges of the last parallel read were read: "scan" and/or "tree"."""
+    hows = set()
+    for record in caplog.records:
+        message = record.getMessage()
+        if record.name == LOGGER and " read (" in message:
+            hows.add(message.split(" read (", 1)[1].split(")", 1)[0])
+    return hows
+
+
+@pytest.mark.parametrize(
+    ("change", "how"),
+    [
+        # entities in texts, double escapes, and in an attribute (read once, by lxml)
+        (("<Nm>Jo Smith 4</Nm>", "<Nm>Jo &amp;lt;b&amp;gt; &lt;&gt;&quot;&apos;</Nm>"), {"scan"}),
+        (('Ccy="AUD">4.50<', 'Ccy="A&amp;amp;&lt;">4.50<'), {"scan"}),
+        # texts with ">" and "]]", whitespace-only and empty leaves, text beside transactions
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>a > b ]] c</Ustrd><Ustrd> </Ustrd>"), {"scan"}),
+        (("<Nm>Jo Smith 5</Nm>", "<Nm> </Nm><Nm>Jo Other</Nm>"), {"scan"}),
+        (("<Nm>Jo Smith 7</Nm>", "<Nm></Nm><Nm/><Nm>Jo Third</Nm>"), {"scan"}),
+        (("</CdtTrfTxInf>", "</CdtTrfTxInf>stray text &amp; more", 3), {"scan"}),
+        # start and end tags over several lines, attributes in either quotes
+        (("<CdtTrfTxInf>", "<CdtTrfTxInf\n   >", 4), {"scan"}),
+        (("</CdtTrfTxInf>", "</CdtTrfTxInf\n>", 4), {"scan"}),
+        (('Ccy="AUD"', "Ccy = 'AUD'\n x='1'"), {"scan"}),
+        # another namespace inside a transaction: its elements are not the fields
+        (("<Nm>Jo Smith 4</Nm>", '<Nm xmlns="urn:other">Jo Smith 4</Nm>'), {"scan"}),
+        (
+            ("<Nm>Jo Smith 5</Nm>", '<x:Nm xmlns:x="urn:other">X</x:Nm><Nm>Jo Smith 5</Nm>'),
+            {"scan"},
+        ),
+        # what the scan leaves to lxml: ">" in an attribute value, carriage returns, comments
+        (('Ccy="AUD">4.50<', 'Ccy="A>B">4.50<'), {"scan", "tree"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>month\r\n4</Ustrd>"), {"scan"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>month\r4</Ustrd>"), {"scan", "tree"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>mon<!-- c -->th 4</Ustrd>"), {"scan", "tree"}),
+        (("<Ustrd>month 4</Ustrd>", "<Ustrd>mon<?pi x?>th 4</Ustrd>"), {"scan", "tree"}),
+    ],
+)
+def test_scanned_texts_as_lxml_reads_them(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    change: tuple[str, str] | tuple[str, str, int],
+    how: set[str],
+) -> None:
+    body = txs().replace(*change)  # type: ignore[arg-type]
+    assert body != txs()
+    rows = same_as_sequential(write(tmp_path, document(body)), caplog, refused=False)
+    assert len(rows) == 12
+    assert paths(caplog) - {"tree"} == how - {"tree"}  # range 0 (the header) may be a tree
+    if "tree" in how:
+        assert "tree" in paths(caplog)
+
+
+def test_errors_and_lines_when_scanned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    body = txs(30).replace('<IntrBkSttlmAmt Ccy="AUD">4.50</IntrBkSttlmAmt>', "")
+    body = body.replace("<CdtTrfTxInf>", "<CdtTrfTxInf\n>", 7)
+    body = body.replace("<TxId>TX-10</TxId>", "<TxId>NOTPROVIDED</TxId>")
+    body = body.replace("<EndToEndId>E2E-10</EndToEndId>", "<EndToEndId>NOTPROVIDED</EndToEndId>")
+    body = body.replace("<InstrId>I-10</InstrId>", "")
+    rows = same_as_sequential(write(tmp_path, document(body)), caplog, refused=False)
+    assert "scan" in paths(caplog)
+    errors = {r["line"]: r["_error"] for r in rows if r["_error"]}
+    assert set(errors) == {5, 11}
+    assert all("XML line" in str(e) for e in errors.values())
+
+
+def test_many_skeletons(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """More shapes than the scan tries in turn, mixed at random, in large ranges."""
+    rnd = random.Random(3)
+    optional = [
+        "<AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>",
+        "<IntrBkSttlmDt>2024-03-02</IntrBkSttlmDt>",
+        "<CtctDtls><Nm>Contact Person</Nm><MobNb>+61-4000000{i}</MobNb></CtctDtls>",
+        "<DbtrAcct><Id><IBAN>AU12BANK00000000{i}</IBAN></Id></DbtrAcct>",
+        "<RmtInf><Ustrd>school fees</Ustrd><Ustrd>month {i}</Ustrd></RmtInf>",
+        "<TxId>TX-{i}</TxId>",
+    ]
+    body = ""
+    for i in range(300):
+        tx = TX
+        for part in optional:
+            if rnd.random() < 0.5:
+                tx = tx.replace(part, "")
+        tx = tx.replace('Ccy="AUD"', f'Ccy="{rnd.choice(["AUD", "USD", "PHP", ""])}"')
+        body += tx.format(i=i)
+    path = write(tmp_path, document(body))
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        expected = rows_of(path, workers=1)
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=20_000)
+    assert got == expected and len(got) == 300
+    assert paths(caplog) == {"scan"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month \x01 4</Ustrd>"),  # a character XML forbids
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month & 4</Ustrd>"),  # a bare ampersand
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month &nbsp; 4</Ustrd>"),  # an undeclared entity
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month ]]> 4</Ustrd>"),
+        ("<Ustrd>month 4</Ustrd>", "<Ustrd>month 4</Ustrd >"),  # space in an end tag (valid)
+        ('Ccy="AUD">4.50<', 'Ccy="AUD>4.50<'),  # an unterminated attribute
+        ("<Nm>Jo Smith 4</Nm>", "<x:Nm>Jo Smith 4</x:Nm>"),  # an unbound prefix
+        ("</Document>", "</Document>trailing"),
+        ("</FIToFICstmrCdtTrf>", "</FIToFICstmrCdtTrf ><FIToFICstmrCdtTrf/>"),
+    ],
+)
+def test_malformed_when_scanned(tmp_path: Path, change: tuple[str, str]) -> None:
+    text = document(txs()).replace(*change)
+    assert text != document(txs())
+    data = text.encode()
+    path = write(tmp_path, data)
+    try:
+        expected = rows_of(path, workers=1)
+    except InputFileError as exc:
+        with pytest.raises(InputFileError) as par_exc:
+            rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+        assert str(par_exc.value) == str(exc)
+    else:
+        assert rows_of(path, workers=2, min_bytes=0, range_bytes=300) == expected
+
+
+def test_invalid_utf8_when_scanned(tmp_path: Path) -> None:
+    data = document(txs()).encode().replace(b"month 4", b"month \xff 4")
+    path = write(tmp_path, data)
+    with pytest.raises(InputFileError) as seq_exc:
+        rows_of(path, workers=1)
+    with pytest.raises(InputFileError) as par_exc:
+        rows_of(path, workers=2, min_bytes=0, range_bytes=300)
+    assert str(par_exc.value) == str(seq_exc.value)
+
+
+def test_prefixed_and_wrapped_files_are_scanned(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = document(txs()).split("?>", 1)[1]
+    body = body.replace(f'<Document xmlns="{PACS8}">', f'<p:Document xmlns:p="{PACS8}">')
+    body = body.replace("<", "<p:").replace("<p:/", "</p:").replace("<p:p:", "<p:")
+    body = body.replace("</p:p:", "</p:")
+    app_hdr = f'<AppHdr xmlns="{HEAD}"><BizMsgIdr>MSG-1</BizMsgIdr></AppHdr>'
+    text = f'<?xml version="1.0"?>\n<Envelope>{app_hdr}{body}</Envelope >\n'
+    rows = same_as_sequential(write(tmp_path, text), caplog, refused=False)
+    assert len(rows) == 12
+    assert paths(caplog) == {"scan", "tree"}  # the header alone is a tree
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        assert rows_of(tmp_path / "in.xml", workers=2, min_bytes=0, range_bytes=1000) == rows
+    assert paths(caplog) == {"scan"}  # with the header in the first range, and the trailer
+
+
+def test_a_skeleton_per_transaction_is_read_as_a_tree(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "".join(TX.format(i=i).replace("<PmtId>", f'<PmtId n="{i}">') for i in range(250))
+    path = write(tmp_path, document(body))
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        expected = rows_of(path, workers=1)
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=len(body) // 2)
+    assert got == expected and len(got) == 250
+    assert paths(caplog) == {"tree"}
+
+
+def test_group_header_after_transactions_falls_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The sequential reader takes a later header's values for the transactions after it."""
+    late = "<GrpHdr><MsgId>M2</MsgId><CreDtTm>2025-01-01T00:00:00Z</CreDtTm></GrpHdr>"
+    body = txs().replace("<AccptncDtTm>2024-03-01T21:15:00+11:00</AccptncDtTm>", "")
+    at = body.index("<CdtTrfTxInf>", len(body) // 2)
+    text = document(body[:at] + late + body[at:])
+    path = write(tmp_path, text)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger=LOGGER):
+        expected = rows_of(path, workers=1)
+        # the late header in the first range (where a header is allowed before transactions)
+        got = rows_of(path, workers=2, min_bytes=0, range_bytes=text.index(late) + len(late))
+    assert got == expected
+    assert expected[-1]["timestamp"] == "2025-01-01T00:00:00Z"
+    assert any("refused" in r.getMessage() for r in caplog.records if r.name == LOGGER)
+
+
+# --------------------------------------------------------------------------------------------------
+# Random transactions, read in this process by each range's reader (no worker start per example)
+
+
+def read_in_process(path: Path, range_bytes: int) -> tuple[list[dict[str, object]], list[str]]:
+    """The parallel reader's rows with every range read here, and how each range was read."""
+    head = par._read_head(path)
+    assert head is not None
+    size = path.stat().st_size
+    bounds = [*par._cuts(path, size, head.chain, range_bytes), size]
+    rows: list[dict[str, object]] = []
+    hows: list[str] = []
+    offset = lines = 0
+    for j in range(len(bounds) - 1):
+        last = j == len(bounds) - 2
+        r = par._read_range(str(path), bounds[j], bounds[j + 1], head.chain, j == 0, last, head.grp)
+        if r.columns is None:
+            hows.append("refused")
+            break
+        table = pa.Table.from_arrays(r.columns, names=list(FIELDS))
+        for batch in table.to_batches():
+            rows.extend(par._batch(batch, r.errors, offset, lines).to_pylist())
+        offset += r.n
+        lines += r.newlines
+        hows.append(r.how)
+    return rows, hows
+
+
+TEXT_CHARS = "aZ 09-./'\"<>&]\n\tñ漢\U0001f600"
+texts = st.text(alphabet=TEXT_CHARS, max_size=8)
+
+
+def xml_text(text: str, draw: st.DrawFn) -> str:
+    out = text.replace("&", "&amp;").replace("<", "&lt;").replace("]]>", "]]&gt;")
+    if draw(st.booleans()):
+        out = out.replace(">", "&gt;").replace('"', "&quot;").replace("'", "&apos;")
+    return out
+
+
+@st.composite
+def transaction(draw: st.DrawFn, i: int) -> str:
+    def leaf(tag: str, value: str | None = None) -> str:
+        choice = draw(st.integers(0, 9))
+        if choice == 0:
+            return ""
+        if choice == 1:
+            return f"<{tag}/>"
+        if choice == 2:
+            return f"<{tag}></{tag}>"
+        text = value if value is not None and choice < 7 else draw(texts)
+        space = draw(st.sampled_from(["", " ", "\n  "]))
+        return f"<{tag}>{xml_text(text, draw)}</{tag}{space}>"
+
+    def agent(tag: str) -> str:
+        inner = leaf("BICFI", draw(st.sampled_from(["BOPIPHMMXXX", "NOTPROVIDED"]))) + leaf("Nm")
+        return f"<{tag}><FinInstnId>{inner}</FinInstnId></{tag}>"
+
+    def party(tag: str) -> str:
+        contact = leaf("Nm") + leaf("MobNb") + leaf("PhneNb")
+        address = leaf("TwnNm") + leaf("Ctry")
+        parts = [leaf("Nm"), f"<PstlAdr>{address}</PstlAdr>", leaf("CtryOfRes")]
+        parts.append(f"<Id><PrvtId><Othr>{leaf('Id')}</Othr></PrvtId></Id>")
+        parts.append(f"<CtctDtls>{contact}</CtctDtls>")
+        return f"<{tag}>{''.join(draw(st.permutations(parts)))}</{tag}>"
+
+    ccy = draw(st.sampled_from(['Ccy="AUD"', "Ccy='USD'", 'Ccy=""', 'Ccy="A&amp;B"', ""]))
+    amount = draw(st.sampled_from([f"<IntrBkSttlmAmt {ccy}>{i}.5</IntrBkSttlmAmt>", ""]))
+    ids = leaf("EndToEndId", draw(st.sampled_from([f"E{i}", "NOTPROVIDED"]))) + leaf(
+        "TxId", draw(st.sampled_from([f"T{i}", "NOTPROVIDED"]))
+    )
+    memo = "".join(leaf("Ustrd") for _ in range(draw(st.integers(0, 3))))
+    parts = [
+        f"<PmtId>{ids}</PmtId>",
+        amount,
+        leaf("AccptncDtTm", "2024-01-02T03:04:05Z"),
+        leaf("IntrBkSttlmDt", "2024-01-02"),
+        agent("InstgAgt"),
+        party("Dbtr"),
+        f"<DbtrAcct><Id>{leaf('IBAN')}<Othr>{leaf('Id')}</Othr></Id></DbtrAcct>",
+        agent("DbtrAgt"),
+        agent("CdtrAgt"),
+        party("Cdtr"),
+        f"<CdtrAcct><Id>{leaf('IBAN')}<Othr>{leaf('Id')}</Othr></Id></CdtrAcct>",
+        f"<RmtInf>{memo}<Strd><CdtrRefInf>{leaf('Ref')}</CdtrRefInf></Strd></RmtInf>",
+    ]
+    start = draw(st.sampled_from(["<CdtTrfTxInf>", "<CdtTrfTxInf\n>"]))
+    gap = draw(st.sampled_from(["", "\n", "\n    "]))
+    return f"{gap}{start}{gap.join(parts)}</CdtTrfTxInf>"
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), n=st.integers(1, 12), range_bytes=st.sampled_from([300, 2000, 100_000]))
+def test_random_transactions_read_as_the_sequential_reader_reads_them(
+    tmp_path: Path, data: st.DataObject, n: int, range_bytes: int
+) -> None:
+    body = "".join(data.draw(transaction(i)) for i in range(n))
+    text = document(body)
+    if data.draw(st.booleans()):  # Windows line ends
+        text = text.replace("\n", "\r\n")
+    path = write(tmp_path, text)
+    expected = rows_of(path, workers=1)
+    got, hows = read_in_process(path, range_bytes)
+    if "refused" not in hows:  # a refused range sends the real read to the sequential reader
+        assert got == expected
+    else:
+        assert got == expected[: len(got)]
+
+
+def test_windows_line_ends_are_scanned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    body = txs(30).replace('<IntrBkSttlmAmt Ccy="AUD">4.50</IntrBkSttlmAmt>', "")
+    text = document(body.replace("<Ustrd>month 5</Ustrd>", "<Ustrd>two\nlines</Ustrd>"))
+    rows = same_as_sequential(write(tmp_path, text.replace("\n", "\r\n")), caplog, refused=False)
+    assert paths(caplog) - {"tree"} == {"scan"}
+    assert rows[5]["memo"] == "school fees two\nlines"
+    assert "XML line" in str(rows[4]["_error"])

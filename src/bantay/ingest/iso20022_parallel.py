@@ -9,37 +9,57 @@ time in Python, walking each transaction's elements. For a large pacs.008 file w
    (``Document/FIToFICstmrCdtTrf``, or inside a wrapper);
 2. cuts the file into byte ranges of about ``range_bytes``, each cut just before a
    ``<CdtTrfTxInf`` start tag;
-3. parses each range in a worker process as a document of its own: the chain's start tags (with
-   every namespace declaration in scope), the range's bytes, the chain's end tags. One compiled
-   XSLT (libxslt, in C) writes every transaction's raw fields as delimited text, which becomes an
-   Arrow batch; the fallbacks between fields (TxId, else EndToEndId, ...; the group header's
-   values) are applied with Arrow compute, exactly as the sequential reader applies them.
+3. reads each range in a worker process, by one of two paths, into an Arrow batch of raw fields;
+   the fallbacks between fields (TxId, else EndToEndId, ...; the group header's values) are then
+   applied with Arrow compute, exactly as the sequential reader applies them.
+
+The scan path (most ranges) reads the range as text, without a tree. A transaction's *skeleton*
+is its tags (names, attributes and values, in order) and which of its texts are empty. The first
+transaction of each skeleton is checked and mapped by lxml: its skeleton, with every text replaced
+by a numbered marker, is parsed inside the chain's start and end tags and read by the sequential
+reader's own extraction, which tells which text gives which field. Every transaction of that
+skeleton is then matched by one regex of its literal tags, capturing those texts (entities are
+decoded afterwards). The range's bytes are checked as a whole so that lxml would parse them, and
+read the same texts: valid UTF-8, no character XML forbids, ``&`` only in the five predefined
+entities, no ``]]>``; line ends ``\r\n`` are read as ``\n``, as lxml reads them. Ranges with
+comments, processing instructions or a carriage return not before a newline after the head
+(which lxml drops, merges or normalises), ``>`` inside an attribute value, or anything between
+transactions but text (other than the head, checked by lxml, and the chain's end tags) go to the
+tree path.
+
+The tree path parses the range as a document of its own: the chain's start tags (with every
+namespace declaration in scope), the range's bytes, the chain's end tags; one compiled XSLT
+(libxslt, in C) writes every transaction's raw fields as delimited text.
 
 Correctness does not rest on the cuts being right. A worker refuses its range (and the whole read
 falls back to the sequential reader, resuming after the transactions already yielded) when the
 range does not parse, when its document is not exactly one chain with transactions as direct
-children of the one message, when a transaction nests another, when a field the sequential reader
-takes as element text has child elements, or when the bytes hold a character reference, a CDATA
-section or the delimiters' own characters. A syntax error therefore surfaces with the sequential
-reader's message (line, column, transactions read before it); a file with several messages, or
-pain.001, is read sequentially. Tests compare the two readers row for row.
+children of the one message, when a transaction nests another, or when the bytes hold a
+character reference, a CDATA section or the delimiters' own characters (the scan path leaves any
+range it cannot read exactly to the tree path, which reads or refuses it). A syntax error
+therefore surfaces with the sequential reader's message (line, column, transactions read before
+it); a file with several messages, or pain.001, is read sequentially. Tests compare the two
+readers row for row, on both paths.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import operator
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
@@ -59,7 +79,9 @@ _FS: Final = "\ue000"  # field separator (Unicode private use: refused in the da
 _RS: Final = "\ue001"  # record separator
 #: Byte strings whose presence sends a range to the sequential reader: the separators (UTF-8),
 #: character references (which could spell them), CDATA (an empty one is text "" to lxml).
-_REFUSE: Final = (_FS.encode(), _RS.encode(), b"&#", b"<![CDATA[")
+_CDATA: Final = b"<![CDATA["
+_REFUSE: Final = (_FS.encode(), _RS.encode(), b"&#", _CDATA)
+_LT, _BANG, _QUERY, _SPACE, _NL, _TAB, _CR = b"<!? \n\t\r"  # byte values
 _XSL: Final = "http://www.w3.org/1999/XSL/Transform"
 
 # The raw keys of the pacs.008 transaction spec, each with an XPath 1.0 expression relative to
@@ -285,6 +307,7 @@ class _RangeResult:
     columns: list[pa.Array] | None  # FIELDS (without line and _error), or None: refused
     errors: list[tuple[int, int | None, str]]  # (index in range, line in range, reasons)
     refused: str | None = None
+    how: str = ""  # "scan" or "tree": which path read the range
 
 
 def _refuse(newlines: int, why: str) -> _RangeResult:
@@ -299,32 +322,78 @@ def _read_range(
         f.seek(start)
         data = f.read(end - start)
     newlines = data.count(b"\n")
+    # bytes.find runs at about 1 GB/s, slower still for needles starting with the frequent "<":
+    # numpy finds the rare bytes, then checks what follows or precedes them
+    a = np.frombuffer(data, np.uint8)
+    marks = np.flatnonzero((a == _BANG) | (a == _QUERY))
+    marks = marks[marks > 0]
+    markup = marks[a[marks - 1] == _LT] - 1  # offsets of "<!" and "<?"
     for needle in _REFUSE:
-        if needle in data:
+        if (len(markup) and needle in data) if needle == _CDATA else _has(a, needle):
             return _refuse(newlines, f"contains {needle!r}")
-    doc = (b"" if first else chain.start_tags()) + data + (b"" if last else chain.end_tags())
-    try:
-        root = etree.fromstring(doc, _parser())
-    except etree.XMLSyntaxError as exc:
-        return _refuse(newlines, f"syntax error: {exc}")
-    ns = chain.namespaces()
-    message = root.xpath(chain.path(), namespaces=ns)
+    # characters below U+0020 other than tab, newline and carriage return: left to lxml
+    controls = np.flatnonzero(a < 0)  # none, unless counted below
+    if np.count_nonzero(a < _SPACE) != newlines + data.count(b"\t") + data.count(b"\r"):
+        controls = np.flatnonzero((a < _SPACE) & (a != _NL) & (a != _TAB) & (a != _CR))
+    scanned = _scan_range(data, a, chain, first, last, grp, markup, controls)
+    if scanned is not None:
+        columns, errors = scanned
+        return _RangeResult(len(columns[0]), newlines, columns, errors, how="scan")
+    return _tree_range(data, newlines, chain, first, last, grp)
+
+
+def _has(a: npt.NDArray[np.uint8], *needles: bytes) -> bool:
+    """Whether bytes `a` hold one of `needles`, of one length and first byte, a rare one."""
+    size = len(needles[0])
+    first = np.flatnonzero(a[: len(a) - size + 1] == needles[0][0])
+    for needle in needles:
+        at = first
+        for k in range(1, size):
+            at = at[a[at + k] == needle[k]]
+        if len(at):
+            return True
+    return False
+
+
+def _check_message(root: Any, chain: _Chain, first: bool) -> tuple[Any, str | None]:
+    """The message element of a range's (or head's) tree, or why the tree is refused."""
+    message = root.xpath(chain.path(), namespaces=chain.namespaces())
     if len(message) != 1:
-        return _refuse(newlines, "not exactly one message")
+        return None, "not exactly one message"
     # every level of the chain exactly once (xpath above matched one path, but a level could
     # repeat with an empty sibling: count each level's elements of the chain's name)
     node = message[0]
     while node is not None:
         parent = node.getparent()
         if parent is not None and len(parent.findall(node.tag)) != 1:
-            return _refuse(newlines, f"{node.tag} repeated")
+            return None, f"{node.tag} repeated"
         node = parent
-    allowed = {f"{{{chain.ns}}}CdtTrfTxInf", f"{{{chain.ns}}}SplmtryData"}
-    if first:
-        allowed.add(f"{{{chain.ns}}}GrpHdr")
-    if any(child.tag not in allowed for child in message[0]):
-        return _refuse(newlines, "message holds other elements")
-    txs = message[0].findall(f"{{{chain.ns}}}CdtTrfTxInf")
+    tx, other, grp_hdr = (
+        f"{{{chain.ns}}}{local}" for local in ("CdtTrfTxInf", "SplmtryData", "GrpHdr")
+    )
+    header = first  # a group header is read before the first transaction only (see _read_head)
+    for child in message[0]:
+        tag = child.tag
+        if tag == tx:
+            header = False
+        elif tag != other and not (header and tag == grp_hdr):
+            return None, "message holds other elements"
+    return message[0], None
+
+
+def _tree_range(
+    data: bytes, newlines: int, chain: _Chain, first: bool, last: bool, grp: dict[str, Any]
+) -> _RangeResult:
+    """The range parsed by lxml, its fields written as text by one compiled XSLT."""
+    doc = (b"" if first else chain.start_tags()) + data + (b"" if last else chain.end_tags())
+    try:
+        root = etree.fromstring(doc, _parser())
+    except etree.XMLSyntaxError as exc:
+        return _refuse(newlines, f"syntax error: {exc}")
+    message, why = _check_message(root, chain, first)
+    if why is not None:
+        return _refuse(newlines, why)
+    txs = message.findall(f"{{{chain.ns}}}CdtTrfTxInf")
     n = len(txs)
     if data.count(b"CdtTrfTxInf") != 2 * n:  # nested, self-closed, in a comment or in text
         return _refuse(newlines, "CdtTrfTxInf other than the message's transactions")
@@ -343,8 +412,299 @@ def _read_range(
         name: _nullify(pa.array(col, pa.string()))
         for (name, _, _), col in zip(_OUTPUTS, fields or [()] * len(_OUTPUTS), strict=True)
     }
-    columns, errors = _compose(raw, txs)
-    return _RangeResult(n, newlines, columns, errors)
+    raw["currency"] = pc.utf8_slice_codeunits(raw["currency"], len(_PRESENT))
+    columns, errors = _compose(raw, lambda i: txs[i].sourceline)
+    return _RangeResult(n, newlines, columns, errors, how="tree")
+
+
+# --------------------------------------------------------------------------------------------------
+# Scan path: the range as text, each transaction matched by the regex of its skeleton
+
+#: The raw keys, in the order of a scanned row.
+_RAW_KEYS: Final = tuple(_KEYS)
+#: Keys whose value a plan holds as read by lxml (attribute values, presence), not as raw text.
+_CONST_KEYS: Final = frozenset({"currency", "amount_el"})
+_PIECES: Final = re.compile(r"(<[^>]*>)")
+_SKELETON: Final = re.compile(r">[^<]+<")
+_NAME: Final = r"[^\s/<>=\"'!?][^\s/<>=\"']*"
+_TAG_OK: Final = re.compile(
+    rf"<{_NAME}(?:\s+{_NAME}\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*\s*/?>|</{_NAME}\s*>"
+)
+_MARKER: Final = re.compile(f"{_FS}(\\d+){_RS}")
+#: "&" that does not start one of the five predefined entities (character references are
+#: refused before, see _REFUSE).
+_BAD_AMP: Final = re.compile(r"&(?!(?:lt|gt|amp|quot|apos);)")
+_ENTITIES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+#: Text nodes above libxml2's limit without huge_tree are errors: leave such ranges to lxml.
+_SCAN_MAX: Final = 9_000_000
+_RECENT: Final = 4  # plans tried in turn before a transaction's skeleton is computed
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to read transactions with one skeleton: the same tags, attributes included, in the
+    same order, with the same texts empty or not. `regex` matches such a transaction and
+    captures the texts that hold fields; `get` picks the row of raw keys from the captures
+    followed by `consts` (values that do not depend on the texts); `joins` are (position, captures)
+    of list keys read from several texts; `line_at` the offset of the start tag's ">"."""
+
+    regex: re.Pattern[str]
+    get: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+    consts: tuple[Any, ...]
+    joins: tuple[tuple[int, tuple[int, ...]], ...]
+    line_at: int
+    present: frozenset[int]  # positions of the keys that are not always null
+
+
+_PLANS: dict[tuple[_Chain, str], _Plan | None] = {}
+_PLANS_MAX: Final = 1_000  # skeletons kept by a worker (a plan holds a compiled regex)
+#: A range with more skeletons than this (an attribute unique to each transaction, say) is read
+#: as a tree: making a plan (lxml, a regex) costs as much as reading ~30 transactions that way.
+_RANGE_PLANS_MAX: Final = 100
+
+
+def _make_plan(tx: str, chain: _Chain) -> _Plan | None:
+    """The plan for transactions shaped as `tx` (one transaction's text), or None when it cannot
+    be scanned. Which text gives which field is found by the sequential reader's own extraction,
+    run by lxml on the skeleton with each text replaced by a numbered marker."""
+    pieces = _PIECES.split(tx)
+    tags, texts = pieces[1::2], pieces[2::2]
+    if pieces[0] or texts[-1] or not all(_TAG_OK.fullmatch(tag) for tag in tags):
+        return None  # e.g. ">" in an attribute value: the pieces are not the tags
+    marked = "".join(
+        tag + (f"{_FS}{k}{_RS}" if text else "")
+        for k, (tag, text) in enumerate(zip(tags, texts, strict=True))
+    )
+    try:
+        root = etree.fromstring(chain.start_tags() + marked.encode() + chain.end_tags(), _parser())
+    except etree.XMLSyntaxError:
+        return None
+    specs = seq._specs_for(chain.ns)
+    message = root.xpath(chain.path(), namespaces=chain.namespaces())
+    if specs is None or len(message) != 1 or len(message[0]) != 1:
+        return None
+    elem = message[0][0]
+    starts = sum(1 for tag in tags if not tag.startswith("</"))
+    if elem.tag != specs.tx_tag or starts != sum(1 for _ in elem.iter()):
+        return None  # not a transaction, or the pieces are not its elements' tags
+    found = specs.tx.extract(elem)
+
+    def slot(value: Any) -> int | None:
+        m = _MARKER.fullmatch(value) if isinstance(value, str) else None
+        return int(m.group(1)) if m else None
+
+    sources: dict[str, tuple[int, ...] | Any] = {}
+    for key in _RAW_KEYS:
+        value = found.get(key)
+        if key in _CONST_KEYS or value is None:
+            sources[key] = "1" if value is True else value
+            continue
+        slots = [slot(v) for v in value] if isinstance(value, list) else [slot(value)]
+        if None in slots:  # pragma: no cover - a text is always one marker
+            return None
+        sources[key] = tuple(s for s in slots if s is not None)
+    wanted = sorted({s for v in sources.values() if isinstance(v, tuple) for s in v})
+    group = {s: i for i, s in enumerate(wanted)}
+    parts = []
+    for k, (tag, text) in enumerate(zip(tags, texts, strict=True)):
+        parts.append(re.escape(tag))
+        if text:
+            parts.append("([^<]+)" if k in group else "[^<]+")
+    consts: list[Any] = []
+    index: list[int] = []
+    joins: list[tuple[int, tuple[int, ...]]] = []
+    for pos, key in enumerate(_RAW_KEYS):
+        source = sources[key]
+        if isinstance(source, tuple) and len(source) == 1:
+            index.append(group[source[0]])
+            continue
+        if isinstance(source, tuple):
+            joins.append((pos, tuple(group[s] for s in source)))
+            source = None
+        index.append(len(wanted) + len(consts))
+        consts.append(source)
+    return _Plan(
+        re.compile("".join(parts)),
+        operator.itemgetter(*index),
+        tuple(consts),
+        tuple(joins),
+        len(tags[0]) - 1,
+        frozenset(at for at, key in enumerate(_RAW_KEYS) if sources[key] is not None),
+    )
+
+
+def _plan_at(text: str, pos: int, chain: _Chain, close: str) -> _Plan | None:
+    """The plan for the transaction starting at `pos`, made once per skeleton."""
+    end = text.find(close, pos)
+    end = text.find(">", end) if end >= 0 else -1
+    if end < 0:
+        return None
+    tx = text[pos : end + 1]
+    key = (chain, _SKELETON.sub(">\x00<", tx))
+    if key not in _PLANS:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[key] = _make_plan(tx, chain)
+    return _PLANS[key]
+
+
+def _scan_range(
+    data: bytes,
+    a: npt.NDArray[np.uint8],
+    chain: _Chain,
+    first: bool,
+    last: bool,
+    grp: dict[str, Any],
+    markup: npt.NDArray[np.intp],
+    controls: npt.NDArray[np.intp],
+) -> tuple[list[pa.Array], list[tuple[int, int | None, str]]] | None:
+    """The range's columns and errors read without a tree, or None: read it with lxml.
+
+    Each transaction is matched by its skeleton's regex (see `_Plan`); a skeleton is checked
+    once, by lxml, in the chain's context. Texts are checked for the whole range: valid UTF-8,
+    no character XML forbids, "&" only in predefined entities, no comment, processing
+    instruction, CDATA or carriage return but in "\r\n" (which lxml would drop, merge or
+    normalise; "\r\n" is read as "\n"), so that lxml would parse the range, and read the same
+    texts, as this scan does. `a` is `data` as a numpy array; `markup` and `controls` are the
+    offsets of "<!" and "<?", and of characters below U+0020 other than tab, newline and
+    carriage return (the scan reads none after the head)."""
+    if len(data) >= _SCAN_MAX:
+        return None
+    qname = f"{chain.tx_prefix}:CdtTrfTxInf" if chain.tx_prefix else "CdtTrfTxInf"
+    start = re.search(f"<{re.escape(qname)}[\\s>]".encode(), data)
+    if start is None:
+        return None
+    pos = start.start()
+    if (len(markup) and markup[-1] >= pos) or (len(controls) and controls[-1] >= pos):
+        return None
+    if _has(a, b"]]>") or _has(a, b"\xef\xbf\xbe", b"\xef\xbf\xbf"):
+        return None  # "]]>" in text, U+FFFE, U+FFFF
+    returns = data.count(b"\r")
+    if returns and returns != data.count(b"\r\n"):
+        return None  # a carriage return alone is a line end to lxml
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if first:  # the head: the document's start and the group header, checked by lxml
+        pos = len(data[:pos].decode("utf-8"))
+        try:
+            head = etree.fromstring(text[:pos].encode() + chain.end_tags(), _parser())
+        except etree.XMLSyntaxError:
+            return None
+        if _check_message(head, chain, True)[1] is not None:
+            return None
+    elif pos != 0:
+        return None
+    entities = "&" in text
+    if entities and _BAD_AMP.search(text, pos):
+        return None
+    close = f"</{qname}"
+    opening = f"<{qname}"
+    rows: list[Any] = []
+    lines_at: list[int] = []
+    recent: list[_Plan] = []
+    used: set[_Plan] = set()  # every plan of the range: each starts as a miss
+    while True:
+        for plan in recent:
+            m = plan.regex.match(text, pos)
+            if m is not None:
+                break
+        else:
+            found = _plan_at(text, pos, chain, close)
+            m = found.regex.match(text, pos) if found is not None else None
+            if found is None or m is None:
+                return None
+            plan = found
+            recent.insert(0, plan)
+            del recent[_RECENT:]
+            used.add(plan)
+            if len(used) > _RANGE_PLANS_MAX:
+                return None
+        values = m.groups() + plan.consts
+        row: Any = plan.get(values)
+        if plan.joins:
+            row = list(row)
+            for at, captures in plan.joins:
+                row[at] = " ".join(values[c] for c in captures)
+        rows.append(row)
+        lines_at.append(pos + plan.line_at)
+        pos = m.end()
+        pos = text.find("<", pos)
+        if pos < 0 or not text.startswith(opening, pos):
+            break
+    if last:
+        if pos < 0 or not _is_trailer(text[pos:], chain):
+            return None
+    elif pos >= 0:
+        return None  # something other than transactions
+    if text.count("CdtTrfTxInf") != 2 * len(rows):  # nested, in a comment or in text
+        return None
+    n = len(rows)
+    present = {at for plan in used for at in plan.present}
+    raw = (
+        {
+            key: pa.array(col, pa.string()) if at in present else pa.nulls(n, pa.string())
+            for at, (key, col) in enumerate(zip(_RAW_KEYS, zip(*rows, strict=True), strict=True))
+        }
+        if rows
+        else {key: pa.nulls(0, pa.string()) for key in _RAW_KEYS}
+    )
+    for key in _RAW_KEYS:
+        if key not in _CONST_KEYS and (entities or returns):
+            raw[key] = _unescape(raw[key], entities, returns > 0)
+    outputs = _outputs(raw, grp, seq.NOTPROVIDED in text)
+    return _compose(outputs, lambda i: text.count("\n", 0, lines_at[i]) + 1)
+
+
+def _is_trailer(rest: str, chain: _Chain) -> bool:
+    """Whether `rest` (after the last transaction) is the chain's end tags, then whitespace."""
+    pieces = _PIECES.split(rest)
+    tags = pieces[1::2]
+    names = [f"{p}:{local}" if p else local for _, local, p in reversed(chain.elements)]
+    return (
+        len(tags) == len(names)
+        and all(re.fullmatch(f"</{re.escape(n)}\\s*>", t) for n, t in zip(names, tags, strict=True))
+        and not pieces[-1].strip(" \t\n\r")
+    )
+
+
+def _unescape(a: pa.Array, entities: bool, returns: bool) -> pa.Array:
+    """Texts as lxml reads them: "\r\n" as "\n" (`returns`), entities decoded (`entities`)."""
+    if returns and pc.any(pc.match_substring(a, "\r")).as_py():
+        a = pc.replace_substring(a, "\r\n", "\n")
+    if entities and pc.any(pc.match_substring(a, "&")).as_py():
+        for entity, char in _ENTITIES:  # &amp; last, so that "&amp;lt;" stays "&lt;"
+            a = pc.replace_substring(a, entity, char)
+    return a
+
+
+def _outputs(
+    raw: dict[str, pa.Array], grp: dict[str, Any], notprovided: bool
+) -> dict[str, pa.Array]:
+    """The _OUTPUTS columns from raw key columns: iso20022._row_pacs008 in Arrow compute.
+    `notprovided`: whether any text may be NOTPROVIDED (else no column is searched for it)."""
+    null = pa.scalar(None, pa.string())
+    out = {}
+    for name, how, keys in _OUTPUTS:
+        if how == "value":
+            out[name] = raw[keys[0]]
+        elif how == "join":  # each key's texts are joined already
+            out[name] = pc.coalesce(raw[keys[0]], raw[keys[1]])
+        else:
+            candidates: list[Any] = []
+            for key in keys:
+                if key.startswith(_GRP):
+                    value = grp.get(key.removeprefix(_GRP))
+                    if value is not None and value != seq.NOTPROVIDED:
+                        candidates.append(pa.scalar(value, pa.string()))
+                else:
+                    a = raw[key]
+                    if notprovided:
+                        a = pc.if_else(pc.equal(a, seq.NOTPROVIDED), null, a)
+                    candidates.append(a)
+            out[name] = pc.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
+    return out
 
 
 def _nullify(a: pa.Array) -> pa.Array:
@@ -352,16 +712,15 @@ def _nullify(a: pa.Array) -> pa.Array:
 
 
 def _compose(
-    raw: dict[str, pa.Array], txs: list[Any]
+    raw: dict[str, pa.Array], sourceline: Callable[[int], int | None]
 ) -> tuple[list[pa.Array], list[tuple[int, int | None, str]]]:
-    """The columns in FIELDS order, and the transactions that cannot be loaded (with why)."""
+    """The columns in FIELDS order, and the transactions that cannot be loaded (with why);
+    `sourceline(i)`: the line, within the range's document, of transaction i's start tag."""
     n = len(raw["amount"])
     columns = []
     for name in seq.FIELDS:
         if name == "channel":
             columns.append(pa.array([seq.CHANNEL] * n, pa.string()))
-        elif name == "currency":  # without the _PRESENT mark
-            columns.append(pc.utf8_slice_codeunits(raw[name], len(_PRESENT)))
         else:
             columns.append(raw[name])
     errors: list[tuple[int, int | None, str]] = []
@@ -379,7 +738,7 @@ def _compose(
                 reasons.append(
                     "no IntrBkSttlmAmt element (FIToFICstmrCdtTrf/CdtTrfTxInf/IntrBkSttlmAmt)"
                 )
-            errors.append((i, txs[i].sourceline, "; ".join(reasons)))
+            errors.append((i, sourceline(i), "; ".join(reasons)))
     return columns, errors
 
 
@@ -581,7 +940,9 @@ def _run(
                     log.warning("%s: parallel read failed (%s); reading sequentially", path, exc)
                     refused = True
                     break
-                log.debug("%s: range %d read in %.2f s CPU", path, j, answer["cpu_s"])
+                log.debug(
+                    "%s: range %d read (%s) in %.2f s CPU", path, j, answer["how"], answer["cpu_s"]
+                )
                 if answer["refused"] is not None:
                     log.debug("%s: range %d refused (%s)", path, j, answer["refused"])
                     refused = True
@@ -653,6 +1014,7 @@ def _serve() -> None:
             "n": result.n,
             "newlines": result.newlines,
             "refused": result.refused,
+            "how": result.how,
             "errors": result.errors,
             "out": task["out"],
             "cpu_s": time.process_time() - cpu,
