@@ -128,14 +128,21 @@ def test_group_header_fallbacks(tmp_path: Path, caplog: pytest.LogCaptureFixture
     assert {r["timestamp"] for r in rows} == {"2024-03-01T23:00:00+11:00"}
 
 
-def test_prefixed_namespaces_and_a_wrapper(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def prefixed_document() -> tuple[str, str]:
+    """A business application header and the test document with every element prefixed ``p:``,
+    to be wrapped in an envelope."""
     body = document(txs()).split("?>", 1)[1]
     body = body.replace(f'<Document xmlns="{PACS8}">', f'<p:Document xmlns:p="{PACS8}">')
     body = body.replace("<", "<p:").replace("<p:/", "</p:").replace("<p:p:", "<p:")
     body = body.replace("</p:p:", "</p:")
     app_hdr = f'<AppHdr xmlns="{HEAD}"><BizMsgIdr>MSG-1</BizMsgIdr></AppHdr>'
+    return app_hdr, body
+
+
+def test_prefixed_namespaces_and_a_wrapper(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app_hdr, body = prefixed_document()
     text = f'<?xml version="1.0"?><Envelope xmlns:x="urn:x">{app_hdr}{body}</Envelope>'
     rows = same_as_sequential(write(tmp_path, text), caplog, refused=False)
     assert len(rows) == 12
@@ -397,11 +404,7 @@ def test_invalid_utf8_when_scanned(tmp_path: Path) -> None:
 def test_prefixed_and_wrapped_files_are_scanned(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = document(txs()).split("?>", 1)[1]
-    body = body.replace(f'<Document xmlns="{PACS8}">', f'<p:Document xmlns:p="{PACS8}">')
-    body = body.replace("<", "<p:").replace("<p:/", "</p:").replace("<p:p:", "<p:")
-    body = body.replace("</p:p:", "</p:")
-    app_hdr = f'<AppHdr xmlns="{HEAD}"><BizMsgIdr>MSG-1</BizMsgIdr></AppHdr>'
+    app_hdr, body = prefixed_document()
     text = f'<?xml version="1.0"?>\n<Envelope>{app_hdr}{body}</Envelope >\n'
     rows = same_as_sequential(write(tmp_path, text), caplog, refused=False)
     assert len(rows) == 12
