@@ -247,3 +247,19 @@ def test_learned_name_origin_parameters_are_checked(tmp_path: Path) -> None:
     p.write_text(text.replace("min_ratio: {default: 1,", "min_ratio: {default: 0,"), "utf-8")
     with pytest.raises(CatalogueError, match=r"F02_name_origin.*min_ratio"):
         _learned(_learned_world(), load_catalogue(tmp_path))
+
+
+def test_accents_fold_to_their_own_letters() -> None:
+    # the folding table once slipped from ú on: Ordoñez became "ordouez", Đặng "yang"
+    from bantay.detect.features import letters
+
+    names = ["Ordoñez Núñez", "NGUYỄN Đặng", "José Ybañez", "Çelik Søren", "Tañada Castañeda"]
+    t = ibis.memtable({"n": names})
+    got = ibis.duckdb.connect().execute(t.select(x=letters(t.n)))["x"].tolist()
+    assert got == [
+        " ordonez nunez ",
+        " nguyen dang ",
+        " jose ybanez ",
+        " celik soren ",
+        " tanada castaneda ",
+    ]
