@@ -43,6 +43,18 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "scan_memory_limit": "2500MB",
 }
 
+#: What each setting does (``bantay config`` shows it).
+SETTING_HELP: dict[str, str] = {
+    "reporting_currency": "currency every amount is converted to (ISO 4217); fixed once "
+    "transactions are loaded",
+    "rate_max_age_days": "days an exchange rate is carried forward over gaps (weekends, holidays)",
+    "max_amount_reporting": "amounts above this, in the reporting currency, are quarantined as "
+    "absurd",
+    "ingest_memory_limit": "DuckDB's memory ceiling while ingesting; beyond it, <workspace>/tmp",
+    "scan_memory_limit": "DuckDB's memory ceiling while computing detection features; beyond it, "
+    "<workspace>/tmp (the scan's own tables come on top)",
+}
+
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
 #: from-version -> (description, function upgrading the DuckDB database to from-version + 1)
 MIGRATIONS: dict[int, tuple[str, Migration]] = {}
@@ -74,12 +86,45 @@ class Workspace:
         return con
 
     def set_setting(self, key: str, value: str) -> None:
+        """Set a workspace setting, checked first (see :data:`SETTING_HELP`)."""
         if key not in DEFAULT_SETTINGS:
             raise WorkspaceError(f"unknown setting {key!r}; known: {', '.join(DEFAULT_SETTINGS)}")
+        value = self._checked(key, value.strip())
         self.con.execute(
             "INSERT OR REPLACE INTO bantay_meta VALUES (?, ?)", [f"setting.{key}", value]
         )
         self.settings[key] = value
+
+    def _checked(self, key: str, value: str) -> str:
+        bad = f"setting {key} = {value!r}:"
+        if key == "reporting_currency":
+            from bantay.ingest.reference import currency_codes
+
+            value = value.upper()
+            if value not in currency_codes():
+                raise WorkspaceError(f"{bad} not an ISO 4217 currency code")
+            n = self.con.execute("SELECT count(*) FROM transactions").fetchall()[0][0]
+            if n and value != self.reporting_currency:
+                raise WorkspaceError(
+                    f"{bad} {n:,} transactions are already converted to "
+                    f"{self.reporting_currency}; start a new workspace for another currency"
+                )
+        elif key == "rate_max_age_days":
+            if not value.isdigit():
+                raise WorkspaceError(f"{bad} a whole number of days (0 or more)")
+        elif key == "max_amount_reporting":
+            try:
+                ok = float(value) > 0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise WorkspaceError(f"{bad} a positive amount in the reporting currency")
+        elif key.endswith("_memory_limit"):
+            try:
+                duckdb.connect().execute(f"SET memory_limit = '{value.replace(chr(39), '')}'")
+            except duckdb.Error:
+                raise WorkspaceError(f"{bad} not a memory size (e.g. 2GB, 800MB)") from None
+        return value
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,4 +1,4 @@
-"""bantay init, status, migrate, schema."""
+"""bantay init, status, config, migrate, schema."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import typer
 from rich.table import Table
 
 from bantay.cli.common import WorkspaceOpt, app, console, workspace_path
-from bantay.workspace import init_workspace, migrate_workspace, open_workspace
+from bantay.errors import BantayError
+from bantay.workspace import (
+    DEFAULT_SETTINGS,
+    SETTING_HELP,
+    init_workspace,
+    migrate_workspace,
+    open_workspace,
+)
 
 
 @app.command()
@@ -27,6 +34,32 @@ def init(
         f"Workspace ready in [bold]{ws.path}[/] (reporting currency {ws.reporting_currency})."
     )
     ws.close()
+
+
+@app.command()
+def config(
+    key: Annotated[str | None, typer.Argument(help="A setting to show or set.")] = None,
+    value: Annotated[str | None, typer.Argument(help="Its new value.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Show the workspace's settings, or set one: `bantay config scan_memory_limit 2GB`."""
+    path = workspace_path(workspace)
+    if value is None:
+        with open_workspace(path, read_only=True) as ws:
+            t = Table("setting", "value", "default", "what it does", title=f"Settings of {path}")
+            for k in DEFAULT_SETTINGS:
+                if key is None or k == key:
+                    t.add_row(k, ws.settings[k], DEFAULT_SETTINGS[k], SETTING_HELP[k])
+        if key is not None and key not in DEFAULT_SETTINGS:
+            raise BantayError(f"unknown setting {key!r}; known: {', '.join(DEFAULT_SETTINGS)}")
+        console.print(t)
+        return
+    if key is None:
+        raise BantayError("give the setting's name before its value")
+    with open_workspace(path) as ws:
+        old = ws.settings.get(key)
+        ws.set_setting(key, value)
+        console.print(f"{key}: {old} -> {ws.settings[key]}")
 
 
 @app.command()
