@@ -186,25 +186,3 @@ def test_scan_keeps_duckdb_within_the_workspace_memory_setting(
     ws.set_setting("scan_memory_limit", "lots")
     with pytest.raises(ScanError, match="scan_memory_limit = 'lots'"):
         scan(ws, model=None, write=False)
-
-
-def test_duckdb_engine_inlines_common_table_expressions(ws: Workspace) -> None:
-    # a subquery read twice becomes a CTE, which DuckDB would materialise (100M transactions
-    # spilled ~30 GB that way); the engine compiles it NOT MATERIALIZED, with the same result
-    import ibis
-
-    from bantay.detect.engines import _inline_ctes, open_engine
-
-    load(ws, offender_rows() + family_rows())
-    eng = open_engine(ws, "duckdb")
-    t = eng.table("transactions")
-    per = t.group_by("payer_record_id").aggregate(n=t.count())
-    expr = per.join(per.view(), "payer_record_id").select("payer_record_id", "n")
-    plain = ibis.to_sql(expr, dialect="duckdb")
-    assert " AS (" in str(plain) and "NOT MATERIALIZED" not in str(plain)
-    with _inline_ctes(eng._ibis):
-        assert "NOT MATERIALIZED" in str(eng._ibis.compile(expr))
-    assert "compile" not in vars(eng._ibis)  # the backend's own method is back
-    got = eng.execute(expr).sort_values("payer_record_id").reset_index(drop=True)
-    want = eng._ibis.execute(expr).sort_values("payer_record_id").reset_index(drop=True)
-    assert got.equals(want) and len(got) == 2

@@ -8,7 +8,6 @@ Bantay works without the ``spark`` extra.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -77,33 +76,8 @@ class DuckDBEngine:
             return self._ibis.table(name)
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
-        with _quiet_ibis(), _inline_ctes(self._ibis):
+        with _quiet_ibis():
             return self._ibis.execute(expr)
-
-
-#: A common table expression of Ibis's SQL (``WITH "t4" AS (``, ``, "t22" AS (``).
-_CTE = re.compile(r'("t\d+") AS \(')
-
-
-@contextmanager
-def _inline_ctes(backend: Any) -> Iterator[None]:
-    """Compile Ibis expressions with every common table expression ``NOT MATERIALIZED``.
-
-    DuckDB materialises a CTE that a query reads more than once. The feature queries read the
-    keyed, enriched transactions several times each, so at 100M transactions the copies spilled
-    ~30 GB to disk (and ran a 64 GB disk out of space under a 2.5 GB memory ceiling). Inlined,
-    each reading scans the compressed table again: at 10M the three feature queries took 21.0 s
-    inlined against 18.3 s materialised, with a lower peak."""
-    compile_ = backend.compile
-
-    def inlined(*args: Any, **kwargs: Any) -> Any:
-        return _CTE.sub(r"\1 AS NOT MATERIALIZED (", str(compile_(*args, **kwargs)))
-
-    backend.compile = inlined
-    try:
-        yield
-    finally:
-        del backend.compile
 
 
 def spark_session(app_name: str = "bantay", partitions: int = 4) -> Any:
