@@ -38,10 +38,12 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "max_amount_reporting": "10000000",
     # DuckDB's memory ceiling while ingesting: a larger file spills to <workspace>/tmp instead
     "ingest_memory_limit": "1GB",
-    # DuckDB's memory ceiling while scanning (the features' aggregations spill to <workspace>/tmp
-    # beyond it); the scan's own frames come on top. 100M transactions: peak 8.2 GiB and ~29 GB
-    # spilled with 4GB; with 2500MB the spill outgrew a 64 GB disk
-    "scan_memory_limit": "4GB",
+    # DuckDB's memory ceiling while scanning, empty for DuckDB's own (80% of the machine's memory);
+    # beyond it the features' aggregations spill to <workspace>/tmp, and the scan's own frames
+    # come on top. 100M transactions: 4GB finished once (peak 8.2 GiB, ~29 GB spilled), then ran
+    # out of memory in the payer query once F02 learned surnames; 2500MB spilled more than a
+    # 64 GB disk held. So no ceiling by default
+    "scan_memory_limit": "",
 }
 
 #: What each setting does (``bantay config`` shows it).
@@ -52,8 +54,8 @@ SETTING_HELP: dict[str, str] = {
     "max_amount_reporting": "amounts above this, in the reporting currency, are quarantined as "
     "absurd",
     "ingest_memory_limit": "DuckDB's memory ceiling while ingesting; beyond it, <workspace>/tmp",
-    "scan_memory_limit": "DuckDB's memory ceiling while computing detection features; beyond it, "
-    "<workspace>/tmp (the scan's own tables come on top)",
+    "scan_memory_limit": "DuckDB's memory ceiling while computing detection features (empty: "
+    "DuckDB's own, 80% of memory); beyond it, <workspace>/tmp; the scan's own tables come on top",
 }
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]
@@ -120,6 +122,8 @@ class Workspace:
                 ok = False
             if not ok:
                 raise WorkspaceError(f"{bad} a positive amount in the reporting currency")
+        elif key == "scan_memory_limit" and value == "":
+            pass  # DuckDB's own ceiling
         elif key.endswith("_memory_limit"):
             try:
                 duckdb.connect().execute(f"SET memory_limit = '{value.replace(chr(39), '')}'")

@@ -183,6 +183,23 @@ def test_scan_keeps_duckdb_within_the_workspace_memory_setting(
     assert "REMIT1:John_Smith" in set(r.payer.payer_entity)
     assert seen and seen[0].replace(" ", "").upper().startswith(("286", "300"))  # MiB or MB
     assert limit() != seen[0]  # reset afterwards
-    ws.set_setting("scan_memory_limit", "lots")
+    ws.settings["scan_memory_limit"] = "lots"  # as if written into the database by hand
     with pytest.raises(ScanError, match="scan_memory_limit = 'lots'"):
+        scan(ws, model=None, write=False)
+
+
+def test_out_of_memory_names_the_setting(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    import bantay.detect.scan as scan_module
+    from bantay.detect.scan import ScanError
+
+    load(ws, offender_rows())
+    assert ws.settings["scan_memory_limit"] == ""  # DuckDB's own ceiling by default
+
+    def no_memory(*args: Any, **kwargs: Any) -> Any:
+        raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate 32.0 MiB")
+
+    monkeypatch.setattr(scan_module, "compute_features", no_memory)
+    with pytest.raises(ScanError, match="bantay config scan_memory_limit"):
         scan(ws, model=None, write=False)

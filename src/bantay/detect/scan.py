@@ -94,6 +94,9 @@ def _memory_ceiling(ws: Workspace, engine: str) -> Iterator[None]:
 
     (ws.path / "tmp").mkdir(exist_ok=True)
     ws.con.execute(f"SET temp_directory = {quoted(ws.path / 'tmp')}")
+    if not ws.settings["scan_memory_limit"]:
+        yield
+        return
     try:
         ws.con.execute(f"SET memory_limit = {quoted(ws.settings['scan_memory_limit'])}")
     except duckdb.Error as exc:
@@ -427,8 +430,16 @@ def scan(
     if n_tx == 0:
         raise ScanError("the workspace has no transactions; ingest some with `bantay ingest`")
     eng = open_engine(ws, engine, spark)
-    with _memory_ceiling(ws, engine):
-        feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
+    try:
+        with _memory_ceiling(ws, engine):
+            feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
+    except duckdb.OutOfMemoryException as exc:
+        limit = ws.settings["scan_memory_limit"] or "DuckDB's default, 80% of memory"
+        raise ScanError(
+            f"DuckDB ran out of memory computing the features (scan_memory_limit: {limit}): "
+            f"{str(exc).splitlines()[0]}. Raise it with `bantay config scan_memory_limit 8GB`, "
+            "or empty it for DuckDB's default"
+        ) from exc
     seed_list = list(seeds) + (signal_seeds(ws) if use_signals else [])
     net = analyse(
         feats["pairs"],
