@@ -25,7 +25,7 @@ check: install
 docs: install
 	$(BANTAY) schema docs --out docs/data-model.md
 	$(PY) -m typer bantay.cli utils docs --name bantay --output docs/cli.md
-	$(BANTAY) indicators --docs docs/indicators.md || true
+	$(BANTAY) indicators --out docs/indicators.md
 
 bench: install
 	$(PY) bench/bench_ingest_csv.py --rows 10000000

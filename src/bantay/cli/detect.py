@@ -268,7 +268,10 @@ def train(
     ] = None,
     labels: Annotated[
         Path | None,
-        typer.Option(help="Analyst dispositions CSV (side,entity_id,label) instead of truth."),
+        typer.Option(
+            help="Analyst dispositions CSV (side,entity_id,label, optionally weight) instead of "
+            "truth."
+        ),
     ] = None,
     rounds: Annotated[int, typer.Option(help="Boosting rounds.")] = 200,
     seed_share: Annotated[

@@ -194,10 +194,12 @@ def fit_side(
     params: dict[str, Any] | None = None,
     exclude: tuple[str, ...] = (),
     offset: str | None = None,
+    weight: np.ndarray | None = None,
 ) -> SideModel:
     """Train one side on ``train`` and calibrate it on ``calib`` (other worlds than ``train``);
     ``exclude`` leaves features out (for ablations); ``offset`` names a column subtracted from the
-    margin (the boosting starts from it: LightGBM's init_score)."""
+    margin (the boosting starts from it: LightGBM's init_score); ``weight`` weighs the training
+    rows (see :data:`bantay.detect.train.NEGATIVE_WEIGHTS`)."""
     feats = tuple(f for f in MODEL_FEATURES[side] if f not in exclude)
     p = {
         **PARAMS,
@@ -213,6 +215,7 @@ def fit_side(
         train[list(feats)].astype("float64").to_numpy(),
         label=y_train,
         feature_name=list(feats),
+        weight=weight,
         init_score=-train[offset].fillna(0.0).to_numpy(dtype=float) if offset else None,
     )
     booster = lgb.train(p, ds, num_boost_round=rounds)
@@ -225,6 +228,7 @@ def fit_side(
         "n_calibration": len(y_calib),
         "rounds": rounds,
         "offset": offset,
+        "weighted": weight is not None and bool(np.any(weight != 1.0)),
         "params": p,
     }
     return m

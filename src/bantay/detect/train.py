@@ -20,6 +20,28 @@ from bantay.detect.model import DetectionModel, ModelError, fit_side
 from bantay.detect.scan import ScanResult
 from bantay.detect.scoring import KEY, MODEL_FEATURES, OFFSET
 
+#: How much a false alert on a legitimate sender of a given kind weighs in training, against 1 for
+#: any other entity: the weight of that entity's negative label (LightGBM's sample weight). A false
+#: alert on a family remitter is the costly one: it is the de-risking of diaspora corridors that
+#: FATF's guidance on financial inclusion warns about, and the issue caps diaspora family senders at
+#: 5% of the alert budget. The weight applies only where the labels carry a role (simulated truth);
+#: an analyst's labels file may carry its own ``weight`` column instead.
+NEGATIVE_WEIGHTS: dict[str, dict[str, float]] = {"payer": {"family_sender": 5.0}}
+
+
+def label_weights(side: str, lab: pd.DataFrame) -> pd.Series:
+    """Per label row: its training weight (a ``weight`` column if given, else by role)."""
+    if "weight" in lab.columns:
+        w = pd.to_numeric(lab["weight"], errors="coerce")
+        if w.isna().any() or (w <= 0).any():
+            raise ModelError("label weights must be positive numbers")
+        return w.astype(float)
+    out = pd.Series(1.0, index=lab.index)
+    if "role" in lab.columns:
+        for role, weight in NEGATIVE_WEIGHTS.get(side, {}).items():
+            out[(lab["role"] == role) & ~lab["label"].astype(bool)] = weight
+    return out
+
 
 @dataclass
 class TrainingWorld:
@@ -35,10 +57,12 @@ def training_world(
     """Join a scan's features (``result``, scanned without a model) with labels per side."""
     frames = {}
     for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
-        lab = labels[side][["entity_id", "label"]].rename(columns={"entity_id": KEY[side]})
+        lab = labels[side][["entity_id", "label"]].assign(weight=label_weights(side, labels[side]))
+        lab = lab.rename(columns={"entity_id": KEY[side]})
         extra = [OFFSET[side]] if side in OFFSET else []
         f = df[[KEY[side], *MODEL_FEATURES[side], *extra]].merge(lab, on=KEY[side], how="left")
         f["label"] = f["label"].fillna(False).astype(bool)
+        f["weight"] = f["weight"].fillna(1.0)
         frames[side] = f
     return TrainingWorld(name, profile, frames["payer"], frames["beneficiary"])
 
@@ -66,6 +90,7 @@ def train(
             ca,
             ca["label"].to_numpy(dtype=float),
             rounds=rounds,
+            weight=tr["weight"].to_numpy(dtype=float) if "weight" in tr.columns else None,
             exclude=exclude,
             offset=OFFSET.get(side),
         )
@@ -76,6 +101,7 @@ def train(
         "calibration_worlds": [f"{w.name} ({w.profile})" for w in cal],
         "command": command,
         "excluded_features": list(exclude),
+        "negative_weights": NEGATIVE_WEIGHTS,
         "positives": {
             side: int(np.sum([getattr(w, side)["label"].sum() for w in worlds]))
             for side in ("payer", "beneficiary")
