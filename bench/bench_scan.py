@@ -38,6 +38,8 @@ from pathlib import Path
 
 import duckdb
 
+from bantay.workspace import DEFAULT_SETTINGS
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -177,6 +179,11 @@ def main() -> None:
         action="store_true",
         help="time a replicated workspace kept by an earlier --keep run instead of remaking it",
     )
+    ap.add_argument(
+        "--scan-memory-limit",
+        default=DEFAULT_SETTINGS["scan_memory_limit"],
+        help="the workspace's scan_memory_limit (default: a new workspace's)",
+    )
     a = ap.parse_args()
 
     from bench_detect_worlds import prepare_world
@@ -201,6 +208,13 @@ def main() -> None:
         else:
             rows, k = replicate(base_ws, ws, n, a.threads)
             made.write_text(f"{rows} {k}\n")
+        # the replicas copy the base world's settings: scan with the ceiling a new workspace gets
+        subprocess.run(
+            [bantay, "config", "scan_memory_limit", a.scan_memory_limit, "--workspace", str(ws)],
+            check=True,
+            capture_output=True,
+        )
+        print(f"scan_memory_limit = {a.scan_memory_limit!r}", flush=True)
         size = sum(f.stat().st_size for f in ws.rglob("*") if f.is_file()) / 2**30
         print(
             f"{rows:,} transactions ({k} replicas) ready in {time.perf_counter() - t0:.0f}s, "

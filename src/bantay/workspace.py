@@ -38,12 +38,10 @@ DEFAULT_SETTINGS: dict[str, str] = {
     "max_amount_reporting": "10000000",
     # DuckDB's memory ceiling while ingesting: a larger file spills to <workspace>/tmp instead
     "ingest_memory_limit": "1GB",
-    # DuckDB's memory ceiling while scanning, empty for DuckDB's own (80% of the machine's memory);
+    # DuckDB's memory ceiling while scanning (empty: DuckDB's own, 80% of the machine's memory);
     # beyond it the features' aggregations spill to <workspace>/tmp, and the scan's own frames
-    # come on top. 100M transactions: 4GB finished once (peak 8.2 GiB, ~29 GB spilled), then ran
-    # out of memory in the payer query once F02 learned surnames; 2500MB spilled more than a
-    # 64 GB disk held. So no ceiling by default
-    "scan_memory_limit": "",
+    # come on top. 2GB keeps a 100M-transaction scan under 8 GB in all (README, bench_scan.py)
+    "scan_memory_limit": "2GB",
 }
 
 #: What each setting does (``bantay config`` shows it).
@@ -55,7 +53,8 @@ SETTING_HELP: dict[str, str] = {
     "absurd",
     "ingest_memory_limit": "DuckDB's memory ceiling while ingesting; beyond it, <workspace>/tmp",
     "scan_memory_limit": "DuckDB's memory ceiling while computing detection features (empty: "
-    "DuckDB's own, 80% of memory); beyond it, <workspace>/tmp; the scan's own tables come on top",
+    "DuckDB's own, 80% of memory); beyond it, <workspace>/tmp; the scan's own tables come on top "
+    "(2GB: a 100M-transaction scan peaks under 8 GB)",
 }
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]

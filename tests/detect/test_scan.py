@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from detect_data import load, tx
 from typer.testing import CliRunner
@@ -195,7 +196,7 @@ def test_out_of_memory_names_the_setting(ws: Workspace, monkeypatch: pytest.Monk
     from bantay.detect.scan import ScanError
 
     load(ws, offender_rows())
-    assert ws.settings["scan_memory_limit"] == ""  # DuckDB's own ceiling by default
+    assert ws.settings["scan_memory_limit"] == "2GB"  # keeps 100M transactions under 8 GB
 
     def no_memory(*args: Any, **kwargs: Any) -> Any:
         raise duckdb.OutOfMemoryException("Out of Memory Error: failed to allocate 32.0 MiB")
@@ -203,3 +204,41 @@ def test_out_of_memory_names_the_setting(ws: Workspace, monkeypatch: pytest.Monk
     monkeypatch.setattr(scan_module, "compute_features", no_memory)
     with pytest.raises(ScanError, match="bantay config scan_memory_limit"):
         scan(ws, model=None, write=False)
+
+
+def test_intermediate_tables_change_nothing_and_are_removed(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The payments and pairs computed once in a scratch database give the same features as the
+    expressions inlined, and the scratch database is gone after the scan."""
+    from bantay.detect.engines import DuckDBEngine
+
+    load(ws, offender_rows() + family_rows())
+    created: list[str] = []
+    real = DuckDBEngine.materialize
+
+    def spy(self: DuckDBEngine, expr: Any, name: str) -> Any:
+        created.append(name)
+        out = real(self, expr, name)
+        assert list((ws.path / "tmp").glob("scan-*.duckdb"))
+        return out
+
+    monkeypatch.setattr(DuckDBEngine, "materialize", spy)
+    once = scan(ws, model=None, write=False)
+    assert created == [
+        "payments",
+        "payer_kyc",
+        "pairs",
+        "payer_base",
+        "payer_window",
+        "payer_escalation",
+    ]
+    assert not list((ws.path / "tmp").glob("scan-*"))
+    assert ws.con.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [DuckDBEngine.SCRATCH]
+    ).fetchall() == [(0,)]
+    monkeypatch.setattr(DuckDBEngine, "materialize", lambda self, expr, name: expr)
+    inlined = scan(ws, model=None, write=False)
+    for side in ("payer", "beneficiary", "pairs"):
+        a, b = getattr(once, side), getattr(inlined, side)
+        pd.testing.assert_frame_equal(a, b)

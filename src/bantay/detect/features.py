@@ -156,6 +156,26 @@ def shares_surname(
     return ((la != "") & nb.contains(" " + la + " ")) | ((lb != "") & na.contains(" " + lb + " "))
 
 
+#: The transaction columns the feature tables read after :func:`enrich` (besides its flags).
+FEATURE_INPUTS = frozenset(
+    {
+        "payer_entity",
+        "beneficiary_entity",
+        "institution",
+        "payer_ref",
+        "payer_account",
+        "payer_name",
+        "payer_country",
+        "beneficiary_name",
+        "beneficiary_country",
+        "beneficiary_phone",
+        "beneficiary_city",
+        "beneficiary_account",
+        "utc_offset_minutes",
+    }
+)
+
+
 @dataclass(frozen=True)
 class FeatureTables:
     pairs: ir.Table
@@ -519,7 +539,13 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue, learned: LearnedSurn
     )
 
 
-def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> ir.Table:
+def build_payer(
+    t: ir.Table,
+    pairs: ir.Table,
+    kyc: ir.Table,
+    cat: Catalogue,
+    materialize: Callable[[ir.Table, str], ir.Table] = lambda expr, _name: expr,
+) -> ir.Table:
     p03 = cat.indicator("P03_westpac_typology")
     p04 = cat.indicator("P04_male_to_females_abroad")
     p05 = cat.indicator("P05_escalation")
@@ -555,6 +581,9 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
         amount_sd_hr=ibis.cases((hr, t._amt), else_=ibis.null("float64")).std(),
         **{f"n_purchases_{c[4:]}": _count(t[c]) for c in sorted(t.columns) if c.startswith("_rk_")},
     )
+    # the aggregations over every payment are computed one at a time: in one query, DuckDB's hash
+    # tables outgrew its memory ceiling by gigabytes at 100M transactions
+    base = materialize(base, "payer_base")
     kind_cols = [f"n_purchases_{c[4:]}" for c in sorted(t.columns) if c.startswith("_rk_")]
     # distinct unrelated high-risk beneficiaries paid within one calendar month (short window)
     hx = t.filter(t._pay & t._hr).select("payer_entity", "beneficiary_entity", "_month")
@@ -567,6 +596,7 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
     window = per_month.group_by("payer_entity").aggregate(
         max_unrel_benefs_month=per_month._nb.max()
     )
+    window = materialize(window, "payer_window")
     # escalation: amount paid to high-risk jurisdictions in the later half of the payer's tenure
     # there, divided by the earlier half (so it rises with both amount and frequency)
     h = t.filter(t._pay & t._hr).select("payer_entity", "_epoch", "_amt")
@@ -576,6 +606,7 @@ def build_payer(t: ir.Table, pairs: ir.Table, kyc: ir.Table, cat: Catalogue) -> 
     esc = h.group_by("payer_entity").aggregate(
         _late=(h._amt * late).sum(), _early=(h._amt * (1.0 - late)).sum()
     )
+    esc = materialize(esc, "payer_escalation")
 
     hp = pairs.filter(pairs.hr)
     unrel = hp.filter(~hp.related & (hp.n_small_hr > 0))
@@ -773,20 +804,26 @@ def build_features(
     rates: Rates,
     entity_keys: Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table],
     execute: Callable[[ir.Table], pd.DataFrame],
+    materialize: Callable[[ir.Table, str], ir.Table] = lambda expr, _name: expr,
 ) -> FeatureTables:
     """All feature tables as (lazy) Ibis expressions over the backend's tables.
 
     One small table is run here with ``execute``: the surnames learned per country (F02), so that
-    the pairs carry them as a list instead of each feature table recomputing them."""
+    the pairs carry them as a list instead of each feature table recomputing them. Two tables that
+    every feature table reads are computed once with ``materialize``: the payments with their
+    flags (only the columns the features read), the payers' KYC facts and the pairs; so is the
+    payers' first aggregation (see :func:`build_payer`)."""
     tx = entity_keys(table, names, table("transactions"))
     t = enrich(tx, cat, rates)
+    keep = [c for c in t.columns if c in FEATURE_INPUTS or c.startswith("_")]
+    t = materialize(t.select(*keep), "payments")
     customers = table("party_records") if "party_records" in names else None
-    kyc = payer_kyc(customers, t)
+    kyc = materialize(payer_kyc(customers, t), "payer_kyc")
     learned = learned_surnames(execute(learned_origin_words(pair_names(t), cat)))
-    pairs = build_pairs(t, kyc, cat, learned)
+    pairs = materialize(build_pairs(t, kyc, cat, learned), "pairs")
     return FeatureTables(
         pairs=pairs,
-        payer=build_payer(t, pairs, kyc, cat),
+        payer=build_payer(t, pairs, kyc, cat, materialize),
         beneficiary=build_beneficiary(t, pairs, cat),
         identifiers=build_identifiers(t),
     )

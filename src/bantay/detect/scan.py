@@ -117,7 +117,9 @@ def compute_features(
     entity_keys: EntityKeyFn = default_entity_keys,
 ) -> dict[str, pd.DataFrame]:
     """Run the feature expressions on ``engine``; sorted, rounded pandas frames (engine-neutral)."""
-    ft = build_features(engine.table, engine.names, cat, rates, entity_keys, engine.execute)
+    ft = build_features(
+        engine.table, engine.names, cat, rates, entity_keys, engine.execute, engine.materialize
+    )
     return {
         "pairs": _sorted(engine.execute(ft.pairs), ["payer_entity", "beneficiary_entity"]),
         "payer": _sorted(engine.execute(ft.payer), "payer_entity"),
@@ -432,7 +434,10 @@ def scan(
     eng = open_engine(ws, engine, spark)
     try:
         with _memory_ceiling(ws, engine):
-            feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
+            try:
+                feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
+            finally:
+                eng.close()
     except duckdb.OutOfMemoryException as exc:
         limit = ws.settings["scan_memory_limit"] or "DuckDB's default, 80% of memory"
         raise ScanError(
