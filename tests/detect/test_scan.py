@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,24 @@ def test_intermediate_tables_change_nothing_and_are_removed(
     for side in ("payer", "beneficiary", "pairs"):
         a, b = getattr(once, side), getattr(inlined, side)
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_killed_scans_scratch_database_is_removed_by_the_next(ws: Workspace) -> None:
+    import subprocess
+    import sys
+
+    load(ws, offender_rows())
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (ws.path / "tmp").mkdir(exist_ok=True)
+    abandoned = ws.path / "tmp" / f"scan-{gone.stdout.strip()}-0badc0de.duckdb"
+    abandoned.write_bytes(b"left by a killed scan")
+    alive = ws.path / "tmp" / f"scan-{os.getppid()}-0goodc0d.duckdb"
+    alive.write_bytes(b"a scan still running")
+    scan(ws, model=None, write=False)
+    assert not abandoned.exists()
+    assert alive.exists()

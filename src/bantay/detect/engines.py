@@ -104,6 +104,20 @@ def _arrow_string_type(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | Non
     )
 
 
+def _remove_abandoned_scratch(folder: Path) -> None:
+    """Scratch databases of scans whose process is gone (killed half-way) are removed."""
+    for path in folder.glob("scan-*-*.duckdb*"):
+        pid = path.name.split("-")[1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            path.unlink(missing_ok=True)
+        except PermissionError:
+            pass  # another user's live process
+
+
 class DuckDBEngine:
     name = "duckdb"
     #: the scratch database's name in the workspace connection
@@ -120,6 +134,7 @@ class DuckDBEngine:
         if self._scratch is None:
             folder = self._ws.path / "tmp"
             folder.mkdir(exist_ok=True)
+            _remove_abandoned_scratch(folder)
             self._scratch = folder / f"scan-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
             con.execute(f"ATTACH '{self._scratch}' AS {self.SCRATCH}")
         con.execute(f'CREATE OR REPLACE TABLE {self.SCRATCH}."{name}" AS {_typed_sql(expr)}')
