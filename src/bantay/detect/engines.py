@@ -2,11 +2,11 @@
 
 Both engines expose the same three things: ``table(name)`` giving an Ibis table, ``execute(expr)``
 giving a pandas frame, and ``materialize(expr, name)`` computing an intermediate table once for the
-queries that read it several times (on DuckDB a compressed table in a scratch database under the
-workspace's ``tmp`` folder, so that a 100M-transaction scan neither recomputes the per-payment flags
-for every feature table nor holds them in memory; ``close()`` removes it). The Spark engine reads the workspace tables from Parquet (written from the
-workspace here; at national scale point it at the Parquet files directly) and is imported lazily, so
-Bantay works without the ``spark`` extra.
+queries that read it (``close()`` removes them). On DuckDB that is a compressed table in a scratch
+database under the workspace's ``tmp`` folder, so that a 100M-transaction scan neither recomputes
+the per-payment flags for every feature table nor holds them in memory. The Spark engine reads the
+workspace tables from Parquet (written from the workspace here; at national scale point it at the
+Parquet files directly) and is imported lazily, so Bantay works without the ``spark`` extra.
 """
 
 from __future__ import annotations

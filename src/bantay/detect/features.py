@@ -156,6 +156,15 @@ def shares_surname(
     return ((la != "") & nb.contains(" " + la + " ")) | ((lb != "") & na.contains(" " + lb + " "))
 
 
+#: Computes an intermediate table once (the engine's ``materialize``): (expression, name) -> table.
+Materialize = Callable[[ir.Table, str], ir.Table]
+
+
+def inline(expr: ir.Table, name: str) -> ir.Table:
+    """No intermediate table: the expression stays part of every query that reads it."""
+    return expr
+
+
 #: The transaction columns the feature tables read after :func:`enrich` (besides its flags).
 FEATURE_INPUTS = frozenset(
     {
@@ -544,7 +553,7 @@ def build_payer(
     pairs: ir.Table,
     kyc: ir.Table,
     cat: Catalogue,
-    materialize: Callable[[ir.Table, str], ir.Table] = lambda expr, _name: expr,
+    materialize: Materialize = inline,
 ) -> ir.Table:
     p03 = cat.indicator("P03_westpac_typology")
     p04 = cat.indicator("P04_male_to_females_abroad")
@@ -804,15 +813,15 @@ def build_features(
     rates: Rates,
     entity_keys: Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table],
     execute: Callable[[ir.Table], pd.DataFrame],
-    materialize: Callable[[ir.Table, str], ir.Table] = lambda expr, _name: expr,
+    materialize: Materialize = inline,
 ) -> FeatureTables:
     """All feature tables as (lazy) Ibis expressions over the backend's tables.
 
     One small table is run here with ``execute``: the surnames learned per country (F02), so that
-    the pairs carry them as a list instead of each feature table recomputing them. Two tables that
-    every feature table reads are computed once with ``materialize``: the payments with their
-    flags (only the columns the features read), the payers' KYC facts and the pairs; so is the
-    payers' first aggregation (see :func:`build_payer`)."""
+    the pairs carry them as a list instead of each feature table recomputing them. The tables that
+    several feature tables read are computed once with ``materialize``: the payments with their
+    flags (only the columns the features read), the payers' KYC facts and the pairs; so are the
+    payers' aggregations over every payment (see :func:`build_payer`)."""
     tx = entity_keys(table, names, table("transactions"))
     t = enrich(tx, cat, rates)
     keep = [c for c in t.columns if c in FEATURE_INPUTS or c.startswith("_")]
