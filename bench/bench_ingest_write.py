@@ -30,10 +30,11 @@ SIDES = [
     for side in ("payer", "beneficiary")
     for field in ("ref", "name", "account", "institution", "country", "city", "phone")
 ]
-SHAPES = {
-    "as stored (every column)": "*",
-    "without the two record ids": "* EXCLUDE (payer_record_id, beneficiary_record_id)",
-    "without the raw payer and beneficiary sides": "* EXCLUDE ({})",
+#: label -> the transactions columns left out of the persisted copy
+SHAPES: dict[str, list[str]] = {
+    "as stored (every column)": [],
+    "without the two record ids": ["payer_record_id", "beneficiary_record_id"],
+    "without the raw payer and beneficiary sides": SIDES,
 }
 
 
@@ -84,15 +85,11 @@ def main() -> None:
         )
         rows = [("bantay ingest (whole)", ingest_s, len(cols), float("nan"))]
         copy_s, copy_mb = timed_copy(work, "SELECT 1", f"SELECT * FROM read_csv('{csv}')", a.repeat)
-        for label, sel in SHAPES.items():
-            sel = sel.format(", ".join(c for c in SIDES if c in cols))
-            n = len(
-                duckdb.connect()
-                .execute(f"SELECT {sel} FROM (SELECT {', '.join(f'NULL AS {c}' for c in cols)})")
-                .description
-            )
-            s, mb = timed_copy(work, load, f"SELECT {sel} FROM m", a.repeat)
-            rows.append((f"persist transactions, {label}", s, n, mb))
+        for label, left_out in SHAPES.items():
+            kept = [c for c in cols if c not in left_out]
+            select = ", ".join(f'"{c}"' for c in kept)
+            s, mb = timed_copy(work, load, f"SELECT {select} FROM m", a.repeat)
+            rows.append((f"persist transactions, {label}", s, len(kept), mb))
     table = Table(
         title=f"{r.rows_read:,} rows; DuckDB's copy of the file: {copy_s:.2f} s ({copy_mb:.0f} MB)"
     )

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -433,11 +433,8 @@ def scan(
         raise ScanError("the workspace has no transactions; ingest some with `bantay ingest`")
     eng = open_engine(ws, engine, spark)
     try:
-        with _memory_ceiling(ws, engine):
-            try:
-                feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
-            finally:
-                eng.close()
+        with _memory_ceiling(ws, engine), closing(eng):
+            feats = compute_features(eng, cat, _rates(ws, cat), entity_keys)
     except duckdb.OutOfMemoryException as exc:
         limit = ws.settings["scan_memory_limit"] or "DuckDB's default, 80% of memory"
         raise ScanError(
