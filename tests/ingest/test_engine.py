@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -314,6 +315,21 @@ def test_reingesting_the_same_content_is_a_no_op(rated: Workspace, tmp_path: Pat
     r = ingest_file(rated, copy)
     assert r.skipped and "already ingested" in r.message
     assert rated.table_counts()["transactions"] == 1
+
+
+def test_a_file_of_the_same_size_but_other_content_is_loaded_and_its_own_hash_recorded(
+    rated: Workspace, tmp_path: Path
+) -> None:
+    """Only a file the size of an earlier one is hashed before loading; the rest while loading."""
+    ingest_rows(rated, tmp_path, row("T1"), name="a.csv")
+    ingest_rows(rated, tmp_path, row("T2"), name="b.csv")  # same size, other id
+    assert (tmp_path / "a.csv").stat().st_size == (tmp_path / "b.csv").stat().st_size
+    ingest_rows(rated, tmp_path, row("T30"), name="c.csv")  # another size: hashed while loading
+    recorded = dict(rated.con.execute("SELECT file, sha256 FROM ingests").fetchall())
+    for name in ("a.csv", "b.csv", "c.csv"):
+        path = tmp_path / name
+        assert recorded[str(path)] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert rated.table_counts()["transactions"] == 3
 
 
 def test_duplicate_ids_in_a_file_and_across_files_are_reported_not_counted(
