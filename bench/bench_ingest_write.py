@@ -125,7 +125,7 @@ def main() -> None:
             "" if mb != mb or not mb else f"{mb:.0f}",
             f"{s / copy_s:.2f}",
         )
-    Console().print(table)
+    Console(width=120).print(table)
 
 
 if __name__ == "__main__":
