@@ -317,6 +317,27 @@ def test_reingesting_the_same_content_is_a_no_op(rated: Workspace, tmp_path: Pat
     assert rated.table_counts()["transactions"] == 1
 
 
+def test_a_customer_side_record_takes_the_fields_of_its_first_line(
+    rated: Workspace, tmp_path: Path
+) -> None:
+    """One customer reference, spelled three ways: the record is the first line's, counted 3 times;
+    every spelling stays on its transaction."""
+    ingest_rows(
+        rated,
+        tmp_path,
+        row("T1", ts="2026-01-05T21:10:00+11:00", payer_name="Jon Smith"),
+        row("T2", ts="2026-01-03T21:10:00+11:00", payer_name="John Smith"),
+        row("T3", ts="2026-01-04T21:10:00+11:00", payer_name="J. Smith"),
+    )
+    recs = rated.con.execute(
+        "SELECT party_record_id, name, line, n_transactions, first_seen FROM party_records "
+        "WHERE kind = 'payer_side'"
+    ).fetchall()
+    assert recs == [("QuickSend:C1", "Jon Smith", 2, 3, dt.datetime(2026, 1, 3, 10, 10))]
+    names = rated.con.execute("SELECT payer_name FROM transactions ORDER BY line").fetchall()
+    assert names == [("Jon Smith",), ("John Smith",), ("J. Smith",)]
+
+
 def test_a_file_of_the_same_size_but_other_content_is_loaded_and_its_own_hash_recorded(
     rated: Workspace, tmp_path: Path
 ) -> None:

@@ -863,20 +863,23 @@ class Engine:
         """
         con = self.con
         for side, kind in (("payer", "payer_side"), ("beneficiary", "beneficiary_side")):
+            # the record's fields are those of its first line: group, then fetch that line's
+            # row (a line is unique within an ingest), which is cheaper than carrying every
+            # row's fields through the group-by
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE __sides AS
-                SELECT party_record_id, r.*, line, first_seen, last_seen, n FROM (
-                SELECT {side}_record_id AS party_record_id,
-                       arg_min({{'institution': institution, 'customer_ref': {side}_ref,
-                                 'name': {side}_name, 'residence_country': {side}_country,
-                                 'city': {side}_city, 'phone': {side}_phone,
-                                 'account_id': {side}_account, 'source': source, 'file': file}},
-                               line) AS r,
-                       min(line) AS line, min(ts_utc) AS first_seen, max(ts_utc) AS last_seen,
-                       count(*) AS n
-                FROM transactions WHERE ingest_id = ? AND {side}_record_id IS NOT NULL
-                GROUP BY {side}_record_id)
+                WITH g AS (
+                  SELECT {side}_record_id AS party_record_id, min(line) AS line,
+                         min(ts_utc) AS first_seen, max(ts_utc) AS last_seen, count(*) AS n
+                  FROM transactions WHERE ingest_id = $1 AND {side}_record_id IS NOT NULL
+                  GROUP BY ALL)
+                SELECT g.party_record_id, t.institution, t.{side}_ref AS customer_ref,
+                       t.{side}_name AS name, t.{side}_country AS residence_country,
+                       t.{side}_city AS city, t.{side}_phone AS phone,
+                       t.{side}_account AS account_id, t.source, t.file, g.line, g.first_seen,
+                       g.last_seen, g.n
+                FROM g JOIN transactions t ON t.ingest_id = $1 AND t.line = g.line
                 """,
                 [ingest_id],
             )
