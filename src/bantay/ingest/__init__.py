@@ -93,7 +93,20 @@ def ingest_file(
 
             arrow = pa.RecordBatchReader.from_batches(SCHEMA, iter_batches(path))
         try:
-            _load(ws, engine, path, fmt, mapping, src, report, arrow, digest, started, started_at)
+            _load(
+                ws,
+                engine,
+                path,
+                fmt,
+                mapping,
+                src,
+                report,
+                arrow,
+                digest,
+                size,
+                started,
+                started_at,
+            )
         finally:
             ws.con.execute("RESET memory_limit")
             ws.con.execute("RESET preserve_insertion_order")
@@ -110,6 +123,7 @@ def _load(
     report: IngestReport,
     arrow: pa.RecordBatchReader | None,
     digest: Future[str],
+    size: int,
     started: float,
     started_at: dt.datetime,
 ) -> None:
@@ -147,7 +161,7 @@ def _load(
                 report.ingest_id,
                 str(path),
                 digest.result(),
-                path.stat().st_size,
+                size,
                 mapping.kind,
                 fmt,
                 src,
