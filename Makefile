@@ -2,13 +2,14 @@
 PY ?= .venv/bin/python
 BANTAY ?= .venv/bin/bantay
 
-.PHONY: install demo test check docs bench
+.PHONY: install demo test check docs bench upgrade
 
 .venv/bin/python:
 	python3 -m venv .venv
 
+# exact versions from the lock (what CI installs); the ranges in pyproject.toml are for libraries
 install: .venv/bin/python
-	$(PY) -m pip install -q -e '.[dev,spark]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev,spark]'
 
 demo: install
 	$(BANTAY) demo
@@ -32,3 +33,12 @@ bench: install
 	$(PY) bench/bench_iso20022.py
 	for f in bench/bench_simulate*.py bench/bench_resolve*.py bench/bench_detect*.py; do \
 	  [ -f "$$f" ] && $(PY) "$$f" || true; done
+
+# Take newer releases on purpose: re-resolve the ranges in pyproject.toml into requirements.lock,
+# install exactly that, run the suite. Commit the lock only when the suite passes.
+upgrade: .venv/bin/python
+	$(PY) -m pip install -q uv
+	$(PY) -m uv pip compile pyproject.toml --extra dev --extra spark --universal \
+	  --python-version 3.11 --upgrade -o requirements.lock
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev,spark]'
+	$(PY) -m pytest

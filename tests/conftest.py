@@ -13,6 +13,26 @@ import pytest
 from bantay.workspace import Workspace, init_workspace
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI (``CI`` set) a skipped test fails the run: a test that can skip silently is a test CI
+    may never run. A skip CI accepts carries ``@pytest.mark.ci_may_skip(reason=...)``."""
+    if not os.environ.get("CI"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [
+        r
+        for r in (reporter.stats.get("skipped", []) if reporter is not None else [])
+        if "ci_may_skip" not in getattr(r, "keywords", {})
+    ]
+    if skipped:
+        reporter.write_line("")
+        reporter.write_sep("=", f"CI: {len(skipped)} unexpected skip(s) fail this run", red=True)
+        for r in skipped:
+            reason = r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)
+            reporter.write_line(f"{r.nodeid}: {reason}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     """A fresh workspace (reporting currency USD)."""

@@ -672,3 +672,26 @@ def test_truncated_iso20022_refuses_the_whole_file(rated: Workspace, tmp_path: P
         ingest_file(rated, path)
     assert rated.table_counts()["transactions"] == 0
     assert rated.table_counts()["ingests"] == 1  # only the rates file
+
+
+def test_iso20022_fault_after_yielded_batches_refuses_the_whole_file(
+    rated: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of 50 so that, whatever the libxml2 build's read-ahead, rows reach the engine
+    before the fault near the end: none of them stays."""
+    from functools import partial
+
+    from bantay.ingest import iso20022
+    from bantay.ingest.iso20022 import write_pacs008
+
+    monkeypatch.setattr(iso20022, "iter_batches", partial(iso20022.iter_batches, batch_size=50))
+    path = tmp_path / "pay.xml"
+    write_pacs008(_iso_rows(2000), path, msg_id="M1", instructing_bic="HARBAU2S")
+    text = path.read_text(encoding="utf-8")
+    at = text.rindex("<CdtTrfTxInf>")
+    path.write_text(text[:at] + "<CdtTrfTxInf><PmtId></Bad>" + text[at:], encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"pay.xml: malformed XML at line \d+, column \d+"):
+        ingest_file(rated, path)
+    assert rated.table_counts()["transactions"] == 0
+    assert rated.table_counts()["party_records"] == 0
+    assert rated.table_counts()["ingests"] == 1  # only the rates file

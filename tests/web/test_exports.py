@@ -17,12 +17,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from bantay.export import goaml
 from bantay.web.app import create_app
 from bantay.web.settings import WebSettings
 
 PASSWORD = "correct horse battery"  # as in conftest.py
-XSD = Path(__file__).resolve().parents[2].parent / "shared/reference/goaml/goAMLSchema-5.0.2.xsd"
-needs_xsd = pytest.mark.skipif(not XSD.exists(), reason="no ../shared goAML reference XSD")
 
 
 def login(c: TestClient, username: str) -> str:
@@ -36,7 +35,7 @@ def login(c: TestClient, username: str) -> str:
 def app_settings(settings: WebSettings, tmp_path: Path) -> WebSettings:
     fiu = tmp_path / "fiu.toml"
     fiu.write_text('[reporting_entity]\nrentity_id = 7\nreporting_user_code = "ANA01"\n')
-    return settings.model_copy(update={"goaml_settings": fiu, "goaml_xsd": XSD})
+    return settings.model_copy(update={"goaml_settings": fiu, "goaml_xsd": goaml.DEFAULT_XSD})
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def test_csrf_checked(web: TestClient) -> None:
     assert web.post("/cases/1/export/ftm", data={"csrf_token": csrf}).status_code == 200
 
 
-@pytest.mark.parametrize("fmt", ["ftm", "pack", "fincen", pytest.param("goaml", marks=needs_xsd)])
+@pytest.mark.parametrize("fmt", ["ftm", "pack", "fincen", "goaml"])
 def test_each_format_downloads_and_is_audited(
     web: TestClient, app_settings: WebSettings, fmt: str
 ) -> None:

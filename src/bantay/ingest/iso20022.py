@@ -502,6 +502,8 @@ def iter_batches(
     unusable (e.g. it has no amount element): the row must then be quarantined with that reason.
     Raises :class:`InputFileError` for a file that cannot be read as a whole, possibly after some
     batches were yielded (a syntax error in the middle): the caller must then refuse the whole file.
+    How many batches come before the error depends on how far the libxml2 build reads ahead, so the
+    message names only what does not: the line and column of the fault.
 
     A one-message pacs.008 file of at least ``min_bytes`` (default 48 MiB) is read by ``workers``
     processes (default: the CPU count, at most 4; 1 reads sequentially), each parsing a range of
@@ -605,7 +607,7 @@ def _iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.
             at = f"line {line}, column {column}" if line else "end of file"
             raise InputFileError(
                 f"{path}: malformed XML at {at}: {_msg_without_position(exc.msg)} "
-                f"(after {st.n} transaction{'s' if st.n != 1 else ''}; the file is refused as a whole)"
+                "(the file is refused as a whole)"
             ) from None
         if st.messages == 0:
             root = context.root
