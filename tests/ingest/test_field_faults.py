@@ -89,6 +89,63 @@ def test_several_faults_in_one_record_are_each_recorded(ws: Workspace, tmp_path:
     assert got == ("Cebu", None, None, None)
 
 
+def test_a_record_without_a_name_loads_when_something_else_identifies_it(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    r = parties(
+        ws,
+        tmp_path,
+        "KYC,C1,,1980-05-05,,ann@example.org,,Manila",  # date of birth and e-mail
+        "KYC,C2,,,,bo@example.org,,",  # e-mail only
+        "KYC,C3,,1981-06-07,,,,",  # date of birth only
+    )
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined, r.field_faults) == (3, 3, 0, 0)
+    assert ws.con.execute(
+        "SELECT customer_ref, name, date_of_birth, email, city FROM party_records ORDER BY 1"
+    ).fetchall() == [
+        ("C1", None, dt.date(1980, 5, 5), "ann@example.org", "Manila"),
+        ("C2", None, None, "bo@example.org", None),
+        ("C3", None, dt.date(1981, 6, 7), None, None),
+    ]
+
+
+def test_a_record_that_identifies_no_one_is_quarantined(ws: Workspace, tmp_path: Path) -> None:
+    r = parties(
+        ws,
+        tmp_path,
+        "KYC,C1,Ann Lee,,,,,",
+        "KYC,C2,,,female,,PH,Manila",  # sex, nationality and city identify no one
+        "KYC,C3,,1856-86-18,,,,Manila",  # nor does a date of birth that cannot be read
+    )
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (3, 1, 2)
+    no_one = (
+        "the customer has no usable name, date of birth, phone, e-mail, account or identity "
+        "document"
+    )
+    assert quarantined(ws) == [
+        (3, None, "no_identifier", no_one),
+        (4, None, "no_identifier", no_one),
+    ]
+    # the quarantined record is kept whole; its unusable date is not also a field fault
+    raw = ws.con.execute("SELECT raw FROM quarantine WHERE line = 4").fetchone()
+    assert raw is not None and json.loads(raw[0])["date_of_birth"] == "1856-86-18"
+    assert r.field_faults == 0 and faults(ws) == []
+
+
+def test_any_identifier_is_enough(ws: Workspace, tmp_path: Path) -> None:
+    text = (
+        "institution,customer_ref,given_name,family_name,phone,account_id,id_document\n"
+        "KYC,C1,,Lee,,,\n"  # a family name alone makes a name
+        "KYC,C2,,,+639171234567,,\n"
+        "KYC,C3,,,,PH-0001,\n"
+        "KYC,C4,,,,,passport P123\n"
+        "KYC,C5,,,,,\n"
+    )
+    r = ingest(ws, tmp_path, text, "kyc.csv", kind="parties")
+    assert (r.rows_loaded, r.rows_quarantined) == (4, 1)
+    assert [q[:3] for q in quarantined(ws)] == [(6, None, "no_identifier")]
+
+
 def test_a_required_field_still_quarantines_the_record(ws: Workspace, tmp_path: Path) -> None:
     r = parties(ws, tmp_path, "KYC,,Ann Lee,1856-86-18,female,,,", ",C2,Bo Diaz,1970-01-02,,,,")
     assert (r.rows_read, r.rows_loaded, r.rows_quarantined, r.field_faults) == (2, 0, 2, 0)

@@ -377,7 +377,23 @@ def _party_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> di
     }
 
 
+#: Fields of a party record that identify the person (with given_name and family_name, parts of a
+#: name): a customer record needs at least one of them to be resolved, else it is quarantined.
+PARTY_IDENTIFIERS = {
+    "name": "name",
+    "date_of_birth": "date of birth",
+    "phone": "phone",
+    "email": "e-mail",
+    "account_id": "account",
+    "id_document": "identity document",
+}
+
+
 def _party_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], list[Check]]:
+    # values after field faults: an unreadable date of birth does not identify anyone
+    none = " AND ".join(f"v_{f} IS NULL" for f in [*PARTY_IDENTIFIERS, "given_name", "family_name"])
+    *first, last = PARTY_IDENTIFIERS.values()
+    what = ", ".join(first) + " or " + last
     checks = [
         Check(
             "v_customer_ref IS NULL",
@@ -385,7 +401,7 @@ def _party_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], 
             "'required field customer_ref is empty (a customer file needs a reference)'",
             "customer_ref",
         ),
-        Check("v_name IS NULL", "missing_field", "'the customer has no name'", "name"),
+        Check(none, "no_identifier", lit(f"the customer has no usable {what}")),
     ]
     return {"party_record_id": "v_institution || ':' || v_customer_ref"}, [], checks
 
