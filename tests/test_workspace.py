@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
@@ -112,3 +114,28 @@ def test_failed_migration_leaves_the_workspace_as_it_was(
     con.close()
     assert "half_done" not in tables
     assert version == (str(SCHEMA_VERSION - 1),)
+
+
+def test_a_version_1_workspace_is_migrated_to_field_faults(tmp_path: Path) -> None:
+    # a version 1 workspace is this one without the field_faults table
+    init_workspace(tmp_path / "w").close()
+    con = duckdb.connect(str(tmp_path / "w" / "bantay.duckdb"))
+    con.execute("DROP TABLE field_faults")
+    con.close()
+    _set_meta(tmp_path / "w", "schema_version", "1")
+    _set_meta(tmp_path / "w", "schema_fingerprint", SCHEMA_FINGERPRINTS[1])
+    with closing(sqlite3.connect(tmp_path / "w" / "workflow.sqlite")) as lite, lite:
+        lite.execute("UPDATE bantay_meta SET value = '1' WHERE key = 'schema_version'")
+    with pytest.raises(WorkspaceError, match="bantay migrate"):
+        open_workspace(tmp_path / "w")
+    assert migrate_workspace(tmp_path / "w") == [f"1 -> 2: {MIGRATIONS[1][0]}"]
+    init_workspace(tmp_path / "fresh").close()
+    layouts = []
+    for name in ("w", "fresh"):
+        with open_workspace(tmp_path / name, read_only=True) as ws:
+            layouts.append(ws.con.execute("DESCRIBE field_faults").fetchall())
+            with ws.sqlite() as lite:
+                assert lite.execute(
+                    "SELECT value FROM bantay_meta WHERE key = 'schema_version'"
+                ).fetchone() == (str(SCHEMA_VERSION),)
+    assert layouts[0] == layouts[1]

@@ -16,10 +16,17 @@ def workspace_status(ws: Workspace) -> dict[str, Any]:
     quarantine = ws.con.execute(
         "SELECT kind, reason_code, count(*) FROM quarantine GROUP BY ALL ORDER BY 3 DESC, 1, 2"
     ).fetchall()
+    faults = ws.con.execute(
+        "SELECT kind, field, reason_code, count(*) FROM field_faults GROUP BY ALL "
+        "ORDER BY 4 DESC, 1, 2, 3"
+    ).fetchall()
     return {
         "path": str(ws.path),
         "reporting_currency": ws.reporting_currency,
         "tables": ws.table_counts(),
         "ingests": [dict(zip(cols, r, strict=True)) for r in ingests],
         "quarantine": [{"kind": k, "reason_code": c, "rows": int(n)} for k, c, n in quarantine],
+        "field_faults": [
+            {"kind": k, "field": f, "reason_code": c, "values": int(n)} for k, f, c, n in faults
+        ],
     }

@@ -122,3 +122,67 @@ def test_every_row_is_loaded_or_quarantined_and_read_right(
             assert row["Ref"] not in loaded
             assert bad[row["Ref"]] == i + 2  # header is line 1
     ws.close()
+
+
+@st.composite
+def customers(draw: st.DrawFn) -> list[dict[str, str]]:
+    """KYC rows whose name, date of birth, sex and e-mail are each good, bad or empty."""
+    return [
+        {
+            "institution": "Prop",
+            "customer_ref": f"C{i}",
+            "name": draw(st.sampled_from(["", "Ann Lee"])),
+            "date_of_birth": draw(st.sampled_from(["", "1970-01-02", "1856-86-18", "2001-02-30"])),
+            "sex": draw(st.sampled_from(["", "female", "t2227949966", "female | male"])),
+            "email": draw(st.sampled_from(["", "ann@example.org"])),
+        }
+        for i in range(draw(st.integers(min_value=0, max_value=20)))
+    ]
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=customers())
+def test_a_customer_loads_with_its_bad_fields_empty_if_anything_identifies_it(
+    tmp_path: Path, rows: list[dict[str, str]]
+) -> None:
+    n = next(_counter)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, list(rows[0]) if rows else ["institution", "customer_ref"])
+    w.writeheader()
+    w.writerows(rows)
+    path = tmp_path / f"k{n}.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    ws = init_workspace(tmp_path / f"ws{n}")
+    r = ingest_file(ws, path, kind="parties")
+    assert r.rows_read == len(rows) == r.rows_loaded + r.rows_quarantined
+    loaded = {
+        ref: (dob, sex)
+        for ref, dob, sex in ws.con.execute(
+            "SELECT customer_ref, date_of_birth, sex FROM party_records"
+        ).fetchall()
+    }
+    faults = {
+        (line, field): raw
+        for line, field, raw in ws.con.execute(
+            "SELECT line, field, raw FROM field_faults"
+        ).fetchall()
+    }
+    expected_faults: dict[tuple[int, str], str] = {}
+    for i, row in enumerate(rows):
+        dob_ok = row["date_of_birth"] == "1970-01-02"
+        if not (row["name"] or dob_ok or row["email"]):
+            assert row["customer_ref"] not in loaded
+            continue
+        dob, sex = loaded[row["customer_ref"]]
+        assert dob == (dt.date(1970, 1, 2) if dob_ok else None)
+        assert sex == ("female" if row["sex"] == "female" else None)
+        for field in ("date_of_birth", "sex"):
+            if row[field] and not (dob_ok if field == "date_of_birth" else row[field] == "female"):
+                expected_faults[(i + 2, field)] = row[field]
+    assert faults == expected_faults
+    assert r.field_faults == len(expected_faults)
+    ws.close()

@@ -98,7 +98,13 @@ def ingest(
                 f"[bold]{path}[/] ({r.kind}, {r.format}, source {r.source}): read {r.rows_read:,}, "
                 f"loaded [green]{r.rows_loaded:,}[/], quarantined "
                 f"[{'red' if r.rows_quarantined else 'green'}]{r.rows_quarantined:,}[/] "
-                f"in {r.seconds:.1f} s ({rate:,.0f} rows/s)",
+                f"in {r.seconds:.1f} s ({rate:,.0f} rows/s)"
+                + (
+                    f"; field faults: [yellow]{r.field_faults:,}[/] value(s) left empty in "
+                    f"{r.rows_with_field_faults:,} loaded row(s)"
+                    if r.field_faults
+                    else ""
+                ),
                 highlight=False,
             )
             if r.unmapped_columns:
@@ -112,7 +118,24 @@ def ingest(
                     t.add_row(code, f"{n:,}")
                 console.print(t)
                 console.print(
-                    "  see them with: bantay quarantine --file " + str(path), highlight=False
+                    "  see them with: bantay quarantine --only rows --file " + str(path),
+                    highlight=False,
+                )
+            if r.field_faults_by_field:
+                t = Table(
+                    "field",
+                    "reason",
+                    "values",
+                    title="field faults by field and reason",
+                    title_justify="left",
+                )
+                for fname, codes in r.field_faults_by_field.items():
+                    for code, n in codes.items():
+                        t.add_row(fname, code, f"{n:,}")
+                console.print(t)
+                console.print(
+                    "  see them with: bantay quarantine --only faults --file " + str(path),
+                    highlight=False,
                 )
     if failures or not any_loaded:
         raise typer.Exit(1)
@@ -122,12 +145,22 @@ def ingest(
 def quarantine(
     file: Annotated[str | None, typer.Option(help="Only rows from this file.")] = None,
     reason: Annotated[str | None, typer.Option(help="Only this reason code.")] = None,
-    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="rows (quarantined rows) or faults (field faults: values left empty in loaded "
+            "rows); default: both.",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows to show (of each).")] = 20,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Show quarantined rows with file, line, field and reason."""
+    """Show quarantined rows with file, line, field and reason, and field faults with the raw value."""
     from bantay.workspace import open_workspace
 
+    if only not in (None, "rows", "faults"):
+        raise BantayError(f"--only {only!r}: use rows or faults")
     where, params = [], []
     if file:
         where.append("file = ?")
@@ -135,13 +168,33 @@ def quarantine(
     if reason:
         where.append("reason_code = ?")
         params.append(reason)
-    sql = "SELECT file, line, field, reason_code, reason FROM quarantine"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY file, line LIMIT {int(limit)}"
+    cond = (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY file, line"
     with open_workspace(workspace_path(workspace), read_only=True) as ws:
-        rows = ws.con.execute(sql, params).fetchall()
-    t = Table("file", "line", "field", "reason code", "reason")
-    for r in rows:
-        t.add_row(*(str(x) if x is not None else "" for x in r))
-    console.print(t)
+        if only != "faults":
+            rows = ws.con.execute(
+                f"SELECT file, line, field, reason_code, reason FROM quarantine{cond} "
+                f"LIMIT {int(limit)}",
+                params,
+            ).fetchall()
+            t = Table("file", "line", "field", "reason code", "reason", title="Quarantined rows")
+            for r in rows:
+                t.add_row(*(str(x) if x is not None else "" for x in r))
+            console.print(t)
+        if only != "rows":
+            rows = ws.con.execute(
+                f"SELECT file, line, field, reason_code, reason, raw FROM field_faults{cond}, "
+                f"field LIMIT {int(limit)}",
+                params,
+            ).fetchall()
+            t = Table(
+                "file",
+                "line",
+                "field",
+                "reason code",
+                "reason",
+                "raw value",
+                title="Field faults (rows loaded with the field empty)",
+            )
+            for r in rows:
+                t.add_row(*(str(x) if x is not None else "" for x in r))
+            console.print(t)

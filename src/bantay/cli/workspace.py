@@ -75,7 +75,7 @@ def migrate(workspace: WorkspaceOpt = None) -> None:
 
 @app.command()
 def status(workspace: WorkspaceOpt = None) -> None:
-    """What the workspace holds: tables, row counts, sources ingested, quarantine by reason."""
+    """What the workspace holds: tables, row counts, sources ingested, quarantine and field faults."""
     from bantay.status import workspace_status
 
     with open_workspace(workspace_path(workspace), read_only=True) as ws:
@@ -103,6 +103,17 @@ def status(workspace: WorkspaceOpt = None) -> None:
         t = Table("kind", "reason", "rows", title="Quarantine by reason")
         for r in st["quarantine"]:
             t.add_row(r["kind"], r["reason_code"], f"{r['rows']:,}")
+        console.print(t)
+    if st["field_faults"]:
+        t = Table(
+            "kind",
+            "field",
+            "reason",
+            "values",
+            title="Field faults by field and reason",
+        )
+        for r in st["field_faults"]:
+            t.add_row(r["kind"], r["field"], r["reason_code"], f"{r['values']:,}")
         console.print(t)
 
 

@@ -154,6 +154,17 @@ def _load(
                 [report.ingest_id],
             ).fetchall()
         }
+        # values left empty in loaded rows: a count of their own, beside the rows
+        for fname, code, n in con.execute(
+            "SELECT field, reason_code, count(*) FROM field_faults "
+            "WHERE ingest_id = ? GROUP BY ALL ORDER BY 3 DESC, 1, 2",
+            [report.ingest_id],
+        ).fetchall():
+            report.field_faults_by_field.setdefault(str(fname), {})[str(code)] = int(n)
+            report.field_faults += int(n)
+        report.rows_with_field_faults = _count(
+            con, "SELECT count(DISTINCT line) FROM field_faults WHERE ingest_id = ?", report
+        )
         report.seconds = time.perf_counter() - started
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

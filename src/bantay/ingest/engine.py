@@ -10,6 +10,10 @@ The work is two set-based passes, whatever the size of the file:
    already loaded), then insert the good rows into their table and every other row into
    ``quarantine`` with its file, line, field and reason.
 
+A value that cannot be read in a field that is not required (see ``on_invalid`` in the schema) does
+not stop its record: the record loads with the field empty, and the fault goes to ``field_faults``
+with its file, line, field, reason and raw value. Both kinds of failure are found in the same pass.
+
 Invariant, asserted before commit: rows read = rows loaded + rows quarantined.
 """
 
@@ -67,6 +71,11 @@ class IngestReport:
     rows_quarantined: int = 0
     rows_duplicate: int = 0
     quarantine_by_reason: dict[str, int] = field(default_factory=dict)
+    #: values left empty in loaded rows (not counted in the rows above), and the rows they are in
+    field_faults: int = 0
+    rows_with_field_faults: int = 0
+    #: field -> reason code -> number of faults
+    field_faults_by_field: dict[str, dict[str, int]] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -368,7 +377,23 @@ def _party_pass1(m: Mapping, f: dict[str, FieldSQL], cols: dict[str, str]) -> di
     }
 
 
+#: Fields of a party record that identify the person (with given_name and family_name, parts of a
+#: name): a customer record needs at least one of them to be resolved, else it is quarantined.
+PARTY_IDENTIFIERS = {
+    "name": "name",
+    "date_of_birth": "date of birth",
+    "phone": "phone",
+    "email": "e-mail",
+    "account_id": "account",
+    "id_document": "identity document",
+}
+
+
 def _party_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], list[Check]]:
+    # values after field faults: an unreadable date of birth does not identify anyone
+    none = " AND ".join(f"v_{f} IS NULL" for f in [*PARTY_IDENTIFIERS, "given_name", "family_name"])
+    *first, last = PARTY_IDENTIFIERS.values()
+    what = ", ".join(first) + " or " + last
     checks = [
         Check(
             "v_customer_ref IS NULL",
@@ -376,7 +401,7 @@ def _party_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], 
             "'required field customer_ref is empty (a customer file needs a reference)'",
             "customer_ref",
         ),
-        Check("v_name IS NULL", "missing_field", "'the customer has no name'", "name"),
+        Check(none, "no_identifier", lit(f"the customer has no usable {what}")),
     ]
     return {"party_record_id": "v_institution || ':' || v_customer_ref"}, [], checks
 
@@ -711,13 +736,14 @@ class Engine:
         for name, expr in derived1.items():
             alias = name if name in TIME_FIELDS else f"v_{name}"
             parsed.append(f"{expr} AS {alias}")
-        checks: list[Check] = []
+        checks: list[Check] = []  # a failure quarantines the row
+        faults: list[Check] = []  # a failure leaves the field empty
         if plan.has_error_col:
             checks.append(Check("__error IS NOT NULL", "malformed_record", "__error"))
         if m.kind == "transactions":
             checks += _ts_checks(m, cols)
         for f in fields.values():
-            checks += f.checks
+            (checks if f.quarantines else faults).extend(f.checks)
         parsed.append(_first_error(checks) + " AS __err1")
         parsed_from = f"(SELECT {', '.join(parsed)} FROM __stage st {shift_join}) st"
 
@@ -738,7 +764,10 @@ class Engine:
                 finals[name] = f"cur_{name}.code"
             else:
                 finals[name] = f"st.v_{name}"
-            late = f.late_checks + late
+            if f.quarantines:
+                late = f.late_checks + late
+            else:
+                faults += f.late_checks
         for name in derived1:
             finals[name] = f"st.{name}" if name in TIME_FIELDS else f"st.v_{name}"
         finals.update(derived2)
@@ -784,18 +813,21 @@ class Engine:
                     key[-1],
                 )
             )
-        # every check, for every row; only the failing rows are kept
+        # every check, for every row; only the rows with a failure are kept: quarantined (__err)
+        # or loaded with field faults (__faults)
         self.step("checking")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE __bad AS SELECT st.__rid, st.__line_no, "
-            f"coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err "
-            f"FROM {parsed_from} {' '.join(joins)} WHERE __err IS NOT NULL"
+            f"coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err, "
+            f"{_field_faults(faults)} AS __faults "
+            f"FROM {parsed_from} {' '.join(joins)} "
+            "WHERE __err IS NOT NULL OR __faults IS NOT NULL"
         )
         good = (
             "SELECT st.__rid, st.__line_no, "
             + ", ".join(f"{expr} AS {ident(name)}" for name, expr in finals.items())
             + f" FROM {parsed_from} {' '.join(lookup_joins)} "
-            "ANTI JOIN __bad b ON b.__rid = st.__rid"
+            "ANTI JOIN __bad b ON b.__rid = st.__rid AND b.__err IS NOT NULL"
         )
 
         # ---- load and quarantine -----------------------------------------------------------------
@@ -826,7 +858,13 @@ class Engine:
         con.execute(
             f"INSERT INTO quarantine SELECT {lit(ingest_id)}, {lit(m.kind)}, {lit(str(path))}, "
             f"k.__line_no, k.__err.field, k.__err.code, k.__err.reason, {_raw_json(cols)} "
-            f"FROM __bad k JOIN __stage st ON st.rowid = k.__rid"
+            f"FROM __bad k JOIN __stage st ON st.rowid = k.__rid WHERE k.__err IS NOT NULL"
+        )
+        con.execute(
+            "INSERT INTO field_faults (ingest_id, kind, file, line, field, reason_code, reason, "
+            f"raw) SELECT {lit(ingest_id)}, {lit(m.kind)}, {lit(str(path))}, __line_no, "
+            "f.field, f.code, f.reason, f.raw FROM (SELECT __line_no, unnest(__faults) AS f "
+            "FROM __bad WHERE __err IS NULL AND __faults IS NOT NULL)"
         )
         if rejected:
             con.executemany(
@@ -907,16 +945,37 @@ class Engine:
         con.execute("DROP TABLE IF EXISTS __sides")
 
 
-def _first_error(checks: list[Check]) -> str:
-    """SQL: the first failing check of a row as a struct {field, code, reason}, else NULL."""
+def _first_error(checks: list[Check], with_raw: bool = False) -> str:
+    """SQL: the first failing check of a row as a struct {field, code, reason}, else NULL.
+
+    ``with_raw`` adds the raw text of the field at fault (``raw``).
+    """
     if not checks:
         return "NULL::STRUCT(field VARCHAR, code VARCHAR, reason VARCHAR)"
     parts = [
         f"CASE WHEN {c.condition} THEN {{'field': {lit(c.field)}, 'code': {lit(c.code)}, "
-        f"'reason': coalesce({c.reason}, {lit(c.code)})}} END"
+        f"'reason': coalesce({c.reason}, {lit(c.code)})"
+        + (f", 'raw': CAST({c.raw} AS VARCHAR)" if with_raw else "")
+        + "} END"
         for c in checks
     ]
     return parts[0] if len(parts) == 1 else "coalesce(" + ", ".join(parts) + ")"
+
+
+def _field_faults(checks: list[Check]) -> str:
+    """SQL: the failing checks of a row's fields as a list of {field, code, reason, raw}, else NULL.
+
+    A field appears once, with its first failing check; the list is only built for the rows where
+    a check fails.
+    """
+    if not checks:
+        return "NULL::STRUCT(field VARCHAR, code VARCHAR, reason VARCHAR, raw VARCHAR)[]"
+    by_field: dict[str | None, list[Check]] = {}
+    for c in checks:
+        by_field.setdefault(c.field, []).append(c)
+    items = ", ".join(_first_error(cs, with_raw=True) for cs in by_field.values())
+    failed = " OR ".join(f"({c.condition})" for c in checks)
+    return f"(CASE WHEN {failed} THEN list_filter([{items}], lambda x: x IS NOT NULL) END)"
 
 
 def _raw_json(cols: dict[str, str]) -> str:

@@ -2,7 +2,10 @@
 
 Every canonical field becomes two things: a SQL expression for its parsed value, and checks, each a
 condition with a reason code and a SQL expression for the human-readable reason naming the value.
-The engine (``bantay.ingest.engine``) evaluates them in DuckDB over whole files at once.
+The engine (``bantay.ingest.engine``) evaluates them in DuckDB over whole files at once. A failing
+check of a required field quarantines the record; one of any other field is a *field fault*: the
+record loads with the field empty (its parsed value is NULL whenever a check fails) and the fault is
+recorded.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Check:
     code: str
     reason: str  # SQL expression yielding text
     field: str | None = None  # the canonical field at fault
+    raw: str = "NULL"  # SQL expression of the field's raw text (kept with a field fault)
 
 
 @dataclass
@@ -47,6 +51,8 @@ class FieldSQL:
     checks: list[Check] = field(default_factory=list)
     #: checks that need joins (country, currency, rates, duplicates): evaluated in the second pass
     late_checks: list[Check] = field(default_factory=list)
+    #: a failing check quarantines the record (required fields); else the field is left empty
+    quarantines: bool = True
 
 
 def raw_expr(mapping: Mapping, name: str, columns: dict[str, str]) -> str:
@@ -89,6 +95,12 @@ def amount_pattern(mapping: Mapping) -> str:
     t = re.escape(mapping.file.thousands) if mapping.file.thousands else None
     whole = f"([0-9]{{1,3}}({t}[0-9]{{3}})+|[0-9]+)" if t else "[0-9]+"
     return f"[+-]?{whole}({d}[0-9]*)?"
+
+
+#: Types whose parsed value can be non-NULL although a check fails (a value outside an enumeration, a
+#: rate of 0). Every other type parses to NULL whatever makes its checks fail (a date that does not
+#: parse, a country or currency code that is not in the reference table).
+VALUE_SURVIVES_CHECKS = frozenset({"enum", "rate", "probability", "amount"})
 
 
 def field_sql(name: str, prop: Property, raw: str, mapping: Mapping) -> FieldSQL:
@@ -227,6 +239,12 @@ def field_sql(name: str, prop: Property, raw: str, mapping: Mapping) -> FieldSQL
         f.checks.insert(
             0, Check(f"{raw} IS NULL", "missing_field", lit(f"required field {name} is empty"))
         )
+    f.quarantines = prop.quarantines
+    if not f.quarantines and f.checks and t in VALUE_SURVIVES_CHECKS:
+        # a field fault leaves the field empty
+        failed = " OR ".join(f"({c.condition})" for c in f.checks)
+        f.value = f"(CASE WHEN {failed} THEN NULL ELSE {f.value} END)"
     for c in (*f.checks, *f.late_checks):
         c.field = name
+        c.raw = raw
     return f

@@ -70,6 +70,10 @@ class Property(BaseModel):
     type: PropertyType
     description: str
     required: bool = False
+    #: what ingest does with a value it cannot read in a property that is not required: load the
+    #: record with the property empty and record a field fault (``empty``), or quarantine the
+    #: record (``quarantine``: for a property whose emptiness means something, such as "no expiry")
+    on_invalid: Literal["empty", "quarantine"] = "empty"
     values: tuple[str, ...] | None = None
 
     @model_validator(mode="after")
@@ -79,6 +83,11 @@ class Property(BaseModel):
         if self.type != "enum" and self.values:
             raise ValueError("only enum properties take `values`")
         return self
+
+    @property
+    def quarantines(self) -> bool:
+        """Whether a value that cannot be read quarantines the whole record (else: a field fault)."""
+        return self.required or self.on_invalid == "quarantine"
 
     @property
     def sql_type(self) -> str:

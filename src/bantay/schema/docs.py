@@ -10,7 +10,9 @@ HEADER = """\
 
 Bantay's canonical tables, declared in `src/bantay/schema/*.yaml`. Every ingest maps its input onto
 these tables; every later stage reads them. Required properties are marked **required**; the key is
-what makes a row unique.
+what makes a row unique. An ingested record without a usable value of a required property is
+quarantined; a value of any other property that cannot be read is left empty and recorded in
+`field_faults`, except where the property is marked *valid or empty* (its record is quarantined).
 """
 
 
@@ -36,7 +38,11 @@ def render_data_model(model: Model | None = None) -> str:
             typ = f"`{p.type}`"
             if p.values:
                 typ += ": " + ", ".join(f"`{v}`" for v in p.values)
-            req = "**required**" if p.required else ""
+            req = (
+                "**required**"
+                if p.required
+                else ("*valid or empty*" if p.on_invalid == "quarantine" else "")
+            )
             out.append(f"| `{name}` | {typ} | {req} | {' '.join(p.description.split())} |")
         out.append("")
     out.append("## Types\n")
