@@ -416,3 +416,92 @@ def test_every_parameter_cites_a_source() -> None:
             assert source, path
             if "assumption" in source:
                 assert why, path
+
+
+# -- ranges ----------------------------------------------------------------------------------------
+
+
+def _with_ranges() -> dict[str, Any]:
+    data = _raw()
+    osec = data["parameters"]["osec"]  # type: ignore[index]
+    osec["amount_median_aud"]["value"] = [30, 60]
+    osec["closure_after_payments"]["value"] = [20, 60]
+    return data
+
+
+def test_a_number_given_as_a_range_is_drawn_once_per_world(tmp_path: Path) -> None:
+    from bantay.simulate.profiles import draw_ranges, parameter_ranges
+
+    prof = parse_profile(_with_ranges(), "ranges.yaml")
+    amount = prof.parameters.osec.amount_median_aud
+    assert (amount.value, amount.bounds) == (45.0, (30.0, 60.0))  # the middle until drawn
+    assert parameter_ranges(prof) == {
+        "osec.amount_median_aud": (30.0, 60.0),
+        "osec.closure_after_payments": (20, 60),
+    }
+    drawn = [draw_ranges(prof, seed).parameters.osec for seed in range(20)]
+    assert all(30 <= d.amount_median_aud.value <= 60 for d in drawn)
+    assert all(isinstance(d.closure_after_payments.value, int) for d in drawn)
+    assert len({d.amount_median_aud.value for d in drawn}) > 10
+    again = draw_ranges(prof, 3).parameters.osec
+    assert again == drawn[3]
+    assert draw_ranges(prof, 3).parameters.family == prof.parameters.family  # the rest as given
+    # the world records the value it drew beside its range
+    out = tmp_path / "w"
+    simulate(out, senders=200, months=1, seed=3, profile=prof)
+    rows = {r["parameter"]: r for r in _truth(out, "parameters").iter_rows(named=True)}
+    assert float(rows["osec.amount_median_aud"]["value"]) == again.amount_median_aud.value
+    assert json.loads(rows["osec.amount_median_aud"]["range"]) == [30.0, 60.0]
+    assert rows["osec.amount_sigma"]["range"] is None
+
+
+def test_a_range_survives_extends(tmp_path: Path) -> None:
+    base = tmp_path / "ranged.yaml"
+    base.write_text(yaml.safe_dump(_with_ranges()), encoding="utf-8")
+    child = parse_profile({"name": "child", "extends": str(base), "parameters": {}}, "child.yaml")
+    assert child.parameters.osec.amount_median_aud.bounds == (30.0, 60.0)
+    over = {"osec": {"amount_median_aud": {"value": 50, "source": "S5"}}}
+    child = parse_profile({"name": "c2", "extends": str(base), "parameters": over}, "c2.yaml")
+    assert child.parameters.osec.amount_median_aud.bounds is None
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([60, 30], r"range \[60, 30\]: low is above high"),
+        ([1, 2, 3], "a range is two numbers"),
+        (["a", "b"], "a range is two numbers"),
+    ],
+)
+def test_bad_ranges_are_clear(value: object, message: str) -> None:
+    data = _raw()
+    data["parameters"]["osec"]["amount_median_aud"]["value"] = value  # type: ignore[index]
+    with pytest.raises(ProfileError, match=message):
+        parse_profile(data, "test.yaml")
+
+
+def test_ranges_are_for_numbers_only() -> None:
+    data = _raw()
+    osec = data["parameters"]["osec"]  # type: ignore[index]
+    osec["closure_after_payments"]["value"] = [2.5, 9]
+    with pytest.raises(ProfileError, match="whole-number parameter takes a range of whole"):
+        parse_profile(data, "test.yaml")
+    osec["closure_after_payments"]["value"] = 40
+    osec["memos"]["value"] = ["a", "b"]  # a list-valued parameter takes its list as it is
+    assert parse_profile(data, "test.yaml").parameters.osec.memos.value == ["a", "b"]
+    osec["amount_median_aud"]["bounds"] = [1, 2]
+    with pytest.raises(ProfileError, match=r"write a range as `value: \[low, high\]`"):
+        parse_profile(data, "test.yaml")
+
+
+def test_drawn_values_that_break_a_rule_are_refused() -> None:
+    from bantay.simulate.profiles import draw_ranges
+
+    data = _raw()
+    osec = data["parameters"]["osec"]  # type: ignore[index]
+    osec["amount_min_aud"]["value"] = [5, 100]
+    osec["amount_max_aud"]["value"] = [60, 500]  # middles 52.5 < 280: loads
+    prof = parse_profile(data, "test.yaml")
+    with pytest.raises(ProfileError, match="amount_min_aud must be below"):
+        for seed in range(200):
+            draw_ranges(prof, seed)

@@ -18,6 +18,20 @@ A profile file (``profiles/NAME.yaml``) looks like::
 
 Every leaf is a mapping with ``value`` and ``source``; a bare number, an unknown parameter, a missing
 source, an unknown source id, or an assumption without a reason is rejected with its path.
+
+Where the sources only bound a number, give it as a range, ``value: [low, high]``::
+
+    population:
+      name_pool_density:
+        value: [0.2, 0.4]        # drawn once per world, uniformly, from the world's seed
+        source: assumption
+        reason: ...
+
+Only a number can be a range (a parameter whose value is a list, such as ``hour_weights``, takes
+its list as it is). Each world draws every range once from its seed (:func:`draw_ranges`; a whole
+number range draws whole numbers, both ends included), so the same seed gives the same value; the
+world's ``truth/parameters.csv`` records the drawn value beside its range. Until drawn, ``value`` is
+the middle of the range and ``bounds`` holds ``(low, high)``.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -44,7 +59,8 @@ class ProfileError(BantayError):
 
 
 class P(BaseModel, Generic[T]):
-    """One parameter: its value and where the value comes from."""
+    """One parameter: its value and where the value comes from. A number given as ``[low, high]``
+    is a range: ``bounds`` holds it and ``value`` is its middle until a world draws it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,6 +68,7 @@ class P(BaseModel, Generic[T]):
     source: str
     reason: str = ""
     note: str = ""
+    bounds: tuple[T, T] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -60,6 +77,11 @@ class P(BaseModel, Generic[T]):
             raise ValueError(
                 f"every parameter must be a mapping with `value` and `source`, got {data!r}"
             )
+        if "bounds" in data:
+            raise ValueError("write a range as `value: [low, high]`, not as `bounds`")
+        number = cls.model_fields["value"].annotation
+        if (number is int or number is float) and isinstance(data.get("value"), list):
+            return {**data, **_range(data["value"], whole=number is int)}
         return data
 
     @field_validator("source")
@@ -80,6 +102,22 @@ class P(BaseModel, Generic[T]):
         if "assumption" in [s.strip() for s in self.source.split(",")] and not self.reason.strip():
             raise ValueError("a parameter with `source: assumption` needs a `reason`")
         return self
+
+
+def _range(value: list[Any], whole: bool) -> dict[str, Any]:
+    """``value`` and ``bounds`` of a range ``[low, high]`` of a number parameter."""
+    ok = len(value) == 2 and all(
+        isinstance(x, int | float) and not isinstance(x, bool) for x in value
+    )
+    if not ok:
+        raise ValueError(f"a range is two numbers [low, high], got {value!r}")
+    lo, hi = value
+    if whole and not (isinstance(lo, int) and isinstance(hi, int)):
+        raise ValueError(f"a whole-number parameter takes a range of whole numbers, got {value!r}")
+    if lo > hi:
+        raise ValueError(f"range [{lo}, {hi}]: low is above high")
+    middle = (lo + hi) // 2 if whole else (lo + hi) / 2
+    return {"value": middle, "bounds": (lo, hi)}
 
 
 Weights = dict[str, float]
@@ -204,33 +242,38 @@ class Parameters(_Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameters:
-        for path, weights in (
-            ("family.hour_weights", self.family.hour_weights.value),
-            ("partner.hour_weights", self.partner.hour_weights.value),
-            ("card.hour_weights", self.card.hour_weights.value),
-            ("osec.hour_weights", self.osec.hour_weights.value),
-        ):
-            if len(weights) != 24 or min(weights) < 0 or sum(weights) <= 0:
-                raise ValueError(f"{path}: needs 24 non-negative weights, one per local hour")
-        if len(self.family.topup_month_weights.value) != 12:
-            raise ValueError("family.topup_month_weights: needs 12 weights, one per month")
-        if self.osec.amount_min_aud.value >= self.osec.amount_max_aud.value:
-            raise ValueError("osec.amount_min_aud must be below osec.amount_max_aud")
-        roles = set(self.population.role_shares.value)
-        expected = {
-            "ordinary",
-            "family_sender",
-            "partner_sender",
-            "client_business",
-            "fraud_victim",
-            "offender",
-        }
-        if roles != expected:
-            raise ValueError(
-                f"population.role_shares: needs exactly the roles {sorted(expected)}, "
-                f"got {sorted(roles)}"
-            )
+        _check(self)
         return self
+
+
+def _check(p: Parameters) -> None:
+    """Rules that tie parameters together (checked on load, and again on a world's drawn values)."""
+    for path, weights in (
+        ("family.hour_weights", p.family.hour_weights.value),
+        ("partner.hour_weights", p.partner.hour_weights.value),
+        ("card.hour_weights", p.card.hour_weights.value),
+        ("osec.hour_weights", p.osec.hour_weights.value),
+    ):
+        if len(weights) != 24 or min(weights) < 0 or sum(weights) <= 0:
+            raise ValueError(f"{path}: needs 24 non-negative weights, one per local hour")
+    if len(p.family.topup_month_weights.value) != 12:
+        raise ValueError("family.topup_month_weights: needs 12 weights, one per month")
+    if p.osec.amount_min_aud.value >= p.osec.amount_max_aud.value:
+        raise ValueError("osec.amount_min_aud must be below osec.amount_max_aud")
+    roles = set(p.population.role_shares.value)
+    expected = {
+        "ordinary",
+        "family_sender",
+        "partner_sender",
+        "client_business",
+        "fraud_victim",
+        "offender",
+    }
+    if roles != expected:
+        raise ValueError(
+            f"population.role_shares: needs exactly the roles {sorted(expected)}, "
+            f"got {sorted(roles)}"
+        )
 
 
 class Profile(BaseModel):
@@ -241,6 +284,27 @@ class Profile(BaseModel):
     extends: str | None = None
     parameters: Parameters
     origin: str = Field(default="<string>", exclude=True)
+
+
+def _written(profile: Profile) -> dict[str, Any]:
+    """The profile's parameters as a profile file writes them (a range as ``value: [low, high]``)."""
+    out: dict[str, Any] = {}
+    for section_name, section in _sections(profile.parameters):
+        out[section_name] = {}
+        for pname, p in _params(section):
+            d = p.model_dump(mode="python", exclude={"bounds"})
+            if p.bounds is not None:
+                d["value"] = list(p.bounds)
+            out[section_name][pname] = d
+    return out
+
+
+def _sections(params: Parameters) -> list[tuple[str, _Section]]:
+    return [(name, getattr(params, name)) for name in type(params).model_fields]
+
+
+def _params(section: _Section) -> list[tuple[str, P[Any]]]:
+    return [(name, getattr(section, name)) for name in type(section).model_fields]
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -284,9 +348,7 @@ def parse_profile(data: dict[str, Any], origin: str = "<string>", _depth: int = 
     if parent:
         base_data, base_origin = _read(str(parent))
         base = parse_profile(base_data, base_origin, _depth + 1)
-        merged_params = _merge(
-            base.model_dump(mode="python")["parameters"], data.get("parameters") or {}
-        )
+        merged_params = _merge(_written(base), data.get("parameters") or {})
         data = {**data, "parameters": merged_params}
     try:
         return Profile.model_validate({**data, "origin": origin})
@@ -311,11 +373,47 @@ def profile_names() -> list[str]:
 
 def parameter_sources(profile: Profile) -> list[tuple[str, Any, str, str]]:
     """(path, value, source, reason or note) for every parameter: the profile's bibliography."""
-    rows: list[tuple[str, Any, str, str]] = []
-    params = profile.parameters
-    for section_name in type(params).model_fields:
-        section = getattr(params, section_name)
-        for pname in type(section).model_fields:
-            p = getattr(section, pname)
-            rows.append((f"{section_name}.{pname}", p.value, p.source, p.reason or p.note))
-    return rows
+    return [
+        (f"{section_name}.{pname}", p.value, p.source, p.reason or p.note)
+        for section_name, section in _sections(profile.parameters)
+        for pname, p in _params(section)
+    ]
+
+
+def parameter_ranges(profile: Profile) -> dict[str, tuple[Any, Any]]:
+    """The range ``(low, high)`` of every parameter given as one, by path."""
+    return {
+        f"{section_name}.{pname}": p.bounds
+        for section_name, section in _sections(profile.parameters)
+        for pname, p in _params(section)
+        if p.bounds is not None
+    }
+
+
+def draw_ranges(profile: Profile, seed: int) -> Profile:
+    """The profile as one world uses it: every range drawn once, uniformly, from ``seed`` (a
+    whole-number range draws whole numbers, both ends included; a drawn number keeps 4 significant
+    digits). Parameters in the same order draw the same values whatever else changes in the world;
+    ``bounds`` still holds each range. A profile without ranges is returned as it is."""
+    if not parameter_ranges(profile):
+        return profile
+    rng = np.random.default_rng([seed, 5])
+    sections: dict[str, _Section] = {}
+    for section_name, section in _sections(profile.parameters):
+        drawn: dict[str, P[Any]] = {}
+        for pname, p in _params(section):
+            if p.bounds is None:
+                continue
+            lo, hi = p.bounds
+            if type(p).model_fields["value"].annotation is int:
+                value: int | float = int(rng.integers(lo, hi + 1))
+            else:
+                value = float(f"{float(rng.uniform(lo, hi)):.4g}")
+            drawn[pname] = p.model_copy(update={"value": value})
+        sections[section_name] = section.model_copy(update=drawn)
+    params = profile.parameters.model_copy(update=sections)
+    try:
+        _check(params)
+    except ValueError as exc:
+        raise ProfileError(f"{profile.origin}: values drawn for seed {seed}: {exc}") from exc
+    return profile.model_copy(update={"parameters": params})

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import polars as pl
 
 from bantay.simulate import names as nm
-from bantay.simulate.profiles import Profile
+from bantay.simulate.profiles import Profile, draw_ranges
 from bantay.simulate.reference import (
     BASE_USD_RATES,
     BUSINESS_SUFFIX,
@@ -530,7 +530,10 @@ def _usd_to(cur: str, usd: float) -> float:
 
 
 def build_world(cfg: Config, profile: Profile) -> World:
-    """Draw the population, accounts and relationships of one world (deterministic in the seed)."""
+    """Draw the population, accounts and relationships of one world (deterministic in the seed).
+    A parameter given as a range is drawn first, once, from the seed (``World.profile`` holds the
+    drawn values)."""
+    profile = draw_ranges(profile, cfg.seed)
     rng = np.random.default_rng([cfg.seed, 0])
     b = _Builder(cfg, profile, rng)
     pr = profile.parameters

@@ -606,11 +606,18 @@ class WorldWriter:
             )
         ).write_csv(t / "customers.csv")
         p = w.profile
-        from bantay.simulate.profiles import parameter_sources
+        from bantay.simulate.profiles import parameter_ranges, parameter_sources
 
+        ranges = parameter_ranges(p)
         pl.DataFrame(
             [
-                {"parameter": a, "value": json.dumps(v), "source": s, "reason_or_note": r}
+                {
+                    "parameter": a,
+                    "value": json.dumps(v),
+                    "source": s,
+                    "reason_or_note": r,
+                    "range": json.dumps(list(ranges[a])) if a in ranges else None,
+                }
                 for a, v, s, r in parameter_sources(p)
             ]
         ).write_csv(t / "parameters.csv")
