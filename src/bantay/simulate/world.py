@@ -223,6 +223,9 @@ def _weights(d: dict[str, float], keys: tuple[str, ...] | None = None) -> tuple[
 class _Builder:
     def __init__(self, cfg: Config, profile: Profile, rng: np.random.Generator) -> None:
         self.cfg, self.pr, self.rng = cfg, profile.parameters, rng
+        #: identity draws (names, places, numbers, how each record writes them) come from their own
+        #: stream: how people are called never moves who pays whom, how much or when
+        self.ids = np.random.default_rng([cfg.seed, 4])
         self.pop = self.pr.population
         # persons
         self.p: dict[str, list[Any]] = {
@@ -307,21 +310,21 @@ class _Builder:
         family: str | None = None,
         den: int = -1,
     ) -> int:
-        rng = self.rng
+        ids = self.ids
         c = COUNTRIES[country]
         culture = culture or c.culture
-        sex = sex or ("male" if rng.random() < 0.5 else "female")
+        sex = sex or ("male" if ids.random() < 0.5 else "female")
         gm, gf, fam = NAME_POOLS[culture]
         pool = gm if sex == "male" else gf
-        given = pool[int(rng.integers(0, len(pool)))]
+        given = pool[int(ids.integers(0, len(pool)))]
         middle = ""
         if culture == "ph":
-            middle = fam[int(rng.integers(0, len(fam)))]
-        family = family or fam[int(rng.integers(0, len(fam)))]
+            middle = fam[int(ids.integers(0, len(fam)))]
+        family = family or fam[int(ids.integers(0, len(fam)))]
         if age is None:
-            age = float(np.clip(rng.normal(42, 13), 19, 85))
-        birth = self.cfg.start - dt.timedelta(days=int(age * 365.25) + int(rng.integers(0, 365)))
-        city = c.cities[int(rng.integers(0, len(c.cities)))]
+            age = float(np.clip(ids.normal(42, 13), 19, 85))
+        birth = self.cfg.start - dt.timedelta(days=int(age * 365.25) + int(ids.integers(0, 365)))
+        city = c.cities[int(ids.integers(0, len(c.cities)))]
         i = len(self.p["role"])
         self.p["role"].append(role)
         self.p["den"].append(den)
@@ -333,12 +336,13 @@ class _Builder:
         self.p["middle"].append(middle)
         self.p["family"].append(family)
         self.p["city"].append(city)
-        self.p["address"].append(f"{int(rng.integers(1, 400))} {self._street()}")
-        self.p["nsn"].append(nm.national_number(rng, country))
-        self.p["zone"].append(ZONE[c.zones[int(rng.integers(0, len(c.zones)))]])
+        self.p["address"].append(f"{int(ids.integers(1, 400))} {self._street()}")
+        self.p["nsn"].append(nm.national_number(ids, country))
+        # the zone sets the payer's local time: a behaviour draw
+        self.p["zone"].append(ZONE[c.zones[int(self.rng.integers(0, len(c.zones)))]])
         local = given.split()[0].lower().replace(".", "") + "." + family.replace(" ", "").lower()
         self.p["email"].append(
-            f"{local}{int(rng.integers(1, 99))}@example.{'com' if rng.random() < 0.6 else 'net'}"
+            f"{local}{int(ids.integers(1, 99))}@example.{'com' if ids.random() < 0.6 else 'net'}"
         )
         return i
 
@@ -360,13 +364,13 @@ class _Builder:
         )
         kinds = ("St", "Street", "Road", "Ave", "Lane")
         return (
-            f"{words[int(self.rng.integers(0, len(words)))]} {kinds[int(self.rng.integers(0, 5))]}"
+            f"{words[int(self.ids.integers(0, len(words)))]} {kinds[int(self.ids.integers(0, 5))]}"
         )
 
     def business(self, country: str) -> int:
         i = self.person("client_business", country)
-        a = BUSINESS_WORDS_A[int(self.rng.integers(0, len(BUSINESS_WORDS_A)))]
-        b = BUSINESS_WORDS_B[int(self.rng.integers(0, len(BUSINESS_WORDS_B)))]
+        a = BUSINESS_WORDS_A[int(self.ids.integers(0, len(BUSINESS_WORDS_A)))]
+        b = BUSINESS_WORDS_B[int(self.ids.integers(0, len(BUSINESS_WORDS_B)))]
         self.p["given"][i] = ""
         self.p["middle"][i] = ""
         self.p["family"][i] = f"{a} {b} {BUSINESS_SUFFIX.get(country, 'Ltd')}"
@@ -403,10 +407,10 @@ class _Builder:
         key = (person, inst)
         if not new and key in self.cust_of:
             return self.cust_of[key]
-        rng = self.rng
+        ids = self.ids
         vp = self.pop.name_variant_prob.value if variant_prob is None else variant_prob
         g, f = nm.name_variant(
-            rng,
+            ids,
             self.p["given"][person],
             self.p["middle"][person],
             self.p["family"][person],
@@ -420,12 +424,12 @@ class _Builder:
         self.c["given"].append(g)
         self.c["family"].append(f)
         self.c["phone"].append(
-            nm.phone_format(country, self.p["nsn"][person], int(rng.integers(0, 6)))
+            nm.phone_format(country, self.p["nsn"][person], int(ids.integers(0, 6)))
         )
-        digits = "".join(str(d) for d in rng.integers(0, 10, size=10))
+        digits = "".join(str(d) for d in ids.integers(0, 10, size=10))
         self.c["account"].append(f"{INSTITUTIONS[inst].ref_prefix}{digits}")
-        self.c["email"].append(self.p["email"][person] if rng.random() < 0.85 else "")
-        self.c["opened"].append(int(rng.integers(-3000, -30)) if opened is None else opened)
+        self.c["email"].append(self.p["email"][person] if ids.random() < 0.85 else "")
+        self.c["opened"].append(int(ids.integers(-3000, -30)) if opened is None else opened)
         self.c["closed"].append(-1)
         self.c["address"].append(self.p["address"][person])
         self.c["city"].append(self.p["city"][person])
@@ -448,10 +452,10 @@ class _Builder:
         key = (cust, bene)
         if key in self.brec_of:
             return self.brec_of[key]
-        rng = self.rng
+        ids = self.ids
         inst = INSTITUTIONS[self.c["inst"][cust]]
         g, f = nm.name_variant(
-            rng,
+            ids,
             self.p["given"][bene],
             self.p["middle"][bene],
             self.p["family"][bene],
@@ -459,14 +463,14 @@ class _Builder:
             self.pop.typo_prob.value,
         )
         country = self.p["country"][bene]
-        name = nm.joined_name(rng, g, f, 0.15)
-        phone = nm.phone_format(country, self.p["nsn"][bene], int(rng.integers(0, 6)))
+        name = nm.joined_name(ids, g, f, 0.15)
+        phone = nm.phone_format(country, self.p["nsn"][bene], int(ids.integers(0, 6)))
         account, bank = "", ""
         if inst.kind == "bank":
             account = self._local_account(bene)
             banks = FOREIGN_BANKS.get(country, ("Local Bank",))
             bank = (
-                banks[int(rng.integers(0, len(banks)))]
+                banks[int(ids.integers(0, len(banks)))]
                 if bene not in self.local_acct_bank
                 else self.local_acct_bank[bene]
             )
@@ -474,10 +478,10 @@ class _Builder:
         elif inst.kind == "wallet":
             wc = self.customer(bene, INST["pesopal"])
             account = self.c["account"][wc]
-        elif inst.kind == "online_remitter" and rng.random() < 0.5:
+        elif inst.kind == "online_remitter" and ids.random() < 0.5:
             # delivered to a bank account abroad (else to a mobile wallet: the phone)
             account = self._local_account(bene)
-        if rng.random() < 0.3 and inst.kind != "bank":
+        if ids.random() < 0.3 and inst.kind != "bank":
             phone = ""  # remitters often do not capture the beneficiary phone
         k = len(self.b["cust"])
         self.b["cust"].append(cust)
@@ -494,7 +498,7 @@ class _Builder:
 
     def _local_account(self, person: int) -> str:
         if person not in self.local_acct:
-            self.local_acct[person] = "".join(str(d) for d in self.rng.integers(0, 10, size=12))
+            self.local_acct[person] = "".join(str(d) for d in self.ids.integers(0, 10, size=12))
         return self.local_acct[person]
 
     def rel(
