@@ -1,16 +1,23 @@
 # polars types scalar results as a broad union (incl. bytes); they are numbers here.
 # mypy: disable-error-code="str-bytes-safe"
 """Calibration report: a world's offender statistics beside the published figures, and a summary of
-every legitimate flow. Reads only ``DIR/truth/`` (the generator's own record of what it did)."""
+every legitimate flow. Reads only ``DIR/truth/`` (the generator's own record of what it did).
+``identity_shares`` measures the identity hazards (shared names, name-only recipients, a phone per
+provider) on a built world's transactions."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from bantay.simulate.reference import BASE_USD_RATES
+
+if TYPE_CHECKING:
+    from bantay.simulate.world import World
 
 AUD_USD = BASE_USD_RATES["AUD"]
 TENURE_BUCKETS = (
@@ -229,3 +236,74 @@ def hour_histogram(out: Path, flow: str = "osec_payment") -> list[tuple[int, flo
     total = counts["len"].sum()
     d = dict(zip(counts["local_hour"].to_list(), counts["len"].to_list(), strict=True))
     return [(h, d.get(h, 0) / total) for h in range(24)]
+
+
+def identity_shares(world: World) -> dict[str, float]:
+    """How often a name, or a record's identifiers, cannot tell the recipients of ``world`` apart,
+    measured on what its transactions carry (a recipient: a person paid at least once):
+
+    - ``recipients``: how many;
+    - ``same_name``: share sharing given + family name with another recipient (``same_name_city``:
+      in the same city too); ``largest_same_name``: most recipients under one full name;
+    - ``name_only``: share whose every transaction carries neither a phone nor an account;
+    - ``phone_differs``: of recipients with a phone on transactions at two or more institutions
+      (``phones_compared`` of them), the share with a different number at two of them;
+    - ``named_after_relative``: share of family recipients named after a relative
+      (``namesake_of``); ``same_payer``: of those, the share with a payer in common with that
+      relative.
+    """
+    from bantay.simulate.behaviours import generate_chunk, n_chunks
+
+    used: set[tuple[int, int]] = set()
+    for c in range(n_chunks(world)):
+        ch = generate_chunk(world, c)
+        paid = ch["bene"] >= 0
+        used.update(zip(ch["bene"][paid].tolist(), ch["brec"][paid].tolist(), strict=True))
+    ben = world.beneficiaries.with_row_index("brec").with_columns(
+        pl.Series("inst", world.c_inst[world.beneficiaries["cust"].to_numpy()]),
+        pl.col("phone").str.replace_all(r"\D", "").str.slice(-9).alias("number"),
+    )
+    rec = pl.DataFrame(
+        sorted(used), schema={"person": pl.Int64, "brec": pl.Int64}, orient="row"
+    ).join(ben.select(pl.col("brec").cast(pl.Int64), "inst", "phone", "account", "number"), "brec")
+    persons = world.persons.with_row_index("person").with_columns(pl.col("person").cast(pl.Int64))
+    people = (
+        rec.group_by("person")
+        .agg(((pl.col("phone") == "") & (pl.col("account") == "")).all().alias("name_only"))
+        .join(persons, on="person")
+    )
+    named = people.with_columns(
+        pl.len().over("given", "family").alias("n"),
+        pl.len().over("given", "family", "city").alias("n_city"),
+    )
+    phones = (
+        rec.filter(pl.col("number") != "")
+        .group_by("person")
+        .agg(pl.col("inst").n_unique().alias("insts"), pl.col("number").n_unique().alias("numbers"))
+        .filter(pl.col("insts") >= 2)
+    )
+    fam = people.filter(pl.col("role") == "family_recipient")
+    after = fam.filter(pl.col("namesake_of") != "")
+    rels = world.rels
+    payers: dict[int, set[int]] = {}
+    for payer, bene in zip(rels["payer"].tolist(), rels["bene"].tolist(), strict=True):
+        payers.setdefault(int(bene), set()).add(int(payer))
+    same_payer = [
+        bool(payers.get(int(p), set()) & payers.get(int(src[1:]), set()))
+        for p, src in zip(after["person"].to_list(), after["namesake_of"].to_list(), strict=True)
+    ]
+
+    def share(mask: pl.Series) -> float:
+        return float(mask.to_numpy().mean()) if mask.len() else float("nan")
+
+    return {
+        "recipients": float(people.height),
+        "same_name": share(named["n"] > 1),
+        "same_name_city": share(named["n_city"] > 1),
+        "largest_same_name": float(named["n"].to_numpy().max(initial=0)),
+        "name_only": share(people["name_only"]),
+        "phone_differs": share(phones["numbers"] > 1),
+        "phones_compared": float(phones.height),
+        "named_after_relative": share(fam["namesake_of"] != ""),
+        "same_payer": float(np.mean(same_payer)) if same_payer else float("nan"),
+    }

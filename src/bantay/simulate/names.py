@@ -1,11 +1,15 @@
 """Identity noise that entity resolution must undo: name variants, typos, initials, reordered names,
-Filipino and Spanish naming conventions, phone-format differences.
+Filipino and Spanish naming conventions, phone-format differences; and how concentrated names are
+(``pool_cdf``: common full names recur across different people).
 
-These run once per *record* (a KYC customer, or a beneficiary as one sender types it), never per
-transaction, so plain Python is fast enough.
+These run once per *person* or *record* (a KYC customer, or a beneficiary as one sender types it),
+never per transaction, so plain Python is fast enough.
 """
 
 from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -50,6 +54,22 @@ _GIVEN_VARIANTS: dict[str, tuple[str, ...]] = {
 }
 _UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
 _UMLAUTS_PLAIN = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"))
+
+
+def pool_cdf(size: int, density: float) -> list[float]:
+    """Cumulative weights of a name pool listed most frequent first (as ``reference.NAME_POOLS``
+    are): the k-th name weighs ``k ** -density`` (Zipf). At 0 every name is equally likely; at 1
+    the first of 330 surnames is borne by about 1 person in 6, and common full names ("Maria Dela
+    Cruz") recur across unrelated people."""
+    w = np.arange(1, size + 1, dtype=np.float64) ** -density
+    cdf = np.cumsum(w / w.sum())
+    cdf[-1] = 1.0
+    return [float(x) for x in cdf]
+
+
+def pick(rng: np.random.Generator, pool: Sequence[str], cdf: list[float]) -> str:
+    """One name of ``pool`` drawn with the cumulative weights ``cdf`` (from :func:`pool_cdf`)."""
+    return pool[bisect.bisect_right(cdf, float(rng.random()))]
 
 
 def typo(rng: np.random.Generator, s: str) -> str:

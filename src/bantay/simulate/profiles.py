@@ -134,11 +134,16 @@ class Population(_Section):
     extra_account_prob: P[float]
     name_variant_prob: P[float]
     typo_prob: P[float]
+    name_pool_density: P[float]
+    cash_pickup_name_only_share: P[float]
+    phone_per_institution_share: P[float]
 
 
 class Family(_Section):
     recipients_per_sender_mean: P[float]
     same_surname_share: P[float]
+    same_name_relative_share: P[float]
+    same_name_same_payer_share: P[float]
     diaspora_share: P[float]
     inlaw_share: P[float]
     amount_median_usd: P[float]

@@ -56,6 +56,9 @@ ROLES = (
     "facilitator",
 )
 SENDER_ROLES = ROLES[:6]
+#: people paid from abroad: the identity hazards of ``population`` (name only, a phone per
+#: institution) are theirs
+RECIPIENT_ROLES = frozenset(ROLES[6:])
 FLOWS = (
     "osec_payment",
     "family_remittance",
@@ -245,6 +248,9 @@ class _Builder:
                 "nsn",
                 "zone",
                 "email",
+                "namesake_of",
+                "name_only",
+                "phone_per_institution",
             )
         }
         # customers (KYC records)
@@ -298,8 +304,21 @@ class _Builder:
         }
         self.local_acct: dict[int, str] = {}
         self.local_acct_bank: dict[int, str] = {}
+        self.cdf: dict[int, list[float]] = {}  # pool size -> cumulative name weights
+        self.nsn_at: dict[tuple[int, int], str] = {}  # (person, inst) -> number given there
+        self.nsn_insts: dict[int, int] = {}  # person -> institutions that recorded a number
+        # family recipients by country, and by (country, family name): relatives to name after
+        self.kin: dict[str, list[int]] = {}
+        self.kin_by_name: dict[tuple[str, str], list[int]] = {}
 
     # -- persons ---------------------------------------------------------------------------------
+    def _name(self, pool: tuple[str, ...]) -> str:
+        """A name of ``pool`` as dense as ``population.name_pool_density`` makes names."""
+        cdf = self.cdf.get(len(pool))
+        if cdf is None:
+            cdf = self.cdf[len(pool)] = nm.pool_cdf(len(pool), self.pop.name_pool_density.value)
+        return nm.pick(self.ids, pool, cdf)
+
     def person(
         self,
         role: str,
@@ -309,23 +328,35 @@ class _Builder:
         age: float | None = None,
         family: str | None = None,
         den: int = -1,
+        namesake_of: int = -1,
     ) -> int:
+        """A new person. ``namesake_of``: a relative whose sex, given and family name and city
+        this person shares (the middle name, the mother's maiden name, stays their own)."""
         ids = self.ids
         c = COUNTRIES[country]
         culture = culture or c.culture
+        if namesake_of >= 0:
+            sex = self.p["sex"][namesake_of]
         sex = sex or ("male" if ids.random() < 0.5 else "female")
         gm, gf, fam = NAME_POOLS[culture]
-        pool = gm if sex == "male" else gf
-        given = pool[int(ids.integers(0, len(pool)))]
-        middle = ""
-        if culture == "ph":
-            middle = fam[int(ids.integers(0, len(fam)))]
-        family = family or fam[int(ids.integers(0, len(fam)))]
+        middle = self._name(fam) if culture == "ph" else ""
+        if namesake_of >= 0:
+            given, family = self.p["given"][namesake_of], self.p["family"][namesake_of]
+            city = self.p["city"][namesake_of]
+        else:
+            given = self._name(gm if sex == "male" else gf)
+            family = family or self._name(fam)
+            city = c.cities[int(ids.integers(0, len(c.cities)))]
         if age is None:
             age = float(np.clip(ids.normal(42, 13), 19, 85))
         birth = self.cfg.start - dt.timedelta(days=int(age * 365.25) + int(ids.integers(0, 365)))
-        city = c.cities[int(ids.integers(0, len(c.cities)))]
+        recipient = role in RECIPIENT_ROLES
+        name_only = recipient and ids.random() < self.pop.cash_pickup_name_only_share.value
+        per_inst = recipient and ids.random() < self.pop.phone_per_institution_share.value
         i = len(self.p["role"])
+        self.p["namesake_of"].append(namesake_of)
+        self.p["name_only"].append(name_only)
+        self.p["phone_per_institution"].append(per_inst)
         self.p["role"].append(role)
         self.p["den"].append(den)
         self.p["country"].append(country)
@@ -345,6 +376,53 @@ class _Builder:
             f"{local}{int(ids.integers(1, 99))}@example.{'com' if ids.random() < 0.6 else 'net'}"
         )
         return i
+
+    def relative_to_name_after(
+        self, sender: int, household: list[int], country: str, surname: str | None
+    ) -> int:
+        """A family recipient already in the world whose name a new recipient of ``sender`` carries
+        (a junior and his father, cousins named after one grandparent), or -1: a share
+        ``family.same_name_relative_share`` of family recipients are named after a relative.
+
+        Of those, ``family.same_name_same_payer_share`` are paid by ``sender`` too (the relative is
+        in ``household``); the others' relative is paid by another sender in ``country``. Only a
+        household's second and later recipients can have a relative in it, so they take that
+        share alone (at ``(mean - 1) / mean`` of recipients); where one side has no relative who
+        fits, the other side's is taken. ``surname``: the family name the new recipient must carry
+        (the sender's), or None for an in-law, whose relative must not carry the sender's, so that
+        every flow keeps its kind."""
+        fam, ids = self.pr.family, self.ids
+        if ids.random() >= fam.same_name_relative_share.value:
+            return -1
+        own = self.p["family"][sender]
+
+        def fits(j: int) -> bool:
+            f = str(self.p["family"][j])
+            return f == surname if surname is not None else f != own
+
+        same_payer = [j for j in household if fits(j)]
+        if surname is not None:
+            others = [j for j in self.kin_by_name.get((country, surname), []) if j not in household]
+        else:
+            pool = self.kin.get(country, [])
+            others = []
+            for _ in range(8 if pool else 0):  # a few tries: nearly every relative fits
+                j = pool[int(ids.integers(0, len(pool)))]
+                if fits(j) and j not in household:
+                    others = [j]
+                    break
+        mean = fam.recipients_per_sender_mean.value
+        later = max(mean - 1.0, 0.0) / mean
+        prefer = fam.same_name_same_payer_share.value / later if later > 0 else 0.0
+        first, second = (same_payer, others) if ids.random() < prefer else (others, same_payer)
+        cands = first or second
+        return cands[int(ids.integers(0, len(cands)))] if cands else -1
+
+    def add_kin(self, person: int) -> None:
+        """Record a family recipient as a relative later recipients may be named after."""
+        country, family = self.p["country"][person], self.p["family"][person]
+        self.kin.setdefault(country, []).append(person)
+        self.kin_by_name.setdefault((country, family), []).append(person)
 
     def _street(self) -> str:
         words = (
@@ -424,7 +502,7 @@ class _Builder:
         self.c["given"].append(g)
         self.c["family"].append(f)
         self.c["phone"].append(
-            nm.phone_format(country, self.p["nsn"][person], int(ids.integers(0, 6)))
+            nm.phone_format(country, self._nsn(person, inst), int(ids.integers(0, 6)))
         )
         digits = "".join(str(d) for d in ids.integers(0, 10, size=10))
         self.c["account"].append(f"{INSTITUTIONS[inst].ref_prefix}{digits}")
@@ -464,7 +542,9 @@ class _Builder:
         )
         country = self.p["country"][bene]
         name = nm.joined_name(ids, g, f, 0.15)
-        phone = nm.phone_format(country, self.p["nsn"][bene], int(ids.integers(0, 6)))
+        phone = nm.phone_format(
+            country, self._nsn(bene, self.c["inst"][cust]), int(ids.integers(0, 6))
+        )
         account, bank = "", ""
         if inst.kind == "bank":
             account = self._local_account(bene)
@@ -483,6 +563,8 @@ class _Builder:
             account = self._local_account(bene)
         if ids.random() < 0.3 and inst.kind != "bank":
             phone = ""  # remitters often do not capture the beneficiary phone
+        if inst.kind == "cash_pickup_remitter" and self.p["name_only"][bene]:
+            phone, account = "", ""  # collects with an ID: known by name and city only
         k = len(self.b["cust"])
         self.b["cust"].append(cust)
         self.b["person"].append(bene)
@@ -495,6 +577,23 @@ class _Builder:
         self.b["ref"].append("")
         self.brec_of[key] = k
         return k
+
+    def _nsn(self, person: int, inst: int) -> str:
+        """The number ``person`` gives institution ``inst``: their own, or for one who gives each
+        provider another number (``population.phone_per_institution_share``), their own to the
+        first institution that asks and a new one to each next (a record may still leave it out)."""
+        if not self.p["phone_per_institution"][person]:
+            return str(self.p["nsn"][person])
+        key = (person, inst)
+        if key not in self.nsn_at:
+            seen = self.nsn_insts.get(person, 0)
+            self.nsn_insts[person] = seen + 1
+            self.nsn_at[key] = (
+                self.p["nsn"][person]
+                if seen == 0
+                else nm.national_number(self.ids, self.p["country"][person])
+            )
+        return self.nsn_at[key]
 
     def _local_account(self, person: int) -> str:
         if person not in self.local_acct:
@@ -600,16 +699,21 @@ def build_world(cfg: Config, profile: Profile) -> World:
         kind = b.pick_kind(fam.channel_weights.value)
         cust = b.account_by_kind(i, kind)
         payday = paydays[int(rng.integers(0, len(paydays)))]
+        household: list[int] = []
         for _ in range(k):
             inlaw = (not is_diaspora) or rng.random() < fam.inlaw_share.value
             country = heritage.get(i) or rc[int(rng.choice(len(rc), p=rcw))]
             same = (not inlaw) and rng.random() < fam.same_surname_share.value
+            surname = b.p["family"][i] if same else None
             r = b.person(
                 "family_recipient",
                 country,
-                family=b.p["family"][i] if same else None,
+                family=surname,
                 age=float(rng.uniform(18, 80)),
+                namesake_of=b.relative_to_name_after(i, household, country, surname),
             )
+            household.append(r)
+            b.add_kin(r)
             median = _usd_to(
                 cur(i),
                 fam.amount_median_usd.value
@@ -924,7 +1028,17 @@ def build_world(cfg: Config, profile: Profile) -> World:
             "address": b.p["address"],
             "phone_e164": [nm.e164(c, s) for c, s in zip(b.p["country"], b.p["nsn"], strict=True)],
             "zone": [ZONES[z] for z in b.p["zone"]],
+            "namesake_of": [f"P{j:07d}" if j >= 0 else "" for j in b.p["namesake_of"]],
+            "name_only": b.p["name_only"],
+            "phone_per_institution": b.p["phone_per_institution"],
         }
+    ).with_columns(
+        # other persons with the same given and family name (a business has no given name)
+        pl.when(pl.col("given") != "")
+        .then(pl.len().over("given", "family") - 1)
+        .otherwise(0)
+        .cast(pl.Int32)
+        .alias("namesakes")
     )
     customers = pl.DataFrame(
         {

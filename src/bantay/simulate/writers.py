@@ -591,6 +591,10 @@ class WorldWriter:
                 "city",
                 "phone_e164",
                 "zone",
+                "namesakes",
+                "namesake_of",
+                "name_only",
+                "phone_per_institution",
             )
         ).write_csv(t / "persons.csv")
         closes = self._closed()
