@@ -404,14 +404,14 @@ def test_profile_errors_are_clear(edit: object, message: str) -> None:
 
 
 def test_unknown_profile_names_the_built_ins() -> None:
-    with pytest.raises(ProfileError, match="built-in: baseline, evasive"):
+    with pytest.raises(ProfileError, match="built-in: baseline, evasive, namesakes"):
         load_profile("nope")
 
 
 def test_every_parameter_cites_a_source() -> None:
     from bantay.simulate.profiles import parameter_sources
 
-    for name in ("baseline", "evasive"):
+    for name in ("baseline", "evasive", "namesakes"):
         for path, _value, source, why in parameter_sources(load_profile(name)):
             assert source, path
             if "assumption" in source:

@@ -366,7 +366,8 @@ def parse_profile(data: dict[str, Any], origin: str = "<string>", _depth: int = 
 
 
 def load_profile(name_or_path: str) -> Profile:
-    """A built-in profile by name (``baseline``, ``evasive``) or a profile file by path."""
+    """A built-in profile by name (``baseline``, ``evasive``, ``namesakes``) or a profile file by
+    path."""
     data, origin = _read(name_or_path)
     return parse_profile(data, origin)
 
