@@ -134,7 +134,9 @@ def demo(
     senders: Annotated[int, typer.Option(help="People in payer countries.")] = 1500,
     months: Annotated[int, typer.Option(help="Months of payments.")] = 6,
     seed: Annotated[int, typer.Option(help="Random seed of the world.")] = 7,
-    profile: Annotated[str, typer.Option(help="baseline or evasive.")] = "baseline",
+    profile: Annotated[
+        str, typer.Option(help="Built-in profile: baseline, evasive or namesakes.")
+    ] = "baseline",
 ) -> None:
     """Generate a synthetic world and run the whole pipeline on it, showing what comes out.
 

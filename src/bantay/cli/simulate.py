@@ -19,7 +19,11 @@ def simulate(
     months: Annotated[int, typer.Option(help="Length of the period in months.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 0,
     profile: Annotated[
-        str, typer.Option(help="Built-in profile (baseline, evasive) or a profile YAML file.")
+        str,
+        typer.Option(
+            help="Built-in profile (baseline; evasive: offenders adapt; namesakes: the baseline's "
+            "payments, recipients who share names or give few identifiers) or a profile YAML file."
+        ),
     ] = "baseline",
     format: Annotated[
         str,
