@@ -132,3 +132,44 @@ def test_cluster_frame_equals_union_find(
     assert sorted(got.conflicts) == sorted(ref.conflicts)
     by_judgement = set(got.members.filter(pl.col("assigned_by") == "judgement")["party_record_id"])
     assert by_judgement == ref.joined_by_judgement
+
+
+def test_two_groups_joined_by_one_pair_are_checked_as_groups() -> None:
+    # a1-a2 and b1-b2 are two people; one strong-looking pair a2-b1 chains them, but every other
+    # pair scored across them says "different": the link is not used
+    pairs = [("a1", "a2", 0.99), ("b1", "b2", 0.99), ("a2", "b1", 0.95)]
+    pairs += [("a1", "b1", 0.01), ("a1", "b2", 0.02), ("a2", "b2", 0.03)]
+    lefts, rights, probs = zip(*pairs, strict=True)
+    res = cluster(["a1", "a2", "b1", "b2"], lefts, rights, probs, 0.9)
+    assert _groups(res.entity_of) == {frozenset({"a1", "a2"}), frozenset({"b1", "b2"})}
+    assert res.decisions[2] == "kept_apart"
+    # the same pairs as a frame give the same entities
+    frame = pl.DataFrame(
+        {"party_record_id_l": lefts, "party_record_id_r": rights, "match_probability": probs}
+    )
+    out = cluster_frame(["a1", "a2", "b1", "b2"], frame, 0.9)
+    ent = dict(zip(out.members["party_record_id"], out.members["entity_id"], strict=True))
+    assert ent["a1"] == ent["a2"] != ent["b1"] == ent["b2"]
+    assert out.decisions.to_list()[2] == "kept_apart"
+
+
+def test_groups_whose_pairs_agree_on_balance_are_joined() -> None:
+    pairs = [("a1", "a2", 0.99), ("b1", "b2", 0.99), ("a2", "b1", 0.95), ("a1", "b2", 0.6)]
+    lefts, rights, probs = zip(*pairs, strict=True)
+    res = cluster(["a1", "a2", "b1", "b2"], lefts, rights, probs, 0.9)
+    assert _groups(res.entity_of) == {frozenset({"a1", "a2", "b1", "b2"})}
+
+
+def test_an_attachment_is_not_checked_against_the_pairs_across() -> None:
+    from bantay.resolve.cluster import ATTACHED_MARK
+
+    frame = pl.DataFrame(
+        {
+            "party_record_id_l": ["a1", "a1", "a2"],
+            "party_record_id_r": ["a2", "n", "n"],
+            "match_probability": [0.99, 0.95, 0.2],
+            "agreed_fields": ["name=same name", f"name=same name {ATTACHED_MARK}", None],
+        }
+    )
+    out = cluster_frame(["a1", "a2", "n"], frame, 0.9)
+    assert out.members["entity_id"].n_unique() == 1

@@ -307,3 +307,27 @@ def test_phone_normalisation_never_raises_and_is_idempotent(raw: str, region: st
 def test_identifier_normalisation_is_idempotent(raw: str) -> None:
     once = nz.normalize_identifier(raw)
     assert nz.normalize_identifier(once) == once
+
+
+def test_nickname_forms_come_from_the_maintained_list() -> None:
+    from bantay.resolve.normalize import name_variants, nickname_forms
+
+    assert "walter" in nickname_forms("wally")
+    assert "arthur" in nickname_forms("artie")  # the -ie diminutive of art
+    assert "edward" in nickname_forms("teddie")
+    assert nickname_forms("zzyx") == ("zzyx",)
+    # where the given names are known, only they are written out (Bryant is also a form of Brian)
+    assert name_variants(["bryant", "wally"], frozenset({"wally"})) == [
+        "bryant wallace",
+        "bryant wally",
+        "bryant walter",
+    ]
+
+
+def test_a_title_filling_a_whole_field_is_dropped() -> None:
+    from bantay.resolve.normalize import name_tokens
+
+    assert name_tokens(None, "Sir", "Randolph") == ["randolph"]
+    assert name_tokens("Captain Anson") == ["anson"]
+    assert name_tokens(None, "Lady", None) == ["lady"]  # nothing else: kept
+    assert name_tokens("Nguyen The Anh") == ["anh", "nguyen", "the"]  # Thế, not a title

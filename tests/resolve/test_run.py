@@ -161,3 +161,19 @@ def test_a_shared_initial_is_not_a_shared_name_word(rws: Workspace) -> None:
     ent = entity_of(rws)
     assert ent["REMIT:1"] == ent["REMIT:2"]
     assert ent["CASH:3"] != ent["REMIT:2"]
+
+
+def test_trained_weights_make_sense(rws: Workspace) -> None:
+    """What ``bantay resolve --show-model`` shows after training: agreeing on a strong identifier
+    counts for a match, a different phone or date of birth clearly against (issue 15)."""
+    insert_records(rws, party_records(600, seed=3))
+    assert resolve(rws).model == "trained"
+    w = {
+        (x.comparison, x.level): x.match_weight
+        for x in mdl.SavedModel.load(model_path(rws)).weights()
+    }
+    assert w[("phone", "same phone")] > 8
+    assert w[("date_of_birth", "same date of birth")] > 8
+    assert w[("phone", "phones differ")] < -3
+    assert w[("date_of_birth", "dates of birth differ")] < -3
+    assert w[("name", "same name (any order)")] > w[("name", "names differ")]

@@ -20,8 +20,11 @@ where a field both entities hold counts with the model's top level when some val
 its "differ" level when none is (another phone, another date of birth: strong evidence against), and
 a field one of them lacks counts for nothing (``|E|`` records of ``E`` could each be the match, so
 the prior odds grow with the entity). ``F`` is attached to the best candidate when
-``score / (1 + sum of all scores)`` reaches the threshold: the ``1`` is "someone not seen yet",
-every other candidate competes, so a name borne by two entities attaches to neither. A record with
+``score / (k + sum of all scores)`` reaches the threshold, ``k`` the number of candidates: "someone
+not seen yet" counts once, and once more for every other entity seen bearing the name (a name borne
+by several people who cannot be one, even those whose fields rule them out, is a common name, and
+its unseen bearers are as many); every other candidate competes too, so a name borne by two
+entities attaches to neither. A record with
 nothing but a name, alone, is no candidate and does not compete: it shows no second bearer, only
 the same evidence again (the ``1`` covers someone not seen yet), and is attached by the same
 reckoning. Term frequencies are not used here: they count records, so a recipient's own repeated
@@ -41,6 +44,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from bantay.resolve import model as mdl
+from bantay.resolve.cluster import ATTACHED_MARK
 
 #: The columns of a table of scored record pairs (the links ``bantay resolve`` writes).
 PAIRS_SCHEMA: dict[str, type[pl.DataType]] = {
@@ -51,8 +55,6 @@ PAIRS_SCHEMA: dict[str, type[pl.DataType]] = {
     "agreed_fields": pl.String,
 }
 
-#: Ends the agreed fields of an attachment (how explanations tell it from a scored pair).
-ATTACHED_MARK = "(the only likely bearer)"
 #: The fields compared entity against entity besides the name and the country (and whose absence
 #: makes a record "nothing but a name").
 IDENTIFYING = ("phone", "account", "email", "id_doc", "dob", "city", "address")
@@ -141,8 +143,14 @@ def attach_pairs(
     empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     lr_country = _level_lr(model, "country", "same country")
     lam = model.probability_two_random_records_match
-    if lr_country is None or not 0 < lam < 1 or "name_key" not in feats.columns:
+    if not 0 < lam < 1 or "name_key" not in feats.columns:
         return empty
+    country_note = "country=same country"
+    if lr_country is None:
+        # no record carries a country (a national register, one institution's customers): the
+        # bearers of a name compete across the whole workspace, and the country says nothing
+        feats = feats.with_columns(pl.lit("").alias("country"))
+        lr_country, country_note = 1.0, "no country recorded"
     prior = lam / (1 - lam)
     present = [c for c in IDENTIFYING if c in feats.columns]
     evidence = _field_evidence(model, present)
@@ -212,7 +220,7 @@ def attach_pairs(
     # the other fields, entity against entity: a value both hold agrees, values that never meet
     # differ, a field one of them lacks says nothing
     score = pl.col("size") * prior * pl.col("lr") * lr_country
-    notes: list[pl.Expr] = [pl.format("name={}", "label"), pl.lit("country=same country")]
+    notes: list[pl.Expr] = [pl.format("name={}", "label"), pl.lit(country_note)]
     for col, agree_label, agree, differ_label, differ in evidence:
         values = ents.drop_nulls(col).group_by("entity_id").agg(pl.col(col).unique().alias("v"))
         best = best.join(values.rename({"v": f"{col}_a"}), on="entity_id", how="left").join(
@@ -230,7 +238,11 @@ def attach_pairs(
     best = best.with_columns(
         score.alias("score"),
         pl.concat_str(notes, separator=", ", ignore_nulls=True).alias("why"),
-    ).with_columns((pl.col("score") / (1 + pl.col("score").sum().over("entity_id"))).alias("p"))
+    ).with_columns(
+        (
+            pl.col("score") / (pl.len().over("entity_id") + pl.col("score").sum().over("entity_id"))
+        ).alias("p")
+    )
     won = best.sort("entity_id", "p", "cand", descending=[False, True, False]).unique(
         "entity_id", keep="first", maintain_order=True
     )

@@ -1,14 +1,24 @@
 """Clustering scored pairs into entities, honouring analysts' judgements.
 
-Connected components at a threshold, computed by union-find over the pairs in descending order of
-match probability, after the analysts' "same" judgements. A union that would put two records
-judged "not same" into one entity is skipped: the entity splits at its weakest link(s) towards the
-judged record, never at a link stronger than one that was kept. Without judgements the result is
-exactly the connected components at the threshold.
+Union-find over the pairs in descending order of match probability, after the analysts' "same"
+judgements. A link at or above the threshold joins the two groups of records it connects, unless:
+
+* the union would put two records judged "not same" into one entity: the entity splits at its
+  weakest link(s) towards the judged record, never at a link stronger than one that was kept;
+* the groups are checked as groups, not taken on one link: every pair scored across them counts,
+  and where their mean match probability is below :data:`GROUP_FLOOR` the records compared across
+  say, on balance, that these are different people, and the link is not used (decision
+  ``kept_apart``). Connected components chain: one strong-looking pair between a Walter Ford born
+  1861 and a William Farrer born 1861 in one town would otherwise join two people whose other
+  records disagree on name, date and address. Links of an attachment (an entity-level decision,
+  :mod:`bantay.resolve.attach`) and "same" judgements are not checked this way.
+
+Without judgements and without contrary pairs (a pair scored below :data:`GROUP_FLOOR` between two
+records of one component) the result is exactly the connected components at the threshold.
 
 :func:`cluster` is the reference, in Python; :func:`cluster_frame` computes the same result for
 millions of pairs: connected components in igraph's C core, with the union-find run only inside the
-components that hold a record named in a "not same" judgement.
+components that hold a record named in a "not same" judgement or a contrary pair.
 
 Entity identifiers stay stable: a cluster takes the identifier of the previous entity that gives
 it most of its records (ties: the one named after its smallest record, else the smaller); a new cluster is named after its smallest
@@ -23,6 +33,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
+
+#: Ends the agreed fields of an attachment (:mod:`bantay.resolve.attach`, which imports it).
+ATTACHED_MARK = "(the only likely bearer)"
+#: Two groups of records are joined only where the pairs scored across them have a mean match
+#: probability of at least this: on balance the same person.
+GROUP_FLOOR = 0.5
 
 
 def entity_id_for(record_id: str) -> str:
@@ -51,6 +67,23 @@ class _UnionFind:
         # only records named in "not same" judgements carry constraint sets
         self.members: dict[str, set[str]] = {}
         self.forbidden: dict[str, set[str]] = {}
+        # root -> other root -> [sum of match probabilities, number of pairs] scored across them
+        self.across: dict[str, dict[str, list[float]]] = {}
+
+    def observe(self, a: str, b: str, p: float) -> None:
+        """Count a scored pair in the evidence across the groups of ``a`` and ``b``."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        for x, y in ((ra, rb), (rb, ra)):
+            cell = self.across.setdefault(x, {}).setdefault(y, [0.0, 0.0])
+            cell[0] += p
+            cell[1] += 1
+
+    def mean_across(self, a: str, b: str) -> float | None:
+        """Mean probability of the pairs scored across the groups of ``a`` and ``b``."""
+        cell = self.across.get(self.find(a), {}).get(self.find(b))
+        return cell[0] / cell[1] if cell and cell[1] else None
 
     def find(self, x: str) -> str:
         parent = self.parent
@@ -75,10 +108,25 @@ class _UnionFind:
         fa, fb = self.forbidden.get(ra), self.forbidden.get(rb)
         if (fa and fa & self.members.get(rb, set())) or (fb and fb & self.members.get(ra, set())):
             return False
+        if len(self.across.get(ra, ())) < len(self.across.get(rb, ())):
+            ra, rb = rb, ra  # the evidence of the smaller group moves into the larger's
         self.parent[rb] = ra
         if rb in self.members:
             self.members.setdefault(ra, set()).update(self.members.pop(rb))
             self.forbidden.setdefault(ra, set()).update(self.forbidden.pop(rb))
+        moved = self.across.pop(rb, None)
+        if moved:
+            mine = self.across.setdefault(ra, {})
+            mine.pop(rb, None)
+            for other, (total, count) in moved.items():
+                if other == ra:
+                    continue
+                cell = mine.setdefault(other, [0.0, 0.0])
+                cell[0] += total
+                cell[1] += count
+                theirs = self.across[other]
+                theirs.pop(rb, None)
+                theirs[ra] = cell
         return True
 
 
@@ -91,10 +139,12 @@ def cluster(
     same: Sequence[tuple[str, str]] = (),
     not_same: Sequence[tuple[str, str]] = (),
     previous: Mapping[str, str] | None = None,
+    forced: Sequence[bool] | None = None,
 ) -> Clustering:
     """Cluster ``records`` given scored pairs (parallel sequences) and judgements on record pairs.
 
     ``previous`` maps records to their entity before this run, to keep identifiers stable.
+    ``forced`` marks pairs whose link is not checked against the pairs across (attachments).
     """
     uf = _UnionFind(records)
     known = uf.parent
@@ -108,6 +158,9 @@ def cluster(
         if a in known and b in known and uf.union(a, b) is False:
             conflicts.append((a, b))
 
+    for a, b, p in zip(pairs_l, pairs_r, probabilities, strict=True):
+        if a in known and b in known:
+            uf.observe(a, b, p)
     decisions = ["below_threshold"] * len(pairs_l)
     order = sorted(
         (i for i, p in enumerate(probabilities) if p >= threshold),
@@ -116,6 +169,11 @@ def cluster(
     model_linked: set[str] = set()
     for i in order:
         a, b = pairs_l[i], pairs_r[i]
+        if not (forced and forced[i]):
+            mean = uf.mean_across(a, b)
+            if mean is not None and mean < GROUP_FLOOR:
+                decisions[i] = "kept_apart"
+                continue
         joined = uf.union(a, b)
         if joined is False:
             decisions[i] = "split_by_judgement"
@@ -147,17 +205,18 @@ def cluster(
 
 
 def _name_entities(clusters: list[list[str]], previous: Mapping[str, str]) -> dict[str, str]:
-    # (-records from that entity, not the id its smallest record would give, entity id, cluster)
-    claims: list[tuple[int, bool, str, int]] = []
+    # (-records from that entity, not the id its smallest record would give, entity id, the
+    # cluster's smallest record, cluster): ties go by records, never by the order clusters come in
+    claims: list[tuple[int, bool, str, str, int]] = []
     for ci, members in enumerate(clusters if previous else ()):
         counts = Counter(previous[m] for m in members if m in previous)
         own = entity_id_for(min(members)) if counts else ""
         for eid, n in counts.items():
-            claims.append((-n, eid != own, eid, ci))
+            claims.append((-n, eid != own, eid, min(members), ci))
     claims.sort()
     named: dict[int, str] = {}
     taken: set[str] = set()
-    for _, _, eid, ci in claims:
+    for _, _, eid, _smallest, ci in claims:
         if ci in named or eid in taken:
             continue
         named[ci] = eid
@@ -211,10 +270,16 @@ def cluster_frame(
     ids = pl.DataFrame({"rid": pl.Series(records, dtype=pl.String)}).with_row_index("i")
     n = ids.height
     index = dict(zip(ids["rid"].to_list(), range(n), strict=True)) if (same or not_same) else {}
+    forced = (
+        pl.col("agreed_fields").str.contains(ATTACHED_MARK, literal=True).fill_null(False)
+        if "agreed_fields" in pairs.columns
+        else pl.lit(False)
+    )
     p = pairs.select(
         pl.col("party_record_id_l").alias("l"),
         pl.col("party_record_id_r").alias("r"),
         pl.col("match_probability").alias("prob"),
+        forced.alias("forced"),
     ).with_row_index("k")
     p = p.join(ids.rename({"rid": "l", "i": "il"}), on="l", how="left", maintain_order="left")
     p = p.join(ids.rename({"rid": "r", "i": "ir"}), on="r", how="left", maintain_order="left")
@@ -232,8 +297,25 @@ def cluster_frame(
     dec = p.select(decisions.otherwise(pl.lit("below_threshold")).alias("decision"))["decision"]
     conflicts: list[tuple[str, str]] = []
     sub_linked: list[str] = []
+    # components to re-cluster with the union-find: those holding a record judged "not same" and
+    # those holding a contrary pair (scored below GROUP_FLOOR between two of their records)
+    lab = p.select(
+        pl.col("il").map_batches(lambda s: label.gather(s), return_dtype=pl.Int64).alias("cl"),
+        pl.col("ir").map_batches(lambda s: label.gather(s), return_dtype=pl.Int64).alias("cr"),
+        "prob",
+    )
+    constrained = set(
+        lab.filter((pl.col("cl") == pl.col("cr")) & (pl.col("prob") < GROUP_FLOOR))["cl"]
+        .unique()
+        .to_list()
+    )
     if not_known:
-        constrained = {label[index[x]] for pair in not_known for x in pair}
+        if not index:
+            index = dict(zip(ids["rid"].to_list(), range(n), strict=True))
+        constrained |= {label[index[x]] for pair in not_known for x in pair}
+    if constrained:
+        if not index:
+            index = dict(zip(ids["rid"].to_list(), range(n), strict=True))
         in_bad = label.is_in(list(constrained))
         sub_ids = ids.filter(in_bad)["rid"].to_list()
         sub_pairs = p.filter(
@@ -248,6 +330,7 @@ def cluster_frame(
             threshold,
             same=[(a, b) for a, b in same_known if a in sub_set],
             not_same=not_known,
+            forced=sub_pairs["forced"].to_list(),
         )
         conflicts = sub.conflicts
         sub_linked = sorted(sub.model_linked)

@@ -16,7 +16,7 @@ import polars as pl
 
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
-from bantay.resolve.attach import ATTACHED_MARK
+from bantay.resolve.cluster import ATTACHED_MARK, GROUP_FLOOR
 from bantay.resolve.features import FEATURE_COLUMNS, INPUT_COLUMNS, build_features
 from bantay.resolve.judgements import Judgement, list_judgements, resolve_ref
 from bantay.resolve.run import features_dir, first_row, model_path
@@ -53,6 +53,9 @@ class Explanation:
     #: agreed fields and probability of the stored link, where it is not the model's pair score
     #: (a name-only record attached to an entity, :mod:`bantay.resolve.attach`)
     attachment: tuple[str, float] | None = None
+    #: mean match probability and number of the pairs scored across the two entities, where the
+    #: link was not used because those pairs say, on balance, different people
+    kept_apart: tuple[float, int] | None = None
     fields: list[FieldExplanation] = field(default_factory=list)
     judgements: list[Judgement] = field(default_factory=list)
 
@@ -89,6 +92,13 @@ class Explanation:
             return (
                 f"same entity {self.entity_a}: not linked directly ({p}) but through other "
                 "records or a judgement"
+            )
+        if self.kept_apart is not None:
+            mean, n = self.kept_apart
+            return (
+                f"different entities although {p}: the {n} pairs scored across the two groups "
+                f"have a mean match probability of {mean:.3f}, below {GROUP_FLOOR:g}: on balance "
+                "the other records say different people, so this link was not used"
             )
         if self.match_probability >= self.threshold:
             if not self.found_by_blocking:
@@ -203,6 +213,20 @@ def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
     attachment = None
     if stored and stored[1] and ATTACHED_MARK in str(stored[1]):
         attachment = (str(stored[1]), float(stored[2]))
+    kept_apart = None
+    if stored and stored[0] == "kept_apart" and members.get(a) and members.get(b):
+        across = first_row(
+            ws.con.execute(
+                "SELECT avg(match_probability), count(*) FROM entity_links l "
+                "JOIN entity_members ma ON ma.party_record_id = l.party_record_id_l "
+                "JOIN entity_members mb ON mb.party_record_id = l.party_record_id_r "
+                "WHERE (ma.entity_id = ? AND mb.entity_id = ?) "
+                "OR (ma.entity_id = ? AND mb.entity_id = ?)",
+                [members[a], members[b], members[b], members[a]],
+            )
+        )
+        if across and across[1]:
+            kept_apart = (float(across[0]), int(across[1]))
     judgements = [
         j
         for j in list_judgements(ws, include_undone=True)
@@ -220,6 +244,7 @@ def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
         entity_b=members.get(b),
         stored_decision=str(stored[0]) if stored else None,
         attachment=attachment,
+        kept_apart=kept_apart,
         model_origin=model.origin,
         fields=fields,
         judgements=judgements,

@@ -34,6 +34,8 @@ from splink.internals.comparison_level_library import _translate_sql_string
 from splink.internals.comparison_library import CustomComparison
 from splink.internals.dialects import SplinkDialect
 
+from bantay.resolve.blocking import rules_for
+
 logger = logging.getLogger(__name__)
 
 #: Default threshold of match probability at or above which two records are linked.
@@ -95,6 +97,14 @@ def _name_levels() -> list[Level]:
     )
     return [
         _lv(cll.ExactMatchLevel("name_key"), "same name (any order)", 0.70, 2e-4, "name_key"),
+        # every word agrees once nicknames are written out (Wally Bryant / Walter Bryant), from the
+        # maintained ``nicknames`` data set (normalize.nickname_forms)
+        _lv(
+            cll.ArrayIntersectLevel("name_variants", 1),
+            "same name but for a nickname",
+            0.05,
+            3e-4,
+        ),
         _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike (or nicknames)", 0.10, 2e-4),
         # a typo keeps each word's first letter (keying errors rarely hit it): without that,
         # Jaro-Winkler on the sorted key rewards a long shared surname, and relatives sharing a
@@ -105,6 +115,9 @@ def _name_levels() -> list[Level]:
             0.08,
             5e-4,
         ),
+        # a typo anywhere, the first letter included (``kichael``/``michael``): two edits at most
+        # over the whole name; relatives sharing a surname differ by a whole given name
+        _lv(cll.LevenshteinLevel("name_key", 2), "name two letters apart", 0.04, 2e-4),
         _lv(cll.ArrayIntersectLevel("name_tokens", 2), "two or more name words shared", 0.05, 1e-3),
         _lv(
             cll.And(
@@ -133,8 +146,17 @@ def _name_levels() -> list[Level]:
             0.015,
             fix_m=True,
         ),
-        # a word, not an initial: ``jimenez r`` / ``cuenca r`` share nothing but a letter
-        _lv(cll.ArrayIntersectLevel("name_words", 1), "one name word shared", 0.015, 0.005),
+        # a word, not an initial: ``jimenez r`` / ``cuenca r`` share nothing but a letter. Like the
+        # level above, EM cannot tell relatives from variants here (in a household, one surname
+        # and one phone): on a simulated world it raised m from 0.015 to 0.07 (+7.6 bits), and
+        # ``M. Tuan Tran`` / ``T. Tuyet Tran`` of one city linked. m stays the prior.
+        _lv(
+            cll.ArrayIntersectLevel("name_words", 1),
+            "one name word shared",
+            0.015,
+            0.005,
+            fix_m=True,
+        ),
         _lv(cll.ElseLevel(), "names differ", 0.02, 0.977),
     ]
 
@@ -148,7 +170,15 @@ def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
             [
                 _lv(cll.ExactMatchLevel("dob"), "same date of birth", 0.90, 5e-5),
                 _lv(cll.LevenshteinLevel("dob", 1), "date of birth one digit apart", 0.06, 1e-3),
-                _lv(cll.ElseLevel(), "dates of birth differ", 0.04, 0.999),
+                # day and month written the other way round, or a second typo
+                _lv(cll.LevenshteinLevel("dob", 2), "date of birth two digits apart", 0.02, 5e-3),
+                _lv(
+                    cll.ExactMatchLevel(ColumnExpression("dob").substr(1, 4)),
+                    "same year of birth",
+                    0.01,
+                    0.01,
+                ),
+                _lv(cll.ElseLevel(), "dates of birth differ", 0.03, 0.984),
             ],
         ),
         "phone": (
@@ -219,10 +249,22 @@ CONTEXT_COLUMN = "counterparts"
 CONTEXT_PRIOR_M = 0.4
 
 
+#: Identifiers whose two different values make "paid by the same payer" no evidence: a payer pays
+#: relatives who share a name (a household, a junior and a senior), each with their own phone.
+CONTEXT_CONFLICTS = ("phone", "account", "email", "id_doc", "dob")
+
+
+def _no_conflict() -> ComparisonLevelCreator:
+    sql = " AND ".join(
+        f'("{c}_l" IS NULL OR "{c}_r" IS NULL OR "{c}_l" = "{c}_r")' for c in CONTEXT_CONFLICTS
+    )
+    return cll.CustomLevel(sql, base_dialect_str="duckdb")
+
+
 def _context_levels() -> list[Level]:
     return [
         _lv(
-            cll.ArrayIntersectLevel(CONTEXT_COLUMN, 1),
+            cll.And(cll.ArrayIntersectLevel(CONTEXT_COLUMN, 1), _no_conflict()),
             "paid by the same payer",
             CONTEXT_PRIOR_M,
             1e-3,
@@ -284,26 +326,9 @@ def blocking_rules(
 def _identity_blocking_rules(
     columns_present: Sequence[str] | None = None,
 ) -> list[BlockingRuleCreator | dict[str, Any]]:
-    """Blocking rules that generate candidate pairs: any shared identifier, or a phonetic name key
-    with a date of birth or a city; never a name alone. (Blocking on a rare name with the country,
-    ``name_rare``, raised beneficiary recall on simulated worlds but cost more precision than it
-    gained: a name is all many beneficiary sides carry, and the same name is often two people.) Each rule only uses columns present in the data."""
-    rules: list[tuple[str, ...]] = [
-        ("account",),
-        ("phone",),
-        ("email",),
-        ("id_doc",),
-        ("name_phonetic", "dob"),
-        ("name_phonetic", "city"),
-        ("dob", "name_initials", "city"),
-    ]
-    if columns_present is None:
-        return [block_on(*cols) for cols in rules]
-    # the name_* columns derive from the name: present wherever name_key is
-    present = set(columns_present)
-    if "name_key" in present:
-        present |= {"name_phonetic", "name_initials", "name_rare", "name_tokens", "name_words"}
-    return [block_on(*cols) for cols in rules if all(c in present for c in cols)]
+    """The candidate-generation rules (:mod:`bantay.resolve.blocking`) whose columns the data
+    fill."""
+    return [rule.creator() for rule in rules_for(columns_present)]
 
 
 def settings(
@@ -322,9 +347,11 @@ def settings(
         comparisons=comparisons(columns_present, parameters),
         blocking_rules_to_generate_predictions=blocking_rules(columns_present),
         probability_two_random_records_match=probability_two_random_records_match,
-        retain_matching_columns=True,
+        # every candidate pair is scored and kept in the engine until the clustering has what it
+        # needs (run._kept_pairs): the compared values of both sides would multiply its width
+        # (1M records: killed at 24 GB); each comparison's weight (mw_*) says its level
+        retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
-        additional_columns_to_retain=["kind", "institution"],
         max_iterations=20,
     )
 
@@ -418,6 +445,11 @@ def _parameters_by_label(
     return [saved.get(label, (None, None)) for label in level_labels(comparison)]
 
 
+def level_specs(comparison: str) -> list[Level]:
+    """The levels of a comparison after the null level, top level first."""
+    return list(_all_specs()[comparison][1])
+
+
 def level_labels(comparison: str) -> list[str]:
     """Labels of a comparison's levels after the null level, top level first."""
     return [lv.label for lv in _all_specs()[comparison][1]]
@@ -446,6 +478,40 @@ def parameters_from_splink(settings_dict: dict[str, Any]) -> Parameters:
             for lv in comp["comparison_levels"]
             if not lv.get("is_null_level")
         ]
+    return out
+
+
+#: EM may take a level's m at most this many times below its documented prior. Without labels
+#: EM follows whatever its blocked samples hold: on historical_50k it gave "dates of birth differ"
+#: m = 1e-9 (a weight of -30, a veto against any record with a wrongly keyed date), and on a payment
+#: world whose training samples held no misspelt names it gave "name with a typo" m = 1e-4, so a
+#: typo counted against a match.
+M_PRIOR_RATIO = 10.0
+
+
+def with_m_floor(parameters: Parameters, ratio: float = M_PRIOR_RATIO) -> Parameters:
+    """Every level's m at least its prior m / ``ratio``; the other levels (but those whose m is
+    fixed at the prior) are scaled so that each comparison's m still sums to one."""
+    out: Parameters = {}
+    for name, levels in parameters.items():
+        ms = [m for m, _u in levels]
+        specs = level_specs(name) if name in _all_specs() else []
+        if any(m is None for m in ms) or len(specs) != len(levels):
+            out[name] = list(levels)
+            continue
+        floors = [spec.m / ratio for spec in specs]
+        raised = [max(float(m), f) for m, f in zip(ms, floors, strict=True) if m is not None]
+        extra = sum(raised) - 1.0
+        # levels whose m is fixed at the prior stay as they are
+        movable = [
+            r > f and not spec.fix_m for r, f, spec in zip(raised, floors, specs, strict=True)
+        ]
+        free = sum(r for r, mv in zip(raised, movable, strict=True) if mv)
+        scaled = [
+            r - extra * r / free if mv and free else r
+            for r, mv in zip(raised, movable, strict=True)
+        ]
+        out[name] = [(m, u) for m, (_m, u) in zip(scaled, levels, strict=True)]
     return out
 
 

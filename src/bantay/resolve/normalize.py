@@ -21,11 +21,13 @@ initials                  ``J. M. Cruz``                          :func:`initial
 compound surnames         ``De la Cruz`` / ``Dela Cruz``          :data:`PARTICLES`
 token order               ``Wang Wei`` / ``Wei Wang``             :func:`name_key` (sorted)
 spelling by ear           ``Marycel`` / ``Maricel``               :func:`phonetic`
+nicknames                 ``Wally`` / ``Walter``, ``Teddie`` / Ted  :func:`nickname_forms`
 ========================  ======================================  ==============================
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -91,6 +93,22 @@ HONORIFICS: Final = frozenset(
 SUFFIXES: Final = frozenset(
     {"jr", "jnr", "sr", "snr", "ii", "iii", "iv", "2nd", "3rd", "phd", "esq", "cpa"}
 )
+
+
+def _person_titles() -> frozenset[str]:
+    from rigour._core import person_name_prefixes_list
+
+    words = {p.lower().rstrip(".") for p in person_name_prefixes_list() if " " not in p.strip()}
+    # "The" opens titles in that list (The Hon); alone it is also the Vietnamese name Thế, folded
+    return frozenset(w for w in words if w.isascii() and w.isalpha()) - {"the"}
+
+
+#: Titles and honorifics of a person, one word each: ours (:data:`HONORIFICS`, :data:`SUFFIXES`)
+#: and the person-name prefixes of ``rigour`` (Captain, Lady, Baronet, Colonel…). Dropped from a
+#: name wherever they stand when the name has another word (:func:`parse_name`), including a whole
+#: given-name field that is only a title.
+PERSON_TITLES: Final = HONORIFICS | SUFFIXES | _person_titles()
+
 
 #: Abbreviations expanded to the full word (lowercase, without the period).
 ABBREVIATIONS: Final = {
@@ -275,8 +293,27 @@ def parse_name(
     Split fields win where the source has them. Otherwise a comma means ``Surname, Given``
     (``"Dela Cruz, Juan"``); a part after the comma that is only a suffix is dropped
     (``"Juan Dela Cruz, Jr."``). Without a comma the family name is left unknown, because the
-    written order differs between corridors (``Wang Wei`` is family-first).
+    written order differs between corridors (``Wang Wei`` is family-first). A title that fills a
+    whole field (given name ``Sir``, family name ``Randolph``) is dropped with the others
+    (:data:`PERSON_TITLES`) unless the name has nothing else.
     """
+    return _without_titles(_parse_name(name, given_name, family_name))
+
+
+def _without_titles(parts: NameParts) -> NameParts:
+    if not any(t in PERSON_TITLES for t in parts.tokens):
+        return parts
+    tokens = tuple(t for t in parts.tokens if t not in PERSON_TITLES)
+    if not tokens:
+        return parts
+    return NameParts(
+        tokens=tokens,
+        given=tuple(t for t in parts.given if t not in PERSON_TITLES),
+        family=tuple(t for t in parts.family if t not in PERSON_TITLES),
+    )
+
+
+def _parse_name(name: str | None, given_name: str | None, family_name: str | None) -> NameParts:
     given = _words(given_name, given_part=True)
     family = _words(family_name)
     if given or family:
@@ -380,6 +417,58 @@ def initials_key(
     ``"Juan Dela Cruz"`` both give ``"d j"``)."""
     toks = name_tokens(name, given_name, family_name)
     return " ".join(sorted(t[0] for t in toks)) or None
+
+
+#: Most name forms a name gives in :func:`name_variants` (beyond, a name keeps its own form only).
+MAX_NAME_VARIANTS = 16
+
+
+@lru_cache(maxsize=1)
+def _nicknamer() -> object:
+    from nicknames import NickNamer
+
+    return NickNamer()
+
+
+@lru_cache(maxsize=1 << 16)
+def nickname_forms(word: str) -> tuple[str, ...]:
+    """A given name and the full names it is a nickname of, from the maintained ``nicknames`` data
+    set (English names): ``wally`` → ``(wallace, wallaby…, walter, wally)``; a word it does not
+    know gives itself alone. A diminutive spelt with ``-ie`` or ``-y`` is looked up under each
+    spelling and its stem (``teddie`` → ``teddy`` → edward; ``artie`` → ``art`` → arthur), the
+    way such diminutives are written interchangeably."""
+    nn = _nicknamer()
+    forms = {word}
+    stems = [word]
+    if len(word) > 3 and word.endswith(("ie", "ey")):
+        stems += [word[:-2], word[:-2] + "y", word[:-2] + "ie"]
+    elif len(word) > 2 and word.endswith("y"):
+        stems += [word[:-1], word[:-1] + "ie"]
+    for stem in stems:
+        forms.update(nn.canonicals_of(stem))  # type: ignore[attr-defined]
+    return tuple(sorted(forms))
+
+
+def name_variants(
+    tokens: list[str] | tuple[str, ...], given: frozenset[str] | None = None
+) -> list[str]:
+    """The name keys a name may stand for with its nicknames written out: every combination of
+    :func:`nickname_forms` of its words, each sorted and joined like :func:`name_key`
+    (``["bryant", "wally"]`` → ``["bryant wallace", "bryant wally", "bryant walter"]``). Two
+    names sharing a variant agree but for nicknames. Where the given names are known (``given``),
+    only they are written out: a surname is no nickname (``Bryant`` is also a form of Brian). At
+    most :data:`MAX_NAME_VARIANTS`; beyond, the name's own key alone."""
+    if not tokens:
+        return []
+    options = [
+        nickname_forms(t) if len(t) > 1 and (given is None or t in given) else (t,) for t in tokens
+    ]
+    n = 1
+    for o in options:
+        n *= len(o)
+    if n > MAX_NAME_VARIANTS:
+        return [" ".join(sorted(tokens))]
+    return sorted({" ".join(sorted(combo)) for combo in itertools.product(*options)})
 
 
 _PHONE_KEEP = re.compile(r"[^\d+]")

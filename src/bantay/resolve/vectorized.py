@@ -203,6 +203,11 @@ def name_columns(names: pl.DataFrame) -> pl.DataFrame:
     words = words.filter(
         (pl.col("src") == 0) | ~pl.col("suffix_only") | pl.col("suffix_only").all().over("nid")
     )
+    # titles dropped from the whole name unless nothing else is left (normalize.parse_name)
+    words = words.with_columns(pl.col("w").is_in(sorted(nz.PERSON_TITLES)).alias("person_title"))
+    words = words.filter(
+        ~pl.col("person_title") | (~pl.col("person_title")).sum().over("nid").eq(0)
+    )
     uniq = words.select(pl.col("w").unique())
     phon = uniq.with_columns(_phonetic(uniq["w"]).alias("p"))
     words = words.join(phon, on="w", how="left")
