@@ -378,6 +378,24 @@ def evaluate(
             console.print(
                 f"dens with a member among the top 100 beneficiaries: {rep.dens_found_top100:.3f}"
             )
+        if rep.den_recall_at_2x is not None:
+            console.print(
+                f"dens with a member among the top {2 * rep.n_dens} beneficiaries (2× the "
+                f"{rep.n_dens} dens): {rep.den_recall_at_2x:.3f}"
+            )
+        if rep.reliability:
+            t = Table(
+                "score from",
+                "mean score",
+                "observed share",
+                "entities",
+                title=f"{side} calibration: Brier {rep.brier:.4f}, expected calibration error "
+                f"{rep.ece:.4f}; {rep.alerts_at_threshold:,} at the alert threshold, "
+                f"{rep.true_alerts_at_threshold:,} of them positive",
+            )
+            for lo, mp, ob, n in rep.reliability:
+                t.add_row(f"{lo:.1f}", f"{mp:.3f}", f"{ob:.3f}", f"{n:,}")
+            console.print(t)
 
 
 # --- training on freshly simulated worlds: simulate → ingest → resolve → scan → train -------------

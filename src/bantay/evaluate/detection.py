@@ -155,6 +155,31 @@ def at_budget(y: np.ndarray, score: np.ndarray, budget: int, seed: int = 0) -> t
     return tp / max(float(y.sum()), 1.0), tp / max(budget, 1)
 
 
+def calibration(
+    y: np.ndarray, p: np.ndarray, bins: int = 10
+) -> tuple[float, float, list[tuple[float, float, float, int]]]:
+    """(Brier score, expected calibration error, reliability table) of probabilities ``p``.
+
+    The table has one row per bin of equal width over [0, 1] that holds any entity: (bin's lower
+    edge, mean predicted probability, observed share of positives, entities). The expected
+    calibration error is the entity-weighted mean gap between the two."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    y = np.asarray(y, dtype=float)
+    brier = float(np.mean((p - y) ** 2)) if len(p) else float("nan")
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    rows: list[tuple[float, float, float, int]] = []
+    ece = 0.0
+    for b in range(bins):
+        sel = idx == b
+        n = int(sel.sum())
+        if not n:
+            continue
+        mean_p, obs = float(p[sel].mean()), float(y[sel].mean())
+        rows.append((b / bins, mean_p, obs, n))
+        ece += n / len(p) * abs(mean_p - obs)
+    return brier, ece, rows
+
+
 @dataclass
 class SideReport:
     side: str
@@ -163,6 +188,16 @@ class SideReport:
     methods: dict[str, dict[str, float]] = field(default_factory=dict)
     fp_by_role: dict[str, dict[str, float]] = field(default_factory=dict)
     dens_found_top100: float | None = None
+    #: dens with a beneficiary entity among the top 2 x (number of dens) beneficiaries
+    den_recall_at_2x: float | None = None
+    n_dens: int = 0
+    #: Bantay's score read as a probability: Brier score, expected calibration error, reliability
+    brier: float | None = None
+    ece: float | None = None
+    reliability: list[tuple[float, float, float, int]] = field(default_factory=list)
+    #: entities at or above the scan's alert threshold, and the positives among them
+    alerts_at_threshold: int = 0
+    true_alerts_at_threshold: int = 0
 
 
 def _scores(ws: Workspace, side: str) -> pd.DataFrame:
@@ -204,7 +239,10 @@ def evaluate_side(
 
 
 def report_frame(
-    side: str, df: pd.DataFrame, budget_factors: Sequence[float] = (1.0, 2.0)
+    side: str,
+    df: pd.DataFrame,
+    budget_factors: Sequence[float] = (1.0, 2.0),
+    threshold: float = 0.5,
 ) -> SideReport:
     """Metrics of one side from a :func:`side_frame` (or several worlds' frames concatenated,
     with entity ids made unique: the figures are then pooled over the worlds)."""
@@ -227,9 +265,18 @@ def report_frame(
             rep.fp_by_role[name] = {str(k): float(v) / budget for k, v in counts.items()}
     if side == "beneficiary" and "den_id" in df.columns:
         dens = set(df.loc[df["den_id"].fillna("") != "", "den_id"])
-        top = df.sort_values("score", ascending=False, kind="mergesort").head(100)
+        ranked = df.sort_values("score", ascending=False, kind="mergesort")
+        top = ranked.head(100)
         found = set(top.loc[top["den_id"].fillna("") != "", "den_id"])
         rep.dens_found_top100 = len(found) / len(dens) if dens else None
+        rep.n_dens = len(dens)
+        top2 = ranked.head(2 * len(dens))
+        found2 = set(top2.loc[top2["den_id"].fillna("") != "", "den_id"])
+        rep.den_recall_at_2x = len(found2) / len(dens) if dens else None
+    score = df["score"].to_numpy(dtype=float)
+    rep.brier, rep.ece, rep.reliability = calibration(y, score)
+    rep.alerts_at_threshold = int((score >= threshold).sum())
+    rep.true_alerts_at_threshold = int((y & (score >= threshold)).sum())
     return rep
 
 
@@ -250,6 +297,15 @@ def report_dict(reports: dict[str, SideReport]) -> dict[str, Any]:
             "methods": r.methods,
             "false_positive_share_of_budget_by_role": r.fp_by_role,
             "dens_found_top100": r.dens_found_top100,
+            "den_recall_at_2x_dens": r.den_recall_at_2x,
+            "brier_score": r.brier,
+            "expected_calibration_error": r.ece,
+            "reliability": [
+                {"bin": lo, "mean_predicted": mp, "observed": ob, "entities": n}
+                for lo, mp, ob, n in r.reliability
+            ],
+            "alerts_at_threshold": r.alerts_at_threshold,
+            "true_alerts_at_threshold": r.true_alerts_at_threshold,
         }
         for side, r in reports.items()
     }
