@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 import yaml
@@ -505,3 +506,90 @@ def test_drawn_values_that_break_a_rule_are_refused() -> None:
     with pytest.raises(ProfileError, match="amount_min_aud must be below"):
         for seed in range(200):
             draw_ranges(prof, seed)
+
+
+def test_a_weight_a_list_and_the_hours_may_vary_per_world(tmp_path: Path) -> None:
+    """A weight of a mapping may be a range, a list of weights a jitter and (hours) a shift: each
+    drawn once per world, each parameter from its own stream, and recorded by the world."""
+    from bantay.simulate.profiles import draw_ranges, parameter_spreads
+
+    data = _raw()
+    osec = data["parameters"]["osec"]  # type: ignore[index]
+    osec["channel_weights"]["value"] = {
+        "online_remitter": [0.3, 0.6],
+        "wallet": 0.25,
+        "cash_pickup_remitter": 0.15,
+        "bank": 0.15,
+    }
+    hours = [float(h) for h in osec["hour_weights"]["value"]]
+    osec["hour_weights"].update(jitter=0.2, shift=[-2, 2])
+    prof = parse_profile(data, "t.yaml")
+    weights = prof.parameters.osec.channel_weights
+    assert weights.value["online_remitter"] == pytest.approx(0.45)  # the middle until drawn
+    assert weights.bounds is not None and weights.bounds[0]["online_remitter"] == 0.3
+    spreads = parameter_spreads(prof)
+    assert spreads["osec.channel_weights"]["online_remitter"] == [0.3, 0.6]
+    assert spreads["osec.channel_weights"]["wallet"] == 0.25
+    assert spreads["osec.hour_weights"] == {"jitter": 0.2, "shift": [-2, 2]}
+    drawn = [draw_ranges(prof, seed).parameters.osec for seed in range(12)]
+    remitter = {d.channel_weights.value["online_remitter"] for d in drawn}
+    assert len(remitter) > 6 and all(0.3 <= v <= 0.6 for v in remitter)
+    assert {d.channel_weights.value["wallet"] for d in drawn} == {0.25}
+    for d in drawn:
+        fits = [
+            all(
+                0.8 * b * 0.9995 <= v <= 1.2 * b * 1.0005
+                for v, b in zip(d.hour_weights.value, np.roll(hours, s), strict=True)
+            )
+            for s in range(-2, 3)
+        ]
+        assert any(fits)
+    assert len({tuple(d.hour_weights.value) for d in drawn}) == len(drawn)
+    # each parameter draws from its own stream: a range added elsewhere moves no other draw
+    osec["memo_share"]["value"] = [0.2, 0.5]
+    other = draw_ranges(parse_profile(data, "t.yaml"), 3).parameters.osec
+    assert other.channel_weights == drawn[3].channel_weights
+    assert other.hour_weights == drawn[3].hour_weights
+    # a profile extending it keeps them; the world records them
+    base = tmp_path / "ranged.yaml"
+    base.write_text(yaml.safe_dump(data), encoding="utf-8")
+    child = parse_profile({"name": "c", "extends": str(base), "parameters": {}}, "c.yaml")
+    assert child.parameters.osec == parse_profile(data, "t.yaml").parameters.osec
+    out = tmp_path / "w"
+    simulate(out, senders=200, months=1, seed=3, profile=child)
+    rows = {r["parameter"]: r for r in _truth(out, "parameters").iter_rows(named=True)}
+    assert json.loads(rows["osec.hour_weights"]["range"]) == {"jitter": 0.2, "shift": [-2, 2]}
+    assert (
+        json.loads(rows["osec.hour_weights"]["value"])
+        == draw_ranges(child, 3).parameters.osec.hour_weights.value
+    )
+
+
+def test_a_weight_range_and_jitter_are_checked() -> None:
+    data: dict[str, Any] = {
+        "name": "x",
+        "extends": "baseline",
+        "parameters": {
+            "osec": {
+                "hour_weights": {"value": [1] * 24, "jitter": 1.5, "source": "S19"},
+            }
+        },
+    }
+    with pytest.raises(ProfileError, match="`jitter` is at least 0 and below 1"):
+        parse_profile(data, "x.yaml")
+    data["parameters"]["osec"] = {
+        "memo_share": {"value": 0.3, "jitter": 0.1, "source": "S9"},
+    }
+    with pytest.raises(ProfileError, match="`jitter` is for a list of weights only"):
+        parse_profile(data, "x.yaml")
+    data["parameters"]["osec"] = {
+        "channel_weights": {"value": {"wallet": [0.4, 0.2], "bank": 0.3}, "source": "S18"},
+    }
+    with pytest.raises(ProfileError, match=r"range \[0.4, 0.2\]: low is above high"):
+        parse_profile(data, "x.yaml")
+    data["parameters"]["family"] = {
+        "topup_month_weights": {"value": [1] * 12, "shift": [0, 1], "source": "S16"},
+    }
+    data["parameters"]["osec"] = {}
+    with pytest.raises(ProfileError, match="`shift` is for a list of 24 hourly weights only"):
+        parse_profile(data, "x.yaml")

@@ -610,21 +610,20 @@ class WorldWriter:
             )
         ).write_csv(t / "customers.csv")
         p = w.profile
-        from bantay.simulate.profiles import parameter_ranges, parameter_sources
+        from bantay.simulate.profiles import parameter_sources, parameter_spreads
 
-        ranges = parameter_ranges(p)
-        pl.DataFrame(
-            [
-                {
-                    "parameter": a,
-                    "value": json.dumps(v),
-                    "source": s,
-                    "reason_or_note": r,
-                    "range": json.dumps(list(ranges[a])) if a in ranges else None,
-                }
-                for a, v, s, r in parameter_sources(p)
-            ]
-        ).write_csv(t / "parameters.csv")
+        spreads = parameter_spreads(p)
+        rows = [
+            {
+                "parameter": a,
+                "value": json.dumps(v),
+                "source": s,
+                "reason_or_note": r,
+                "range": json.dumps(spreads[a]) if a in spreads else None,
+            }
+            for a, v, s, r in parameter_sources(p)
+        ]
+        pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.Utf8)).write_csv(t / "parameters.csv")
 
     def _closed(self) -> list[str]:
         """Accounts an offender stopped using because they were closed (then switched)."""
