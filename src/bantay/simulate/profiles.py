@@ -69,7 +69,13 @@ SENDER_ROLES = (
     "client_business",
     "fraud_victim",
     "offender",
+    "one_off_sender",
+    "traveller",
+    "sponsor",
+    "romance_victim",
 )
+#: Countries a world knows (``reference.COUNTRIES``): keys of the country weights.
+_COUNTRY_CODES = frozenset({"AU", "US", "GB", "CA", "DE", "PH", "TH", "VN", "ID", "MY"})
 
 #: Source ids of the domain notes (S1..S38, plus S1a for the press coverage of S1).
 KNOWN_SOURCES = frozenset({f"S{i}" for i in range(1, 39)} | {"S1a"})
@@ -285,6 +291,65 @@ class Osec(_Section):
     rotate_every: P[int]
 
 
+class OneOff(_Section):
+    transfers_weights: P[Weights]
+    same_recipient_share: P[float]
+    shared_recipient_share: P[float]
+    payers_per_shared_recipient: P[float]
+    recipient_country_weights: P[Weights]
+    amount_median_usd: P[float]
+    amount_sigma: P[float]
+    hour_weights: P[list[float]]
+    channel_weights: P[Weights]
+    memo_share: P[float]
+
+
+class Traveller(_Section):
+    destination_weights: P[Weights]
+    stay_days_median: P[float]
+    recipients_mean: P[float]
+    repeat_share: P[float]
+    travellers_per_recipient: P[float]
+    deposit_share: P[float]
+    deposit_amount_median_usd: P[float]
+    amount_median_usd: P[float]
+    amount_sigma: P[float]
+    hour_weights: P[list[float]]
+    channel_weights: P[Weights]
+    memo_share: P[float]
+
+
+class Sponsor(_Section):
+    charity_share: P[float]
+    sponsors_per_charity: P[float]
+    charity_country_weights: P[Weights]
+    amount_usd: P[float]
+    standing_order_share: P[float]
+    standing_order_hour_weights: P[list[float]]
+    charity_channel_weights: P[Weights]
+    lapse_per_year: P[float]
+    direct_amount_median_usd: P[float]
+    direct_amount_sigma: P[float]
+    direct_skip_month_prob: P[float]
+    direct_channel_weights: P[Weights]
+    hour_weights: P[list[float]]
+    memo_share: P[float]
+
+
+class Romance(_Section):
+    male_share: P[float]
+    age_mean: P[float]
+    victims_per_mule: P[float]
+    mule_country_weights: P[Weights]
+    payments_mean: P[float]
+    first_amount_median_usd: P[float]
+    escalation_per_payment: P[float]
+    duration_days_mean: P[float]
+    hour_weights: P[list[float]]
+    channel_weights: P[Weights]
+    memo_share: P[float]
+
+
 class Facilitators(_Section):
     payers_per_den: P[float]
     identities_per_den_weights: P[Weights]
@@ -303,6 +368,10 @@ class Parameters(_Section):
     card: Card
     osec: Osec
     facilitators: Facilitators
+    one_off: OneOff
+    traveller: Traveller
+    sponsor: Sponsor
+    romance: Romance
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameters:
@@ -317,6 +386,11 @@ def _check(p: Parameters) -> None:
         ("partner.hour_weights", p.partner.hour_weights.value),
         ("card.hour_weights", p.card.hour_weights.value),
         ("osec.hour_weights", p.osec.hour_weights.value),
+        ("one_off.hour_weights", p.one_off.hour_weights.value),
+        ("traveller.hour_weights", p.traveller.hour_weights.value),
+        ("sponsor.hour_weights", p.sponsor.hour_weights.value),
+        ("sponsor.standing_order_hour_weights", p.sponsor.standing_order_hour_weights.value),
+        ("romance.hour_weights", p.romance.hour_weights.value),
     ):
         if len(weights) != 24 or min(weights) < 0 or sum(weights) <= 0:
             raise ValueError(f"{path}: needs 24 non-negative weights, one per local hour")
@@ -330,6 +404,19 @@ def _check(p: Parameters) -> None:
             f"population.role_shares: needs exactly the roles {sorted(SENDER_ROLES)}, "
             f"got {sorted(roles)}"
         )
+    for path, countries in (
+        ("one_off.recipient_country_weights", p.one_off.recipient_country_weights.value),
+        ("traveller.destination_weights", p.traveller.destination_weights.value),
+        ("sponsor.charity_country_weights", p.sponsor.charity_country_weights.value),
+        ("romance.mule_country_weights", p.romance.mule_country_weights.value),
+    ):
+        unknown = sorted(set(countries) - _COUNTRY_CODES)
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown countries {unknown} (known: {sorted(_COUNTRY_CODES)})"
+            )
+    if not set(p.one_off.transfers_weights.value) <= {"1", "2", "3"}:
+        raise ValueError('one_off.transfers_weights: weights of "1", "2" and "3" transfers')
     for path, prm in _all_params(p):
         w = prm.value
         if isinstance(w, dict) and min(w.values(), default=0) < 0:

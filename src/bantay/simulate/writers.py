@@ -34,6 +34,7 @@ from bantay.simulate.world import (
     CURRENCIES,
     FLOWS,
     INSTITUTIONS,
+    ORGANISATION_ROLES,
     ZONES,
     World,
 )
@@ -533,7 +534,7 @@ class WorldWriter:
         person = cust["person"].to_numpy()
         pers = w.persons
         dob = _gather(pers["birth_date"], person)
-        is_business = _gather(pers["role"], person) == "client_business"
+        is_business = _gather(pers["role"], person).is_in(sorted(ORGANISATION_ROLES))
         rng = np.random.default_rng([w.config.seed, 3, k])
         docs = [f"passport:P{int(x):08d}" for x in rng.integers(0, 10**8, cust.height)]
         frame = pl.DataFrame(

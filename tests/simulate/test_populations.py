@@ -1,0 +1,221 @@
+# polars types scalar results (item(), means, sums) as a broad union; they are numbers here.
+# mypy: disable-error-code="operator,arg-type"
+"""The populations that send abroad now and then (issue 21 part 3): one-off senders, travellers,
+child sponsors and romance-scam victims, each with its role and flows at its drawn share; ranges
+drawn per world; a population left out with ``without``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from bantay.simulate import write_world
+from bantay.simulate.profiles import (
+    SENDER_ROLES,
+    load_profile,
+)
+from bantay.simulate.world import Config, World, build_world
+
+#: each new population: its role, its flows, and the role of the people it pays
+POPULATIONS = {
+    "one_off_sender": ({"one_off_transfer"}, {"one_off_recipient"}),
+    "traveller": ({"travel_payment"}, {"travel_vendor"}),
+    "sponsor": ({"sponsorship", "direct_sponsorship"}, {"charity", "sponsored_family"}),
+    "romance_victim": ({"romance_scam"}, {"mule"}),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, Path]:
+    world = build_world(Config(senders=6000, months=6, seed=11), load_profile("baseline"))
+    out = tmp_path_factory.mktemp("populations") / "w"
+    write_world(world, out)
+    return world, out
+
+
+def _truth(out: Path, name: str) -> pl.DataFrame:
+    return pl.read_csv(out / "truth" / f"{name}.csv", infer_schema_length=0)
+
+
+def _tx(out: Path) -> pl.DataFrame:
+    roles = _truth(out, "persons").select("person_id", "role", "den_id", "family", "zone")
+    return (
+        _truth(out, "transactions")
+        .with_columns(
+            pl.col("amount").cast(pl.Float64),
+            pl.col("amount_usd").cast(pl.Float64),
+            pl.col("local_hour").cast(pl.Int32),
+            pl.col("ts_utc").str.to_datetime("%Y-%m-%dT%H:%M:%S"),
+        )
+        .join(
+            roles.rename(lambda c: f"payer_{c}"),
+            left_on="payer_person_id",
+            right_on="payer_person_id",
+        )
+        .join(
+            roles.rename(lambda c: f"bene_{c}"),
+            left_on="beneficiary_person_id",
+            right_on="bene_person_id",
+            how="left",
+        )
+    )
+
+
+# -- roles, flows and shares -----------------------------------------------------------------------
+
+
+def test_each_population_at_its_drawn_share_with_its_flows(built: tuple[World, Path]) -> None:
+    world, out = built
+    persons = _truth(out, "persons")
+    senders = persons.head(world.config.senders)
+    shares = world.profile.parameters.population.role_shares.value
+    total = sum(shares.values())
+    n = senders.height
+    tx = _tx(out)
+    for role, (flows, bene_roles) in POPULATIONS.items():
+        p = shares[role] / total
+        got = (senders["role"] == role).sum()
+        assert abs(got - n * p) < 4 * (n * p * (1 - p)) ** 0.5 + 2, role
+        paid = tx.filter(pl.col("flow").is_in(list(flows)))
+        assert set(paid["flow"]) == flows, role
+        assert set(paid["payer_role"]) == {role}, role  # these flows are theirs alone
+        assert set(paid["bene_role"]) == bene_roles, role
+        # nearly every member of the population pays in the period
+        assert paid["payer_person_id"].n_unique() >= 0.9 * got, role
+    # and no sender of another role was moved: every sender role is drawn
+    assert set(senders["role"]) == set(SENDER_ROLES)
+
+
+def test_every_population_has_kyc_records(built: tuple[World, Path]) -> None:
+    _, out = built
+    persons = _truth(out, "persons").filter(pl.col("role").is_in(list(POPULATIONS)))
+    kyc = _truth(out, "customers")
+    assert persons["person_id"].is_in(kyc["person_id"].implode()).all()
+    # charities are organisations: no given name, no sex, no birth date in their KYC records
+    charities = _truth(out, "persons").filter(pl.col("role") == "charity")
+    assert charities.height > 0
+    assert charities["given"].is_null().all() and (charities["sex"] == "unknown").all()
+
+
+# -- one-off senders -------------------------------------------------------------------------------
+
+
+def test_one_off_senders_make_one_to_three_payments_to_unrelated_people(
+    built: tuple[World, Path],
+) -> None:
+    _, out = built
+    tx = _tx(out).filter(pl.col("flow") == "one_off_transfer")
+    per = tx.group_by("payer_person_id").len()
+    assert per["len"].min() >= 1 and per["len"].max() <= 3
+    assert (per["len"] == 1).mean() > 0.4  # most make a single transfer
+    # abroad, to people with no family tie, mostly in South-East Asia
+    assert (tx["payer_family"] != tx["bene_family"]).mean() > 0.95
+    persons = _truth(out, "persons").select("person_id", "country")
+    dest = tx.join(persons, left_on="beneficiary_person_id", right_on="person_id")
+    assert dest["country"].is_in(["PH", "TH", "VN", "ID", "MY"]).mean() > 0.6
+    payer = dest.join(persons, left_on="payer_person_id", right_on="person_id", suffix="_payer")
+    assert (payer["country"] != payer["country_payer"]).all()
+    # small to medium amounts at any hour, some at night, some with a memo
+    assert 20 < tx["amount_usd"].median() < 250
+    night = ((tx["local_hour"] >= 22) | (tx["local_hour"] < 6)).mean()
+    assert 0.03 < night < 0.4
+    assert 0.1 < tx["memo"].is_not_null().mean() < 0.9
+
+
+# -- travellers ------------------------------------------------------------------------------------
+
+
+def _local_hour(ts: dt.datetime, zone: str) -> int:
+    return ts.replace(tzinfo=dt.UTC).astimezone(zoneinfo.ZoneInfo(zone)).hour
+
+
+def test_travellers_payments_cluster_in_a_few_days(built: tuple[World, Path]) -> None:
+    _, out = built
+    tx = _tx(out).filter(pl.col("flow") == "travel_payment").sort("payer_person_id", "ts_utc")
+    spans = []
+    recipients = []
+    for (_,), g in tx.group_by("payer_person_id"):
+        days = g["ts_utc"].dt.date().to_list()
+        # a deposit from home comes a week or more before the stay: leave it aside
+        stay = days[1:] if len(days) > 1 and (days[1] - days[0]).days >= 6 else days
+        spans.append((max(stay) - min(stay)).days)
+        recipients.append(g["beneficiary_person_id"].n_unique())
+    assert max(spans) <= 21  # a short stay
+    assert np.median(spans) <= 10
+    assert np.mean(recipients) > 2  # several local people
+    # one destination per traveller
+    persons = _truth(out, "persons").select("person_id", "country")
+    dest = tx.join(persons, left_on="beneficiary_person_id", right_on="person_id")
+    assert (
+        dest.group_by("payer_person_id").agg(pl.col("country").n_unique())["country"] == 1
+    ).all()
+    # during the stay they pay in daytime where they are, which may be night at home
+    at_dest = [_local_hour(t, z) for t, z in tx.select("ts_utc", "bene_zone").iter_rows()]
+    assert np.mean([7 <= h < 22 for h in at_dest]) > 0.85
+    far = tx.filter(pl.col("payer_zone").str.starts_with("America/"))
+    assert ((far["local_hour"] >= 22) | (far["local_hour"] < 6)).mean() > 0.3
+    # local people paid by travellers from several countries
+    fan_in = tx.group_by("beneficiary_person_id").agg(pl.col("payer_person_id").n_unique())
+    assert fan_in["payer_person_id"].max() >= 3
+
+
+# -- sponsors --------------------------------------------------------------------------------------
+
+
+def test_sponsors_pay_a_charity_that_many_sponsors_pay(built: tuple[World, Path]) -> None:
+    world, out = built
+    tx = _tx(out)
+    charity = tx.filter(pl.col("flow") == "sponsorship")
+    assert set(charity["bene_role"]) == {"charity"}
+    fan_in = charity.group_by("beneficiary_person_id").agg(pl.col("payer_person_id").n_unique())
+    assert fan_in["payer_person_id"].mean() >= 5
+    # monthly, and a standing order pays the same whole amount on the same day every month
+    per = charity.group_by("payer_person_id").agg(
+        pl.len(),
+        pl.col("amount").n_unique().alias("amounts"),
+        pl.col("ts_utc").dt.day().n_unique().alias("days"),
+        (pl.col("amount") == pl.col("amount").round(0)).all().alias("whole"),
+    )
+    regular = per.filter(pl.col("len") >= 3)
+    assert regular["len"].max() <= world.config.months
+    assert regular["whole"].all()
+    same = ((regular["amounts"] == 1) & (regular["days"] <= 2)).mean()
+    share = world.profile.parameters.sponsor.standing_order_share.value
+    assert same >= 0.8 * share
+    # the minority sponsor a family directly: one payer each, a small monthly amount
+    direct = tx.filter(pl.col("flow") == "direct_sponsorship")
+    assert set(direct["bene_role"]) == {"sponsored_family"}
+    assert (
+        direct.group_by("beneficiary_person_id")
+        .agg(pl.col("payer_person_id").n_unique())["payer_person_id"]
+        .max()
+        == 1
+    )
+    assert direct["amount_usd"].median() < 100
+    assert direct.height < charity.height
+
+
+# -- romance-scam victims --------------------------------------------------------------------------
+
+
+def test_romance_mules_are_paid_by_several_victims(built: tuple[World, Path]) -> None:
+    _, out = built
+    tx = _tx(out).filter(pl.col("flow") == "romance_scam")
+    assert set(tx["bene_role"]) == {"mule"} and tx["bene_den_id"].is_null().all()
+    fan_in = tx.group_by("beneficiary_person_id").agg(pl.col("payer_person_id").n_unique())
+    assert fan_in["payer_person_id"].mean() >= 2 and fan_in["payer_person_id"].max() >= 3
+    # irregular, growing amounts, often at night
+    ranked = tx.sort("payer_person_id", "ts_utc").with_columns(
+        pl.col("ts_utc").rank("ordinal").over("payer_person_id").alias("k"),
+        (
+            pl.col("amount_usd").log() - pl.col("amount_usd").log().mean().over("payer_person_id")
+        ).alias("rel"),
+    )
+    assert ranked.select(pl.corr("k", "rel", method="spearman")).item() > 0.2
+    night = ((tx["local_hour"] >= 21) | (tx["local_hour"] < 3)).mean()
+    assert night > 0.3
