@@ -7,6 +7,10 @@ drawn per world; a population left out with ``without``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 import zoneinfo
 from pathlib import Path
 
@@ -14,10 +18,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from bantay.simulate import write_world
+from bantay.simulate import simulate, write_world
 from bantay.simulate.profiles import (
     SENDER_ROLES,
+    ProfileError,
+    leave_out,
     load_profile,
+    parse_profile,
 )
 from bantay.simulate.world import Config, World, build_world
 
@@ -219,3 +226,81 @@ def test_romance_mules_are_paid_by_several_victims(built: tuple[World, Path]) ->
     assert ranked.select(pl.corr("k", "rel", method="spearman")).item() > 0.2
     night = ((tx["local_hour"] >= 21) | (tx["local_hour"] < 3)).mean()
     assert night > 0.3
+
+
+# -- leaving a population out ----------------------------------------------------------------------
+
+
+def test_without_leaves_a_role_out_and_says_so(tmp_path: Path) -> None:
+    full, out = tmp_path / "full", tmp_path / "without"
+    simulate(full, senders=1500, months=2, seed=6)
+    manifest = simulate(out, senders=1500, months=2, seed=6, without=["one_off_sender"])
+    assert manifest["without"] == ["one_off_sender"]
+    assert json.loads((full / "manifest.json").read_text())["without"] == []
+    persons = _truth(out, "persons")
+    assert "one_off_sender" not in set(persons["role"])
+    assert "one_off_transfer" not in set(_truth(out, "transactions")["flow"])
+    assert "one_off_sender" in set(_truth(full, "persons")["role"])
+    # the parameters record a share of 0 and why; the other roles keep their drawn weights, so
+    # they share what the role held
+    rows = {r["parameter"]: r for r in _truth(out, "parameters").iter_rows(named=True)}
+    shares = json.loads(rows["population.role_shares"]["value"])
+    full_rows = {r["parameter"]: r for r in _truth(full, "parameters").iter_rows(named=True)}
+    full_shares = json.loads(full_rows["population.role_shares"]["value"])
+    assert shares["one_off_sender"] == 0 < full_shares["one_off_sender"]
+    assert {k: v for k, v in shares.items() if k != "one_off_sender"} == {
+        k: v for k, v in full_shares.items() if k != "one_off_sender"
+    }
+    assert (
+        "Left out of this world: one_off_sender" in rows["population.role_shares"]["reason_or_note"]
+    )
+    senders = persons.head(1500)
+    family = (senders["role"] == "family_sender").mean()
+    expected = shares["family_sender"] / sum(shares.values())
+    assert abs(family - expected) < 0.05
+
+
+def test_without_as_a_profile_field(tmp_path: Path) -> None:
+    prof = parse_profile(
+        {"name": "no-sponsors", "extends": "baseline", "without": ["sponsor"], "parameters": {}},
+        "no-sponsors.yaml",
+    )
+    assert prof.without == ("sponsor",)
+    assert prof.parameters.population.role_shares.value["sponsor"] == 0
+    # a profile extending it keeps the role out and may leave out another
+    child = tmp_path / "child.yaml"
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(
+        "name: parent\nextends: baseline\nwithout: [sponsor]\nparameters: {}\n", encoding="utf-8"
+    )
+    child.write_text(
+        f"name: child\nextends: {parent}\nwithout: [traveller]\nparameters: {{}}\n",
+        encoding="utf-8",
+    )
+    both = load_profile(str(child))
+    assert both.without == ("traveller", "sponsor")
+    shares = both.parameters.population.role_shares.value
+    assert shares["traveller"] == shares["sponsor"] == 0 < shares["one_off_sender"]
+    with pytest.raises(ProfileError, match="unknown role 'tourist' to leave out"):
+        leave_out(load_profile("baseline"), ["tourist"])
+    with pytest.raises(ProfileError, match="leaves no one"):
+        leave_out(load_profile("baseline"), SENDER_ROLES)
+
+
+def _bantay(*args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("bantay")
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, check=False, env=env)
+
+
+def test_cli_without(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    args = ("simulate", "-o", str(out), "--senders", "400", "--months", "1", "--seed", "2")
+    done = _bantay(*args, "--without", "traveller", "--without", "sponsor")
+    assert done.returncode == 0, done.stderr
+    assert "without traveller" in " ".join(done.stdout.split())
+    assert json.loads((out / "manifest.json").read_text())["without"] == ["traveller", "sponsor"]
+    roles = set(_truth(out, "persons")["role"])
+    assert not roles & {"traveller", "sponsor", "travel_vendor", "charity", "sponsored_family"}
+    bad = _bantay(*args, "--without", "tourist")
+    assert bad.returncode != 0 and "unknown role 'tourist'" in bad.stdout + bad.stderr

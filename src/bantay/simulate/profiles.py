@@ -42,12 +42,17 @@ parameter draws from its own stream, so adding or changing one never moves anoth
 world's ``truth/parameters.csv`` records the drawn value beside its range. Until drawn, ``value``
 is the middle of the range (a list: its weights as written) and ``bounds`` holds ``(low, high)``
 (a mapping of weights: the mapping of lows and the mapping of highs).
+
+``without: [role, ...]`` (or :func:`leave_out`, or ``bantay simulate --without ROLE``) leaves a
+population out of the world: its share of ``population.role_shares`` is set to 0 and the others,
+relative weights, share what it held. The world's manifest and parameters record it.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -404,6 +409,8 @@ def _check(p: Parameters) -> None:
             f"population.role_shares: needs exactly the roles {sorted(SENDER_ROLES)}, "
             f"got {sorted(roles)}"
         )
+    if sum(p.population.role_shares.value.values()) <= 0:
+        raise ValueError("population.role_shares: every share is 0 (no one left in the world)")
     for path, countries in (
         ("one_off.recipient_country_weights", p.one_off.recipient_country_weights.value),
         ("traveller.destination_weights", p.traveller.destination_weights.value),
@@ -431,8 +438,26 @@ class Profile(BaseModel):
     name: str
     description: str = ""
     extends: str | None = None
+    #: sender roles left out of the world (their share set to 0): see :func:`leave_out`
+    without: tuple[str, ...] = ()
     parameters: Parameters
     origin: str = Field(default="<string>", exclude=True)
+
+    @field_validator("without")
+    @classmethod
+    def _roles(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return _sender_roles(v)
+
+
+def _sender_roles(roles: Iterable[str]) -> tuple[str, ...]:
+    """``roles``, each a sender role, once each, in order."""
+    roles = tuple(roles)
+    unknown = [r for r in roles if r not in SENDER_ROLES]
+    if unknown:
+        raise ValueError(
+            f"unknown role {unknown[0]!r} to leave out (sender roles: {', '.join(SENDER_ROLES)})"
+        )
+    return tuple(sorted(set(roles), key=SENDER_ROLES.index))
 
 
 def _written(profile: Profile) -> dict[str, Any]:
@@ -518,15 +543,48 @@ def parse_profile(data: dict[str, Any], origin: str = "<string>", _depth: int = 
         base_data, base_origin = _read(str(parent))
         base = parse_profile(base_data, base_origin, _depth + 1)
         merged_params = _merge(_written(base), data.get("parameters") or {})
-        data = {**data, "parameters": merged_params}
+        without = [*base.without, *(data.get("without") or [])]
+        data = {**data, "parameters": merged_params, "without": without}
     try:
-        return Profile.model_validate({**data, "origin": origin})
+        profile = Profile.model_validate({**data, "origin": origin})
     except ValidationError as exc:
         errs = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'] if not str(p).startswith('P['))}: {e['msg']}"
             for e in exc.errors()
         )
         raise ProfileError(f"{origin}: {errs}") from exc
+    return leave_out(profile, profile.without) if profile.without else profile
+
+
+def leave_out(profile: Profile, roles: Iterable[str]) -> Profile:
+    """``profile`` with the sender ``roles`` left out of its worlds (leave-one-population-out
+    evaluation): each role's share of ``population.role_shares`` becomes 0, with no range, so the
+    other roles (relative weights) share what it held; ``without`` and the parameter's reason
+    record it."""
+    roles = tuple(roles)
+    try:
+        out = profile.model_copy(update={"without": _sender_roles((*profile.without, *roles))})
+    except ValueError as exc:
+        raise ProfileError(f"{profile.origin}: {exc}") from exc
+    pop = out.parameters.population
+    shares = pop.role_shares
+    value = {k: (0.0 if k in out.without else v) for k, v in shares.value.items()}
+    bounds = shares.bounds
+    if bounds is not None:
+        lo, hi = bounds
+        bounds = (
+            {k: (0.0 if k in out.without else v) for k, v in lo.items()},
+            {k: (0.0 if k in out.without else v) for k, v in hi.items()},
+        )
+    if sum(value.values()) <= 0:
+        raise ProfileError(f"{profile.origin}: leaving out {', '.join(out.without)} leaves no one")
+    reason = shares.reason.split(" Left out of this world:")[0].rstrip()
+    reason += f" Left out of this world: {', '.join(out.without)} (share 0)."
+    new = shares.model_copy(update={"value": value, "bounds": bounds, "reason": reason})
+    params = out.parameters.model_copy(
+        update={"population": pop.model_copy(update={"role_shares": new})}
+    )
+    return out.model_copy(update={"parameters": params})
 
 
 def load_profile(name_or_path: str) -> Profile:
@@ -586,7 +644,7 @@ def _drawn(p: P[Any], rng: np.random.Generator) -> Any:
     if p.bounds is not None:
         lo, hi = p.bounds
         if isinstance(value, dict):
-            # one draw per weight, fixed or not: fixing one moves no other
+            # one draw per weight, fixed or not: a weight left out (leave_out) moves no other
             u = rng.random(len(value))
             return {
                 k: (v if lo[k] == hi[k] else _g4(lo[k] + x * (hi[k] - lo[k])))

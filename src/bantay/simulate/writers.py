@@ -469,6 +469,7 @@ class WorldWriter:
         doc = {
             "generator": "bantay simulate",
             "profile": w.profile.name,
+            "without": list(w.profile.without),
             "seed": cfg.seed,
             "senders": cfg.senders,
             "months": cfg.months,
