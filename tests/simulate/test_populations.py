@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zoneinfo
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -22,8 +23,10 @@ from bantay.simulate import simulate, write_world
 from bantay.simulate.profiles import (
     SENDER_ROLES,
     ProfileError,
+    draw_ranges,
     leave_out,
     load_profile,
+    parameter_spreads,
     parse_profile,
 )
 from bantay.simulate.world import Config, World, build_world
@@ -226,6 +229,88 @@ def test_romance_mules_are_paid_by_several_victims(built: tuple[World, Path]) ->
     assert ranked.select(pl.corr("k", "rel", method="spearman")).item() > 0.2
     night = ((tx["local_hour"] >= 21) | (tx["local_hour"] < 3)).mean()
     assert night > 0.3
+
+
+# -- ranges ----------------------------------------------------------------------------------------
+
+
+def _within(value: Any, spread: Any, base: Any) -> bool:
+    if isinstance(spread, list):
+        return bool(spread[0] <= value <= spread[1])
+    if isinstance(base, dict):
+        return all(
+            (s[0] <= value[k] <= s[1]) if isinstance(s, list) else value[k] == s
+            for k, s in spread.items()
+        )
+    jitter = spread.get("jitter", 0.0)
+    lo, hi = spread.get("shift", [0, 0])
+    # some whole shift of the list, every weight scaled by a factor within the jitter (4 digits)
+    return any(
+        all(
+            (1 - jitter) * b * 0.9995 <= v <= (1 + jitter) * b * 1.0005
+            for v, b in zip(value, np.roll(base, s), strict=True)
+        )
+        for s in range(lo, hi + 1)
+    )
+
+
+@pytest.mark.parametrize("name", ["baseline", "evasive"])
+def test_ranges_draw_different_values_per_seed_within_bounds(name: str) -> None:
+    profile = load_profile(name)
+    spreads = parameter_spreads(profile)
+    assert len(spreads) > 100 if name == "baseline" else len(spreads) > 110
+    given = {
+        f"{s}.{p}": getattr(getattr(profile.parameters, s), p).value
+        for s in type(profile.parameters).model_fields
+        for p in type(getattr(profile.parameters, s)).model_fields
+    }
+    drawn: dict[str, list[str]] = {path: [] for path in spreads}
+    for seed in range(12):
+        params = draw_ranges(profile, seed).parameters
+        for path, spread in spreads.items():
+            section, pname = path.split(".")
+            value = getattr(getattr(params, section), pname).value
+            assert _within(value, spread, given[path]), (path, seed, value)
+            drawn[path].append(json.dumps(value))
+        assert draw_ranges(profile, seed) == draw_ranges(profile, seed)  # same seed, same world
+    for path, values in drawn.items():
+        assert len(set(values)) > 1, path  # different seeds, different values
+
+
+def test_offenders_and_every_population_are_randomised() -> None:
+    spreads = parameter_spreads(load_profile("baseline"))
+    for path in (
+        "population.role_shares",
+        "osec.session_count_mu",
+        "osec.amount_median_aud",
+        "osec.hour_weights",
+        "osec.memo_share",
+        "osec.amount_escalation_exponent",
+        "osec.gap_shrink_exponent",
+        "facilitators.identities_per_den_weights",
+        "family.amount_median_usd",
+        "family.hour_weights",
+        "partner.payments_per_month",
+        "one_off.amount_median_usd",
+        "traveller.stay_days_median",
+        "sponsor.amount_usd",
+        "romance.escalation_per_payment",
+    ):
+        assert path in spreads, path
+    shares = spreads["population.role_shares"]
+    assert all(isinstance(v, list) for v in shares.values())
+
+
+def test_each_parameter_draws_from_its_own_stream() -> None:
+    """Changing one parameter, or leaving a role out, moves no other parameter's draw."""
+    base = load_profile("baseline")
+    a = draw_ranges(base, 4).parameters
+    b = draw_ranges(leave_out(base, ["traveller"]), 4).parameters
+    assert b.population.role_shares.value["traveller"] == 0
+    for role, v in a.population.role_shares.value.items():
+        if role != "traveller":
+            assert b.population.role_shares.value[role] == v, role
+    assert a.osec == b.osec and a.family == b.family
 
 
 # -- leaving a population out ----------------------------------------------------------------------

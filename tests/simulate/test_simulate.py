@@ -369,7 +369,12 @@ def test_evasive_world_rotates_mules_and_switches_institution(evasive_world: Pat
     p = _truth(evasive_world, "persons")
     o = tx.filter(pl.col("flow") == "osec_payment")
     mules = p.filter((pl.col("role") == "mule") & (pl.col("den_id").is_not_null()))["person_id"]
-    assert o["beneficiary_person_id"].is_in(mules.implode()).mean() > 0.2
+    # by payer: a few prolific payers make most payments, so the share of payments that reach a
+    # mule depends on whether those few rotate; the share of payers who rotate does not
+    to_mule = o.group_by("payer_person_id").agg(
+        pl.col("beneficiary_person_id").is_in(mules.implode()).any()
+    )
+    assert to_mule["beneficiary_person_id"].mean() > 0.3
     inst = o.group_by("payer_person_id").agg(pl.col("institution").n_unique())
     assert inst["institution"].max() >= 2
     closed = _truth(evasive_world, "customers")["closed_on"].drop_nulls()
@@ -402,7 +407,7 @@ def _raw(name: str = "baseline") -> dict[str, object]:
             "unknown source id 'S99'",
         ),
         (
-            lambda d: d["parameters"]["osec"]["amount_median_aud"].update(source="assumption"),
+            lambda d: d["parameters"]["osec"]["amount_min_aud"].update(source="assumption"),
             "needs a `reason`",
         ),
         (
@@ -457,21 +462,21 @@ def test_a_number_given_as_a_range_is_drawn_once_per_world(tmp_path: Path) -> No
     ranges = parameter_ranges(prof)
     assert ranges["osec.amount_median_aud"] == (30.0, 60.0)
     assert ranges["osec.closure_after_payments"] == (20, 60)
-    assert "osec.amount_sigma" not in ranges
+    assert "osec.amount_min_aud" not in ranges
     drawn = [draw_ranges(prof, seed).parameters.osec for seed in range(20)]
     assert all(30 <= d.amount_median_aud.value <= 60 for d in drawn)
     assert all(isinstance(d.closure_after_payments.value, int) for d in drawn)
     assert len({d.amount_median_aud.value for d in drawn}) > 10
     again = draw_ranges(prof, 3).parameters.osec
     assert again == drawn[3]
-    assert again.amount_sigma == prof.parameters.osec.amount_sigma  # the rest as given
+    assert again.amount_min_aud == prof.parameters.osec.amount_min_aud  # the rest as given
     # the world records the value it drew beside its range
     out = tmp_path / "w"
     simulate(out, senders=200, months=1, seed=3, profile=prof)
     rows = {r["parameter"]: r for r in _truth(out, "parameters").iter_rows(named=True)}
     assert float(rows["osec.amount_median_aud"]["value"]) == again.amount_median_aud.value
     assert json.loads(rows["osec.amount_median_aud"]["range"]) == [30.0, 60.0]
-    assert rows["osec.amount_sigma"]["range"] is None
+    assert rows["osec.amount_min_aud"]["range"] is None
 
 
 def test_a_range_survives_extends(tmp_path: Path) -> None:
