@@ -108,7 +108,7 @@ DEMO_GOAML = ["--rentity-id", "7", "--reporting-user-code", "DEMO01", "--default
 DEMO_ANALYST_CODE = "FOWNB"
 
 
-def _mapped_codes(workspace: Path, case_id: int) -> list[str]:
+def mapped_codes(workspace: Path, case_id: int) -> list[str]:
     """The goAML codes the case's fired indicators map to (as shipped)."""
     from bantay.export.case import load_case
     from bantay.export.goaml import default_indicator_map
@@ -125,7 +125,7 @@ def _reports(out: Path, workspace: Path, case_id: int | None) -> str:
     folder = out / "reports"
     folder.mkdir(exist_ok=True)
     goaml = list(DEMO_GOAML)
-    if not _mapped_codes(workspace, case_id):
+    if not mapped_codes(workspace, case_id):
         goaml += ["--indicator", DEMO_ANALYST_CODE]
         console.print(
             f"No indicator of case {case_id} maps to a goAML code (its alerts are model scores): "
