@@ -102,6 +102,19 @@ def _money_over_time(workspace: Path) -> None:
 #: What the demo's reporting entity says to the FIU: a made-up entity id and user code, and the
 #: country of the demo's domestic card merchants (which carry none); all declared in the report.
 DEMO_GOAML = ["--rentity-id", "7", "--reporting-user-code", "DEMO01", "--default-country", "AU"]
+#: The report indicator the demo's analyst gives a case whose alerts are model scores alone (no
+#: fired indicator maps to a goAML code, and a goAML report needs one): outbound transfers with no
+#: apparent lawful purpose to higher-risk countries (export/goaml_indicators.toml).
+DEMO_ANALYST_CODE = "FOWNB"
+
+
+def mapped_codes(workspace: Path, case_id: int) -> list[str]:
+    """The goAML codes the case's fired indicators map to (as shipped)."""
+    from bantay.export.case import load_case
+    from bantay.export.goaml import default_indicator_map
+
+    codes = default_indicator_map()
+    return [c for ind in load_case(workspace, case_id).fired for c in codes.get(ind, [])]
 
 
 def _reports(out: Path, workspace: Path, case_id: int | None) -> str:
@@ -111,8 +124,15 @@ def _reports(out: Path, workspace: Path, case_id: int | None) -> str:
     console.print(Rule(f"[bold]8 · case {case_id}: the reports an analyst files"))
     folder = out / "reports"
     folder.mkdir(exist_ok=True)
+    goaml = list(DEMO_GOAML)
+    if not mapped_codes(workspace, case_id):
+        goaml += ["--indicator", DEMO_ANALYST_CODE]
+        console.print(
+            f"No indicator of case {case_id} maps to a goAML code (its alerts are model scores): "
+            f"the analyst files it under {DEMO_ANALYST_CODE}."
+        )
     files = {
-        "goaml": (folder / f"case{case_id}-goaml-str.xml", DEMO_GOAML),
+        "goaml": (folder / f"case{case_id}-goaml-str.xml", goaml),
         "fincen": (folder / f"case{case_id}-fincen-sar.txt", []),
         "ftm": (folder / f"case{case_id}-followthemoney.jsonl", []),
         "pack": (folder / f"case{case_id}-referral-pack.html", []),

@@ -433,6 +433,8 @@ def randomised_profile(base: str, rng: Any) -> str:
     """
     import yaml
 
+    from bantay.simulate.profiles import load_profile
+
     params: dict[str, dict[str, Any]] = {}
     reason = "randomised for training (bantay train --simulate); range chosen, not measured"
     for section, name, lo, hi in RANDOMISED_PARAMETERS:
@@ -444,14 +446,23 @@ def randomised_profile(base: str, rng: Any) -> str:
         }
     offender = round(float(rng.uniform(0.01, 0.03)), 4)
     family = round(float(rng.uniform(0.25, 0.4)), 4)
-    shares = {
+    shares: dict[str, Any] = {
         "family_sender": family,
         "partner_sender": 0.04,
         "client_business": 0.01,
         "fraud_victim": 0.03,
         "offender": offender,
     }
-    shares["ordinary"] = round(1.0 - sum(shares.values()), 4)
+    # the other populations (one-off senders, travellers, sponsors, romance-scam victims) keep the
+    # base profile's shares, ranges included (each world draws them)
+    base_shares = load_profile(base).parameters.population.role_shares
+    lows, highs = base_shares.bounds or (base_shares.value, base_shares.value)
+    middles = dict(shares)
+    for role, v in base_shares.value.items():
+        if role not in shares and role != "ordinary":
+            middles[role] = v
+            shares[role] = [lows[role], highs[role]] if lows[role] != highs[role] else v
+    shares["ordinary"] = round(1.0 - sum(middles.values()), 4)
     params["population"] = {
         "role_shares": {"value": shares, "source": "assumption", "reason": reason}
     }

@@ -36,6 +36,15 @@ def simulate(
     report: Annotated[
         bool, typer.Option("--report", help="Print the calibration report afterwards.")
     ] = False,
+    without: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--without",
+            help="Leave a population out of the world (repeatable): a sender role such as "
+            "one_off_sender, traveller, sponsor, romance_victim or family_sender. Its share is set "
+            "to 0 and the other roles share it; the manifest records it.",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic world: per-institution exports in their own layouts with mapping files,
     rates.csv, signals.csv, manifest.json, and the ground truth in OUT/truth/.
@@ -67,8 +76,10 @@ def simulate(
             profile=profile,
             fmt=format,
             progress=progress,
+            without=without or (),
         )
-    table = Table(title=f"world in {out} (profile {manifest['profile']}, seed {seed})")
+    left_out = f", without {', '.join(manifest['without'])}" if manifest["without"] else ""
+    table = Table(title=f"world in {out} (profile {manifest['profile']}{left_out}, seed {seed})")
     for col in ("file", "kind", "rows", "mapping"):
         table.add_column(col, justify="right" if col == "rows" else "left")
     for f in manifest["files"]:

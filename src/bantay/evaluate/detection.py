@@ -34,6 +34,10 @@ LEGIT_PAYER_ROLES = (
     "ordinary",
     "client_business",
     "fraud_victim",
+    "one_off_sender",
+    "traveller",
+    "sponsor",
+    "romance_victim",
 )
 
 

@@ -11,10 +11,18 @@ This package never imports ``bantay.detect`` or ``bantay.evaluate``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bantay.simulate.profiles import Profile, ProfileError, load_profile, profile_names
+from bantay.simulate.profiles import (
+    SENDER_ROLES,
+    Profile,
+    ProfileError,
+    leave_out,
+    load_profile,
+    profile_names,
+)
 from bantay.simulate.world import Config, World, build_world
 from bantay.simulate.writers import FORMATS, Progress, write_world
 
@@ -28,11 +36,15 @@ def simulate(
     fmt: str = "csv",
     start: dt.date = dt.date(2024, 1, 1),
     progress: Progress | None = None,
+    without: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Generate one world into ``out``; return its manifest (also written as manifest.json)."""
+    """Generate one world into ``out``; return its manifest (also written as manifest.json).
+    ``without``: sender roles left out of the world (:func:`leave_out`)."""
     if senders < 1 or months < 1:
         raise ProfileError("senders and months must be at least 1")
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if without:
+        prof = leave_out(prof, without)
     cfg = Config(senders=senders, months=months, seed=seed, start=start)
     if progress is not None:
         progress("population", 0, 1)
@@ -44,11 +56,13 @@ def simulate(
 
 __all__ = [
     "FORMATS",
+    "SENDER_ROLES",
     "Config",
     "Profile",
     "ProfileError",
     "World",
     "build_world",
+    "leave_out",
     "load_profile",
     "profile_names",
     "simulate",

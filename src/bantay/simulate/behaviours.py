@@ -91,10 +91,12 @@ def _pack(
     currency: Arr | None = None,
     k: Arr | int = -1,
     card: bool = False,
+    zone: Arr | None = None,
 ) -> dict[str, Arr]:
+    """Columns of ``n`` transactions; ``day`` and ``sec`` are local to ``zone`` (default: the
+    payer's, where the payer is when paying)."""
     n = day.size
-    zone = world.p_zone[payer]
-    ts = world.clock.to_utc(zone, day, sec)
+    ts = world.clock.to_utc(world.p_zone[payer] if zone is None else zone, day, sec)
     inst = world.c_inst[cust]
     return {
         "inst": inst,
@@ -140,9 +142,12 @@ def _pick_memo(
 def _monthly(
     world: World, rng: np.random.Generator, sel: I64, ranges: dict[str, tuple[int, int]]
 ) -> dict[str, Arr]:
-    """Regular payments near payday (family, in-laws, freelancers)."""
+    """Regular payments near payday (family, in-laws, freelancers, sponsors). A sponsorship of a
+    charity pays its price every month; by standing order (``mode`` 1) it goes out on its day
+    every month, in the bank's overnight batch."""
     r = world.rels
-    fam = world.profile.parameters.family
+    pr = world.profile.parameters
+    fam, sp = pr.family, pr.sponsor
     months = world.config.months
     ms = world.month_start
     rel = np.repeat(sel, months)
@@ -152,26 +157,43 @@ def _monthly(
     m = np.concatenate([m, m[twice]])
     second = np.zeros(rel.size, dtype=bool)
     second[rel.size - int(twice.sum()) :] = True
+    flow = r["flow"][rel]
+    sponsor = (flow == FLOW["sponsorship"]) | (flow == FLOW["direct_sponsorship"])
+    standing = sponsor & (r["mode"][rel] == 1)
     jitter = fam.payday_jitter_days.value
-    dom = (
-        r["payday"][rel] - 1 + np.where(second, 13, 0) + rng.integers(-jitter, jitter + 1, rel.size)
-    )
+    shift = np.where(standing, 0, rng.integers(-jitter, jitter + 1, rel.size))
+    dom = r["payday"][rel] - 1 + np.where(second, 13, 0) + shift
     month_len = ms[m + 1] - ms[m]
     day = ms[m] + np.clip(dom, 0, month_len - 1)
-    keep = (
-        (day >= r["start"][rel])
-        & (day < r["end"][rel])
-        & (rng.random(rel.size) >= fam.skip_month_prob.value)
+    skip = np.where(
+        sponsor,
+        np.where(standing, 0.0, sp.direct_skip_month_prob.value),
+        fam.skip_month_prob.value,
     )
-    rel, day = rel[keep], day[keep]
-    flow = r["flow"][rel]
-    amount = r["median"][rel] * rng.lognormal(0, fam.amount_sigma.value, rel.size)
+    keep = (day >= r["start"][rel]) & (day < r["end"][rel]) & (rng.random(rel.size) >= skip)
+    rel, day, flow = rel[keep], day[keep], flow[keep]
+    sponsor, standing = sponsor[keep], standing[keep]
+    sigma = np.where(sponsor, sp.direct_amount_sigma.value, fam.amount_sigma.value)
+    amount = r["median"][rel] * np.exp(sigma * rng.standard_normal(rel.size))
     amount = _round_amounts(rng, amount, 0.5)
+    charity = flow == FLOW["sponsorship"]
+    amount = np.where(charity, r["median"][rel], amount)  # the charity's price, every month
     memo = np.zeros(rel.size, dtype=np.int64)
-    for name in ("family_remittance", "inlaw_remittance", "freelancer_payment"):
+    for name, share in (
+        ("family_remittance", 1.0),
+        ("inlaw_remittance", 1.0),
+        ("freelancer_payment", 1.0),
+        ("sponsorship", sp.memo_share.value),
+        ("direct_sponsorship", sp.memo_share.value),
+    ):
         mask = flow == FLOW[name]
-        memo[mask] = _pick_memo(rng, ranges, name, int(mask.sum()))
+        if mask.any():
+            memo[mask] = _pick_memo(rng, ranges, name, int(mask.sum()), share)
     sec = _hours(rng, fam.hour_weights.value, rel.size)
+    by_hand = sponsor & ~standing
+    if sponsor.any():
+        sec[by_hand] = _hours(rng, sp.hour_weights.value, int(by_hand.sum()))
+        sec[standing] = _hours(rng, sp.standing_order_hour_weights.value, int(standing.sum()))
     return _pack(
         world,
         r["cust"][rel],
@@ -189,14 +211,15 @@ def _monthly(
 def _poisson(
     world: World, rng: np.random.Generator, sel: I64, ranges: dict[str, tuple[int, int]]
 ) -> dict[str, Arr]:
-    """Ad-hoc payments: family top-ups, partner support, fraud victims' escalating payments."""
+    """Ad-hoc payments: family top-ups, partner support, fraud and romance-scam victims'
+    escalating payments."""
     r = world.rels
     pr = world.profile.parameters
     flow = r["flow"][sel]
     span = np.maximum(1, r["end"][sel] - r["start"][sel])
-    is_fraud = flow == FLOW["fraud_mule_payment"]
-    lam = np.where(is_fraud, np.maximum(r["rate"][sel] - 1, 0), r["rate"][sel] * span / 30.44)
-    count = rng.poisson(lam) + is_fraud.astype(np.int64)
+    scam = (flow == FLOW["fraud_mule_payment"]) | (flow == FLOW["romance_scam"])
+    lam = np.where(scam, np.maximum(r["rate"][sel] - 1, 0), r["rate"][sel] * span / 30.44)
+    count = rng.poisson(lam) + scam.astype(np.int64)
     rel = np.repeat(sel, count)
     day = r["start"][rel] + (rng.random(rel.size) * span[np.repeat(np.arange(sel.size), count)])
     day = day.astype(np.int64)
@@ -213,7 +236,8 @@ def _poisson(
     n = rel.size
     amount = r["median"][rel] * rng.lognormal(0, 0.5, n)
     fraud = f == FLOW["fraud_mule_payment"]
-    if fraud.any():
+    romance = f == FLOW["romance_scam"]
+    if fraud.any() or romance.any():
         # escalation: the i-th payment of a victim is escalation**i times the first
         order = np.lexsort((day, rel))
         ranked = np.empty(n, dtype=np.int64)
@@ -222,20 +246,26 @@ def _poisson(
         grp_start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
         ranked[order] = np.arange(n) - grp_start
         amount = np.where(fraud, amount * pr.fraud.escalation_per_payment.value**ranked, amount)
+        amount = np.where(romance, amount * pr.romance.escalation_per_payment.value**ranked, amount)
     partner = f == FLOW["partner_support"]
     amount = np.where(
         partner, r["median"][rel] * rng.lognormal(0, pr.partner.amount_sigma.value, n), amount
     )
     amount = _round_amounts(rng, amount, 0.6)
     memo = np.zeros(n, dtype=np.int64)
-    for name in ("family_topup", "partner_support", "fraud_mule_payment"):
+    for name, share in (
+        ("family_topup", 1.0),
+        ("partner_support", 1.0),
+        ("fraud_mule_payment", 1.0),
+        ("romance_scam", pr.romance.memo_share.value),
+    ):
         mask = f == FLOW[name]
-        memo[mask] = _pick_memo(rng, ranges, name, int(mask.sum()))
-    sec = np.where(
-        partner,
-        _hours(rng, pr.partner.hour_weights.value, n),
-        _hours(rng, pr.family.hour_weights.value, n),
-    )
+        if mask.any():
+            memo[mask] = _pick_memo(rng, ranges, name, int(mask.sum()), share)
+    sec = _hours(rng, pr.family.hour_weights.value, n)
+    for mask, weights in ((partner, pr.partner.hour_weights), (romance, pr.romance.hour_weights)):
+        if mask.any():
+            sec[mask] = _hours(rng, weights.value, int(mask.sum()))
     return _pack(
         world,
         r["cust"][rel],
@@ -247,6 +277,55 @@ def _poisson(
         sec,
         amount,
         memo,
+    )
+
+
+def _exact(
+    world: World, rng: np.random.Generator, sel: I64, ranges: dict[str, tuple[int, int]]
+) -> dict[str, Arr]:
+    """Payments planned one by one: a one-off transfer on its day, a traveller's payments during
+    the stay (``rate`` payments in the window, at the destination's hours: ``mode`` 1) or a
+    deposit from home."""
+    r = world.rels
+    pr = world.profile.parameters
+    oo, tv = pr.one_off, pr.traveller
+    count = r["rate"][sel].astype(np.int64)
+    rel = np.repeat(sel, count)
+    n = rel.size
+    span = np.maximum(1, r["end"][rel] - r["start"][rel])
+    day = (r["start"][rel] + rng.random(n) * span).astype(np.int64)
+    f = r["flow"][rel]
+    one_off = f == FLOW["one_off_transfer"]
+    sigma = np.where(one_off, oo.amount_sigma.value, tv.amount_sigma.value)
+    amount = r["median"][rel] * np.exp(sigma * rng.standard_normal(n))
+    amount = _round_amounts(rng, amount, 0.5)
+    memo = np.zeros(n, dtype=np.int64)
+    for name, share in (
+        ("one_off_transfer", oo.memo_share.value),
+        ("travel_payment", tv.memo_share.value),
+    ):
+        mask = f == FLOW[name]
+        if mask.any():
+            memo[mask] = _pick_memo(rng, ranges, name, int(mask.sum()), share)
+    sec = _hours(rng, oo.hour_weights.value, n)
+    travel = ~one_off
+    if travel.any():
+        sec[travel] = _hours(rng, tv.hour_weights.value, int(travel.sum()))
+    payer, bene = r["payer"][rel], r["bene"][rel]
+    abroad = r["mode"][rel] == 1
+    zone = np.where(abroad, world.p_zone[bene], world.p_zone[payer])
+    return _pack(
+        world,
+        r["cust"][rel],
+        payer,
+        bene,
+        r["brec"][rel],
+        f,
+        day,
+        sec,
+        amount,
+        memo,
+        zone=zone,
     )
 
 
@@ -394,11 +473,16 @@ def _cards(
     if cap.size:
         m = _BY_KIND["capture"][rng.integers(0, 2, cap.size)]
         add(cap, rng.integers(0, days, cap.size), m, _MERCH_USD[m] + 0.99)
-    # travel: a ticket, then a hotel at the destination in its currency
+    # travel: a ticket, then a hotel at the destination in its currency (a traveller's first trip
+    # is the stay of their local payments: the hotel is paid when it begins)
     tr = persons[pu["trips"][persons] > 0]
     if tr.size:
         who = np.repeat(tr, pu["trips"][tr])
         d = rng.integers(0, days, who.size)
+        lead = rng.integers(14, 60, who.size)
+        first = np.r_[True, who[1:] != who[:-1]]
+        stay = first & (pu["trip_day"][who] >= 0)
+        d = np.where(stay, pu["trip_day"][who] - lead, d)
         air = _BY_KIND["airline"][rng.integers(0, 2, who.size)]
         dest = pu["trip_dest"][who]
         dest_code = np.array(COUNTRY_CODES)[dest]
@@ -414,12 +498,27 @@ def _cards(
         nights = rng.integers(3, 21, who.size)
         add(
             who,
-            d + rng.integers(14, 60, who.size),
+            d + lead,
             hotel,
             _MERCH_USD[hotel] * nights * rng.lognormal(0, 0.3, who.size),
             currency=hcur,
         )
     return _concat(parts)
+
+
+#: flows paid every month near a payday (``_monthly``), and flows planned payment by payment
+#: (``_exact``); the others are ad hoc (``_poisson``)
+_MONTHLY = [
+    FLOW[f]
+    for f in (
+        "family_remittance",
+        "inlaw_remittance",
+        "freelancer_payment",
+        "sponsorship",
+        "direct_sponsorship",
+    )
+]
+_EXACT = [FLOW["one_off_transfer"], FLOW["travel_payment"]]
 
 
 def generate_chunk(world: World, index: int) -> dict[str, Arr]:
@@ -433,12 +532,12 @@ def generate_chunk(world: World, index: int) -> dict[str, Arr]:
     a, b = np.searchsorted(r["payer"], [lo, hi])
     sel = np.arange(a, b)
     flow = r["flow"][sel]
-    regular = np.isin(
-        flow, [FLOW["family_remittance"], FLOW["inlaw_remittance"], FLOW["freelancer_payment"]]
-    )
+    regular = np.isin(flow, _MONTHLY)
+    exact = np.isin(flow, _EXACT)
     parts = [
         _monthly(world, rng, sel[regular], ranges),
-        _poisson(world, rng, sel[~regular], ranges),
+        _poisson(world, rng, sel[~regular & ~exact], ranges),
+        _exact(world, rng, sel[exact], ranges),
         _osec(world, rng, lo, hi, ranges),
         _cards(world, rng, lo, hi, ranges),
     ]

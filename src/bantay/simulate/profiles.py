@@ -27,16 +27,32 @@ Where the sources only bound a number, give it as a range, ``value: [low, high]`
         source: assumption
         reason: ...
 
-Only a number can be a range (a parameter whose value is a list, such as ``hour_weights``, takes
-its list as it is). Each world draws every range once from its seed (:func:`draw_ranges`; a whole
-number range draws whole numbers, both ends included), so the same seed gives the same value; the
-world's ``truth/parameters.csv`` records the drawn value beside its range. Until drawn, ``value`` is
-the middle of the range and ``bounds`` holds ``(low, high)``.
+A weight of a mapping of weights (``role_shares``, ``channel_weights``, country weights) may be a
+range too, ``value: {wallet: [0.2, 0.4], bank: 0.2}``: each is drawn on its own, and weights are
+relative (every use normalises them), so the drawn weights need not sum to 1. A list of weights
+(``hour_weights``, ``topup_month_weights``) takes its list as it is, and may add
+
+- ``jitter: j`` (0 <= j < 1): each weight is multiplied by a factor drawn from ``[1 - j, 1 + j]``;
+- ``shift: [low, high]`` (a list of 24 hourly weights only): the whole day is moved by a whole
+  number of hours drawn from the range (``1``: what was paid at 20:00 is paid at 21:00).
+
+Each world draws every range, jitter and shift once from its seed (:func:`draw_ranges`; a whole
+number range draws whole numbers, both ends included), so the same seed gives the same value; each
+parameter draws from its own stream, so adding or changing one never moves another's draw. The
+world's ``truth/parameters.csv`` records the drawn value beside its range. Until drawn, ``value``
+is the middle of the range (a list: its weights as written) and ``bounds`` holds ``(low, high)``
+(a mapping of weights: the mapping of lows and the mapping of highs).
+
+``without: [role, ...]`` (or :func:`leave_out`, or ``bantay simulate --without ROLE``) leaves a
+population out of the world: its share of ``population.role_shares`` is set to 0 and the others,
+relative weights, share what it held. The world's manifest and parameters record it.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -49,6 +65,23 @@ from bantay.errors import BantayError
 
 T = TypeVar("T")
 
+#: Roles of the people in payer countries (persons 0..senders-1 of a world), in the order a world
+#: draws them; ``population.role_shares`` gives each a share.
+SENDER_ROLES = (
+    "ordinary",
+    "family_sender",
+    "partner_sender",
+    "client_business",
+    "fraud_victim",
+    "offender",
+    "one_off_sender",
+    "traveller",
+    "sponsor",
+    "romance_victim",
+)
+#: Countries a world knows (``reference.COUNTRIES``): keys of the country weights.
+_COUNTRY_CODES = frozenset({"AU", "US", "GB", "CA", "DE", "PH", "TH", "VN", "ID", "MY"})
+
 #: Source ids of the domain notes (S1..S38, plus S1a for the press coverage of S1).
 KNOWN_SOURCES = frozenset({f"S{i}" for i in range(1, 39)} | {"S1a"})
 _SOURCE_RE = re.compile(r"^S\d+[a-z]?$")
@@ -60,7 +93,9 @@ class ProfileError(BantayError):
 
 class P(BaseModel, Generic[T]):
     """One parameter: its value and where the value comes from. A number given as ``[low, high]``
-    is a range: ``bounds`` holds it and ``value`` is its middle until a world draws it."""
+    is a range: ``bounds`` holds it and ``value`` is its middle until a world draws it; so is a
+    mapping of weights with a weight given as a range (``bounds``: the lows and the highs). A list
+    of weights may carry a ``jitter`` and (24 hourly weights) a ``shift``, drawn per world."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -69,6 +104,8 @@ class P(BaseModel, Generic[T]):
     reason: str = ""
     note: str = ""
     bounds: tuple[T, T] | None = None
+    jitter: float | None = None
+    shift: tuple[int, int] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -79,9 +116,16 @@ class P(BaseModel, Generic[T]):
             )
         if "bounds" in data:
             raise ValueError("write a range as `value: [low, high]`, not as `bounds`")
-        number = cls.model_fields["value"].annotation
-        if (number is int or number is float) and isinstance(data.get("value"), list):
-            return {**data, **_range(data["value"], whole=number is int)}
+        kind = cls.model_fields["value"].annotation
+        value = data.get("value")
+        if (kind is int or kind is float) and isinstance(value, list):
+            return {**data, **_range(value, whole=kind is int)}
+        if (
+            kind == Weights
+            and isinstance(value, dict)
+            and any(isinstance(v, list) for v in value.values())
+        ):
+            return {**data, **_weight_ranges(value)}
         return data
 
     @field_validator("source")
@@ -101,6 +145,17 @@ class P(BaseModel, Generic[T]):
     def _reasoned(self) -> P[T]:
         if "assumption" in [s.strip() for s in self.source.split(",")] and not self.reason.strip():
             raise ValueError("a parameter with `source: assumption` needs a `reason`")
+        weights = type(self).model_fields["value"].annotation == list[float]
+        if self.jitter is not None:
+            if not weights:
+                raise ValueError("`jitter` is for a list of weights only")
+            if not 0 <= self.jitter < 1:
+                raise ValueError(f"`jitter` is at least 0 and below 1, got {self.jitter}")
+        if self.shift is not None:
+            if not weights:
+                raise ValueError("`shift` is for a list of 24 hourly weights only")
+            if self.shift[0] > self.shift[1]:
+                raise ValueError(f"shift {list(self.shift)}: low is above high")
         return self
 
 
@@ -116,8 +171,23 @@ def _range(value: list[Any], whole: bool) -> dict[str, Any]:
         raise ValueError(f"a whole-number parameter takes a range of whole numbers, got {value!r}")
     if lo > hi:
         raise ValueError(f"range [{lo}, {hi}]: low is above high")
-    middle = (lo + hi) // 2 if whole else (lo + hi) / 2
+    middle = (lo + hi) // 2 if whole else float(f"{(lo + hi) / 2:.12g}")
     return {"value": middle, "bounds": (lo, hi)}
+
+
+def _weight_ranges(value: dict[str, Any]) -> dict[str, Any]:
+    """``value`` (the middles) and ``bounds`` (lows, highs) of a mapping of weights, some of them
+    ranges ``[low, high]``."""
+    mid: dict[str, float] = {}
+    lows: dict[str, float] = {}
+    highs: dict[str, float] = {}
+    for k, v in value.items():
+        if isinstance(v, list):
+            r = _range(v, whole=False)
+            mid[k], (lows[k], highs[k]) = r["value"], r["bounds"]
+        else:
+            mid[k] = lows[k] = highs[k] = v
+    return {"value": mid, "bounds": (lows, highs)}
 
 
 Weights = dict[str, float]
@@ -226,6 +296,65 @@ class Osec(_Section):
     rotate_every: P[int]
 
 
+class OneOff(_Section):
+    transfers_weights: P[Weights]
+    same_recipient_share: P[float]
+    shared_recipient_share: P[float]
+    payers_per_shared_recipient: P[float]
+    recipient_country_weights: P[Weights]
+    amount_median_usd: P[float]
+    amount_sigma: P[float]
+    hour_weights: P[list[float]]
+    channel_weights: P[Weights]
+    memo_share: P[float]
+
+
+class Traveller(_Section):
+    destination_weights: P[Weights]
+    stay_days_median: P[float]
+    recipients_mean: P[float]
+    repeat_share: P[float]
+    travellers_per_recipient: P[float]
+    deposit_share: P[float]
+    deposit_amount_median_usd: P[float]
+    amount_median_usd: P[float]
+    amount_sigma: P[float]
+    hour_weights: P[list[float]]
+    channel_weights: P[Weights]
+    memo_share: P[float]
+
+
+class Sponsor(_Section):
+    charity_share: P[float]
+    sponsors_per_charity: P[float]
+    charity_country_weights: P[Weights]
+    amount_usd: P[float]
+    standing_order_share: P[float]
+    standing_order_hour_weights: P[list[float]]
+    charity_channel_weights: P[Weights]
+    lapse_per_year: P[float]
+    direct_amount_median_usd: P[float]
+    direct_amount_sigma: P[float]
+    direct_skip_month_prob: P[float]
+    direct_channel_weights: P[Weights]
+    hour_weights: P[list[float]]
+    memo_share: P[float]
+
+
+class Romance(_Section):
+    male_share: P[float]
+    age_mean: P[float]
+    victims_per_mule: P[float]
+    mule_country_weights: P[Weights]
+    payments_mean: P[float]
+    first_amount_median_usd: P[float]
+    escalation_per_payment: P[float]
+    duration_days_mean: P[float]
+    hour_weights: P[list[float]]
+    channel_weights: P[Weights]
+    memo_share: P[float]
+
+
 class Facilitators(_Section):
     payers_per_den: P[float]
     identities_per_den_weights: P[Weights]
@@ -244,6 +373,10 @@ class Parameters(_Section):
     card: Card
     osec: Osec
     facilitators: Facilitators
+    one_off: OneOff
+    traveller: Traveller
+    sponsor: Sponsor
+    romance: Romance
 
     @model_validator(mode="after")
     def _consistent(self) -> Parameters:
@@ -258,6 +391,11 @@ def _check(p: Parameters) -> None:
         ("partner.hour_weights", p.partner.hour_weights.value),
         ("card.hour_weights", p.card.hour_weights.value),
         ("osec.hour_weights", p.osec.hour_weights.value),
+        ("one_off.hour_weights", p.one_off.hour_weights.value),
+        ("traveller.hour_weights", p.traveller.hour_weights.value),
+        ("sponsor.hour_weights", p.sponsor.hour_weights.value),
+        ("sponsor.standing_order_hour_weights", p.sponsor.standing_order_hour_weights.value),
+        ("romance.hour_weights", p.romance.hour_weights.value),
     ):
         if len(weights) != 24 or min(weights) < 0 or sum(weights) <= 0:
             raise ValueError(f"{path}: needs 24 non-negative weights, one per local hour")
@@ -266,19 +404,32 @@ def _check(p: Parameters) -> None:
     if p.osec.amount_min_aud.value >= p.osec.amount_max_aud.value:
         raise ValueError("osec.amount_min_aud must be below osec.amount_max_aud")
     roles = set(p.population.role_shares.value)
-    expected = {
-        "ordinary",
-        "family_sender",
-        "partner_sender",
-        "client_business",
-        "fraud_victim",
-        "offender",
-    }
-    if roles != expected:
+    if roles != set(SENDER_ROLES):
         raise ValueError(
-            f"population.role_shares: needs exactly the roles {sorted(expected)}, "
+            f"population.role_shares: needs exactly the roles {sorted(SENDER_ROLES)}, "
             f"got {sorted(roles)}"
         )
+    if sum(p.population.role_shares.value.values()) <= 0:
+        raise ValueError("population.role_shares: every share is 0 (no one left in the world)")
+    for path, countries in (
+        ("one_off.recipient_country_weights", p.one_off.recipient_country_weights.value),
+        ("traveller.destination_weights", p.traveller.destination_weights.value),
+        ("sponsor.charity_country_weights", p.sponsor.charity_country_weights.value),
+        ("romance.mule_country_weights", p.romance.mule_country_weights.value),
+    ):
+        unknown = sorted(set(countries) - _COUNTRY_CODES)
+        if unknown:
+            raise ValueError(
+                f"{path}: unknown countries {unknown} (known: {sorted(_COUNTRY_CODES)})"
+            )
+    if not set(p.one_off.transfers_weights.value) <= {"1", "2", "3"}:
+        raise ValueError('one_off.transfers_weights: weights of "1", "2" and "3" transfers')
+    for path, prm in _all_params(p):
+        w = prm.value
+        if isinstance(w, dict) and min(w.values(), default=0) < 0:
+            raise ValueError(f"{path}: weights are not negative")
+        if prm.shift is not None and len(w) != 24:
+            raise ValueError(f"{path}: `shift` is for a list of 24 hourly weights only")
 
 
 class Profile(BaseModel):
@@ -287,8 +438,26 @@ class Profile(BaseModel):
     name: str
     description: str = ""
     extends: str | None = None
+    #: sender roles left out of the world (their share set to 0): see :func:`leave_out`
+    without: tuple[str, ...] = ()
     parameters: Parameters
     origin: str = Field(default="<string>", exclude=True)
+
+    @field_validator("without")
+    @classmethod
+    def _roles(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return _sender_roles(v)
+
+
+def _sender_roles(roles: Iterable[str]) -> tuple[str, ...]:
+    """``roles``, each a sender role, once each, in order."""
+    roles = tuple(roles)
+    unknown = [r for r in roles if r not in SENDER_ROLES]
+    if unknown:
+        raise ValueError(
+            f"unknown role {unknown[0]!r} to leave out (sender roles: {', '.join(SENDER_ROLES)})"
+        )
+    return tuple(sorted(set(roles), key=SENDER_ROLES.index))
 
 
 def _written(profile: Profile) -> dict[str, Any]:
@@ -297,11 +466,23 @@ def _written(profile: Profile) -> dict[str, Any]:
     for section_name, section in _sections(profile.parameters):
         out[section_name] = {}
         for pname, p in _params(section):
-            d = p.model_dump(mode="python", exclude={"bounds"})
+            d = p.model_dump(mode="python", exclude={"bounds"}, exclude_none=True)
             if p.bounds is not None:
-                d["value"] = list(p.bounds)
+                d["value"] = _written_range(p)
+            if p.shift is not None:
+                d["shift"] = list(p.shift)
             out[section_name][pname] = d
     return out
+
+
+def _written_range(p: P[Any]) -> Any:
+    """A range as a profile file writes it: ``[low, high]``, or a mapping of weights whose ranged
+    weights are ``[low, high]``."""
+    assert p.bounds is not None
+    lo, hi = p.bounds
+    if isinstance(p.value, dict):
+        return {k: ([lo[k], hi[k]] if lo[k] != hi[k] else v) for k, v in p.value.items()}
+    return [lo, hi]
 
 
 def _sections(params: Parameters) -> list[tuple[str, _Section]]:
@@ -310,6 +491,14 @@ def _sections(params: Parameters) -> list[tuple[str, _Section]]:
 
 def _params(section: _Section) -> list[tuple[str, P[Any]]]:
     return [(name, getattr(section, name)) for name in type(section).model_fields]
+
+
+def _all_params(params: Parameters) -> list[tuple[str, P[Any]]]:
+    return [
+        (f"{section_name}.{pname}", p)
+        for section_name, section in _sections(params)
+        for pname, p in _params(section)
+    ]
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -354,15 +543,48 @@ def parse_profile(data: dict[str, Any], origin: str = "<string>", _depth: int = 
         base_data, base_origin = _read(str(parent))
         base = parse_profile(base_data, base_origin, _depth + 1)
         merged_params = _merge(_written(base), data.get("parameters") or {})
-        data = {**data, "parameters": merged_params}
+        without = [*base.without, *(data.get("without") or [])]
+        data = {**data, "parameters": merged_params, "without": without}
     try:
-        return Profile.model_validate({**data, "origin": origin})
+        profile = Profile.model_validate({**data, "origin": origin})
     except ValidationError as exc:
         errs = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'] if not str(p).startswith('P['))}: {e['msg']}"
             for e in exc.errors()
         )
         raise ProfileError(f"{origin}: {errs}") from exc
+    return leave_out(profile, profile.without) if profile.without else profile
+
+
+def leave_out(profile: Profile, roles: Iterable[str]) -> Profile:
+    """``profile`` with the sender ``roles`` left out of its worlds (leave-one-population-out
+    evaluation): each role's share of ``population.role_shares`` becomes 0, with no range, so the
+    other roles (relative weights) share what it held; ``without`` and the parameter's reason
+    record it."""
+    roles = tuple(roles)
+    try:
+        out = profile.model_copy(update={"without": _sender_roles((*profile.without, *roles))})
+    except ValueError as exc:
+        raise ProfileError(f"{profile.origin}: {exc}") from exc
+    pop = out.parameters.population
+    shares = pop.role_shares
+    value = {k: (0.0 if k in out.without else v) for k, v in shares.value.items()}
+    bounds = shares.bounds
+    if bounds is not None:
+        lo, hi = bounds
+        bounds = (
+            {k: (0.0 if k in out.without else v) for k, v in lo.items()},
+            {k: (0.0 if k in out.without else v) for k, v in hi.items()},
+        )
+    if sum(value.values()) <= 0:
+        raise ProfileError(f"{profile.origin}: leaving out {', '.join(out.without)} leaves no one")
+    reason = shares.reason.split(" Left out of this world:")[0].rstrip()
+    reason += f" Left out of this world: {', '.join(out.without)} (share 0)."
+    new = shares.model_copy(update={"value": value, "bounds": bounds, "reason": reason})
+    params = out.parameters.model_copy(
+        update={"population": pop.model_copy(update={"role_shares": new})}
+    )
+    return out.model_copy(update={"parameters": params})
 
 
 def load_profile(name_or_path: str) -> Profile:
@@ -378,44 +600,85 @@ def profile_names() -> list[str]:
 
 
 def parameter_sources(profile: Profile) -> list[tuple[str, Any, str, str]]:
-    """(path, value, source, reason or note) for every parameter: the profile's bibliography."""
+    """(path, value, source, reason and note) for every parameter: the profile's bibliography."""
     return [
-        (f"{section_name}.{pname}", p.value, p.source, p.reason or p.note)
-        for section_name, section in _sections(profile.parameters)
-        for pname, p in _params(section)
+        (path, p.value, p.source, " | ".join(t for t in (p.note, p.reason) if t))
+        for path, p in _all_params(profile.parameters)
     ]
 
 
 def parameter_ranges(profile: Profile) -> dict[str, tuple[Any, Any]]:
-    """The range ``(low, high)`` of every parameter given as one, by path."""
-    return {
-        f"{section_name}.{pname}": p.bounds
-        for section_name, section in _sections(profile.parameters)
-        for pname, p in _params(section)
-        if p.bounds is not None
-    }
+    """The range ``(low, high)`` of every parameter given as one, by path (a mapping of weights:
+    ``(lows, highs)``)."""
+    return {path: p.bounds for path, p in _all_params(profile.parameters) if p.bounds is not None}
+
+
+def parameter_spreads(profile: Profile) -> dict[str, Any]:
+    """What each world draws of each parameter, by path, as ``truth/parameters.csv`` records it:
+    ``[low, high]`` for a number, the mapping of weights with ``[low, high]`` for each ranged
+    weight, ``{"jitter": j, "shift": [low, high]}`` for a list of weights."""
+    out: dict[str, Any] = {}
+    for path, p in _all_params(profile.parameters):
+        if p.bounds is not None:
+            out[path] = _written_range(p)
+        elif p.jitter is not None or p.shift is not None:
+            out[path] = {
+                k: v
+                for k, v in (
+                    ("jitter", p.jitter),
+                    ("shift", list(p.shift) if p.shift is not None else None),
+                )
+                if v is not None
+            }
+    return out
+
+
+def _g4(x: float) -> float:
+    """A drawn number as the world records it: 4 significant digits."""
+    return float(f"{float(x):.4g}")
+
+
+def _drawn(p: P[Any], rng: np.random.Generator) -> Any:
+    """One world's value of ``p``."""
+    value = p.value
+    if p.bounds is not None:
+        lo, hi = p.bounds
+        if isinstance(value, dict):
+            # one draw per weight, fixed or not: a weight left out (leave_out) moves no other
+            u = rng.random(len(value))
+            return {
+                k: (v if lo[k] == hi[k] else _g4(lo[k] + x * (hi[k] - lo[k])))
+                for (k, v), x in zip(value.items(), u, strict=True)
+            }
+        if type(p).model_fields["value"].annotation is int:
+            return int(rng.integers(lo, hi + 1))
+        return _g4(rng.uniform(lo, hi))
+    weights = [float(w) for w in value]
+    if p.shift is not None:
+        weights = np.roll(weights, int(rng.integers(p.shift[0], p.shift[1] + 1))).tolist()
+    if p.jitter is not None:
+        factor = rng.uniform(1 - p.jitter, 1 + p.jitter, len(weights))
+        weights = [_g4(w * f) for w, f in zip(weights, factor, strict=True)]
+    return weights
 
 
 def draw_ranges(profile: Profile, seed: int) -> Profile:
-    """The profile as one world uses it: every range drawn once, uniformly, from ``seed`` (a
-    whole-number range draws whole numbers, both ends included; a drawn number keeps 4 significant
-    digits). Parameters in the same order draw the same values whatever else changes in the world;
-    ``bounds`` still holds each range. A profile without ranges is returned as it is."""
-    if not parameter_ranges(profile):
+    """The profile as one world uses it: every range, jitter and shift drawn once from ``seed`` (a
+    number uniformly in its range, a whole-number range in whole numbers with both ends included; a
+    drawn number keeps 4 significant digits). Each parameter draws from its own stream, named by
+    its path, so a parameter draws the same value whatever else the profile or the world changes;
+    ``bounds`` still holds each range. A profile with nothing to draw is returned as it is."""
+    if not parameter_spreads(profile):
         return profile
-    rng = np.random.default_rng([seed, 5])
     sections: dict[str, _Section] = {}
     for section_name, section in _sections(profile.parameters):
         drawn: dict[str, P[Any]] = {}
         for pname, p in _params(section):
-            if p.bounds is None:
+            if p.bounds is None and p.jitter is None and p.shift is None:
                 continue
-            lo, hi = p.bounds
-            if type(p).model_fields["value"].annotation is int:
-                value: int | float = int(rng.integers(lo, hi + 1))
-            else:
-                value = float(f"{float(rng.uniform(lo, hi)):.4g}")
-            drawn[pname] = p.model_copy(update={"value": value})
+            path = f"{section_name}.{pname}"
+            rng = np.random.default_rng([seed, 5, zlib.crc32(path.encode())])
+            drawn[pname] = p.model_copy(update={"value": _drawn(p, rng)})
         sections[section_name] = section.model_copy(update=drawn)
     params = profile.parameters.model_copy(update=sections)
     try:

@@ -1083,3 +1083,83 @@ FRAUD_MEMOS = (
     "",
     "customs fee",
 )
+# the populations that send abroad now and then (issue 21)
+ONE_OFF_MEMOS = (
+    "gift",
+    "happy birthday",
+    "for you",
+    "deposit",
+    "reservation",
+    "order",
+    "payment",
+    "item",
+    "thank you",
+    "get well soon",
+    "help",
+    "hospital",
+    "as promised",
+)
+TRAVEL_MEMOS = (
+    "booking",
+    "deposit",
+    "room",
+    "room balance",
+    "tour",
+    "island hopping",
+    "driver",
+    "airport transfer",
+    "diving",
+    "load",
+    "thanks",
+)
+SPONSOR_MEMOS = (
+    "child sponsorship",
+    "sponsorship",
+    "monthly sponsorship",
+    "monthly donation",
+    "donation",
+    "sponsor a child",
+)
+DIRECT_SPONSOR_MEMOS = (
+    "for school",
+    "school fees",
+    "allowance",
+    "for the kids",
+    "monthly",
+    "books",
+)
+ROMANCE_MEMOS = (
+    "for you",
+    "plane ticket",
+    "visa fee",
+    "hospital",
+    "for mom",
+    "love",
+    "phone",
+    "customs",
+    "rent",
+)
+#: Charities that receive child sponsorships (fictional): "{A} {B} {suffix}".
+CHARITY_WORDS_A = (
+    "Bayanihan",
+    "Bright Future",
+    "Little Hands",
+    "Hope Harbor",
+    "Lingap",
+    "Tahanan",
+    "Sunrise",
+    "Kalinga",
+    "Open Arms",
+    "Mabuhay",
+    "Rainbow Bridge",
+    "Pag-asa",
+)
+CHARITY_WORDS_B = (
+    "Children's Foundation",
+    "Child Care Foundation",
+    "Kids Mission",
+    "Youth Foundation",
+    "Family Outreach",
+    "Learning Centre",
+)
+CHARITY_SUFFIX = {"PH": " Inc.", "MY": " Berhad"}

@@ -18,14 +18,18 @@ import numpy.typing as npt
 import polars as pl
 
 from bantay.simulate import names as nm
-from bantay.simulate.profiles import Profile, draw_ranges
+from bantay.simulate.profiles import SENDER_ROLES, Profile, draw_ranges
 from bantay.simulate.reference import (
     BASE_USD_RATES,
     BUSINESS_SUFFIX,
     BUSINESS_WORDS_A,
     BUSINESS_WORDS_B,
+    CHARITY_SUFFIX,
+    CHARITY_WORDS_A,
+    CHARITY_WORDS_B,
     COUNTRIES,
     DESTINATIONS,
+    DIRECT_SPONSOR_MEMOS,
     FAMILY_MEMOS,
     FRAUD_MEMOS,
     FREELANCE_MEMOS,
@@ -33,9 +37,13 @@ from bantay.simulate.reference import (
     INLAW_MEMOS,
     KIND_CHANNEL,
     NAME_POOLS,
+    ONE_OFF_MEMOS,
     PARTNER_MEMOS,
     PAYER_COUNTRIES,
+    ROMANCE_MEMOS,
+    SPONSOR_MEMOS,
     TOPUP_MEMOS,
+    TRAVEL_MEMOS,
 )
 
 I32 = npt.NDArray[np.int32]
@@ -43,22 +51,22 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 
 ROLES = (
-    "ordinary",
-    "family_sender",
-    "partner_sender",
-    "client_business",
-    "fraud_victim",
-    "offender",
+    *SENDER_ROLES,
     "family_recipient",
     "partner",
     "freelancer",
     "mule",
     "facilitator",
+    "one_off_recipient",
+    "travel_vendor",
+    "charity",
+    "sponsored_family",
 )
-SENDER_ROLES = ROLES[:6]
 #: people paid from abroad: the identity hazards of ``population`` (name only, a phone per
 #: institution) are theirs
-RECIPIENT_ROLES = frozenset(ROLES[6:])
+RECIPIENT_ROLES = frozenset(ROLES[len(SENDER_ROLES) :])
+#: roles that are organisations, not people (no given name, no sex, no date of birth)
+ORGANISATION_ROLES = frozenset({"client_business", "charity"})
 FLOWS = (
     "osec_payment",
     "family_remittance",
@@ -68,6 +76,11 @@ FLOWS = (
     "partner_support",
     "fraud_mule_payment",
     "card_purchase",
+    "one_off_transfer",
+    "travel_payment",
+    "sponsorship",
+    "direct_sponsorship",
+    "romance_scam",
 )
 FLOW = {f: i for i, f in enumerate(FLOWS)}
 ROLE = {r: i for i, r in enumerate(ROLES)}
@@ -206,6 +219,11 @@ def memo_table(profile: Profile) -> tuple[list[str], dict[str, tuple[int, int]]]
         "freelancer_payment": FREELANCE_MEMOS,
         "partner_support": PARTNER_MEMOS,
         "fraud_mule_payment": FRAUD_MEMOS,
+        "one_off_transfer": ONE_OFF_MEMOS,
+        "travel_payment": TRAVEL_MEMOS,
+        "sponsorship": SPONSOR_MEMOS,
+        "direct_sponsorship": DIRECT_SPONSOR_MEMOS,
+        "romance_scam": ROMANCE_MEMOS,
         "osec_payment": tuple(profile.parameters.osec.memos.value),
         "route": tuple(f"{HOME_AIRPORT[h]}-{d}" for h in PAYER_COUNTRIES for d, _ in DESTINATIONS),
     }
@@ -300,6 +318,7 @@ class _Builder:
                 "rate",
                 "start",
                 "end",
+                "mode",
             )
         }
         self.local_acct: dict[int, str] = {}
@@ -449,12 +468,25 @@ class _Builder:
         i = self.person("client_business", country)
         a = BUSINESS_WORDS_A[int(self.ids.integers(0, len(BUSINESS_WORDS_A)))]
         b = BUSINESS_WORDS_B[int(self.ids.integers(0, len(BUSINESS_WORDS_B)))]
+        self.organisation(i, f"{a} {b} {BUSINESS_SUFFIX.get(country, 'Ltd')}")
+        return i
+
+    def charity(self, country: str) -> int:
+        """A registered charity abroad that child sponsors pay."""
+        i = self.person("charity", country)
+        a = CHARITY_WORDS_A[int(self.ids.integers(0, len(CHARITY_WORDS_A)))]
+        b = CHARITY_WORDS_B[int(self.ids.integers(0, len(CHARITY_WORDS_B)))]
+        self.organisation(i, f"{a} {b}{CHARITY_SUFFIX.get(country, '')}")
+        return i
+
+    def organisation(self, i: int, name: str) -> None:
+        """Make person ``i`` an organisation called ``name`` (no given name, sex or birth)."""
         self.p["given"][i] = ""
         self.p["middle"][i] = ""
-        self.p["family"][i] = f"{a} {b} {BUSINESS_SUFFIX.get(country, 'Ltd')}"
+        self.p["family"][i] = name
         self.p["sex"][i] = "unknown"
-        self.p["email"][i] = f"accounts@{a.lower()}{b.split()[0].lower()}.example.com"
-        return i
+        words = name.replace("'", "").replace("-", "").lower().split()
+        self.p["email"][i] = f"accounts@{words[0]}{words[1]}.example.com"
 
     # -- accounts --------------------------------------------------------------------------------
     def institution_for(self, kind: str, country: str, exclude: set[int] | None = None) -> int:
@@ -611,7 +643,11 @@ class _Builder:
         rate: float = 0.0,
         start: int = 0,
         end: int = -1,
+        mode: int = 0,
     ) -> None:
+        """A relationship: ``payer`` pays ``bene`` from customer record ``cust`` in ``flow``.
+        ``mode`` is flow-specific: a sponsorship paid by standing order, a traveller's payment made
+        at the destination (1), or not (0)."""
         self.r["payer"].append(payer)
         self.r["cust"].append(cust)
         self.r["bene"].append(bene)
@@ -622,6 +658,7 @@ class _Builder:
         self.r["rate"].append(rate)
         self.r["start"].append(start)
         self.r["end"].append(self.cfg.days if end < 0 else end)
+        self.r["mode"].append(mode)
 
     def pick_kind(self, weights: dict[str, float]) -> str:
         ks, w = _weights(weights)
@@ -630,6 +667,182 @@ class _Builder:
 
 def _usd_to(cur: str, usd: float) -> float:
     return usd / BASE_USD_RATES[cur]
+
+
+def _cur(b: _Builder, person: int) -> str:
+    return COUNTRIES[b.p["country"][person]].currency
+
+
+def _pick(rng: np.random.Generator, weights: dict[str, float], drop: str = "") -> str:
+    """A key of ``weights`` drawn by weight (``drop``: a key left out, such as the payer's own
+    country)."""
+    ks, w = _weights({k: v for k, v in weights.items() if k != drop})
+    return ks[int(rng.choice(len(ks), p=w))]
+
+
+def _one_off_senders(b: _Builder, senders: list[int]) -> None:
+    """One to three transfers abroad in the whole period, each on its own day, to people the
+    sender has no tie to: someone new, the person paid before, or one whom other one-off senders
+    pay too (a small seller)."""
+    oo, rng, days = b.pr.one_off, b.rng, b.cfg.days
+    ks, kw = _weights(oo.transfers_weights.value)
+    per_sender = sum(int(k) * w for k, w in zip(ks, kw, strict=True))
+    expected_shared = len(senders) * per_sender * oo.shared_recipient_share.value
+    n_shared = round(expected_shared / oo.payers_per_shared_recipient.value) if senders else 0
+    countries = oo.recipient_country_weights.value
+    # shared recipients (small sellers, fundraisers) are in South-East Asia, never at home
+    sea = {k: v for k, v in countries.items() if k not in PAYER_COUNTRIES} or {"PH": 1.0}
+    shared = [
+        b.person("one_off_recipient", _pick(rng, sea), age=float(rng.uniform(20, 60)))
+        for _ in range(max(1, n_shared) if senders else 0)
+    ]
+    for i in senders:
+        k = int(ks[int(rng.choice(len(ks), p=kw))])
+        cust = b.account_by_kind(i, b.pick_kind(oo.channel_weights.value))
+        median = _usd_to(_cur(b, i), oo.amount_median_usd.value)
+        prev = -1
+        for _ in range(k):
+            if prev >= 0 and rng.random() < oo.same_recipient_share.value:
+                r = prev
+            elif rng.random() < oo.shared_recipient_share.value:
+                r = shared[int(rng.integers(0, len(shared)))]
+            else:
+                country = _pick(rng, countries, drop=b.p["country"][i])
+                r = b.person("one_off_recipient", country, age=float(rng.uniform(18, 70)))
+            day = int(rng.integers(0, days))
+            b.rel(i, cust, r, "one_off_transfer", median, rate=1, start=day, end=day + 1)
+            prev = r
+
+
+def _travellers(b: _Builder, travellers: list[int], trip_day: I32, dest: dict[int, str]) -> None:
+    """One short stay abroad in the period: several payments in a few days to local people
+    (a guesthouse, guides, drivers, a cash-in agent), some of them paid by other travellers too,
+    and for some a deposit paid from home a few weeks before; then nothing."""
+    tv, rng, days = b.pr.traveller, b.rng, b.cfg.days
+    reuse = max(0.0, 1.0 - 1.0 / max(tv.travellers_per_recipient.value, 1.0))
+    local: dict[tuple[str, str], list[int]] = {}  # (country, city) -> people travellers paid
+    for i in travellers:
+        country = _pick(rng, tv.destination_weights.value)
+        cities = COUNTRIES[country].cities
+        city = cities[int(rng.integers(0, len(cities)))]
+        stay = int(np.clip(round(tv.stay_days_median.value * rng.lognormal(0, 0.35)), 2, 21))
+        start = int(rng.integers(0, max(1, days - stay)))
+        trip_day[i], dest[i] = start, country
+        pool = local.setdefault((country, city), [])
+        median = _usd_to(_cur(b, i), tv.amount_median_usd.value)
+        paid: list[int] = []
+        for _ in range(1 + int(rng.poisson(max(tv.recipients_mean.value - 1, 0)))):
+            fresh = [j for j in pool if j not in paid]
+            if fresh and rng.random() < reuse:
+                r = fresh[int(rng.integers(0, len(fresh)))]
+            else:
+                r = b.person("travel_vendor", country, age=float(rng.uniform(20, 60)))
+                b.p["city"][r] = city  # where the traveller stays
+                pool.append(r)
+            cust = b.account_by_kind(i, b.pick_kind(tv.channel_weights.value))
+            times = 1 + int(rng.random() < tv.repeat_share.value)
+            b.rel(
+                i,
+                cust,
+                r,
+                "travel_payment",
+                median,
+                rate=times,
+                start=start,
+                end=start + stay,
+                mode=1,  # paid at the destination
+            )
+            paid.append(r)
+        if rng.random() < tv.deposit_share.value:
+            day = start - int(rng.integers(7, 57))
+            if day >= 0:
+                cust = b.account_by_kind(i, "bank")
+                deposit = _usd_to(_cur(b, i), tv.deposit_amount_median_usd.value)
+                b.rel(i, cust, paid[0], "travel_payment", deposit, rate=1, start=day, end=day + 1)
+
+
+def _sponsors(b: _Builder, sponsors: list[int]) -> None:
+    """Child sponsors: most pay a registered charity that many sponsors pay (a fixed, whole
+    monthly amount in their currency, by standing order or by hand), the others a family
+    directly (a small monthly amount, by hand)."""
+    sp, rng, days = b.pr.sponsor, b.rng, b.cfg.days
+    countries = sp.charity_country_weights.value
+    expected = len(sponsors) * sp.charity_share.value
+    n_charities = max(1, math.ceil(expected / sp.sponsors_per_charity.value)) if sponsors else 0
+    charities = [b.charity(_pick(rng, countries)) for _ in range(n_charities)]
+    price = [float(np.clip(rng.lognormal(0, 0.05), 0.9, 1.1)) for _ in charities]
+    yrs = days / 365.25
+    for i in sponsors:
+        start = 0 if rng.random() < 0.85 else int(rng.integers(0, max(1, days // 2)))
+        end = days
+        if rng.random() < sp.lapse_per_year.value * yrs:
+            end = int(rng.integers(min(start + 30, days - 1), days))
+        payday = int(rng.integers(1, 29))
+        if rng.random() < sp.charity_share.value:
+            c = int(rng.integers(0, len(charities)))
+            standing = rng.random() < sp.standing_order_share.value
+            kind = "bank" if standing else b.pick_kind(sp.charity_channel_weights.value)
+            cust = b.account_by_kind(i, kind)
+            amount = float(max(1, round(_usd_to(_cur(b, i), sp.amount_usd.value * price[c]))))
+            b.rel(
+                i,
+                cust,
+                charities[c],
+                "sponsorship",
+                amount,
+                payday=payday,
+                rate=1.0,
+                start=start,
+                end=end,
+                mode=int(standing),
+            )
+        else:
+            country = _pick(rng, countries)
+            r = b.person("sponsored_family", country, age=float(rng.uniform(25, 55)))
+            cust = b.account_by_kind(i, b.pick_kind(sp.direct_channel_weights.value))
+            median = _usd_to(_cur(b, i), sp.direct_amount_median_usd.value)
+            b.rel(
+                i,
+                cust,
+                r,
+                "direct_sponsorship",
+                median,
+                payday=payday,
+                rate=1.0,
+                start=start,
+                end=end,
+            )
+
+
+def _romance_victims(b: _Builder, victims: list[int]) -> None:
+    """Victims of romance scams pay a 'partner' whose account is a mule that other victims pay
+    too: irregular payments, growing, over a few months."""
+    rm, rng, days = b.pr.romance, b.rng, b.cfg.days
+    n_mules = max(1, math.ceil(len(victims) / rm.victims_per_mule.value)) if victims else 0
+    mules = [
+        b.person(
+            "mule",
+            _pick(rng, rm.mule_country_weights.value),
+            sex="female" if rng.random() < 0.8 else "male",
+            age=float(rng.uniform(19, 40)),
+        )
+        for _ in range(n_mules)
+    ]
+    for i in victims:
+        cust = b.account_by_kind(i, b.pick_kind(rm.channel_weights.value))
+        dur = max(14.0, float(rng.exponential(rm.duration_days_mean.value)))
+        start = int(rng.integers(0, max(1, days - int(dur))))
+        first = _usd_to(_cur(b, i), rm.first_amount_median_usd.value * float(rng.lognormal(0, 0.4)))
+        b.rel(
+            i,
+            cust,
+            mules[int(rng.integers(0, len(mules)))],
+            "romance_scam",
+            first,
+            rate=float(rm.payments_mean.value),
+            start=start,
+            end=min(days, start + int(dur)),
+        )
 
 
 def build_world(cfg: Config, profile: Profile) -> World:
@@ -665,6 +878,12 @@ def build_world(cfg: Config, profile: Profile) -> World:
             b.person("offender", country, sex=sex, age=age)
         elif role == "client_business":
             b.business(pc[int(rng.choice(len(pc), p=pw))])
+        elif role == "romance_victim":
+            rm = pr.romance
+            country = pc[int(rng.choice(len(pc), p=pw))]
+            sex = "male" if rng.random() < rm.male_share.value else "female"
+            age = float(np.clip(rng.normal(rm.age_mean.value, 10.0), 25, 85))
+            b.person(role, country, sex=sex, age=age)
         else:
             country = pc[int(rng.choice(len(pc), p=pw))]
             culture: str | None = None
@@ -818,6 +1037,19 @@ def build_world(cfg: Config, profile: Profile) -> World:
                 start=start,
                 end=min(days, start + int(dur)),
             )
+
+    # -- people who send abroad now and then (issue 21) ------------------------------------------
+    trip_day = np.full(n, -1, dtype=np.int32)
+    traveller_dest: dict[int, str] = {}
+    _one_off_senders(b, [i for i in range(n) if b.p["role"][i] == "one_off_sender"])
+    _travellers(
+        b,
+        [i for i in range(n) if b.p["role"][i] == "traveller"],
+        trip_day,
+        traveller_dest,
+    )
+    _sponsors(b, [i for i in range(n) if b.p["role"][i] == "sponsor"])
+    _romance_victims(b, [i for i in range(n) if b.p["role"][i] == "romance_victim"])
 
     # -- facilitator dens ------------------------------------------------------------------------
     fa, os_ = pr.facilitators, pr.osec
@@ -983,7 +1215,11 @@ def build_world(cfg: Config, profile: Profile) -> World:
             if role == "partner_sender":
                 lam = par.visit_prob.value * yrs * 1.5
             trips[i] = int(rng.poisson(lam))
-            if role == "family_sender" and i in heritage:
+            if role == "traveller" and i in traveller_dest:
+                # the stay with local payments (its ticket and hotel are the first trip's)
+                trips[i] += 1
+                trip_dest[i] = COUNTRY[traveller_dest[i]]
+            elif role == "family_sender" and i in heritage:
                 trip_dest[i] = COUNTRY[heritage[i]]
             elif role == "partner_sender":
                 trip_dest[i] = COUNTRY[partner_country.get(i, "PH")]
@@ -1083,6 +1319,7 @@ def build_world(cfg: Config, profile: Profile) -> World:
         "capture": capture,
         "trips": trips,
         "trip_dest": trip_dest,
+        "trip_day": trip_day,
     }
     months = [cfg.start]
     for _ in range(cfg.months):

@@ -34,6 +34,7 @@ from bantay.simulate.world import (
     CURRENCIES,
     FLOWS,
     INSTITUTIONS,
+    ORGANISATION_ROLES,
     ZONES,
     World,
 )
@@ -468,6 +469,7 @@ class WorldWriter:
         doc = {
             "generator": "bantay simulate",
             "profile": w.profile.name,
+            "without": list(w.profile.without),
             "seed": cfg.seed,
             "senders": cfg.senders,
             "months": cfg.months,
@@ -533,7 +535,7 @@ class WorldWriter:
         person = cust["person"].to_numpy()
         pers = w.persons
         dob = _gather(pers["birth_date"], person)
-        is_business = _gather(pers["role"], person) == "client_business"
+        is_business = _gather(pers["role"], person).is_in(sorted(ORGANISATION_ROLES))
         rng = np.random.default_rng([w.config.seed, 3, k])
         docs = [f"passport:P{int(x):08d}" for x in rng.integers(0, 10**8, cust.height)]
         frame = pl.DataFrame(
@@ -610,21 +612,20 @@ class WorldWriter:
             )
         ).write_csv(t / "customers.csv")
         p = w.profile
-        from bantay.simulate.profiles import parameter_ranges, parameter_sources
+        from bantay.simulate.profiles import parameter_sources, parameter_spreads
 
-        ranges = parameter_ranges(p)
-        pl.DataFrame(
-            [
-                {
-                    "parameter": a,
-                    "value": json.dumps(v),
-                    "source": s,
-                    "reason_or_note": r,
-                    "range": json.dumps(list(ranges[a])) if a in ranges else None,
-                }
-                for a, v, s, r in parameter_sources(p)
-            ]
-        ).write_csv(t / "parameters.csv")
+        spreads = parameter_spreads(p)
+        rows = [
+            {
+                "parameter": a,
+                "value": json.dumps(v),
+                "source": s,
+                "reason_or_note": r,
+                "range": json.dumps(spreads[a]) if a in spreads else None,
+            }
+            for a, v, s, r in parameter_sources(p)
+        ]
+        pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.Utf8)).write_csv(t / "parameters.csv")
 
     def _closed(self) -> list[str]:
         """Accounts an offender stopped using because they were closed (then switched)."""
