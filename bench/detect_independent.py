@@ -38,10 +38,16 @@ from bantay.workspace import init_workspace, open_workspace
 GENERATOR = Path(__file__).resolve().parent / "independent_world" / "generate.py"
 
 
-def prepare(root: Path, profile: str, seed: int, senders: int, months: int) -> tuple[Path, Path]:
-    """World and scanned workspace of (profile, seed) under ``root``, made unless complete."""
+def prepare(
+    root: Path, profile: str, seed: int, senders: int, months: int, rescan: bool = False
+) -> tuple[Path, Path]:
+    """World and scanned workspace of (profile, seed) under ``root``, made unless complete;
+    ``rescan`` scans a complete one again (with the model shipped now)."""
     world, wsd, done = root / "world", root / "ws", root / "scanned"
     if done.exists():
+        if rescan:
+            with open_workspace(wsd) as ws:
+                scan(ws)
         return wsd, world / "truth"
     if root.exists():
         shutil.rmtree(root)
@@ -73,6 +79,7 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=12)
     ap.add_argument("--profiles", nargs="+", default=["baseline", "evasive"])
     ap.add_argument("--keep", type=Path, help="keep (and reuse) worlds and workspaces here")
+    ap.add_argument("--rescan", action="store_true", help="scan kept workspaces again")
     args = ap.parse_args()
     tmp = None if args.keep else tempfile.TemporaryDirectory()
     root = args.keep or Path(tmp.name)  # type: ignore[union-attr]
@@ -81,7 +88,7 @@ def main() -> None:
         t0 = time.perf_counter()
         for seed in args.seeds:
             wsd, truth = prepare(
-                root / f"{profile}-s{seed}", profile, seed, args.senders, args.months
+                root / f"{profile}-s{seed}", profile, seed, args.senders, args.months, args.rescan
             )
             with open_workspace(wsd, read_only=True) as ws:
                 lab = labels(ws, truth)

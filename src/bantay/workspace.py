@@ -41,6 +41,9 @@ DEFAULT_SETTINGS: dict[str, str] = {
     # beyond it the features' aggregations spill to <workspace>/tmp, and the scan's own frames
     # come on top. 2GB keeps a 100M-transaction scan under 8 GB in all (README, bench_scan.py)
     "scan_memory_limit": "2GB",
+    # DuckDB's memory ceiling while resolving entities (Splink's pairs and EM); beyond it, spill to
+    # <workspace>/resolve/tmp. Without one DuckDB takes 80% of the machine (1M records: 20 GB)
+    "resolve_memory_limit": "4GB",
 }
 
 #: What each setting does (``bantay config`` shows it).
@@ -54,6 +57,8 @@ SETTING_HELP: dict[str, str] = {
     "scan_memory_limit": "DuckDB's memory ceiling while computing detection features (empty: "
     "DuckDB's own, 80% of memory); beyond it, <workspace>/tmp; the scan's own tables come on top "
     "(2GB: a 100M-transaction scan peaks under 8 GB)",
+    "resolve_memory_limit": "DuckDB's memory ceiling while resolving entities; beyond it, "
+    "<workspace>/resolve/tmp",
 }
 
 Migration = Callable[[duckdb.DuckDBPyConnection], None]

@@ -548,6 +548,23 @@ def build_pairs(t: ir.Table, kyc: ir.Table, cat: Catalogue, learned: LearnedSurn
     )
 
 
+#: How many pseudo-payments pull a payer's share (of night, small, even, person-to-person or
+#: related payments) and mean amount towards the whole workspace's: one payment of 60 at night
+#: to an unrelated person abroad is weak evidence, not a share of 1 (issue 21: such one-off
+#: senders took 72-81% of the alert budget on a world Bantay did not generate). With 4, one such
+#: payment gives a night share of (1 + 4 m) / 5 where m is the workspace's; twenty, (20 + 4 m) / 24.
+EVIDENCE_PSEUDO_PAYMENTS = 4.0
+
+
+def shrunk(k: ir.NumericValue, n: ir.NumericValue) -> ir.FloatingValue:
+    """``k / n`` with the evidence of ``n`` payments weighed (a Beta prior, empirical Bayes): the
+    ratio of the sums over all payers stands for :data:`EVIDENCE_PSEUDO_PAYMENTS` payments."""
+    kf, nf = k.fill_null(0).cast("float64"), n.fill_null(0).cast("float64")
+    whole = ibis.window()  # every payer: the workspace's pooled share
+    prior = kf.sum().over(whole) / ibis.greatest(nf.sum().over(whole), 1.0)
+    return (kf + EVIDENCE_PSEUDO_PAYMENTS * prior) / (nf + EVIDENCE_PSEUDO_PAYMENTS)
+
+
 def build_payer(
     t: ir.Table,
     pairs: ir.Table,
@@ -673,8 +690,9 @@ def build_payer(
         ),
         else_=0,
     )
+    # P09 keeps its minimum evidence: the share counts from min_payments payments on
     share_even = ibis.cases(
-        (j.n_hr_tx >= int(p09.param("min_payments")), j.n_even_hr / j.n_hr_tx),
+        (j.n_hr_tx >= int(p09.param("min_payments")), shrunk(j.n_even_hr, j.n_hr_tx)),
         else_=0.0,
     )
     n_hr = ibis.greatest(j.n_hr_tx, 1).cast("float64")
@@ -701,12 +719,12 @@ def build_payer(
         rel_origin=j.rel_origin.fill_null(0),
         rel_payday=j.rel_payday.fill_null(0),
         rel_stable=j.rel_stable.fill_null(0),
-        share_hr_related=j.n_hr_to_related.fill_null(0).cast("float64") / n_hr,
-        share_night_hr=j.n_night_hr.cast("float64") / ibis.greatest(j.n_timed_hr, 1),
-        share_small_hr=j.n_small_hr.cast("float64") / n_hr,
-        share_p2p_hr=j.n_p2p_hr.cast("float64") / n_hr,
+        share_hr_related=shrunk(j.n_hr_to_related.fill_null(0), j.n_hr_tx),
+        share_night_hr=shrunk(j.n_night_hr, j.n_timed_hr),
+        share_small_hr=shrunk(j.n_small_hr, j.n_hr_tx),
+        share_p2p_hr=shrunk(j.n_p2p_hr, j.n_hr_tx),
         share_even_hr=share_even,
-        mean_amount_hr=j.amount_hr / n_hr,
+        mean_amount_hr=shrunk(j.amount_hr, j.n_hr_tx),
         span_hr_days=span,
         mean_interval_days=mean_interval,
         rate_30d=j.n_hr_tx.cast("float64") / ibis.greatest(span, 30.0) * 30.0,
@@ -717,8 +735,7 @@ def build_payer(
         prolific_tx=prolific,
         payer_male=male.cast("int64"),
         max_unrel_benefs_month=j.max_unrel_benefs_month.fill_null(0),
-        share_hr_months=j.n_hr_months.cast("float64")
-        / ibis.greatest(j.n_months_seen, 1).cast("float64"),
+        share_hr_months=shrunk(j.n_hr_months, j.n_months_seen),
         amount_cv_hr=(j.amount_sd_hr.fill_null(0.0) / ibis.greatest(j.amount_hr / n_hr, 1e-9)),
         share_amount_related=j.amount_hr_related.fill_null(0.0) / ibis.greatest(j.amount_hr, 1e-9),
         max_pair_months=j.max_pair_months.fill_null(0),

@@ -163,7 +163,8 @@ FEATURE_NOTES: dict[str, str] = {
     "the payer's beneficiaries",
     "max_unrel_benefs_month": "most distinct unrelated high-risk beneficiaries paid within one "
     "calendar month (Westpac: multiple beneficiaries in short timeframes)",
-    "share_hr_months": "months with a high-risk payment ÷ months the payer is seen",
+    "share_hr_months": "months with a high-risk payment ÷ months the payer is seen (weighed by "
+    "the months seen: features.shrunk)",
     "amount_cv_hr": "coefficient of variation of the high-risk payment amounts",
     "share_amount_related": "share of the high-risk amount paid to beneficiaries with family-link "
     "evidence",
@@ -179,7 +180,8 @@ FEATURE_NOTES: dict[str, str] = {
     "n_purchases_capture": "card purchases of screen-capture software",
     "n_purchases_tokens": "card purchases of livestream tokens and digital goods",
     "n_purchases_travel": "card purchases of airline tickets and travel",
-    "share_night_hr": "share of high-risk payments made in payer-local night hours (P07)",
+    "share_night_hr": "share of high-risk payments made in payer-local night hours (P07), "
+    "weighed by the number of payments (features.shrunk: one payment is weak evidence)",
     "seed_rank": "personalised PageRank from known facilitators (N05), 1 = a direct payer's level",
     "rule_score": "the indicators' summed band scores, less the family-link reduction",
 }

@@ -113,7 +113,13 @@ def first_row(cursor: Any) -> Any:
 class Backend:
     """The Splink database API of one engine, and moving tables in and out of it."""
 
-    def __init__(self, engine: Engine, spark: Any = None, tmp_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        spark: Any = None,
+        tmp_dir: Path | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
         self.engine = engine
         if engine == "duckdb":
             import duckdb
@@ -123,6 +129,8 @@ class Backend:
             if tmp_dir is not None:
                 tmp_dir.mkdir(parents=True, exist_ok=True)
                 con.execute(f"SET temp_directory = '{tmp_dir.as_posix()}'")
+            if memory_limit:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
             con.execute("SET preserve_insertion_order = false")
             self.db_api: Any = DuckDBAPI(connection=con)
             self._con = con
@@ -779,7 +787,9 @@ def _run_full(
         report.engine = "none"
     else:
         say(f"scoring pairs on {engine}" + (" (training the model first)" if train else ""))
-        backend = Backend(engine, spark, ws.path / RESOLVE_DIR / "tmp")
+        backend = Backend(
+            engine, spark, ws.path / RESOLVE_DIR / "tmp", ws.settings.get("resolve_memory_limit")
+        )
         try:
             pairs, model, origin = _score(backend, feats, saved, train, present, report.notes)
             t = _timed(report, "score", t)
@@ -898,7 +908,9 @@ def _run_incremental(
         )
     del present
     say(f"scoring {new.height:,} new records against {old.height:,} on {engine}")
-    backend = Backend(engine, spark, ws.path / RESOLVE_DIR / "tmp")
+    backend = Backend(
+        engine, spark, ws.path / RESOLVE_DIR / "tmp", ws.settings.get("resolve_memory_limit")
+    )
     try:
         new_pairs = _incremental_pairs(
             backend, old.select(FEATURE_COLUMNS), new.select(FEATURE_COLUMNS), saved
