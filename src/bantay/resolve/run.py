@@ -370,11 +370,11 @@ def _score(
     table = pred.physical_name
     weight = "match_weight"
     if origin == "trained":
-        model, weight = _settle_prior_and_u(backend, table, model, n, notes)
+        model, weight = _settle_prior(backend, table, model, n, notes)
     return _kept_pairs(backend, table, model, weight), model, origin
 
 
-def _settle_prior_and_u(
+def _settle_prior(
     backend: Backend, table: str, model: mdl.SavedModel, n: int, notes: list[str]
 ) -> tuple[mdl.SavedModel, str]:
     """After training: λ from the candidate pairs (:func:`refined_lambda`). The pairs are not
