@@ -64,7 +64,8 @@ LAYOUTS: dict[str, Layout] = {
                 "payer_given": "OrderingFirstName",
                 "payer_family": "OrderingLastName",
                 "payer_account": "OrderingAccount",
-                "payer_country": "OrderingCountry",
+                # no ordering country: like many bank exports, the customer's country is in the
+                # KYC file only (CountryOfResidence), and times are in UTC
                 "beneficiary_name": "BeneficiaryName",
                 "beneficiary_account": "BeneficiaryAccount",
                 "beneficiary_institution": "BeneficiaryBank",

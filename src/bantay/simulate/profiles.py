@@ -357,6 +357,8 @@ class Romance(_Section):
 
 class Facilitators(_Section):
     payers_per_den: P[float]
+    private_den_share: P[float]
+    den_popularity_exponent: P[float]
     identities_per_den_weights: P[Weights]
     shared_phone_share: P[float]
     family_recipient_share: P[float]

@@ -1054,7 +1054,20 @@ def build_world(cfg: Config, profile: Profile) -> World:
     # -- facilitator dens ------------------------------------------------------------------------
     fa, os_ = pr.facilitators, pr.osec
     offenders = [i for i in range(n) if b.p["role"][i] == "offender"]
-    n_dens = max(1, round(len(offenders) / fa.payers_per_den.value)) if offenders else 0
+    # one-to-one dens (S20): each den an offender pays is, with `private_den_share`, one that no
+    # other offender pays; the other links go to dens shared by several offenders, whose
+    # popularity falls off as a Zipf law
+    n_links = 1 + rng.poisson(os_.extra_dens_mean.value, size=len(offenders))
+    private = [rng.random(int(k)) < fa.private_den_share.value for k in n_links]
+    n_shared_links = sum(int((~p).sum()) for p in private)
+    n_shared = max(1, round(n_shared_links / fa.payers_per_den.value)) if offenders else 0
+    n_dens = n_shared + sum(int(p.sum()) for p in private)
+    popularity = np.arange(1, n_shared + 1, dtype=float) ** -fa.den_popularity_exponent.value
+    popularity /= popularity.sum() if n_shared else 1.0
+    private_dens = np.split(np.arange(n_shared, n_dens), np.cumsum([int(p.sum()) for p in private]))
+    den_links = {
+        i: (private_dens[j].tolist(), int((~private[j]).sum())) for j, i in enumerate(offenders)
+    }
     dc, dw = _weights(fa.den_country_weights.value)
     ik, iw = _weights(fa.identities_per_den_weights.value)
     den_idents: list[list[int]] = []
@@ -1146,8 +1159,10 @@ def build_world(cfg: Config, profile: Profile) -> World:
             used.add(inst)
             accs.append(b.customer(i, inst, new=True, variant_prob=0.9))
         # beneficiaries: one main den plus extra dens, possibly mules
-        n_d = 1 + int(rng.poisson(os_.extra_dens_mean.value))
-        dens = rng.choice(n_dens, size=min(n_d, n_dens), replace=False)
+        own, n_sh = den_links[i]
+        shared_dens = rng.choice(n_shared, size=min(n_sh, n_shared), replace=False, p=popularity)
+        dens = np.concatenate([own, shared_dens]).astype(np.int64)
+        rng.shuffle(dens)  # the main den (the first) is private or shared as drawn
         benes: list[int] = []
         rotate = False
         for d in dens:
