@@ -264,3 +264,65 @@ def test_a_killed_scans_scratch_database_is_removed_by_the_next(ws: Workspace) -
     scan(ws, model=None, write=False)
     assert not abandoned.exists()
     assert alive.exists()
+
+
+def _kyc(ref: str, country: str) -> dict[str, object]:
+    return {
+        "party_record_id": f"REMIT1:customer:{ref}",
+        "kind": "customer",
+        "institution": "REMIT1",
+        "customer_ref": ref,
+        "name": ref.replace("_", " "),
+        "residence_country": country,
+        "ingest_id": "test",
+        "source": "test",
+        "file": "kyc.csv",
+    }
+
+
+def test_payer_local_time_comes_from_residence_when_the_export_writes_utc(ws: Workspace) -> None:
+    """Issue 21: an export written in UTC (offset 0) says nothing of the payer's clock. 13:00 UTC
+    is 23:00 or midnight in Sydney: night for an Australian resident whose country is only in
+    the KYC file; for a US resident (several zones) the hour is unknown and counts nowhere; for
+    a British resident UTC may be the local time, and 13:00 is not night."""
+    rows = []
+    for payer in ("AU_Payer", "US_Payer", "GB_Payer"):
+        rows += tx(
+            6,
+            f"REMIT1:{payer}",
+            f"h:Benef_{payer}",
+            start=EVENING,
+            utc_offset_minutes=0,
+            payer_country=None,
+        )
+    load(ws, rows)
+    load(
+        ws,
+        [_kyc("AU_Payer", "AU"), _kyc("US_Payer", "US"), _kyc("GB_Payer", "GB")],
+        table="party_records",
+    )
+    r = scan(ws, model=None, budget=3)
+    payer = r.payer.set_index("payer_entity")
+    au, us, gb = (payer.loc[f"REMIT1:{p}"] for p in ("AU_Payer", "US_Payer", "GB_Payer"))
+    assert hits_of(r, "REMIT1:AU_Payer")["P07_night_timing"] == 6
+    assert au["n_residence_timed_hr"] == 6 and au["n_timed_hr"] == 6
+    assert "P07_night_timing" not in hits_of(r, "REMIT1:US_Payer")
+    assert us["n_timed_hr"] == 0 and us["n_night_hr"] == 0
+    assert "P07_night_timing" not in hits_of(r, "REMIT1:GB_Payer")
+    assert gb["n_timed_hr"] == 6 and gb["n_residence_timed_hr"] == 0
+    # the payer's country came from KYC, so the payments are foreign (AU -> PH)
+    assert au["home_country"] == "AU"
+    # every alert says where its hours came from
+    notes = {
+        a.entity_id: json.loads(a.reasons)["local_time"]
+        for a in r.alerts.itertuples()
+        if a.side == "payer"
+    }
+    assert notes["REMIT1:AU_Payer"] == {
+        "high_risk_payments": 6,
+        "as_written": 0,
+        "from_residence": 6,
+        "unknown": 0,
+    }
+    assert notes["REMIT1:US_Payer"]["unknown"] == 6
+    assert notes["REMIT1:GB_Payer"]["as_written"] == 6

@@ -66,6 +66,11 @@ class Engine(Protocol):
 
     def materialize(self, expr: ir.Table, name: str) -> ir.Table: ...
 
+    def upload(self, df: pd.DataFrame, name: str) -> ir.Table:
+        """A small reference table made on the engine (a memtable is not visible to every
+        engine's connection)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -129,15 +134,32 @@ class DuckDBEngine:
         self.names = workspace_tables(ws)
         self._scratch: Path | None = None
 
-    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
-        con = self._ws.con
+    def _attach_scratch(self) -> None:
         if self._scratch is None:
             folder = self._ws.path / "tmp"
             folder.mkdir(exist_ok=True)
             _remove_abandoned_scratch(folder)
             self._scratch = folder / f"scan-{os.getpid()}-{uuid.uuid4().hex[:8]}.duckdb"
-            con.execute(f"ATTACH '{self._scratch}' AS {self.SCRATCH}")
-        con.execute(f'CREATE OR REPLACE TABLE {self.SCRATCH}."{name}" AS {_typed_sql(expr)}')
+            self._ws.con.execute(f"ATTACH '{self._scratch}' AS {self.SCRATCH}")
+
+    def materialize(self, expr: ir.Table, name: str) -> ir.Table:
+        self._attach_scratch()
+        self._ws.con.execute(
+            f'CREATE OR REPLACE TABLE {self.SCRATCH}."{name}" AS {_typed_sql(expr)}'
+        )
+        with _quiet_ibis():
+            return self._ibis.table(name, database=(self.SCRATCH, "main"))
+
+    def upload(self, df: pd.DataFrame, name: str) -> ir.Table:
+        self._attach_scratch()
+        con = self._ws.con
+        con.register("bantay_upload", df)
+        try:
+            con.execute(
+                f'CREATE OR REPLACE TABLE {self.SCRATCH}."{name}" AS SELECT * FROM bantay_upload'
+            )
+        finally:
+            con.unregister("bantay_upload")
         with _quiet_ibis():
             return self._ibis.table(name, database=(self.SCRATCH, "main"))
 
@@ -182,6 +204,7 @@ class SparkEngine:
 
     def __init__(self, ws: Workspace, session: Any | None = None) -> None:
         session = session or spark_session()
+        self._session = session
         self._dir = Path(tempfile.mkdtemp(prefix="bantay-scan-"))
         present = set(workspace_tables(ws))
         self.names = []
@@ -204,6 +227,11 @@ class SparkEngine:
     def materialize(self, expr: ir.Table, name: str) -> ir.Table:
         """Spark plans the whole query and keeps intermediate results itself."""
         return expr
+
+    def upload(self, df: pd.DataFrame, name: str) -> ir.Table:
+        view = f"bantay_upload_{name}"
+        self._session.createDataFrame(df).createOrReplaceTempView(view)
+        return self._ibis.table(view)
 
     def close(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)

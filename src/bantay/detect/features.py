@@ -60,6 +60,13 @@ def reference_rates(cat: Catalogue, reporting_currency: str, known: dict[str, fl
     return Rates(out)
 
 
+#: Small payments a payer makes to one beneficiary before it counts as a payer who came back: a
+#: guesthouse or an online seller abroad is paid once by each of many foreigners; a den's buyers
+#: return (S1: more than half of the offenders paid more than once, S2: prolific ones every few
+#: weeks).
+REPEAT_PAYMENTS = 2
+
+
 def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
     return cond.fill_null(False).cast("int64").sum().fill_null(0)
 
@@ -207,7 +214,7 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
     night_start = int(p07.param("night_start_hour")) * 60
     night_end = int(p07.param("night_end_hour")) * 60
     minute = tx.ts_utc.hour().cast("int64") * 60 + tx.ts_utc.minute().cast("int64")
-    local = ((minute + tx.utc_offset_minutes.cast("int64")) % 1440 + 1440) % 1440
+    local = ((minute + tx._payer_offset) % 1440 + 1440) % 1440
     if night_start > night_end:
         night = (local >= night_start) | (local < night_end)
     else:
@@ -267,7 +274,7 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
         _cover=ibis.cases(
             (_in_band(tx, p08, rates, None, "small_max"), memo.fill_null(False)), else_=False
         ),
-        _night=night,
+        _night=night.fill_null(False),
         _even=(tx.amount.cast("float64") % multiple) == 0,
         _purchase=purchases_only(category.isin(mcc) | merchant),
         _routed=payments_only(routed),
@@ -277,6 +284,73 @@ def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
         _dom=tx.ts_utc.day().cast("float64"),
         **kinds,
     )
+
+
+def with_payer_residence(
+    tx: ir.Table,
+    customers: ir.Table | None,
+    cat: Catalogue,
+    execute: Callable[[ir.Table], pd.DataFrame],
+    upload: Callable[[pd.DataFrame, str], ir.Table],
+) -> ir.Table:
+    """``tx`` with the payer's country filled from the payer's KYC record where the transaction
+    lacks it, and ``_payer_offset``: the payer's own UTC offset at the payment, in minutes.
+
+    ``utc_offset_minutes`` is the offset the time was *written* in. A time written in a local zone
+    is taken as the payer's; a time written in UTC (offset 0) is the payer's only where the payer
+    lives in a country whose clocks can read UTC (``utc_countries``). Otherwise the payer's
+    residence gives the offset (``residence_zones``, daylight saving included, read per UTC day);
+    where neither is known the offset is null and the payment carries no time-of-day evidence."""
+    if customers is not None:
+        c = customers.filter(customers.kind == "customer")
+        c = c.group_by(["institution", "customer_ref"]).aggregate(
+            _residence=c.residence_country.max()
+        )
+        c = c.rename(payer_ref="customer_ref")
+        tx = tx.left_join(c, ["institution", "payer_ref"])
+        tx = tx.mutate(payer_country=tx.payer_country.fill_null(tx._residence)).drop("_residence")
+    zones: dict[str, str] = dict(cat.setting("residence_zones"))
+    span = execute(tx.aggregate(lo=tx.ts_utc.min(), hi=tx.ts_utc.max()))
+    lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
+    days = pd.date_range(pd.Timestamp(lo).normalize(), pd.Timestamp(hi).normalize(), freq="D")
+    rows = zone_offsets(zones, days) if len(days) else pd.DataFrame()
+    if rows.empty:
+        tx = tx.mutate(_home_offset=ibis.null("int64"))
+    else:
+        z = upload(rows, "residence_zone_offsets")
+        tx = tx.left_join(
+            z, [tx.payer_country == z._zone_country, tx.ts_utc.date() == z._zone_day]
+        ).drop("_zone_country", "_zone_day")
+    home = tx._home_offset
+    written = tx.utc_offset_minutes.cast("int64")
+    utc_ok = tx.payer_country.isin(list(cat.setting("utc_countries"))).fill_null(False)
+    offset = ibis.cases(
+        (written.notnull() & (written != 0), written),
+        (written.notnull() & utc_ok & home.isnull(), written),
+        (written.notnull() & (home == 0), written),
+        else_=home,
+    )
+    return tx.mutate(
+        _payer_offset=offset,
+        _offset_from_residence=(
+            offset.notnull() & (written.isnull() | (written != offset))
+        ).fill_null(False),
+    ).drop("_home_offset")
+
+
+def zone_offsets(zones: Mapping[str, str], days: pd.DatetimeIndex) -> pd.DataFrame:
+    """(country, UTC day, offset in minutes at noon UTC that day) for each country's zone."""
+    out = []
+    for country, zone in sorted(zones.items()):
+        noon = days.tz_localize("UTC") + pd.Timedelta(hours=12)
+        local = noon.tz_convert(zone)
+        off = [int(t.utcoffset().total_seconds() // 60) for t in local]
+        out.append(
+            pd.DataFrame({"_zone_country": country, "_zone_day": days.date, "_home_offset": off})
+        )
+    df = pd.concat(out, ignore_index=True)
+    df["_home_offset"] = df["_home_offset"].astype("int64")
+    return df
 
 
 def payer_kyc(customers: ir.Table | None, tx: ir.Table) -> ir.Table:
@@ -587,7 +661,8 @@ def build_payer(
         n_small_hr=_count(hr & t._small),
         n_small55_hr=_count(hr & t._small55),
         n_night_hr=_count(hr & t._night),
-        n_timed_hr=_count(hr & t.utc_offset_minutes.notnull()),
+        n_timed_hr=_count(hr & t._payer_offset.notnull()),
+        n_residence_timed_hr=_count(hr & t._offset_from_residence),
         n_cover_hr=_count(hr & t._cover),
         n_even_hr=_count(hr & t._even),
         n_p2p_hr=_count(hr & t._p2p),
@@ -712,6 +787,8 @@ def build_payer(
         "n_related_purchases",
         "n_routed",
         "n_payment_sources",
+        "n_residence_timed_hr",
+        "n_timed_hr",
         n_unrel_hr_benefs=n_unrel,
         n_hr_benefs=j.n_hr_benefs.fill_null(0),
         n_rel_benefs=j.n_rel_benefs.fill_null(0),
@@ -770,6 +847,7 @@ def build_beneficiary(t: ir.Table, pairs: ir.Table, cat: Catalogue) -> ir.Table:
     u = pairs.filter(~pairs.related & pairs.foreign)
     unrel = u.group_by("beneficiary_entity").aggregate(
         n_unrel_foreign_payers=_count(u.n_small > 0),
+        n_repeat_unrel_payers=_count(u.n_small >= REPEAT_PAYMENTS),
         n_small_inbound_nonrel=u.n_small.sum(),
         n_unrel_payments=u.n.sum(),
         n_payer_surnames=ibis.cases((u.payer_surname != "", u.payer_surname)).nunique(),
@@ -793,6 +871,7 @@ def build_beneficiary(t: ir.Table, pairs: ir.Table, cat: Catalogue) -> ir.Table:
         "n_lowval_payers",
         hr=j.hr.cast("int64"),
         n_unrel_foreign_payers=j.n_unrel_foreign_payers.fill_null(0),
+        n_repeat_unrel_payers=j.n_repeat_unrel_payers.fill_null(0),
         n_small_inbound_nonrel=j.n_small_inbound_nonrel.fill_null(0),
         n_unrel_payments=j.n_unrel_payments.fill_null(0),
         n_payer_surnames=j.n_payer_surnames.fill_null(0),
@@ -831,6 +910,7 @@ def build_features(
     entity_keys: Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table],
     execute: Callable[[ir.Table], pd.DataFrame],
     materialize: Materialize = inline,
+    upload: Callable[[pd.DataFrame, str], ir.Table] = lambda df, name: ibis.memtable(df),
 ) -> FeatureTables:
     """All feature tables as (lazy) Ibis expressions over the backend's tables.
 
@@ -840,10 +920,11 @@ def build_features(
     flags (only the columns the features read), the payers' KYC facts and the pairs; so are the
     payers' aggregations over every payment (see :func:`build_payer`)."""
     tx = entity_keys(table, names, table("transactions"))
+    customers = table("party_records") if "party_records" in names else None
+    tx = with_payer_residence(tx, customers, cat, execute, upload)
     t = enrich(tx, cat, rates)
     keep = [c for c in t.columns if c in FEATURE_INPUTS or c.startswith("_")]
     t = materialize(t.select(*keep), "payments")
-    customers = table("party_records") if "party_records" in names else None
     kyc = materialize(payer_kyc(customers, t), "payer_kyc")
     learned = learned_surnames(execute(learned_origin_words(pair_names(t), cat)))
     pairs = materialize(build_pairs(t, kyc, cat, learned), "pairs")

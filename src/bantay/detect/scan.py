@@ -25,7 +25,7 @@ import pandas as pd
 from bantay.detect.catalogue import Catalogue, default_catalogue
 from bantay.detect.engines import Engine, open_engine
 from bantay.detect.entities import EntityKeyFn, default_entity_keys
-from bantay.detect.features import Rates, build_features, reference_rates
+from bantay.detect.features import REPEAT_PAYMENTS, Rates, build_features, reference_rates
 from bantay.detect.model import (
     DetectionModel,
     default_model,
@@ -118,7 +118,14 @@ def compute_features(
 ) -> dict[str, pd.DataFrame]:
     """Run the feature expressions on ``engine``; sorted, rounded pandas frames (engine-neutral)."""
     ft = build_features(
-        engine.table, engine.names, cat, rates, entity_keys, engine.execute, engine.materialize
+        engine.table,
+        engine.names,
+        cat,
+        rates,
+        entity_keys,
+        engine.execute,
+        engine.materialize,
+        engine.upload,
     )
     return {
         "pairs": _sorted(engine.execute(ft.pairs), ["payer_entity", "beneficiary_entity"]),
@@ -172,6 +179,46 @@ def _main_destination(pairs: pd.DataFrame) -> pd.Series:
     return by.drop_duplicates("payer_entity").set_index("payer_entity")["beneficiary_country"]
 
 
+def _max_over_beneficiaries(
+    payer: pd.DataFrame, unrel: pd.DataFrame, benef: pd.DataFrame, col: str, own: pd.Series
+) -> pd.Series:
+    """Per payer, the largest ``col`` of its unrelated high-risk beneficiaries, less the payer's own
+    part of it where ``own`` (a pair-level flag) says the payer counts there itself."""
+    per_benef = benef.set_index("beneficiary_entity")[col]
+    others = (unrel.beneficiary_entity.map(per_benef).fillna(0) - own.astype("int64")).clip(lower=0)
+    return (
+        payer["payer_entity"]
+        .map(others.groupby(unrel["payer_entity"]).max())
+        .fillna(0)
+        .astype("int64")
+    )
+
+
+def _copayer_behaviour(payer: pd.DataFrame, unrel: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Guilt by association on the payers' own behaviour: each payer's rule score without its
+    network indicators and after its family-link reduction (``own``) is what it shows by itself.
+    Returns, per payer, the highest ``own`` of any *other* unrelated payer of its high-risk
+    beneficiaries (a beneficiary paid by a likely offender is a likely facilitator, and so its
+    other payers are likelier offenders), and per beneficiary the highest ``own`` of its payers.
+    A crowd of one-off payers to a guesthouse shows nothing by itself; a den's regular buyers do."""
+    idx = payer.set_index("payer_entity")
+    own = (idx["rule_raw"] - idx["family_reduction"]).clip(lower=0.0)
+    e = unrel[["payer_entity", "beneficiary_entity"]].drop_duplicates()
+    if e.empty:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    e = e.assign(_o=e["payer_entity"].map(own).fillna(0.0))
+    e = e.sort_values(["beneficiary_entity", "_o", "payer_entity"], ascending=[True, False, True])
+    rank = e.groupby("beneficiary_entity").cumcount()
+    top = e[rank == 0].set_index("beneficiary_entity")["_o"]
+    second = e[rank == 1].set_index("beneficiary_entity")["_o"]
+    other = np.where(
+        rank == 0,
+        e["beneficiary_entity"].map(second).fillna(0.0),
+        e["beneficiary_entity"].map(top),
+    )
+    return pd.Series(other, index=e.index).groupby(e["payer_entity"]).max(), top
+
+
 def assemble(
     feats: dict[str, pd.DataFrame], net: NetworkResult, cat: Catalogue
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -207,9 +254,19 @@ def assemble(
             .fillna(0)
             .astype("int64")
         )
+    payer["max_benef_repeat_fan_in"] = _max_over_beneficiaries(
+        payer,
+        unrel,
+        benef,
+        "n_repeat_unrel_payers",
+        own=(unrel["n_small"] >= REPEAT_PAYMENTS) & unrel["foreign"].astype(bool),
+    )
     hits_p = evaluate_indicators("payer", payer, cat)
     rp = rule_scores("payer", payer, hits_p, cat)
     payer = payer.merge(rp.rename(columns={"entity_id": "payer_entity"}), on="payer_entity")
+    copayer, top_payer = _copayer_behaviour(payer, unrel)
+    payer["max_copayer_own_rule"] = payer["payer_entity"].map(copayer).fillna(0.0).round(6)
+    benef["max_payer_own_rule"] = benef["beneficiary_entity"].map(top_payer).fillna(0.0).round(6)
     mean_rule = (
         unrel.assign(_r=unrel.payer_entity.map(payer.set_index("payer_entity")["rule_score"]))
         .groupby("beneficiary_entity")["_r"]
@@ -387,7 +444,25 @@ def explain(
             if isinstance(contrib, dict)
             else [],
         }
-    return {"indicators": indicators, "network": network, "model": model, "family": family}
+    out = {"indicators": indicators, "network": network, "model": model, "family": family}
+    if side == "payer":
+        out["local_time"] = _local_time_note(row)
+    return out
+
+
+def _local_time_note(row: pd.Series) -> dict[str, Any]:
+    """Where the payer-local hours of the high-risk payments came from (issue 21): written in
+    the payer's own zone, read in the zone of the payer's country of residence (the export gave
+    UTC only), or unknown (left out of every time-of-day indicator)."""
+    n_hr = int(row.get("n_hr_tx", 0) or 0)
+    timed = int(row.get("n_timed_hr", n_hr) or 0)
+    residence = int(row.get("n_residence_timed_hr", 0) or 0)
+    return {
+        "high_risk_payments": n_hr,
+        "as_written": max(timed - residence, 0),
+        "from_residence": residence,
+        "unknown": max(n_hr - timed, 0),
+    }
 
 
 def summary_line(reasons: dict[str, Any]) -> str:

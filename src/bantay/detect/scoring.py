@@ -54,6 +54,8 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
         "max_benef_fan_in",
         "max_benef_payer_countries",
         "max_benef_surnames",
+        "max_benef_repeat_fan_in",
+        "max_copayer_own_rule",
         "max_unrel_benefs_month",
         "share_hr_months",
         "amount_cv_hr",
@@ -74,6 +76,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
         "n_sending_institutions",
         "hr",
         "n_unrel_foreign_payers",
+        "n_repeat_unrel_payers",
         "n_small_inbound_nonrel",
         "n_unrel_payments",
         "n_payer_surnames",
@@ -92,6 +95,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
         "den_payers",
         "seed_rank",
         "mean_payer_rule",
+        "max_payer_own_rule",
         "rule_score",
     ),
 }
@@ -118,6 +122,8 @@ MONOTONE: dict[str, dict[str, int]] = {
         "max_benef_fan_in": 1,
         "max_benef_payer_countries": 1,
         "max_benef_surnames": 1,
+        "max_benef_repeat_fan_in": 1,
+        "max_copayer_own_rule": 1,
         "n_related_kinds": 1,
         "n_copayers": 1,
         "n_den_benefs": 1,
@@ -126,6 +132,8 @@ MONOTONE: dict[str, dict[str, int]] = {
     "beneficiary": {
         "n_rel_payers": -1,
         "n_unrel_foreign_payers": 1,
+        "n_repeat_unrel_payers": 1,
+        "max_payer_own_rule": 1,
         "n_payer_countries": 1,
         "n_payer_surnames": 1,
         "den_payers": 1,
@@ -161,6 +169,17 @@ FEATURE_NOTES: dict[str, str] = {
     "the payer's beneficiaries (fan-in from several countries)",
     "max_benef_surnames": "most distinct payer surnames among the unrelated payers of any one of "
     "the payer's beneficiaries",
+    "max_benef_repeat_fan_in": "most other unrelated foreign payers who paid one of the payer's "
+    "unrelated high-risk beneficiaries small sums twice or more (buyers who come back, not a "
+    "crowd paying a guesthouse or a seller once each; S1, S2, S8)",
+    "max_copayer_own_rule": "highest rule score, on their own behaviour alone (no network "
+    "indicators, after family-link evidence), of any other unrelated payer of the payer's "
+    "high-risk beneficiaries: a beneficiary paid by a likely offender is a likely facilitator "
+    "(S12, S20)",
+    "n_repeat_unrel_payers": "unrelated foreign payers who paid the beneficiary small sums twice "
+    "or more (S1, S8)",
+    "max_payer_own_rule": "highest rule score, on its own behaviour alone, of any unrelated payer "
+    "of the beneficiary (S12, S20)",
     "max_unrel_benefs_month": "most distinct unrelated high-risk beneficiaries paid within one "
     "calendar month (Westpac: multiple beneficiaries in short timeframes)",
     "share_hr_months": "months with a high-risk payment ÷ months the payer is seen (weighed by "
