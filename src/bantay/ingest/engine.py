@@ -300,8 +300,18 @@ def _tx_pass2(m: Mapping, ws: Workspace) -> tuple[dict[str, str], list[str], lis
         ],
     }
     payer_id = _record_id_sql("payer", "v_institution", "v_payer_ref", side["payer"], ":")
+    # a beneficiary is someone only where the row names them: a name, an account, a phone or the
+    # institution's reference. A country, a city or a bank code alone identifies nobody (a card
+    # payment abroad carries just the merchant's country), and would lump every such row into
+    # one "beneficiary" paid by thousands
     ben_present = " OR ".join(
-        f"{p} IS NOT NULL" for p in [*side["beneficiary"], "v_beneficiary_ref"]
+        f"{p} IS NOT NULL"
+        for p in (
+            "v_beneficiary_name",
+            "v_beneficiary_account",
+            "v_beneficiary_phone",
+            "v_beneficiary_ref",
+        )
     )
     ben_id = (
         f"(CASE WHEN {ben_present} THEN "
