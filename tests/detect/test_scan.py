@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from bantay.detect.network import Seed
 from bantay.detect.scan import ScanResult, read_seeds_file, scan
-from bantay.workspace import Workspace
+from bantay.workspace import Workspace, open_workspace
 
 EVENING = dt.datetime(2024, 3, 1, 13, 0)  # 23:00 in Sydney (UTC+10)
 
@@ -151,6 +151,14 @@ def test_scan_writes_tables_and_cli(ws: Workspace) -> None:
     runner = CliRunner()
     res = runner.invoke(app, ["scan", "-w", str(path), "--model", "rules", "--threshold", "0.3"])
     assert res.exit_code == 0, res.output
+    # the scan says how many of its alerts its scores expect to be true
+    with open_workspace(path, read_only=True) as ro:
+        alerted = ro.con.execute(
+            "SELECT count(*), sum(score) FROM scores WHERE side = 'payer' AND alerted = 1 "
+            "AND scan_id = (SELECT max(scan_id) FROM scores)"
+        ).fetchone()
+    assert alerted is not None and alerted[0] >= 1
+    assert f"payer alerts: {alerted[1]:,.1f} expected true of {alerted[0]:,}" in res.output
     res = runner.invoke(app, ["alerts", "-w", str(path), "--top", "3"])
     assert res.exit_code == 0 and "P01_low_value_sea" in res.output
     res = runner.invoke(app, ["export", "scores", "-w", str(path), "--format", "jsonl"])

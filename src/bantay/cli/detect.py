@@ -82,7 +82,7 @@ def scan(
 ) -> None:
     """Score every payer and beneficiary entity and write explained alerts."""
     from bantay.detect.catalogue import load_catalogue
-    from bantay.detect.scan import read_seeds_file
+    from bantay.detect.scan import expected_yield, read_seeds_file
     from bantay.detect.scan import scan as run_scan
 
     seed_list = read_seeds_file(seeds) if seeds else []
@@ -105,6 +105,14 @@ def scan(
         f"{len(r.network.seeds)} seed beneficiaries · "
         f"alerts: {n_alert_p:,} payers, {n_alert_b:,} beneficiaries"
     )
+    for side, df in (("payer", r.payer), ("beneficiary", r.beneficiary)):
+        exp = expected_yield(df)
+        if exp is not None:
+            console.print(
+                f"{side} alerts: {exp[0]:,.1f} expected true of {int(df['alerted'].sum()):,} "
+                f"(expected precision {exp[1]:.2f}, read from the calibrated scores; "
+                "`bantay evaluate` measures it where the truth is known)"
+            )
     console.print("See them with `bantay alerts`.")
 
 

@@ -465,6 +465,15 @@ def _local_time_note(row: pd.Series) -> dict[str, Any]:
     }
 
 
+def expected_yield(scored: pd.DataFrame) -> tuple[float, float] | None:
+    """(expected true alerts, expected precision) of the alerted rows: the sum and mean of their
+    scores, which are probabilities calibrated on held-out worlds; None without alerts."""
+    alerted = scored[scored["alerted"].astype(bool)]
+    if alerted.empty:
+        return None
+    return float(alerted["score"].sum()), float(alerted["score"].mean())
+
+
 def summary_line(reasons: dict[str, Any]) -> str:
     parts = [f"{i['id']} {i['value']:g}≥{i['threshold']:g}" for i in reasons["indicators"][:3]]
     net = reasons["network"]
