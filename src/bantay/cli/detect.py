@@ -20,6 +20,12 @@ from bantay.workspace import open_workspace
 @app.command()
 def indicators(
     docs: Annotated[bool, typer.Option("--docs", help="Print the Markdown reference.")] = False,
+    sources: Annotated[
+        bool,
+        typer.Option(
+            "--sources", help="The bibliography of the cited sources (docs/sources.md) instead."
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Write the Markdown reference here.")] = None,
     catalogue: Annotated[
         Path | None, typer.Option(help="Folder of indicator YAML files (default: built in).")
@@ -30,8 +36,13 @@ def indicators(
     from bantay.detect.docs import render_indicators
 
     cat = load_catalogue(catalogue)
-    if docs or out is not None:
-        text = render_indicators(cat)
+    if docs or sources or out is not None:
+        if sources:
+            from bantay.detect.words import render_sources
+
+            text = render_sources()
+        else:
+            text = render_indicators(cat)
         if out is None:
             typer.echo(text, nl=False)
         else:
