@@ -292,9 +292,11 @@ def _select_evidence(
     rates = None
     behind: dict[tuple[str, str], list[str]] = {}
     chosen: set[tuple[str, str]] = set()
+    sides = {i.id: i.targets for i in cat.indicators}
     for v in views:
         rows = by_member.get((v.side, v.entity_id), [])
-        fired = [i for i in v.fired if i in BEHIND]
+        # an indicator counts payments on the side whose score it enters
+        fired = [i for i in v.fired if i in BEHIND and v.side in sides.get(i, ())]
         if fired:
             rates = rates or _rates(an, currency)
             bents = {
