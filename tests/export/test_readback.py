@@ -135,8 +135,9 @@ def test_fincen_read_back(data: CaseData) -> None:
     assert _ids(rows) == _ids(data.evidence)  # type: ignore[arg-type]
     assert sum(r["indicators"] == "P01_low_value_sea" for r in rows) == len(data.behind)
     total = sum(float(t["amount_reporting"]) for t in data.evidence)
-    assert f"{len(data.evidence)} payments are reported as evidence, totalling {total:,.2f} USD" in (
-        text
+    assert (
+        f"{len(data.evidence)} payments are reported as evidence, totalling {total:,.2f} USD"
+        in (text)
     )
     who = text[text.index("WHO:") : text.index("WHAT:")]
     assert who.count("Anna Reyes") == 1  # one payer, not one per spelling
@@ -166,7 +167,7 @@ def test_all_payments_on_request(case_ws: Path) -> None:
 
 
 def test_settings_in_the_workspace(case_ws: Path, tmp_path: Path) -> None:
-    with pytest.raises(goaml.ExportError, match="bantay config goaml.rentity_id"):
+    with pytest.raises(goaml.ExportError, match=r"bantay config goaml\.rentity_id"):
         goaml.ReportingEntity.from_workspace(tmp_path)
     with pytest.raises(SettingError, match="not a goAML transmode code"):
         set_reporting(tmp_path, "goaml.transmode.card", "XX")

@@ -14,7 +14,7 @@ relationships per pair), so a payment to a relative found by those tests alone m
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -101,7 +101,7 @@ def is_card(row: Mapping[str, Any]) -> bool:
 def _frame(rows: Iterable[Mapping[str, Any]], beneficiary_entity: Mapping[int, str | None]) -> Any:
     recs = []
     for k, r in enumerate(rows):
-        d = {c: (None if r.get(c) is None else str(r.get(c))) for c in _STRING}
+        d: dict[str, Any] = {c: (None if r.get(c) is None else str(r.get(c))) for c in _STRING}
         d["beneficiary_entity"] = beneficiary_entity.get(k)
         d["_k"] = k
         d["ts_utc"] = pd.Timestamp(r["ts_utc"])
@@ -147,7 +147,7 @@ def _flags(t: ir.Table, cat: Catalogue) -> ir.Table:
 
 
 def payments_behind(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     fired: Iterable[str],
     cat: Catalogue,
     rates: Rates,

@@ -269,12 +269,12 @@ def render_sources() -> str:
         "P the primary text or abstract, S secondary reporting only, T the title only.",
         "",
     ]
-    for s in sources().values():
-        out.append(f'<a id="{s.id.lower()}"></a>\n### {s.id}\n')
-        out.append(f"**{s.title}**. {s.publisher}, {s.date}. Read: {s.access}.\n")
-        for u in s.urls:
+    for src in sources().values():
+        out.append(f'<a id="{src.id.lower()}"></a>\n### {src.id}\n')
+        out.append(f"**{src.title}**. {src.publisher}, {src.date}. Read: {src.access}.\n")
+        for u in src.urls:
             out.append(f"- <{u}>")
-        if s.id in cited:
-            out.append(f"\nCited by {', '.join(cited[s.id])}.")
+        if src.id in cited:
+            out.append(f"\nCited by {', '.join(cited[src.id])}.")
         out.append("")
     return "\n".join(out)

@@ -156,10 +156,10 @@ def _check(key: str, value: str) -> tuple[list[str], Any]:
             return ["reporting_entity", name], codes
         return ["reporting_entity", name], value
     if parts[0] == "goaml" and len(parts) == 3 and parts[1] == "transmode":
-        codes = _xsd_enum("conduction_type")
-        if value not in codes:
+        modes = _xsd_enum("conduction_type")
+        if value not in modes:
             raise SettingError(
-                f"{key} = {value!r}: not a goAML transmode code ({', '.join(sorted(codes))})"
+                f"{key} = {value!r}: not a goAML transmode code ({', '.join(sorted(modes))})"
             )
         return ["transmode", parts[2]], value
     if parts[0] == "institution" and len(parts) >= 3 and parts[-1] in INSTITUTION_FIELDS:
