@@ -167,7 +167,9 @@ def alerts(
         )
         console.print(f"  {escape(str(summary))}", highlight=False)
         for i in r["indicators"]:
-            console.print(f"  • {escape(indicator_sentence(i))}", highlight=False)
+            console.print(
+                f"  • {escape(indicator_sentence(i))} [{escape(str(i['id']))}]", highlight=False
+            )
         net = r["network"]
         if net.get("path_to_seed"):
             console.print(

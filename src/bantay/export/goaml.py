@@ -148,7 +148,8 @@ class ReportingEntity:
             raise ExportError(
                 f"no goAML reporting entity in {workspace}: set it with "
                 "`bantay config goaml.rentity_id ID` and `bantay config goaml.reporting_user_code "
-                "CODE` (the FIU's registration), or give --settings FILE.toml"
+                "CODE` (the FIU's registration), or give --settings FILE.toml (the web app: "
+                "BANTAY_WEB_GOAML_SETTINGS=FILE.toml)"
             )
         return cls._from_tables(data, str(workspace))
 
