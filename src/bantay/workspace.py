@@ -29,6 +29,8 @@ SCHEMA_FINGERPRINTS: dict[int, str] = {1: "bdf4fe5e745030bc", 2: "234487425e9fd0
 
 DUCKDB_FILE = "bantay.duckdb"
 SQLITE_FILE = "workflow.sqlite"
+#: Reporting settings (goAML reporting entity, codes): bantay.export.settings reads and writes it.
+REPORTING_FILE = "reporting.toml"
 ENV_VAR = "BANTAY_WORKSPACE"
 
 DEFAULT_SETTINGS: dict[str, str] = {

@@ -109,7 +109,7 @@ def test_family_link_lowers_risk_and_is_explained(ws: Workspace) -> None:
         "F03_payday_pattern",
         "F04_long_stable",
     ]
-    assert "family link" in alert.summary
+    assert "family-link evidence lowered it" in alert.summary
 
 
 def test_dens_seeds_and_paths(ws: Workspace) -> None:

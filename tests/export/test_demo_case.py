@@ -73,3 +73,37 @@ def test_demo_case_exports_to_all_four_formats(demo_case: Path, tmp_path: Path) 
     html = (tmp_path / "pack.html").read_text()
     assert html.count('id="network-graph"') == 2
     assert not re.search(r"<script|<link|\bsrc=|\bhref=|https?://", html)
+
+
+#: Indicators whose value is a count of the payer's payments: the payments behind each, found
+#: again payment by payment (bantay.detect.evidence), must number exactly its value.
+COUNTED = (
+    "P01_low_value_sea",
+    "P02_many_to_high_risk",
+    "P07_night_timing",
+    "P08_cover_memo",
+    "P10_related_purchases",
+)
+
+
+@pytest.mark.slow
+def test_the_payments_behind_each_indicator_number_its_value(demo_case: Path) -> None:
+    from bantay.export.case import load_case
+
+    data = load_case(demo_case, 1)
+    checked = 0
+    for v in data.views:
+        reasons = (v.detail or {}).get("reasons") or {}
+        subject = data.subject(v.side, v.entity_id)
+        mine = [t for t in data.evidence if data.member_of(t, v.side) is subject]
+        for i in reasons.get("indicators", []):
+            if i["id"] in COUNTED:
+                n = sum(i["id"] in data.indicators_of(t) for t in mine)
+                assert n == int(i["value"]), (v.entity_id, i["id"])
+                checked += 1
+    assert checked > 0
+    # card spending is never evidence unless P10 counted it
+    for t in data.evidence:
+        if t["channel"] == "card":
+            assert "P10_related_purchases" in data.indicators_of(t)
+    assert any(t["channel"] == "card" for t in data.left_out)

@@ -27,7 +27,8 @@ PAYER = "E000000000000"  # as in conftest.py
 
 @pytest.fixture(scope="module")
 def lines(case_ws: Path) -> list[dict[str, Any]]:
-    body = ftm.render(load_case(case_ws, 1))
+    # every payment (the card purchases too), so that every kind of party is written
+    body = ftm.render(load_case(case_ws, 1, payments="all"))
     return [json.loads(x) for x in body.decode().splitlines()]
 
 
@@ -96,7 +97,7 @@ def test_check_names_what_is_wrong(lines: list[dict[str, Any]]) -> None:
 
 def test_schemas_and_properties(lines: list[dict[str, Any]], case_ws: Path) -> None:
     kinds = Counter(d["schema"] for d in lines)
-    data = load_case(case_ws, 1)
+    data = load_case(case_ws, 1, payments="all")
     assert kinds["Payment"] == len(data.transactions)
     assert kinds["Company"] == 1  # the card merchant
     person = next(d for d in lines if d["schema"] == "Person")
@@ -129,7 +130,7 @@ def test_schemas_and_properties(lines: list[dict[str, Any]], case_ws: Path) -> N
 
 
 def test_ids_are_stable_bantay_keys(case_ws: Path, lines: list[dict[str, Any]]) -> None:
-    again = ftm.render(load_case(case_ws, 1))
+    again = ftm.render(load_case(case_ws, 1, payments="all"))
     assert (
         again
         == (
@@ -149,7 +150,7 @@ def test_ids_are_stable_bantay_keys(case_ws: Path, lines: list[dict[str, Any]]) 
 
 def test_party_without_any_name(case_ws: Path) -> None:
     data = load_case(case_ws, 1)
-    t = data.transactions[0]
+    t = data.evidence[0]
     t.update(payer_record_id=None, payer_name=None, payer_account=None, payer_phone=None)
     with pytest.raises(ExportError, match=rf"{t['transaction_id']}: payer has no name, account"):
         ftm.build_entities(data)
@@ -170,3 +171,18 @@ def test_cli_writes_and_audits(case_ws: Path, tmp_path: Path) -> None:
     detail = json.loads(row[2])
     assert row[:2] == ("case_exported", "1")
     assert detail["format"] == "ftm" and detail["sha256"] == sha256(body).hexdigest()
+
+
+def test_evidence_only_by_default(case_ws: Path) -> None:
+    """The default export carries the payments behind the indicators: no card spending."""
+    data = load_case(case_ws, 1)
+    got = [json.loads(x) for x in ftm.render(data).decode().splitlines()]
+    pays = [d for d in got if d["schema"] == "Payment"]
+    assert sorted(p["properties"]["transactionNumber"][0] for p in pays) == sorted(
+        str(t["transaction_id"]) for t in data.evidence
+    )
+    assert not any(d["schema"] == "Company" for d in got)  # no card merchant
+    assert {t["channel"] for t in data.evidence} != {"card"}
+    # one Person for the payer, however many spellings its payments carry
+    payer = [d for d in got if d["schema"] == "Person" and PAYER in str(d["properties"])]
+    assert len(payer) == 1

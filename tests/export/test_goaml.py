@@ -40,10 +40,12 @@ def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_small_case_validates_and_is_audited(ws: Path, tmp_path: Path) -> None:
     out = tmp_path / "str.xml"
     n = goaml.export_goaml(ws, 1, out, ENTITY, xsd=XSD, username="tester")
-    assert n == 10
+    data = goaml.load_case(ws, 1)
+    # the payments behind P01 (low-value remittances to South-East Asia), not all ten
+    assert n == len(data.evidence) == 9 < len(data.transactions) == 10
     body = out.read_bytes()
     goaml.validate(body, XSD)
-    assert body.count(b"<transaction>") == 10
+    assert body.count(b"<transaction>") == 9
     assert b"<report_indicators>" in body
     con = sqlite3.connect(ws / SQLITE_FILE)
     row = con.execute(
@@ -72,20 +74,22 @@ def test_empty_cases(ws: Path, tmp_path: Path) -> None:
 
 def test_party_missing_required_fields(ws: Path) -> None:
     data = goaml.load_case(ws, 1)
-    data.transactions[0]["payer_name"] = "Madonna"  # one word: no first and last name
-    data.transactions[1]["beneficiary_country"] = None
+    # a payer that is no member (no KYC) with a one-word name: no first and last name
+    data.subjects[0].side = "none"
+    data.evidence[0]["payer_name"] = "Madonna"
+    data.evidence[1]["beneficiary_country"] = None
     with pytest.raises(goaml.ExportError) as exc:
         goaml.build_goaml(data, ENTITY)
     msg = str(exc.value)
     assert "2 part(ies)" in msg
-    assert f"{data.transactions[0]['transaction_id']}: payer lacks" in msg
+    assert f"{data.evidence[0]['transaction_id']}: payer lacks" in msg
     assert "first_name and last_name" in msg
     assert "beneficiary lacks required goAML field(s): country" in msg
 
 
 def test_a_default_country_is_declared_in_the_report(ws: Path) -> None:
     data = goaml.load_case(ws, 1)
-    data.transactions[1]["beneficiary_country"] = None
+    data.evidence[1]["beneficiary_country"] = None
     ent = goaml.ReportingEntity(rentity_id=101, reporting_user_code="USER1", default_country="au")
     xml = goaml.build_goaml(data, ent).decode()
     assert "beneficiary country not recorded at source, reported as AU" in xml
@@ -130,9 +134,11 @@ def test_fincen(ws: Path, tmp_path: Path) -> None:
     for part in ("WHO:", "WHAT:", "WHEN:", "WHERE:", "WHY:", "HOW:"):
         assert part in text
     why = text[text.index("WHY:") : text.index("HOW:")]
-    assert "P01_low_value_sea" in why and "against a threshold of" in why
+    # the indicator in words (title, value, threshold), the payments behind it, its sources
+    assert "Low-value payments to South-East Asia: 12 payments, where it fires from 5" in why
+    assert "9 payments behind it; sources austrac-2019" in why
     assert "No analyst decision is recorded yet" in why  # never claims a review that did not happen
-    assert len(csv_path.read_text().splitlines()) == 11
+    assert len(csv_path.read_text().splitlines()) == 10  # the nine payments behind P01
 
 
 def test_report_indicators_come_from_the_fired_indicators(ws: Path) -> None:
@@ -140,7 +146,7 @@ def test_report_indicators_come_from_the_fired_indicators(ws: Path) -> None:
     assert data.fired == ["P01_low_value_sea"]
     xml = goaml.build_goaml(data, ENTITY).decode()
     assert "<indicator>FOWNB</indicator>" in xml
-    assert "Bantay indicators: P01_low_value_sea" in xml
+    assert "Low-value payments to South-East Asia: 12 payments" in xml
 
 
 def test_fiu_overrides_the_indicator_map(ws: Path, tmp_path: Path) -> None:

@@ -53,10 +53,13 @@ def test_structure(case_ws: Path) -> None:
     assert "P01_low_value_sea" in html and "austrac-2019" in html
     assert "den size 3" in html
     assert "n_unrel_payments" in html
-    # every payment, the decision with its review, the comment, the audit entries
-    assert html.count("<tr><td>2024-") >= len(data.transactions)
-    for t in data.transactions:
+    # every payment of the evidence; the card spending is left out and said so
+    assert html.count("<tr><td>2024-") >= len(data.evidence)
+    for t in data.evidence:
         assert f"{t['institution']} / {t['transaction_id']}<" in html
+    for t in data.left_out:
+        assert f"{t['institution']} / {t['transaction_id']}<" not in html
+    assert "not evidence of any indicator" in html
     assert "Pattern matches the published indicators." in html
     assert "approved by sam" in html
     assert "Payments every week at night, local time." in html

@@ -136,7 +136,21 @@ def test_goaml_without_reporting_entity_settings(settings: WebSettings) -> None:
         assert c.post("/api/cases", json=body, headers=h).status_code == 201
         r = c.post("/api/exports/cases/1/goaml", headers=h)
         assert r.status_code == 422
+        assert "bantay config goaml.rentity_id" in r.json()["detail"]
         assert "BANTAY_WEB_GOAML_SETTINGS" in r.json()["detail"]
+        # as `bantay demo` leaves it: the reporting settings stored in the workspace
+        from bantay.export.goaml import validate
+        from bantay.export.settings import reporting_path, set_reporting
+
+        set_reporting(settings.workspace, "goaml.rentity_id", "7")
+        set_reporting(settings.workspace, "goaml.reporting_user_code", "DEMO01")
+        try:
+            r = c.post("/api/exports/cases/1/goaml", headers=h)
+        finally:
+            reporting_path(settings.workspace).unlink()
+        assert r.status_code == 200, r.text
+        validate(r.content)
+        assert b"<rentity_id>7</rentity_id>" in r.content
 
 
 def test_case_page_offers_the_four_formats_to_supervisors(web: TestClient) -> None:

@@ -17,8 +17,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# no :emoji: codes: record ids such as quicksend:B:QSB0000362 must print as they are (values put
+# inside markup are escaped where they are printed)
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 WorkspaceOpt = Annotated[
     Path | None,

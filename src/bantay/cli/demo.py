@@ -99,9 +99,26 @@ def _money_over_time(workspace: Path) -> None:
     console.print(t)
 
 
-#: What the demo's reporting entity says to the FIU: a made-up entity id and user code, and the
-#: country of the demo's domestic card merchants (which carry none); all declared in the report.
-DEMO_GOAML = ["--rentity-id", "7", "--reporting-user-code", "DEMO01", "--default-country", "AU"]
+#: The demo's reporting settings, stored in its workspace with `bantay config` (so that the web
+#: app's goAML export works as started by the demo): a made-up reporting entity and user code, and
+#: synthetic institution codes for the simulated institutions. All invented for the synthetic
+#: world; a real deployment sets its FIU registration and its institutions' BICs or codes.
+DEMO_REPORTING = {
+    "goaml.rentity_id": "7",
+    "goaml.reporting_user_code": "DEMO01",
+    "institution.harbour_bank.swift": "HRBBGB2L",
+    "institution.harbour_bank.name": "Harbour Bank",
+    "institution.maple_bank.swift": "MAPLCATT",
+    "institution.maple_bank.name": "Maple Bank",
+    "institution.rhein_bank.swift": "RHEIDEFF",
+    "institution.rhein_bank.name": "Rhein Bank",
+    "institution.quicksend.code": "MSB-QS-0001",
+    "institution.quicksend.name": "QuickSend Remittance",
+    "institution.cashbridge.code": "MSB-CB-0002",
+    "institution.cashbridge.name": "CashBridge",
+    "institution.pesopal.code": "EMI-PP-0003",
+    "institution.pesopal.name": "PesoPal",
+}
 #: The report indicator the demo's analyst gives a case whose alerts are model scores alone (no
 #: fired indicator maps to a goAML code, and a goAML report needs one): outbound transfers with no
 #: apparent lawful purpose to higher-risk countries (export/goaml_indicators.toml).
@@ -124,7 +141,15 @@ def _reports(out: Path, workspace: Path, case_id: int | None) -> str:
     console.print(Rule(f"[bold]8 · case {case_id}: the reports an analyst files"))
     folder = out / "reports"
     folder.mkdir(exist_ok=True)
-    goaml = list(DEMO_GOAML)
+    from bantay.export.settings import reporting_path, set_reporting
+
+    for key, value in DEMO_REPORTING.items():
+        set_reporting(workspace, key, value)
+    console.print(
+        f"Synthetic reporting codes stored in {reporting_path(workspace)} "
+        f"(`bantay config -w {workspace}` shows them)."
+    )
+    goaml: list[str] = []
     if not mapped_codes(workspace, case_id):
         goaml += ["--indicator", DEMO_ANALYST_CODE]
         console.print(

@@ -20,6 +20,12 @@ from bantay.workspace import open_workspace
 @app.command()
 def indicators(
     docs: Annotated[bool, typer.Option("--docs", help="Print the Markdown reference.")] = False,
+    sources: Annotated[
+        bool,
+        typer.Option(
+            "--sources", help="The bibliography of the cited sources (docs/sources.md) instead."
+        ),
+    ] = False,
     out: Annotated[Path | None, typer.Option(help="Write the Markdown reference here.")] = None,
     catalogue: Annotated[
         Path | None, typer.Option(help="Folder of indicator YAML files (default: built in).")
@@ -30,8 +36,13 @@ def indicators(
     from bantay.detect.docs import render_indicators
 
     cat = load_catalogue(catalogue)
-    if docs or out is not None:
-        text = render_indicators(cat)
+    if docs or sources or out is not None:
+        if sources:
+            from bantay.detect.words import render_sources
+
+            text = render_sources()
+        else:
+            text = render_indicators(cat)
         if out is None:
             typer.echo(text, nl=False)
         else:
@@ -125,7 +136,13 @@ def alerts(
         bool, typer.Option("--json", help="Print the reasons as JSON lines.")
     ] = False,
 ) -> None:
-    """The top alerts of the latest scan, with their reasons."""
+    """The top alerts of the latest scan, with their reasons in words."""
+    from rich.markup import escape
+
+    from bantay.detect.words import anchor, contribution_sentence, indicator_sentence, lowered
+
+    if side is not None and side not in ("payer", "beneficiary"):
+        raise BantayError(f"--side {side!r}: use payer or beneficiary")
     with open_workspace(workspace_path(workspace), read_only=True) as ws:
         q = "SELECT rank, side, entity_id, score, summary, reasons FROM alerts"
         params: list[Any] = []
@@ -153,45 +170,42 @@ def alerts(
     for rank, sd, ent, score, summary, reasons in rows:
         r = json.loads(reasons)
         console.print(
-            f"\n[bold]#{rank}[/] {sd} [bold]{ent}[/] · score {score:.3f}", highlight=False
+            f"\n[bold]#{rank}[/] {sd} [bold]{escape(str(ent))}[/] · score {score:.3f}",
+            highlight=False,
         )
-        console.print(f"  {summary}", highlight=False)
-        t = Table("indicator", "value", "threshold", "band", "sources", box=None, padding=(0, 1))
+        console.print(f"  {escape(str(summary))}", highlight=False)
         for i in r["indicators"]:
-            t.add_row(
-                f"{i['id']}: {i['title']}",
-                f"{i['value']:g}",
-                f"{i['threshold']:g}",
-                i["band"],
-                ", ".join(s["id"] for s in i["sources"]),
+            console.print(
+                f"  • {escape(indicator_sentence(i))} [{escape(str(i['id']))}]", highlight=False
             )
-        console.print(t)
         net = r["network"]
         if net.get("path_to_seed"):
             console.print(
-                "  path to a known facilitator: " + " > ".join(net["path_to_seed"]), highlight=False
+                "  path to a known facilitator: " + escape(" > ".join(net["path_to_seed"])),
+                highlight=False,
             )
         if net.get("den_size", 0) >= 2:
             console.print(
                 f"  den of {net['den_size']} beneficiaries"
-                + (f" ({net['den_id']})" if net.get("den_id") else ""),
+                + (f" ({escape(str(net['den_id']))})" if net.get("den_id") else ""),
                 highlight=False,
             )
-        if r["model"]:
-            contrib = ", ".join(
-                f"{m['feature']}={m['value']:g} ({m['contribution']:+.2f})" for m in r["model"][:4]
-            )
-            console.print(f"  model: {contrib}", highlight=False)
-        fam = r.get("family") or {}
-        if fam.get("evidence"):
-            ev = ", ".join(
-                f"{e['id']} ({e['beneficiaries']} of {e['of_high_risk_beneficiaries']})"
-                for e in fam["evidence"]
-            )
+        raised = [m for m in r["model"] if m["contribution"] > 0][:4]
+        if raised:
             console.print(
-                f"  family-link evidence lowered it: {ev}; rule score "
-                f"-{fam['rule_score_reduction']:g}",
+                "  model, raised by: "
+                + escape("; ".join(contribution_sentence(sd, m) for m in raised)),
                 highlight=False,
+            )
+        down = lowered(sd, r)
+        console.print(
+            "  lowered by: " + escape("; ".join(down[:4]) if down else "nothing recorded"),
+            highlight=False,
+        )
+        ids = sorted({str(s["id"]) for i in r["indicators"] for s in i["sources"]})
+        if ids:
+            console.print(
+                "  sources: " + ", ".join(f"{x} ({anchor(x)})" for x in ids), highlight=False
             )
 
 

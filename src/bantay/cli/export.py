@@ -32,7 +32,8 @@ def export_case(
         Path | None,
         typer.Option(
             help="TOML with a reporting_entity table (rentity_id, reporting_user_code, ...) "
-            "and optionally a goaml_indicators table (the FIU's codes per Bantay indicator)."
+            "and optionally goaml_indicators, transmode and institutions tables (default: the "
+            "workspace's reporting settings, `bantay config`)."
         ),
     ] = None,
     rentity_id: Annotated[
@@ -54,28 +55,40 @@ def export_case(
     database_url: Annotated[
         str | None, typer.Option(help="Workflow database URL (default: the workspace's).")
     ] = None,
+    payments: Annotated[
+        str,
+        typer.Option(
+            help="evidence: the payments behind the indicators (card spending left out); "
+            "all: every payment of the members."
+        ),
+    ] = "evidence",
 ) -> None:
     """Export a case (goAML STR validated against the XSD, FinCEN SAR draft, FtM entities or a
     referral pack); every export is recorded in the audit trail."""
+    from bantay.export.case import PAYMENT_SELECTIONS
     from bantay.export.goaml import ReportingEntity, export_goaml
 
     user = f"cli:{getpass.getuser()}"
+    if payments not in PAYMENT_SELECTIONS:
+        raise BantayError(f"--payments {payments!r}: use one of {', '.join(PAYMENT_SELECTIONS)}")
     if format == "fincen":
         from bantay.export.fincen import export_fincen
 
-        text, table = export_fincen(workspace_path(workspace), case_id, out, user, database_url)
+        text, table = export_fincen(
+            workspace_path(workspace), case_id, out, user, database_url, payments
+        )
         console.print(f"wrote FinCEN narrative to {text} and transactions to {table}")
         return
     if format == "ftm":
         from bantay.export.ftm import export_ftm
 
-        n = export_ftm(workspace_path(workspace), case_id, out, user, database_url)
+        n = export_ftm(workspace_path(workspace), case_id, out, user, database_url, payments)
         console.print(f"wrote {n:,} FollowTheMoney entities for case {case_id} to {out}")
         return
     if format == "pack":
         from bantay.export.pack import export_pack
 
-        export_pack(workspace_path(workspace), case_id, out, user, database_url)
+        export_pack(workspace_path(workspace), case_id, out, user, database_url, payments)
         console.print(f"wrote the referral pack for case {case_id} to {out}")
         return
     if format != "goaml":
@@ -84,8 +97,13 @@ def export_case(
         entity = ReportingEntity.from_toml(settings)
     elif rentity_id is not None:
         entity = ReportingEntity(rentity_id=rentity_id)
+        from bantay.export.settings import read_reporting
+
+        stored = read_reporting(workspace_path(workspace))
+        entity.transmode.update(stored.get("transmode", {}))
+        entity.institutions.update(stored.get("institutions", {}))
     else:
-        raise BantayError("give --settings FILE.toml or --rentity-id for the reporting entity")
+        entity = ReportingEntity.from_workspace(workspace_path(workspace))
     if reporting_user_code:
         entity.reporting_user_code = reporting_user_code
     if indicator:
@@ -100,5 +118,6 @@ def export_case(
         xsd=xsd,
         username=user,
         db_url=database_url,
+        payments=payments,
     )
     console.print(f"wrote goAML STR with {n:,} transactions for case {case_id} to {out}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bantay.cli.common import WorkspaceOpt, app, console, workspace_path
@@ -129,14 +130,15 @@ def _show_explanation(ws: object, ref_a: str, ref_b: str) -> None:
 
     assert isinstance(ws, Workspace)
     e = explain_pair(ws, ref_a, ref_b)
-    console.print(f"[bold]{e.record_a}[/] ↔ [bold]{e.record_b}[/]", highlight=False)
-    t = Table("field", e.record_a, e.record_b, "level", "weight", "tf adj.", title=None)
+    a, b = escape(str(e.record_a)), escape(str(e.record_b))
+    console.print(f"[bold]{a}[/] ↔ [bold]{b}[/]", highlight=False)
+    t = Table("field", a, b, "level", "weight", "tf adj.", title=None)
     t.add_row("(prior)", "", "", "", f"{e.prior_weight:+.2f}", "")
     for f in e.fields:
         t.add_row(
             f.comparison,
-            f.value_a or "–",
-            f.value_b or "–",
+            escape(str(f.value_a)) if f.value_a else "–",
+            escape(str(f.value_b)) if f.value_b else "–",
             f.level,
             f"{f.match_weight:+.2f}",
             f"{f.tf_adjustment:+.2f}" if f.tf_adjustment else "",
@@ -145,7 +147,8 @@ def _show_explanation(ws: object, ref_a: str, ref_b: str) -> None:
     console.print(t)
     console.print(
         f"match probability [bold]{e.match_probability:.4f}[/]; entities "
-        f"{e.entity_a or '(not resolved)'} / {e.entity_b or '(not resolved)'}",
+        f"{escape(str(e.entity_a or '(not resolved)'))} / "
+        f"{escape(str(e.entity_b or '(not resolved)'))}",
         highlight=False,
     )
     console.print(f"[bold]{e.verdict()}[/]", highlight=False)
@@ -154,8 +157,10 @@ def _show_explanation(ws: object, ref_a: str, ref_b: str) -> None:
             f"undone {j.deleted_at:%Y-%m-%d %H:%M} by {j.deleted_by}" if j.deleted_at else "active"
         )
         console.print(
-            f"  judgement {j.judgement_id}: {j.party_record_id_a} {j.verdict} "
-            f"{j.party_record_id_b} by {j.user_name} ({j.reason}) — {state}",
+            escape(
+                f"  judgement {j.judgement_id}: {j.party_record_id_a} {j.verdict} "
+                f"{j.party_record_id_b} by {j.user_name} ({j.reason}) — {state}"
+            ),
             highlight=False,
         )
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bantay.cli.common import WorkspaceOpt, app, console, workspace_path
@@ -42,8 +43,28 @@ def config(
     value: Annotated[str | None, typer.Argument(help="Its new value.")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Show the workspace's settings, or set one: `bantay config scan_memory_limit 2GB`."""
+    """Show the workspace's settings, or set one: `bantay config scan_memory_limit 2GB`.
+
+    Reporting settings are set the same way: `bantay config goaml.rentity_id 7`,
+    `bantay config goaml.reporting_user_code ANA01`, `bantay config goaml.transmode.card DBCD`,
+    `bantay config institution.harbour_bank.swift HRBBGB2L` (an empty value removes one)."""
+    from bantay.export import settings as reporting
+
     path = workspace_path(workspace)
+    if key is not None and reporting.is_reporting_key(key):
+        if value is None:
+            got = reporting.flat(path)
+            if key not in got:
+                reporting.check_key(key)
+                console.print(f"{key} is not set", highlight=False)
+                return
+            console.print(f"{key} = {got[key]}", highlight=False)
+            return
+        before = reporting.flat(path).get(key)
+        stored = reporting.set_reporting(path, key, value)
+        after = "(removed)" if stored is None else reporting.flat(path).get(key)
+        console.print(f"{key}: {before} -> {after}", highlight=False)
+        return
     if value is None:
         with open_workspace(path, read_only=True) as ws:
             t = Table("setting", "value", "default", "what it does", title=f"Settings of {path}")
@@ -51,8 +72,17 @@ def config(
                 if key is None or k == key:
                     t.add_row(k, ws.settings[k], DEFAULT_SETTINGS[k], SETTING_HELP[k])
         if key is not None and key not in DEFAULT_SETTINGS:
-            raise BantayError(f"unknown setting {key!r}; known: {', '.join(DEFAULT_SETTINGS)}")
+            raise BantayError(
+                f"unknown setting {key!r}; known: {', '.join(DEFAULT_SETTINGS)}, and the "
+                "reporting settings goaml.* and institution.*"
+            )
         console.print(t)
+        r = Table(
+            "setting", "value", title=f"Reporting settings ({reporting.reporting_path(path)})"
+        )
+        for k, v in reporting.flat(path).items():
+            r.add_row(escape(k), escape(v))
+        console.print(r)
         return
     if key is None:
         raise BantayError("give the setting's name before its value")

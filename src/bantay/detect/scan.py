@@ -475,16 +475,10 @@ def expected_yield(scored: pd.DataFrame) -> tuple[float, float] | None:
 
 
 def summary_line(reasons: dict[str, Any]) -> str:
-    parts = [f"{i['id']} {i['value']:g}≥{i['threshold']:g}" for i in reasons["indicators"][:3]]
-    net = reasons["network"]
-    if net.get("seed_hops", -1) >= 0:
-        parts.append(f"{net['seed_hops']} hops from a known facilitator")
-    if net.get("den_size", 0) >= 2:
-        parts.append(f"den of {net['den_size']}")
-    fam = reasons.get("family") or {}
-    if fam.get("evidence"):
-        parts.append("family link: " + ", ".join(e["id"] for e in fam["evidence"]))
-    return "; ".join(parts) or "model score"
+    """The alert's one-line reason in words (:func:`bantay.detect.words.summary_line`)."""
+    from bantay.detect.words import summary_line as in_words
+
+    return in_words(reasons)
 
 
 def select_alerts(

@@ -43,9 +43,9 @@ def render(
     if fmt == "goaml":
         if entity is None:
             raise ExportError(
-                "goAML needs the reporting entity: start the app with "
-                "BANTAY_WEB_GOAML_SETTINGS=FILE.toml (reporting_entity table: rentity_id, "
-                "reporting_user_code, ...)"
+                "goAML needs the reporting entity: set it in the workspace with `bantay config "
+                "goaml.rentity_id ID` and `bantay config goaml.reporting_user_code CODE`, or "
+                "start the app with BANTAY_WEB_GOAML_SETTINGS=FILE.toml"
             )
         body = goaml.build_goaml(data, entity)
         goaml.validate(body, xsd)

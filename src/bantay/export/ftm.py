@@ -208,7 +208,12 @@ class _Builder:
         p.add("date", iso(t["ts_utc"]))
         if t.get("memo"):
             p.add("purpose", t["memo"])
-        p.add("description", f"{t['channel']} payment at {t['institution']}")
+        inds = self.data.indicators_of(t)
+        p.add(
+            "description",
+            f"{t['channel']} payment at {t['institution']}"
+            + (f"; evidence for {', '.join(inds)}" if inds else ""),
+        )
         p.add("transactionNumber", str(t["transaction_id"]))
         p.add("recordId", f"{t['institution']}/{t['transaction_id']}")
 
@@ -216,7 +221,7 @@ class _Builder:
 def build_entities(data: CaseData) -> list[EntityProxy]:
     """The case's parties, accounts, ownerships, addresses, identifications and payments."""
     b = _Builder(data)
-    for t in data.transactions:
+    for t in data.evidence:
         b.payment(t)
     if b.problems:
         shown = "\n  ".join(b.problems[:20])
@@ -304,9 +309,10 @@ def export_ftm(
     out: Path,
     username: str = "cli",
     db_url: str | None = None,
+    payments: str = "evidence",
 ) -> int:
     """Build, check, write and audit; returns the number of entities written."""
-    body = render(load_case(workspace, case_id, db_url))
+    body = render(load_case(workspace, case_id, db_url, payments))
     write_atomic(out, body)
     record_export(workspace, case_id, "ftm", out, body, username, db_url)
     return body.count(b"\n")

@@ -20,7 +20,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from bantay import __version__
+from bantay.detect.evidence import is_card
+from bantay.detect.words import anchor, contribution_sentence, indicator_sentence, lowered
 from bantay.export.case import CaseData, load_case, record_export, write_atomic
+from bantay.export.narrative import channel_words, money, total, who
 from bantay.web import charts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -34,21 +37,52 @@ def _env() -> Environment:
     env.filters["detail"] = lambda d: "; ".join(
         f"{k}={json.dumps(v, ensure_ascii=False, default=str)}" for k, v in sorted(d.items())
     )
+    env.filters["money"] = money
+    env.filters["channel"] = channel_words
+    env.globals.update(
+        is_card=is_card,
+        who=who,
+        indicator_sentence=indicator_sentence,
+        contribution_sentence=contribution_sentence,
+        lowered=lowered,
+        anchor=anchor,
+    )
     return env
 
 
+def _party_key(data: CaseData, t: dict[str, Any], side: str) -> str:
+    """One key per party: its resolved entity, else its record, else its name."""
+    rec = t.get(f"{side}_record_id")
+    if rec and str(rec) in data.entity_of:
+        return "e:" + data.entity_of[str(rec)]
+    return "r:" + str(rec or t.get(f"{side}_name") or t.get("merchant_name") or "")
+
+
 def summary(data: CaseData) -> dict[str, Any]:
-    txs = data.transactions
-    amounts = [float(t["amount_reporting"] or 0) for t in txs]
+    """The evidence's figures (the members' card spending is not evidence: see ``left_out``)."""
+    txs = data.evidence or data.transactions
+    remit = [t for t in txs if not is_card(t)]
+    cards = [t for t in txs if is_card(t)]
+    left = data.left_out
     return {
         "n": len(txs),
-        "total": sum(amounts),
+        "total": total(txs),
+        "n_remittances": len(remit),
+        "total_remittances": total(remit),
+        "n_cards": len(cards),
+        "total_cards": total(cards),
+        "n_left_out": len(left),
+        "total_left_out": total(left),
+        "n_left_out_cards": sum(1 for t in left if is_card(t)),
         "first": min(t["ts_utc"] for t in txs),
         "last": max(t["ts_utc"] for t in txs),
-        "payers": len({t["payer_record_id"] or t["payer_name"] for t in txs}),
-        "beneficiaries": len({t["beneficiary_record_id"] or t["beneficiary_name"] for t in txs}),
-        "countries": Counter(str(t["beneficiary_country"] or "unknown") for t in txs).most_common(),
-        "channels": Counter(str(t["channel"]) for t in txs).most_common(),
+        "payers": len({_party_key(data, t, "payer") for t in remit}),
+        "beneficiaries": len({_party_key(data, t, "beneficiary") for t in remit}),
+        "merchants": Counter(str(t.get("merchant_name") or "unknown") for t in cards).most_common(),
+        "countries": Counter(
+            str(t["beneficiary_country"] or "not recorded") for t in remit
+        ).most_common(),
+        "channels": Counter(channel_words(str(t["channel"])) for t in txs).most_common(),
     }
 
 
@@ -90,9 +124,10 @@ def export_pack(
     out: Path,
     username: str = "cli",
     db_url: str | None = None,
+    payments: str = "evidence",
 ) -> Path:
     """Render, write and audit the pack."""
-    body = render(load_case(workspace, case_id, db_url), username)
+    body = render(load_case(workspace, case_id, db_url, payments), username)
     write_atomic(out, body)
     record_export(workspace, case_id, "pack", out, body, username, db_url)
     return Path(out)

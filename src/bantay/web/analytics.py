@@ -439,24 +439,28 @@ class Analytics:
         }
 
     def money(self, side: str, entity_id: str) -> dict[str, Any]:
-        """Weekly amounts and counts, and an hour × weekday count in the payer's local time."""
+        """Weekly amounts and counts, and an hour × weekday count in the payer's local time, of
+        the remittances; card spending (groceries, cafés, the related purchases of P10) is
+        counted apart and listed on its own, never drawn into the remittances' charts."""
         pred, params = self._side_predicate(side, entity_id)
+        remit = f"({pred}) AND coalesce(t.channel, '') <> 'card'"
+        card = f"({pred}) AND t.channel = 'card'"
         cur = self.cursor()
         local = "coalesce(t.local_time, t.ts_utc + to_minutes(coalesce(t.utc_offset_minutes, 0)))"
         cur.execute(
             f"""SELECT date_trunc('week', t.ts_utc)::DATE AS week,
                        sum(t.amount_reporting)::DOUBLE AS amount, count(*) AS n
-                FROM ws.transactions t WHERE {pred} GROUP BY 1 ORDER BY 1""",
+                FROM ws.transactions t WHERE {remit} GROUP BY 1 ORDER BY 1""",
             params,
         )
         weeks = [
-            {"week": str(w), "amount": round(float(a), 2), "n": int(n)}
+            {"week": str(w), "amount": round(float(a or 0), 2), "n": int(n)}
             for w, a, n in cur.fetchall()
         ]
         cur.execute(
             f"""SELECT isodow({local}) - 1 AS dow, hour({local}) AS hr, count(*) AS n,
                        count(t.local_time) + count(t.utc_offset_minutes) AS known
-                FROM ws.transactions t WHERE {pred} GROUP BY 1, 2""",
+                FROM ws.transactions t WHERE {remit} GROUP BY 1, 2""",
             params,
         )
         heat = [[0] * 24 for _ in range(7)]
@@ -466,14 +470,28 @@ class Analytics:
             heat[int(dow)][int(hr)] = int(n)
             total += int(n)
             known += min(int(k), int(n))
-        cur.execute(
-            f"""SELECT t.ts_utc, {local} AS local_time, t.amount, t.currency, t.amount_reporting,
+        columns = f"""t.ts_utc, {local} AS local_time, t.amount, t.currency, t.amount_reporting,
                        t.channel, t.institution, t.payer_name, t.payer_country,
-                       t.beneficiary_name, t.beneficiary_country, t.transaction_id
-                FROM ws.transactions t WHERE {pred} ORDER BY t.ts_utc DESC LIMIT 50""",
+                       t.beneficiary_name, t.beneficiary_country, t.merchant_name,
+                       t.merchant_category, t.transaction_id"""
+        cur.execute(
+            f"SELECT {columns} FROM ws.transactions t WHERE {remit} "
+            "ORDER BY t.ts_utc DESC LIMIT 50",
             params,
         )
         recent = _rows(cur)
+        cur.execute(
+            f"SELECT count(*), coalesce(sum(t.amount_reporting), 0)::DOUBLE "
+            f"FROM ws.transactions t WHERE {card}",
+            params,
+        )
+        row = cur.fetchone()
+        n_card, card_amount = (int(row[0]), float(row[1])) if row else (0, 0.0)
+        cur.execute(
+            f"SELECT {columns} FROM ws.transactions t WHERE {card} ORDER BY t.ts_utc DESC LIMIT 50",
+            params,
+        )
+        recent_card = _rows(cur)
         return {
             "weeks": weeks,
             "heatmap": heat,
@@ -481,6 +499,9 @@ class Analytics:
             "n_transactions": total,
             "local_time_known": known >= total,
             "recent": recent,
+            "n_card_purchases": n_card,
+            "card_amount": round(card_amount, 2),
+            "recent_card": recent_card,
         }
 
     def _entities_of(self, side: str, rows: list[tuple[str, str | None]]) -> dict[str, str]:

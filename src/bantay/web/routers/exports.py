@@ -65,11 +65,13 @@ def export_case_file(
     """
     services.require_role(principal.user, "supervisor")
     try:
-        entity = (
-            ReportingEntity.from_toml(settings.goaml_settings)
-            if fmt == "goaml" and settings.goaml_settings
-            else None
-        )
+        entity = None
+        if fmt == "goaml":
+            entity = (
+                ReportingEntity.from_toml(settings.goaml_settings)
+                if settings.goaml_settings
+                else ReportingEntity.from_workspace(settings.workspace)
+            )
         data = read_case(db, analytics, case_id, reporting_currency(analytics))
         out: Download = render(
             data, fmt, username=principal.user.username, entity=entity, xsd=settings.goaml_xsd

@@ -39,7 +39,12 @@ EXPORT_LABELS = {
     "ftm": "FollowTheMoney (JSON lines)",
     "pack": "Referral pack (HTML)",
 }
+from bantay.export.narrative import channel_words  # noqa: E402
+from bantay.export.narrative import money as money_text  # noqa: E402
+
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+templates.env.filters["money"] = money_text
+templates.env.filters["channel"] = channel_words
 router = APIRouter(include_in_schema=False)
 
 
@@ -197,6 +202,7 @@ def entity_page(
         e=data,
         d=data["detail"],
         money=money,
+        currency=currency,
         money_svg=Markup(charts.money_chart(money["weeks"], currency)),
         heat_svg=Markup(
             charts.heatmap(money["heatmap"], money["weekdays"], money["local_time_known"])
