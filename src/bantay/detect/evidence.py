@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from bantay.detect.catalogue import Catalogue
-from bantay.detect.features import Rates, enrich, shares_surname
+from bantay.detect.features import Rates, enrich, shares_surname, with_payer_residence
 
 #: Remittance channels are every channel but card spending.
 CARD_CHANNELS = frozenset({"card"})
@@ -135,7 +135,7 @@ def _flags(t: ir.Table, cat: Catalogue) -> ir.Table:
         _e_lowval_sea=t._pay & t._sea & t._lowval_sea,
         _e_small_unrel_hr=hr & t._small & ~related,
         _e_small55_hr=hr & t._small55,
-        _e_night_hr=hr & t._night & t.utc_offset_minutes.notnull(),
+        _e_night_hr=hr & t._night & t._payer_offset.notnull(),
         _e_cover_hr=hr & t._cover,
         _e_even_hr=hr & t._even,
         _e_purchase=t._purchase,
@@ -152,6 +152,7 @@ def payments_behind(
     cat: Catalogue,
     rates: Rates,
     beneficiary_entity: Mapping[int, str | None] | None = None,
+    payer_residence: str | None = None,
 ) -> list[list[str]]:
     """For each of ``rows`` (one entity's payments, transaction columns), the ``fired`` indicator
     ids that counted it, in the order given. ``beneficiary_entity``: row index -> the
@@ -165,8 +166,14 @@ def payments_behind(
             k: (None if r.get("beneficiary_record_id") is None else str(r["beneficiary_record_id"]))
             for k, r in enumerate(rows)
         }
-    t = enrich(_frame(rows, beneficiary_entity), cat, rates)
-    got = ibis.duckdb.connect().execute(_flags(t, cat)).set_index("_k")
+    con = ibis.duckdb.connect()
+    frame = _frame(rows, beneficiary_entity)
+    if payer_residence:  # the payer's country from KYC, as the scan reads it
+        frame = frame.mutate(payer_country=frame.payer_country.fill_null(payer_residence))
+    # payer-local hours as the scan reads them (written zone, else the residence's zone)
+    frame = with_payer_residence(frame, None, cat, con.execute, lambda df, _: ibis.memtable(df))
+    t = enrich(frame, cat, rates)
+    got = con.execute(_flags(t, cat)).set_index("_k")
     for ind in fired:
         col = BEHIND[ind][0]
         for k in got.index[got[col].fillna(False).astype(bool)]:
