@@ -1,6 +1,6 @@
 """A case as every export reads it, and the audit entry every export writes.
 
-:func:`read_case` works on an open workflow session and :class:`~bantay.web.analytics.Analytics`
+:func:`read_case` works on an open workflow session and :class:`~bantay.cases.analytics.Analytics`
 (the web app passes its own); :func:`load_case` opens both for the command line.
 """
 
@@ -16,13 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bantay.errors import BantayError
-from bantay.web import audit
-from bantay.web.analytics import Analytics
-from bantay.web.db import open_db, session_scope
-from bantay.web.errors import NotFound
-from bantay.web.models import AuditEntry, Case, CaseMember, Comment, Decision, User
-from bantay.workspace import DEFAULT_SETTINGS, SQLITE_FILE
+from bantay.cases import audit
+from bantay.cases.analytics import Analytics
+from bantay.cases.db import open_workflow, workflow_url
+from bantay.cases.models import AuditEntry, Case, CaseMember, Comment, Decision, User
+from bantay.errors import BantayError, NotFound
+from bantay.workspace import DEFAULT_SETTINGS
 
 
 class ExportError(BantayError):
@@ -86,10 +85,6 @@ class CaseData:
         for v in self.views:
             out += v.fired
         return list(dict.fromkeys(out))
-
-
-def workflow_url(workspace: Path, db_url: str | None = None) -> str:
-    return db_url or f"sqlite:///{(Path(workspace) / SQLITE_FILE).resolve()}"
 
 
 def reporting_currency(an: Analytics) -> str:
@@ -157,7 +152,7 @@ def read_case(db: Session, an: Analytics, case_id: int, currency: str) -> CaseDa
     member_of: dict[str, str] = {}
     cur = an.cursor()
     for side, entity_id in members:
-        pred, params = an._side_predicate(side, entity_id)
+        pred, params = an.side_predicate(side, entity_id)
         cur.execute(f"SELECT t.* FROM ws.transactions t WHERE {pred}", params)
         cols = [d[0] for d in cur.description or []]
         for row in cur.fetchall():
@@ -172,7 +167,7 @@ def read_case(db: Session, an: Analytics, case_id: int, currency: str) -> CaseDa
                 side, entity_id, detail, an.money(side, entity_id), an.network(side, entity_id)
             )
         )
-        member_of.update(dict.fromkeys(an._records(entity_id), entity_id))
+        member_of.update(dict.fromkeys(an.records_of(entity_id), entity_id))
     if not seen:
         raise EmptyCase(f"case {case_id} is empty: its members have no transactions")
     txs = sorted(seen.values(), key=lambda r: (r["ts_utc"], r["institution"], r["transaction_id"]))
@@ -214,16 +209,14 @@ def load_case(workspace: Path, case_id: int, db_url: str | None = None) -> CaseD
         an = Analytics(Path(workspace))
     except NotFound as exc:
         raise ExportError(exc.message) from exc
-    engine, factory = open_db(url)
     try:
-        with session_scope(factory) as db:
+        with open_workflow(Path(workspace), db_url) as wf, wf.session() as db:
             try:
                 return read_case(db, an, case_id, reporting_currency(an))
             except UnknownCase as exc:
                 raise UnknownCase(f"{exc} in {url}") from exc
     finally:
         an.close()
-        engine.dispose()
 
 
 def audit_export(
@@ -263,12 +256,8 @@ def record_export(
     db_url: str | None = None,
 ) -> None:
     """:func:`audit_export` for a file written by the command line."""
-    engine, factory = open_db(workflow_url(workspace, db_url))
-    try:
-        with factory() as db:
-            audit_export(db, case_id, fmt, body, username=username, target=str(Path(out).resolve()))
-    finally:
-        engine.dispose()
+    with open_workflow(Path(workspace), db_url) as wf, wf.session() as db:
+        audit_export(db, case_id, fmt, body, username=username, target=str(Path(out).resolve()))
 
 
 def write_atomic(out: Path, body: bytes) -> Path:

@@ -7,6 +7,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
+from bantay.csvsafe import neutral
 from bantay.export.case import CaseData, load_case, record_export
 
 KEY_TERM = "OCSE-FIN-2021-NTC3"
@@ -116,7 +117,7 @@ def transactions_csv(data: CaseData) -> str:
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     w.writeheader()
     for t in data.transactions:
-        w.writerow({k: t.get(k) for k in CSV_COLUMNS})
+        w.writerow({k: neutral(t.get(k)) for k in CSV_COLUMNS})
     return buf.getvalue()
 
 

@@ -1,4 +1,8 @@
-"""Workflow tables (SQLAlchemy 2 declarative models); their layout is created by Alembic migrations."""
+"""Workflow tables (SQLAlchemy 2 declarative models); their layout is created by Alembic migrations.
+
+The tables keep their ``web_`` prefix from when the workflow lived in the web app (renaming them
+would only churn existing databases); ``docs/data-model.md`` documents them.
+"""
 
 from __future__ import annotations
 
@@ -59,15 +63,29 @@ class LoginFailure(Base):
 
 
 class Case(Base):
+    """A case: its owner and assignees act on it; other users read it."""
+
     __tablename__ = "web_cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)
     outcome: Mapped[str | None] = mapped_column(String(32), default=None)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("web_users.id"), default=None)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
     created_by: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: the decision the case was closed with (its reviewed subject gives the training labels)
+    closed_decision_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class CaseAssignee(Base):
+    __tablename__ = "web_case_assignees"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    added_by: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class CaseMember(Base):
@@ -95,6 +113,9 @@ class Comment(Base):
 
 
 class Decision(Base):
+    """A disposition of the case's subject: the members and evidence it covers, frozen as JSON
+    (``subject``) with their hash; a change to the case after it makes it stale."""
+
     __tablename__ = "web_decisions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
@@ -106,6 +127,8 @@ class Decision(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     review_approved: Mapped[bool | None] = mapped_column(default=None)
     review_note: Mapped[str | None] = mapped_column(Text, default=None)
+    subject: Mapped[str] = mapped_column(Text, default="[]")
+    subject_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AuditEntry(Base):
