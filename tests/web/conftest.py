@@ -24,7 +24,13 @@ use_cheap_hashing()
 
 SECRET = "test-secret-0123456789-abcdefghijklmnop"
 PASSWORD = "correct horse battery"
-USERS = {"ana": "analyst", "sam": "supervisor", "sue": "supervisor", "root": "admin"}
+USERS = {
+    "ana": "analyst",
+    "bob": "analyst",
+    "sam": "supervisor",
+    "sue": "supervisor",
+    "root": "admin",
+}
 
 
 @pytest.fixture(scope="session")

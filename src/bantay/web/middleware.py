@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 
+from starlette.middleware.body_limit import RequestBodyLimitResponder
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,10 +56,6 @@ def body_limit(method: str, path: str, default: int) -> int:
     return default
 
 
-class _TooLarge(Exception):
-    pass
-
-
 async def _send_json(send: Send, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
@@ -99,30 +96,9 @@ class BodyLimit:
             if int(declared) > limit:
                 await _send_json(send, 413, f"request body over {limit:,} bytes")
                 return
-        received = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            msg = await receive()
-            if msg["type"] == "http.request":
-                received += len(msg.get("body", b""))
-                if received > limit:
-                    raise _TooLarge
-            return msg
-
-        async def tracking_send(msg: Message) -> None:
-            nonlocal started
-            if msg["type"] == "http.response.start":
-                started = True
-            await send(msg)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if started:
-                raise
-            await _send_json(send, 413, f"request body over {limit:,} bytes")
+        # not declared (chunked) or within the limit: Starlette's responder counts what is read
+        # and stops at the limit (FastAPI answers its signal with 413, not a parsing error)
+        await RequestBodyLimitResponder(self.app, limit)(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -6,9 +6,10 @@ The secret key has no default: an empty, short or well-known value is refused at
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bantay.workspace import SQLITE_FILE
 
@@ -45,7 +46,7 @@ class WebSettings(BaseSettings):
     login_window_s: int = Field(
         default=900, ge=1, description="Failures older than this (seconds) no longer count."
     )
-    trusted_proxies: list[str] = Field(
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed "
         "(comma-separated in the environment); nobody else's is.",
