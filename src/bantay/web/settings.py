@@ -54,7 +54,7 @@ class WebSettings(BaseSettings):
     max_body_kib: int = Field(
         default=64,
         ge=1,
-        le=100 * 1024,
+        le=1024 * 1024,
         description="Largest request body (KiB) of a state-changing request, checked before the "
         "body is read; login and export requests have smaller limits of their own.",
     )
