@@ -145,3 +145,145 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+#: What each workflow table and column holds: docs/data-model.md is generated from this (and
+#: tests/cases/test_models.py fails when a column has no entry).
+TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
+    "web_users": (
+        "People who log in to the web app; managed with `bantay users` or by admins.",
+        {
+            "id": "Key.",
+            "username": "Login name (1-64 letters, digits, `. _ @ -`), unique.",
+            "password_hash": "argon2id hash of the password; never the password.",
+            "role": "`analyst`, `supervisor` or `admin` (each includes the one before).",
+            "active": "False once disabled: sessions end, API tokens are revoked. The last "
+            "active admin cannot be disabled or demoted.",
+            "created_at": "When the user was added (UTC).",
+        },
+    ),
+    "web_sessions": (
+        "Browser sessions.",
+        {
+            "id": "HMAC-SHA256 (web secret key) of the session cookie; never the cookie.",
+            "user_id": "The user logged in.",
+            "csrf_token": "The session's CSRF token, sent back on every state change.",
+            "created_at": "Login time (UTC).",
+            "expires_at": "End of the session (UTC).",
+        },
+    ),
+    "web_api_tokens": (
+        "API tokens for automation, acting as their user.",
+        {
+            "id": "Key.",
+            "token_hash": "HMAC-SHA256 of the token; the token is shown once, never stored.",
+            "prefix": "First characters of the token, to recognise it.",
+            "name": "What the token is for.",
+            "user_id": "The user it acts as.",
+            "created_at": "Creation time (UTC).",
+            "revoked": "True once revoked (the user was disabled).",
+        },
+    ),
+    "web_login_failures": (
+        "Failed logins, for throttling per user name and address (not the audit trail: the "
+        "audit log has a `login_failed` entry for each).",
+        {
+            "id": "Key.",
+            "username": "The user name tried.",
+            "address": "The client address (X-Forwarded-For only from configured proxies).",
+            "at": "When (UTC).",
+        },
+    ),
+    "web_cases": (
+        "Cases: entities grouped for a decision. The owner and assignees act on a case; "
+        "other users read it. (A database created before migration 0002 keeps its old "
+        "`assignee_id` column, no longer written: the migration copied it into "
+        "`web_case_assignees`.)",
+        {
+            "id": "The case number.",
+            "title": "Title (1-200 characters).",
+            "status": "`open`, `pending_review` (a confirmed decision awaits review) or `closed` "
+            "(read-only).",
+            "outcome": "The closing decision: `confirmed` or `false_positive`.",
+            "owner_id": "The user who owns the case (its creator, unless handed over).",
+            "created_by": "The user who opened it.",
+            "created_at": "When (UTC).",
+            "updated_at": "Last change (UTC).",
+            "closed_decision_id": "The decision the case was closed with; its subject and "
+            "review give the training labels.",
+        },
+    ),
+    "web_case_assignees": (
+        "Who works a case besides its owner; changed only with a reason (audited).",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "user_id": "The assignee.",
+            "added_by": "Who assigned them.",
+            "added_at": "When (UTC).",
+        },
+    ),
+    "web_case_members": (
+        "The entities of a case, with the alert that brought each in. Only entities of the "
+        "workspace's latest resolution or scan are accepted.",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "side": "`payer` or `beneficiary`.",
+            "entity_id": "The entity (as in `entities` / `scores`).",
+            "alert_id": "The alert that brought it in (the evidence), if any.",
+            "added_by": "Who added it.",
+            "added_at": "When (UTC).",
+        },
+    ),
+    "web_comments": (
+        "Analysts' notes on a case (not on a closed one).",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "user_id": "The author.",
+            "body": "Text (at most 10,000 characters).",
+            "created_at": "When (UTC).",
+        },
+    ),
+    "web_decisions": (
+        "Dispositions with their rationale and review. A decision covers the members and "
+        "evidence the case had when it was made (its subject); a later change to the case "
+        "makes it stale: it can no longer be reviewed or closed on.",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "user_id": "The author.",
+            "decision": "`confirmed`, `false_positive` or `needs_information`.",
+            "rationale": "Why (5-5,000 characters).",
+            "created_at": "When (UTC).",
+            "reviewed_by": "The supervisor who reviewed it (never its author).",
+            "reviewed_at": "When (UTC).",
+            "review_approved": "True approved, False returned.",
+            "review_note": "The reviewer's note (required to return a decision).",
+            "subject": "JSON list of `[side, entity_id, alert_id]`: what the decision covers.",
+            "subject_hash": "SHA-256 of `subject`.",
+        },
+    ),
+    "web_audit_log": (
+        "The audit trail, append-only (UPDATE and DELETE refused by triggers): every view of "
+        "personal data, change, export, login and refused request. Each entry's `hash` is an "
+        "HMAC-SHA256, under a key kept outside the database, of the previous entry's hash and "
+        "its own fields; checkpoints (count and head hash, keyed) go to a file outside the "
+        "database. `bantay audit verify` names alterations, deletions, insertions, truncation "
+        "and re-hashing.",
+        {
+            "id": "Position in the chain.",
+            "at": "When (UTC).",
+            "user_id": "The user (empty for the command line and anonymous requests).",
+            "username": "Who: a user name, `cli:<account>` for the command line, `anonymous`.",
+            "action": "What: `view`, `case_created`, `decision`, `review`, `case_closed`, "
+            "`case_exported`, `user_created`, `refused`, `login_failed`, ...",
+            "object_type": "`case`, `entity`, `user`, `labels`, `request`, ...",
+            "object_id": "Which one.",
+            "detail": "JSON with the particulars (filters, rationale, file hash, reason).",
+            "prev_hash": "The previous entry's `hash` (64 zeros for the first).",
+            "hash": "HMAC-SHA256 of `prev_hash` and the fields above.",
+        },
+    ),
+}
