@@ -7,6 +7,7 @@ it is never read with the wrong layout.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -274,6 +275,9 @@ def open_workspace(path: Path | None = None, read_only: bool = False) -> Workspa
     """Open an existing workspace of the current schema version; refuse any other clearly."""
     path = Path(path) if path is not None else default_workspace()
     con, meta = _connect_checked(path, read_only)
+    if not read_only:
+        with contextlib.suppress(PermissionError):
+            _restrict(path / DUCKDB_FILE)  # workspaces made before files were owner-only
     version = int(meta.get("schema_version", "0"))
     if version > SCHEMA_VERSION:
         con.close()
