@@ -149,6 +149,18 @@ def test_rehashing_detected(ws: Path) -> None:
     assert not r.ok and r.kinds[0] == "re-hashed" and r.first_bad_id == 1
 
 
+def test_checkpoints_follow_an_intact_log(ws: Path) -> None:
+    _entries(ws, 3)
+    out = CliRunner().invoke(app, ["audit", "checkpoint", "-w", str(ws)])
+    assert out.exit_code == 0 and "13 entries" in out.output
+    _entries(ws, 2)
+    con = _con(ws)
+    con.execute("UPDATE web_audit_log SET username = 'x' WHERE id = 14")  # after the checkpoint
+    con.commit()
+    out = CliRunner().invoke(app, ["audit", "checkpoint", "-w", str(ws)])
+    assert out.exit_code != 0 and "broken at entry" in str(out.exception)
+
+
 def test_forged_checkpoint_detected(ws: Path) -> None:
     cp = ws / audit.CHECKPOINT_FILE
     line = json.loads(cp.read_text().splitlines()[0])
@@ -166,8 +178,12 @@ def test_cli_verify_names_what_it_finds(ws: Path) -> None:
     con.commit()
     out = CliRunner().invoke(app, ["audit", "verify", "-w", str(ws)])
     assert out.exit_code == 1 and "BROKEN" in out.output and "truncated" in out.output
+    # no checkpoint blesses the cut-back log
     out = CliRunner().invoke(app, ["audit", "checkpoint", "-w", str(ws)])
-    assert out.exit_code == 0 and "8 entries" in out.output
+    assert out.exit_code != 0 and "does not continue its last checkpoint" in str(out.exception)
+    _entries(ws, 2)
+    out = CliRunner().invoke(app, ["audit", "checkpoint", "-w", str(ws)])
+    assert out.exit_code != 0
 
 
 def test_files_are_owner_only_and_outside_the_database(ws: Path) -> None:

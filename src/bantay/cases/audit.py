@@ -264,12 +264,53 @@ def _write_checkpoint(cfg: AuditConfig, cp: Checkpoint) -> None:
 
 
 def checkpoint(db: Session) -> Checkpoint:
-    """Write the log's count and head hash, keyed, to the checkpoint file; return it."""
+    """Write the log's count and head hash, keyed, to the checkpoint file; return it.
+
+    Only a log that continues the last checkpoint is checkpointed (its head is still there, and
+    every entry since carries the key): a checkpoint never blesses a log cut back or rewritten.
+    """
     cfg = config(db)
     with writing(db):
+        _check_continues(db, cfg)
         cp = _head(db)
         _write_checkpoint(cfg, cp)
     return cp
+
+
+def _check_continues(db: Session, cfg: AuditConfig) -> None:
+    """Refuse (WorkspaceError) when the log does not extend the last signed checkpoint."""
+    last = None
+    for c in reversed(read_checkpoints(cfg.checkpoints)):
+        try:
+            cp = Checkpoint(str(c["at"]), int(c["count"]), str(c["head"]), c.get("head_id"))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if hmac.compare_digest(cp.mac(cfg.key), str(c.get("mac", ""))):
+            last = cp
+            break
+    prev = GENESIS
+    start = 0
+    if last is not None and last.count:
+        n = db.execute(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.id <= (last.head_id or 0))
+        ).scalar_one()
+        head = db.get(AuditEntry, last.head_id) if last.head_id is not None else None
+        if head is None or head.hash != last.head or n != last.count:
+            raise WorkspaceError(
+                f"the audit log does not continue its last checkpoint ({last.at}, {last.count:,} "
+                "entries): no new checkpoint written; run `bantay audit verify`"
+            )
+        prev, start = head.hash, head.id
+    legacy = _legacy_span(db, cfg.key)
+    q = select(AuditEntry).where(AuditEntry.id > start).order_by(AuditEntry.id)
+    for n, e in enumerate(db.execute(q).scalars(), (last.count if last else 0) + 1):
+        good = (legacy_hash(e) if n <= legacy else entry_mac(cfg.key, e)) == e.hash
+        if not good or e.prev_hash != prev:
+            raise WorkspaceError(
+                f"the audit log is broken at entry {e.id} (since the last checkpoint): no new "
+                "checkpoint written; run `bantay audit verify`"
+            )
+        prev = e.hash
 
 
 def read_checkpoints(path: Path) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ to status codes here (:mod:`bantay.web.errors`), and every refused (403) request
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from bantay.cases import audit
 from bantay.cases.analytics import Analytics
 from bantay.cases.db import open_workflow
 from bantay.cases.services import refused
-from bantay.errors import BantayError, NotAuthenticated, Throttled
+from bantay.errors import BantayError, NotAuthenticated, Throttled, WorkspaceError
 from bantay.web.errors import message_of, status_of
 from bantay.web.middleware import KIB, BodyLimit, SecurityHeaders, parse_proxies
 from bantay.web.routers import alerts, auth, cases, entities, exports, pages, users
@@ -46,8 +47,9 @@ def create_app(settings: WebSettings) -> FastAPI:
         analytics.ensure_queue()
         yield
         analytics.close()
-        # a checkpoint of the audit log as the app leaves it
-        with workflow.session() as db:
+        # a checkpoint of the audit log as the app leaves it (none over a broken log: verify
+        # reports that one)
+        with workflow.session() as db, contextlib.suppress(WorkspaceError):
             audit.checkpoint(db)
         workflow.dispose()
 
