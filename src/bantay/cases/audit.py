@@ -424,7 +424,8 @@ def verify(db: Session) -> VerifyResult:
     - ``inserted``: entries without a valid keyed hash that the chain skips over
     - ``re-hashed``: consecutive entries whose hashes were recomputed without the key
     - ``truncated``: fewer entries than a checkpoint counted, or its head is gone
-    - ``checkpoint``: a checkpoint line that does not carry the key's signature
+    - ``checkpoint``: a checkpoint line that does not carry the key's signature, or one the log
+      no longer matches for a reason found in the chain
     """
     cfg = config(db)
     key = cfg.key
@@ -496,6 +497,7 @@ def verify(db: Session) -> VerifyResult:
     if run is not None:
         close_run(run, None)
 
+    chain_broken = bool(findings)
     for c in cps:
         where = f"checkpoint line {c['line']} of {cfg.checkpoints}"
         try:
@@ -506,7 +508,17 @@ def verify(db: Session) -> VerifyResult:
         if not signed:
             findings.append(Finding("checkpoint", None, f"{where} is not signed with the key"))
             continue
-        if n < cp.count:
+        if chain_broken and (n < cp.count or (cp.count and at_count.get(cp.count) != cp.head)):
+            # already explained by what the chain shows; say that the checkpoint agrees
+            findings.append(
+                Finding(
+                    "checkpoint",
+                    cp.head_id,
+                    f"the log no longer matches {where} ({cp.at}: {cp.count:,} entries), as "
+                    "the findings above explain",
+                )
+            )
+        elif n < cp.count:
             findings.append(
                 Finding(
                     "truncated",
@@ -518,10 +530,10 @@ def verify(db: Session) -> VerifyResult:
         elif cp.count and at_count.get(cp.count) != cp.head:
             findings.append(
                 Finding(
-                    "truncated" if not findings else "re-hashed",
+                    "truncated",
                     cp.head_id,
                     f"entry {cp.count:,} is not the head recorded by {where} ({cp.at}): the log "
-                    "was cut back and written again, or rewritten",
+                    "was cut back and written again",
                 )
             )
     findings.sort(key=lambda f: (f.entry_id is None, f.entry_id or 0))
