@@ -21,6 +21,7 @@ check: install
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m ruff check src tests bench
 	$(PY) -m mypy
+	.venv/bin/lint-imports
 	$(PY) -m pytest tests/schema tests/test_readme.py -q
 
 docs: install

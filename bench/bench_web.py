@@ -3,7 +3,7 @@
     nice python bench/bench_web.py                 # 1,000,000 alerts, 10,000 payments
     nice python bench/bench_web.py --alerts 100000 --requests 50   # quicker
 
-Builds a synthetic workspace directly in SQL (``bantay.web.synthetic``: alerts, scores, entities,
+Builds a synthetic workspace directly in SQL (``bantay.cases.synthetic``: alerts, scores, entities,
 members, indicator hits, network scores and one payer with N payments), starts ``bantay serve`` on
 127.0.0.1 in a child process, logs in over HTTP and times a bounded number of requests per kind,
 one at a time: a trivial endpoint (/healthz) as the baseline measured in the same run, queue pages
@@ -30,9 +30,8 @@ from pathlib import Path
 
 import httpx
 
-from bantay.web.db import open_db, session_scope
-from bantay.web.synthetic import build
-from bantay.workspace import SQLITE_FILE
+from bantay.cases.db import open_workflow
+from bantay.cases.synthetic import build
 
 PASSWORD = "bench-password-not-secret"
 
@@ -67,13 +66,11 @@ def main() -> None:
             shutil.rmtree(ws)
         build(ws, n_alerts=args.alerts, big_entity_tx=args.payments)
     t_build = time.perf_counter() - t0
-    from bantay.web import services
-    from bantay.web.errors import Conflict
+    from bantay.cases import services
+    from bantay.errors import Conflict
 
-    engine, factory = open_db(f"sqlite:///{(ws / SQLITE_FILE).resolve()}")
-    with session_scope(factory) as db, contextlib.suppress(Conflict):
-        services.add_user(db, "bench", PASSWORD, "supervisor")
-    engine.dispose()
+    with open_workflow(ws) as wf, wf.session() as db, contextlib.suppress(Conflict):
+        services.add_user(db, services.Actor.operator(), "bench", PASSWORD, "supervisor")
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

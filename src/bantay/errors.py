@@ -21,3 +21,39 @@ class MappingError(BantayError):
 
 class InputFileError(BantayError):
     """An input file cannot be read at all (wrong format, empty, bad encoding, truncated)."""
+
+
+class WorkflowError(BantayError):
+    """The case workflow refused a request (the web app maps each kind to an HTTP status)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAuthenticated(WorkflowError):
+    """No valid login, session or API token."""
+
+
+class Forbidden(WorkflowError):
+    """Authenticated, but the role or the case's access rules do not allow the action."""
+
+
+class NotFound(WorkflowError):
+    """No such case, user, entity or workspace."""
+
+
+class Conflict(WorkflowError):
+    """The action does not fit the current state (a closed case, an unreviewed decision...)."""
+
+
+class Invalid(WorkflowError):
+    """A value is malformed, out of range or too long."""
+
+
+class Throttled(WorkflowError):
+    """Too many failed logins from one address for one user; retry after ``retry_after`` s."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -7,6 +7,7 @@ it is never read with the wrong layout.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sqlite3
@@ -191,15 +192,40 @@ def _read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM bantay_meta").fetchall()}
 
 
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty if absent, readable and writable by its owner only (mode 600).
+
+    Workspace files hold personal data (payments, names) or keys: never world-readable.
+    """
+    path = Path(path)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    return path
+
+
+def _restrict(path: Path) -> None:
+    """Mode 600 on an existing file (and its write-ahead log, when there is one)."""
+    for f in (path, path.with_name(path.name + ".wal")):
+        if f.exists():
+            os.chmod(f, 0o600)
+
+
 def init_workspace(path: Path, reporting_currency: str = "USD") -> Workspace:
-    """Create a workspace folder (or open it if it is already one of this version)."""
+    """Create a workspace folder (or open it if it is already one of this version).
+
+    A new folder is made owner-only (700) and its databases mode 600.
+    """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise WorkspaceError(f"{path} exists and is not a folder")
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.mkdir(parents=True)
+        os.chmod(path, 0o700)
     if (path / DUCKDB_FILE).exists():
         return open_workspace(path)
     con = duckdb.connect(str(path / DUCKDB_FILE))
+    _restrict(path / DUCKDB_FILE)
     con.execute("BEGIN TRANSACTION")
     con.execute("CREATE TABLE bantay_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
     meta = {
@@ -213,6 +239,7 @@ def init_workspace(path: Path, reporting_currency: str = "USD") -> Workspace:
     con.executemany("INSERT INTO bantay_meta VALUES (?, ?)", list(meta.items()))
     _create_tables(con)
     con.execute("COMMIT")
+    _restrict(path / DUCKDB_FILE)
     _record_sqlite_version(path)
     return _wrap(path, con)
 
@@ -250,6 +277,9 @@ def open_workspace(path: Path | None = None, read_only: bool = False) -> Workspa
     """Open an existing workspace of the current schema version; refuse any other clearly."""
     path = Path(path) if path is not None else default_workspace()
     con, meta = _connect_checked(path, read_only)
+    if not read_only:
+        with contextlib.suppress(PermissionError):
+            _restrict(path / DUCKDB_FILE)  # workspaces made before files were owner-only
     version = int(meta.get("schema_version", "0"))
     if version > SCHEMA_VERSION:
         con.close()
@@ -326,7 +356,7 @@ def migrate_workspace(path: Path) -> list[str]:
 
 def _record_sqlite_version(path: Path) -> None:
     """Record the schema version in the SQLite database too (created if need be, in WAL mode)."""
-    lite = sqlite3.connect(path / SQLITE_FILE)
+    lite = sqlite3.connect(private_file(path / SQLITE_FILE))
     try:
         with lite:
             lite.execute("PRAGMA journal_mode=WAL")

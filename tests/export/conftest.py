@@ -11,16 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from bantay.web import services
-from bantay.web.db import open_db, session_scope
-from bantay.web.security import use_cheap_hashing
-from bantay.web.synthetic import build
-from bantay.workspace import SQLITE_FILE, open_workspace
+from bantay.cases import services
+from bantay.cases.analytics import Analytics
+from bantay.cases.db import open_workflow
+from bantay.cases.security import use_cheap_hashing
+from bantay.cases.synthetic import build
+from bantay.workspace import open_workspace
 
 use_cheap_hashing()
 
 PAYER = "E000000000000"
 BENEFICIARY = "E000000000001"
+
+#: a resolved entity of the workspace without any payment (the "no payments" case's member)
+NO_PAYMENTS = (
+    "INSERT INTO entities SELECT 'E-none', 1, 'Nobody Known', 'customer', 'harbour_bank', "
+    "'harbour_bank:R-none', 'synthetic.csv:1', 'R-synthetic'"
+)
 
 
 @pytest.fixture(scope="session")
@@ -51,20 +58,23 @@ def case_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       900 + k
                FROM range(3) t(k)"""
         )
-    _e, factory = open_db(f"sqlite:///{path / SQLITE_FILE}")
-    with session_scope(factory) as db:
-        ana = services.add_user(db, "ana", "correct horse battery", "analyst")
-        sam = services.add_user(db, "sam", "correct horse battery", "supervisor")
+        con.execute(NO_PAYMENTS)
+    an = Analytics(path)
+    op = services.Actor.operator()
+    with open_workflow(path) as wf, wf.session() as db:
+        ana = services.add_user(db, op, "ana", "correct horse battery", "analyst")
+        sam = services.add_user(db, op, "sam", "correct horse battery", "supervisor")
         c = services.create_case(
             db,
             ana,
             "payer and beneficiary",
             [("payer", PAYER, None), ("beneficiary", BENEFICIARY, None)],
+            entities=an,
         )
         services.comment(db, ana, c.id, "Payments every week at night, local time.")
         services.decide(db, ana, c.id, "confirmed", "Pattern matches the published indicators.")
         services.review(db, sam, c.id, True, "Agreed.")
-        services.create_case(db, ana, "no members")
-        services.create_case(db, ana, "no payments", [("payer", "E-none", None)])
-    _e.dispose()
+        services.create_case(db, ana, "no members", entities=an)
+        services.create_case(db, ana, "no payments", [("payer", "E-none", None)], entities=an)
+    an.close()
     return path

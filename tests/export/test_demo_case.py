@@ -11,12 +11,11 @@ from followthemoney import model
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from bantay.cases.db import open_workflow
+from bantay.cases.models import CaseMember
 from bantay.cli import app
 from bantay.cli.demo import DEMO_ANALYST_CODE, mapped_codes
 from bantay.export import fincen, ftm, goaml
-from bantay.web.db import open_db, session_scope
-from bantay.web.models import CaseMember
-from bantay.workspace import SQLITE_FILE
 
 XSD = goaml.DEFAULT_XSD  # the packaged reference schema
 
@@ -26,10 +25,8 @@ def demo_case(demo_run: tuple[Path, str]) -> Path:
     """The demo's workspace, where `bantay demo` opened case 1 on its top alerts."""
     out, _ = demo_run
     ws = out / "workspace"
-    _e, factory = open_db(f"sqlite:///{ws / SQLITE_FILE}")
-    with session_scope(factory) as db:
+    with open_workflow(ws) as wf, wf.session() as db:
         sides = db.execute(select(CaseMember.side).where(CaseMember.case_id == 1)).scalars().all()
-    _e.dispose()
     assert sorted(sides) == ["beneficiary", "payer"]
     return ws
 

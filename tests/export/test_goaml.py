@@ -9,15 +9,22 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bantay.cases import audit, services
+from bantay.cases.analytics import Analytics
+from bantay.cases.db import open_workflow
+from bantay.cases.security import use_cheap_hashing
+from bantay.cases.synthetic import build
 from bantay.cli import app
 from bantay.export import goaml
-from bantay.web import audit, services
-from bantay.web.db import open_db, session_scope
-from bantay.web.security import use_cheap_hashing
-from bantay.web.synthetic import build
-from bantay.workspace import SQLITE_FILE
+from bantay.workspace import SQLITE_FILE, open_workspace
 
 use_cheap_hashing()
+
+#: a resolved entity without payments (as in conftest.py)
+NO_PAYMENTS = (
+    "INSERT INTO entities SELECT 'E-none', 1, 'Nobody Known', 'customer', 'harbour_bank', "
+    "'harbour_bank:R-none', 'synthetic.csv:1', 'R-synthetic'"
+)
 
 #: The reference XSD shipped inside the package (src/bantay/export/schemas/README.md).
 XSD = goaml.DEFAULT_XSD
@@ -27,13 +34,17 @@ ENTITY = goaml.ReportingEntity(rentity_id=101, reporting_user_code="USER1")
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = build(tmp_path_factory.mktemp("exp") / "ws", n_alerts=10, big_entity_tx=10)
-    _e, factory = open_db(f"sqlite:///{path / SQLITE_FILE}")
-    with session_scope(factory) as db:
-        ana = services.add_user(db, "ana", "correct horse battery", "analyst")
-        services.create_case(db, ana, "small", [("payer", "E000000000000", None)])
-        services.create_case(db, ana, "no members")
-        services.create_case(db, ana, "no payments", [("payer", "E-none", None)])
-    _e.dispose()
+    with open_workspace(path) as w:
+        w.con.execute(NO_PAYMENTS)
+    an = Analytics(path)
+    with open_workflow(path) as wf, wf.session() as db:
+        ana = services.add_user(
+            db, services.Actor.operator(), "ana", "correct horse battery", "analyst"
+        )
+        services.create_case(db, ana, "small", [("payer", "E000000000000", None)], entities=an)
+        services.create_case(db, ana, "no members", entities=an)
+        services.create_case(db, ana, "no payments", [("payer", "E-none", None)], entities=an)
+    an.close()
     return path
 
 
@@ -53,10 +64,8 @@ def test_small_case_validates_and_is_audited(ws: Path, tmp_path: Path) -> None:
     ).fetchone()
     assert row[:3] == ("case_exported", "tester", "1")
     assert json.loads(row[3])["format"] == "goaml"
-    _e, factory = open_db(f"sqlite:///{ws / SQLITE_FILE}")
-    with factory() as db:
+    with open_workflow(ws) as wf, wf.session() as db:
         assert audit.verify(db).ok
-    _e.dispose()
 
 
 def test_unknown_case(ws: Path, tmp_path: Path) -> None:

@@ -13,18 +13,24 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from bantay.web import services
+from bantay.cases import services
+from bantay.cases.db import open_workflow
+from bantay.cases.security import use_cheap_hashing
+from bantay.cases.synthetic import build
 from bantay.web.app import create_app
-from bantay.web.db import open_db, session_scope
-from bantay.web.security import use_cheap_hashing
 from bantay.web.settings import WebSettings
-from bantay.web.synthetic import build
 
 use_cheap_hashing()
 
 SECRET = "test-secret-0123456789-abcdefghijklmnop"
 PASSWORD = "correct horse battery"
-USERS = {"ana": "analyst", "sam": "supervisor", "sue": "supervisor", "root": "admin"}
+USERS = {
+    "ana": "analyst",
+    "bob": "analyst",
+    "sam": "supervisor",
+    "sue": "supervisor",
+    "root": "admin",
+}
 
 
 @pytest.fixture(scope="session")
@@ -40,11 +46,9 @@ def settings(workspace: Path, tmp_path: Path) -> WebSettings:
         database_url=f"sqlite:///{tmp_path / 'workflow.sqlite'}",
         login_max_failures=3,
     )
-    _engine, factory = open_db(s.db_url())
-    with session_scope(factory) as db:
+    with open_workflow(s.workspace, s.db_url()) as wf, wf.session() as db:
         for name, role in USERS.items():
-            services.add_user(db, name, PASSWORD, role)
-    _engine.dispose()
+            services.add_user(db, services.Actor.operator(), name, PASSWORD, role)
     return s
 
 

@@ -214,11 +214,17 @@ def test_reviewer_is_not_the_author(make_client: Any) -> None:
     assert _post(sam, s_csrf, f"/api/cases/{cid}/close").json()["outcome"] == "confirmed"
 
 
-def test_false_positive_closes_without_review_and_feeds_training(make_client: Any) -> None:
+def test_false_positive_closes_without_review_but_feeds_training_only_reviewed(
+    make_client: Any,
+) -> None:
+    # Changed with issue 17: training labels come only from reviewed outcomes. A false positive
+    # still closes without a review, but only a supervisor-approved one becomes a label.
     ana, a_csrf = make_client("ana")
     cid = _case(ana, a_csrf)
     _post(ana, a_csrf, f"/api/cases/{cid}/comments", {"body": "family remittances"})
-    _post(ana, a_csrf, f"/api/cases/{cid}/assign", {"assignee": "ana"})
+    r = _post(ana, a_csrf, f"/api/cases/{cid}/assign", {"assignee": "ana"})
+    assert r.status_code == 422 and "reason" in r.text  # a reassignment gives its reason
+    _post(ana, a_csrf, f"/api/cases/{cid}/assign", {"assignee": "ana", "reason": "mine to work"})
     _post(
         ana,
         a_csrf,
@@ -230,7 +236,18 @@ def test_false_positive_closes_without_review_and_feeds_training(make_client: An
     d = ana.get(f"/api/cases/{cid}").json()
     assert d["assignee"] == "ana" and d["comments"][0]["body"] == "family remittances"
     assert ana.get("/api/exports/labels.csv").status_code == 403  # supervisors export
-    sam, _ = make_client("sam")
+    sam, s_csrf = make_client("sam")
+    assert sam.get("/api/exports/labels.csv").text == "side,entity_id,label\n"  # unreviewed
+    # the same disposition, reviewed before closing, is a label
+    cid2 = _case(ana, a_csrf)
+    _post(
+        ana,
+        a_csrf,
+        f"/api/cases/{cid2}/decisions",
+        {"decision": "false_positive", "rationale": "pays his mother monthly"},
+    )
+    assert _post(sam, s_csrf, f"/api/cases/{cid2}/review", {"approve": True}).status_code == 200
+    assert _post(ana, a_csrf, f"/api/cases/{cid2}/close").json()["outcome"] == "false_positive"
     r = sam.get("/api/exports/labels.csv")
     assert r.text == "side,entity_id,label\npayer,E000000000000,false\n"
 
@@ -239,6 +256,7 @@ def test_labels_are_read_by_train(make_client: Any, tmp_path: Path) -> None:
     import pandas as pd
 
     ana, a_csrf = make_client("ana")
+    sam, s_csrf = make_client("sam")
     cid = _case(ana, a_csrf)
     _post(
         ana,
@@ -246,8 +264,8 @@ def test_labels_are_read_by_train(make_client: Any, tmp_path: Path) -> None:
         f"/api/cases/{cid}/decisions",
         {"decision": "false_positive", "rationale": "pays his mother"},
     )
+    _post(sam, s_csrf, f"/api/cases/{cid}/review", {"approve": True})
     _post(ana, a_csrf, f"/api/cases/{cid}/close")
-    sam, _ = make_client("sam")
     f = tmp_path / "labels.csv"
     f.write_text(sam.get("/api/exports/labels.csv").text)
     # what `bantay train --labels` does with the file (src/bantay/cli/detect.py)

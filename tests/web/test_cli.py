@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bantay.cases.demo import ensure_demo_user
+from bantay.cases.synthetic import build
 from bantay.cli import app
-from bantay.web.demo import ensure_demo_user
-from bantay.web.synthetic import build
 
 
 @pytest.fixture

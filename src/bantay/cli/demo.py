@@ -231,7 +231,7 @@ def demo(
     _money_over_time(workspace)
     console.print(Rule("[bold]7 · how good was that? (against the world's hidden truth)"))
     _run(["evaluate", "--truth", str(world / "truth"), "-w", str(workspace)])
-    from bantay.web.demo import create_demo_case, ensure_demo_user
+    from bantay.cases.demo import create_demo_case, ensure_demo_user
 
     login = ensure_demo_user(workspace)
     reports = _reports(out, workspace, create_demo_case(workspace, login.username))

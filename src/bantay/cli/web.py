@@ -4,29 +4,25 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from bantay.cli.common import WorkspaceOpt, app, console, err_console, workspace_path
 from bantay.errors import BantayError
 from bantay.workspace import DUCKDB_FILE, SQLITE_FILE
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session
-
-T = TypeVar("T")
+    from bantay.cases.db import Workflow
 SECRET_FILE = "web-secret.key"
 SECRET_ENV = "BANTAY_WEB_SECRET_KEY"
 
 users_app = typer.Typer(
     help="Manage the web app's local users (roles: analyst, supervisor, admin)."
 )
-audit_app = typer.Typer(help="The web app's audit trail.")
+audit_app = typer.Typer(help="The workflow's audit trail: verify it, checkpoint it.")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 
@@ -59,20 +55,10 @@ def workspace_secret(path: Path) -> str:
     return f.read_text().strip()
 
 
-def _session(path: Path) -> tuple[Engine, AbstractContextManager[Session]]:
-    from bantay.web.db import open_db, session_scope
+def _workflow(path: Path) -> Workflow:
+    from bantay.cases.db import open_workflow
 
-    engine, factory = open_db(_db_url(path))
-    return engine, session_scope(factory)
-
-
-def _run(fn: Callable[[], T]) -> T:
-    from bantay.web.errors import WebError
-
-    try:
-        return fn()
-    except WebError as exc:
-        raise BantayError(exc.message) from exc
+    return open_workflow(path, os.environ.get("BANTAY_WEB_DATABASE_URL"))
 
 
 @app.command()
@@ -85,6 +71,13 @@ def serve(
     cookie_secure: Annotated[
         bool, typer.Option(help="Mark session cookies Secure (behind HTTPS).")
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Address or network of a reverse proxy whose X-Forwarded-For is believed "
+            "(repeatable); by default nobody's is."
+        ),
+    ] = None,
 ) -> None:
     """Serve the analyst web app (alert queue, entities, cases, audit) on HOST:PORT."""
     import uvicorn
@@ -99,6 +92,7 @@ def serve(
             secret_key=workspace_secret(path),  # type: ignore[arg-type]
             database_url=os.environ.get("BANTAY_WEB_DATABASE_URL"),
             cookie_secure=cookie_secure,
+            trusted_proxies=trusted_proxy or [],
         )
     except ValueError as exc:
         raise BantayError(str(exc)) from exc
@@ -107,7 +101,9 @@ def serve(
         f"Bantay web app on http://{host}:{port}/ (workspace {path}); it listens once the alert "
         "queue is prepared; Ctrl-C to stop"
     )
-    uvicorn.run(web, host=host, port=port, log_level="warning")
+    # the client address comes from the app's own rule (settings.trusted_proxies), never from
+    # uvicorn's, which believes X-Forwarded-For from any loopback client
+    uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 @users_app.command("add")
@@ -123,16 +119,14 @@ def users_add(
     ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Add a user."""
-    from bantay.web import services
+    """Add a user (recorded in the audit trail as done by cli:<you>)."""
+    from bantay.cases import services
 
     path = _ws(workspace)
     pw = password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    engine, scope = _session(path)
-    with scope as db:
-        u = _run(lambda: services.add_user(db, username, pw, role))
+    with _workflow(path) as wf, wf.session() as db:
+        u = services.add_user(db, services.Actor.operator(), username, pw, role)
         console.print(f"added {u.username} ({u.role})")
-    engine.dispose()
 
 
 @users_app.command("list")
@@ -140,67 +134,78 @@ def users_list(workspace: WorkspaceOpt = None) -> None:
     """List users with their roles."""
     from rich.table import Table
 
-    from bantay.web import services
+    from bantay.cases import services
 
-    engine, scope = _session(_ws(workspace))
     t = Table("user", "role", "active", "created")
-    with scope as db:
+    with _workflow(_ws(workspace)) as wf, wf.session() as db:
         for u in services.list_users(db):
             t.add_row(u.username, u.role, "yes" if u.active else "no", str(u.created_at))
-    engine.dispose()
     console.print(t)
 
 
 @users_app.command("disable")
 def users_disable(username: str, workspace: WorkspaceOpt = None) -> None:
-    """Disable a user: sessions end and API tokens are revoked."""
-    from bantay.web import services
+    """Disable a user: sessions end and API tokens are revoked (never the last admin)."""
+    from bantay.cases import services
 
-    engine, scope = _session(_ws(workspace))
-    with scope as db:
-        _run(lambda: services.set_active(db, username, False))
-    engine.dispose()
+    with _workflow(_ws(workspace)) as wf, wf.session() as db:
+        services.set_active(db, services.Actor.operator(), username, False)
     console.print(f"disabled {username}")
 
 
 @users_app.command("enable")
 def users_enable(username: str, workspace: WorkspaceOpt = None) -> None:
     """Enable a disabled user."""
-    from bantay.web import services
+    from bantay.cases import services
 
-    engine, scope = _session(_ws(workspace))
-    with scope as db:
-        _run(lambda: services.set_active(db, username, True))
-    engine.dispose()
+    with _workflow(_ws(workspace)) as wf, wf.session() as db:
+        services.set_active(db, services.Actor.operator(), username, True)
     console.print(f"enabled {username}")
 
 
 @users_app.command("set-role")
 def users_set_role(username: str, role: str, workspace: WorkspaceOpt = None) -> None:
-    """Change a user's role."""
-    from bantay.web import services
+    """Change a user's role (the last admin keeps theirs)."""
+    from bantay.cases import services
 
-    engine, scope = _session(_ws(workspace))
-    with scope as db:
-        _run(lambda: services.set_role(db, username, role))
-    engine.dispose()
+    with _workflow(_ws(workspace)) as wf, wf.session() as db:
+        services.set_role(db, services.Actor.operator(), username, role)
     console.print(f"{username} is now {role}")
 
 
 @audit_app.command("verify")
 def audit_verify(workspace: WorkspaceOpt = None) -> None:
-    """Check the audit log's hash chain; exit 1 at the first altered, removed or inserted entry."""
-    from bantay.web import audit
+    """Check the audit log: its keyed hash chain and every checkpoint. Exit 1 when it was
+    altered, entries deleted, inserted or re-hashed, or the log truncated; each is named."""
+    from bantay.cases import audit
 
-    engine, scope = _session(_ws(workspace))
-    with scope as db:
+    with _workflow(_ws(workspace)) as wf, wf.session() as db:
         r = audit.verify(db)
-    engine.dispose()
+        where = audit.config(db).checkpoints
     if r.ok:
-        console.print(f"audit log intact: {r.entries:,} entries, hash chain verified")
+        console.print(
+            f"audit log intact: {r.entries:,} entries, keyed hash chain verified against "
+            f"{r.checkpoints:,} checkpoint{'s' if r.checkpoints != 1 else ''} ({where})"
+        )
         return
     err_console.print(
-        f"[bold red]audit log BROKEN[/] at entry {r.first_bad_id}: {r.problem} "
-        f"({r.entries:,} entries read)"
+        f"[bold red]audit log BROKEN[/] ({r.entries:,} entries read): {', '.join(r.kinds)}",
+        highlight=False,
     )
+    for f in r.findings[:50]:
+        err_console.print(f"  {f.kind}: {escape(f.message)}", highlight=False)
+    if len(r.findings) > 50:
+        err_console.print(f"  ... and {len(r.findings) - 50:,} more", highlight=False)
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(workspace: WorkspaceOpt = None) -> None:
+    """Append the log's entry count and head hash, keyed, to the checkpoint file (ship that file
+    to write-once storage: a later `bantay audit verify` detects a truncated or rewritten log)."""
+    from bantay.cases import audit
+
+    with _workflow(_ws(workspace)) as wf, wf.session() as db:
+        cp = audit.checkpoint(db)
+        where = audit.config(db).checkpoints
+    console.print(f"checkpoint: {cp.count:,} entries, head {cp.head[:16]}… written to {where}")

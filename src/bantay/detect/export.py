@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from bantay.csvsafe import neutral
 from bantay.detect.engines import DuckDBEngine
 from bantay.detect.entities import EntityKeyFn, default_entity_keys
 from bantay.workspace import Workspace
@@ -71,7 +72,8 @@ def score_rows(
 
 
 def to_csv_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: (" ".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+    """One CSV row: lists joined, cells a spreadsheet would run as formulas neutralised."""
+    return {k: neutral(" ".join(v) if isinstance(v, list) else v) for k, v in row.items()}
 
 
 def to_jsonl(row: dict[str, Any]) -> str:

@@ -1,6 +1,6 @@
 """A case as every export reads it, and the audit entry every export writes.
 
-:func:`read_case` works on an open workflow session and :class:`~bantay.web.analytics.Analytics`
+:func:`read_case` works on an open workflow session and :class:`~bantay.cases.analytics.Analytics`
 (the web app passes its own); :func:`load_case` opens both for the command line.
 
 Every export reports the same two things read here, so that they cannot disagree:
@@ -26,14 +26,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bantay.cases import audit
+from bantay.cases.analytics import Analytics
+from bantay.cases.db import open_workflow, workflow_url
+from bantay.cases.models import AuditEntry, Case, CaseMember, Comment, Decision, User
 from bantay.detect.evidence import BEHIND, is_card, payments_behind
-from bantay.errors import BantayError
-from bantay.web import audit
-from bantay.web.analytics import Analytics
-from bantay.web.db import open_db, session_scope
-from bantay.web.errors import NotFound
-from bantay.web.models import AuditEntry, Case, CaseMember, Comment, Decision, User
-from bantay.workspace import DEFAULT_SETTINGS, SQLITE_FILE
+from bantay.errors import BantayError, NotFound
+from bantay.workspace import DEFAULT_SETTINGS
 
 
 class ExportError(BantayError):
@@ -252,10 +251,6 @@ def key(t: dict[str, Any]) -> tuple[str, str]:
     return (str(t["institution"]), str(t["transaction_id"]))
 
 
-def workflow_url(workspace: Path, db_url: str | None = None) -> str:
-    return db_url or f"sqlite:///{(Path(workspace) / SQLITE_FILE).resolve()}"
-
-
 def reporting_currency(an: Analytics) -> str:
     """The workspace's reporting currency (``amount_reporting`` is in it), as open_workspace reads it."""
     row = (
@@ -386,7 +381,7 @@ def read_case(
     by_member: dict[tuple[str, str], list[dict[str, Any]]] = {}
     cur = an.cursor()
     for side, entity_id in members:
-        pred, params = an._side_predicate(side, entity_id)
+        pred, params = an.side_predicate(side, entity_id)
         cur.execute(f"SELECT t.* FROM ws.transactions t WHERE {pred} ORDER BY t.ts_utc", params)
         cols = [d[0] for d in cur.description or []]
         mine = by_member.setdefault((side, entity_id), [])
@@ -403,7 +398,7 @@ def read_case(
                 side, entity_id, detail, an.money(side, entity_id), an.network(side, entity_id)
             )
         )
-        member_of.update(dict.fromkeys(an._records(entity_id), entity_id))
+        member_of.update(dict.fromkeys(an.records_of(entity_id), entity_id))
     if not seen:
         raise EmptyCase(f"case {case_id} is empty: its members have no transactions")
     txs = sorted(seen.values(), key=lambda r: (r["ts_utc"], r["institution"], r["transaction_id"]))
@@ -470,16 +465,14 @@ def load_case(
         an = Analytics(Path(workspace))
     except NotFound as exc:
         raise ExportError(exc.message) from exc
-    engine, factory = open_db(url)
     try:
-        with session_scope(factory) as db:
+        with open_workflow(Path(workspace), db_url) as wf, wf.session() as db:
             try:
                 return read_case(db, an, case_id, reporting_currency(an), payments)
             except UnknownCase as exc:
                 raise UnknownCase(f"{exc} in {url}") from exc
     finally:
         an.close()
-        engine.dispose()
 
 
 def audit_export(
@@ -519,12 +512,8 @@ def record_export(
     db_url: str | None = None,
 ) -> None:
     """:func:`audit_export` for a file written by the command line."""
-    engine, factory = open_db(workflow_url(workspace, db_url))
-    try:
-        with factory() as db:
-            audit_export(db, case_id, fmt, body, username=username, target=str(Path(out).resolve()))
-    finally:
-        engine.dispose()
+    with open_workflow(Path(workspace), db_url) as wf, wf.session() as db:
+        audit_export(db, case_id, fmt, body, username=username, target=str(Path(out).resolve()))
 
 
 def write_atomic(out: Path, body: bytes) -> Path:

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+from bantay.csvsafe import neutral
 from bantay.export.case import CaseData, load_case, record_export
 from bantay.export.narrative import parts
 
@@ -54,7 +55,10 @@ def transactions_csv(data: CaseData) -> str:
     w.writeheader()
     for t in data.evidence:
         w.writerow(
-            {**{k: t.get(k) for k in CSV_COLUMNS}, "indicators": " ".join(data.indicators_of(t))}
+            {
+                **{k: neutral(t.get(k)) for k in CSV_COLUMNS},
+                "indicators": neutral(" ".join(data.indicators_of(t))),
+            }
         )
     return buf.getvalue()
 

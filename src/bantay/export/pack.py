@@ -2,7 +2,7 @@
 
 Case summary, the reasons each member was flagged (indicators with values, thresholds and sources,
 network evidence, model contributions, family-link evidence), the charts and network picture of the
-entity pages (inline SVG from :mod:`bantay.web.charts`, without links), every payment, and the trail
+entity pages (inline SVG from :mod:`bantay.export.charts`, without links), every payment, and the trail
 of decisions and audit entries. Inline CSS only: no script, no stylesheet, image or font is fetched,
 so the file opens offline and prints to PDF from any browser. Every value is escaped (Jinja
 autoescape).
@@ -22,11 +22,11 @@ from markupsafe import Markup
 from bantay import __version__
 from bantay.detect.evidence import is_card
 from bantay.detect.words import anchor, contribution_sentence, indicator_sentence, lowered
+from bantay.export import charts
 from bantay.export.case import CaseData, load_case, record_export, write_atomic
 from bantay.export.narrative import channel_words, money, total, who
-from bantay.web import charts
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _env() -> Environment:

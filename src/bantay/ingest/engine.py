@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import uuid
 import zoneinfo
 from collections.abc import Callable
@@ -489,12 +490,50 @@ def _csv_columns(
             f"skip = {o.skip_lines}, encoding = {lit(encoding)}, ignore_errors = true)"
         ).fetchall()
     except duckdb.Error as exc:
+        long = _long_line(path, exc)
+        if long is not None:
+            line, size, limit = long
+            raise InputFileError(
+                f"{path}: line {line:,} is {size:,} bytes long, over the {limit:,}-byte limit of "
+                "one CSV record (a field of megabytes: a mis-quoted or corrupt file?); the file "
+                "is refused as a whole"
+            ) from exc
         raise InputFileError(f"{path}: cannot read the CSV header: {_short(exc)}") from exc
     return [str(r[0]) for r in rows]
 
 
+_MAX_LINE = re.compile(r"Maximum line size of (\d+) bytes exceeded")
+
+
+def _long_line(path: Path, exc: BaseException) -> tuple[int, int, int] | None:
+    """(line number, length, limit) of the first line over DuckDB's line limit, when that is
+    what ``exc`` is about (DuckDB itself reports the wrong line, or calls it the header)."""
+    m = _MAX_LINE.search(str(exc))
+    if m is None:
+        return None
+    limit = int(m.group(1))
+    with open(path, "rb") as fh:
+        n = 0
+        while True:
+            n += 1
+            chunk = fh.readline(limit + 1)
+            if not chunk:
+                return None
+            if len(chunk) > limit and not chunk.endswith(b"\n"):
+                size = len(chunk)
+                while chunk and not chunk.endswith(b"\n"):
+                    chunk = fh.readline(1 << 20)
+                    size += len(chunk)
+                return n, size - (1 if chunk.endswith(b"\n") else 0), limit
+
+
 def _short(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:400]
+    """The first line of an engine error, without what an embedded Python traceback adds."""
+    text = str(exc).strip().splitlines()[0]
+    for cut in (" Detail: Python exception", "Traceback (most recent call last)"):
+        if cut in text:
+            text = text[: text.index(cut)].rstrip()
+    return text[:400]
 
 
 # --------------------------------------------------------------------------- the engine

@@ -1,8 +1,9 @@
 """The analyst web app (``bantay serve``): alert queue, entity pages, cases, roles and audit trail.
 
-Workflow state (users, sessions, cases, decisions, the audit log) lives in the workspace's
-``workflow.sqlite`` (or a PostgreSQL database by configuration) through SQLAlchemy, with Alembic
-migrations; the analytics tables are read from ``bantay.duckdb`` read-only.
+HTTP only: routers, templates, request dependencies, request and response models, middleware.
+The workflow itself (users, sessions, cases, decisions, the audit log, the workflow database) is
+:mod:`bantay.cases`, which the command line and the exports call too; the analytics tables are
+read from ``bantay.duckdb`` read-only through :mod:`bantay.cases.analytics`.
 """
 
 from __future__ import annotations

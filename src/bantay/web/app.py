@@ -1,7 +1,12 @@
-"""The app factory: ``create_app(settings)`` wires the workflow database, analytics and routers."""
+"""The app factory: ``create_app(settings)`` wires the workflow database, analytics and routers.
+
+HTTP only: the workflow (cases, users, audit) is :mod:`bantay.cases`; errors from it are mapped
+to status codes here (:mod:`bantay.web.errors`), and every refused (403) request is audited.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,10 +18,15 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from bantay import __version__
-from bantay.web.analytics import Analytics
-from bantay.web.db import open_db
-from bantay.web.errors import NotAuthenticated, Throttled, WebError
-from bantay.web.routers import alerts, audit, auth, cases, entities, exports, pages, users
+from bantay.cases import audit
+from bantay.cases.analytics import Analytics
+from bantay.cases.db import open_workflow
+from bantay.cases.services import refused
+from bantay.errors import BantayError, NotAuthenticated, Throttled, WorkspaceError
+from bantay.web.errors import message_of, status_of
+from bantay.web.middleware import KIB, BodyLimit, SecurityHeaders, parse_proxies
+from bantay.web.routers import alerts, auth, cases, entities, exports, pages, users
+from bantay.web.routers import audit as audit_router
 from bantay.web.settings import WebSettings
 
 HERE = Path(__file__).parent
@@ -28,7 +38,7 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app(settings: WebSettings) -> FastAPI:
-    engine, sessions = open_db(settings.db_url())
+    workflow = open_workflow(settings.workspace, settings.db_url())
     analytics = Analytics(settings.workspace)
 
     @asynccontextmanager
@@ -37,7 +47,11 @@ def create_app(settings: WebSettings) -> FastAPI:
         analytics.ensure_queue()
         yield
         analytics.close()
-        engine.dispose()
+        # a checkpoint of the audit log as the app leaves it (none over a broken log: verify
+        # reports that one)
+        with workflow.session() as db, contextlib.suppress(WorkspaceError):
+            audit.checkpoint(db)
+        workflow.dispose()
 
     app = FastAPI(
         title="Bantay",
@@ -47,13 +61,25 @@ def create_app(settings: WebSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessions = sessions
+    app.state.workflow = workflow
+    app.state.engine = workflow.engine
+    app.state.sessions = workflow.sessions
     app.state.analytics = analytics
+    app.state.proxies = parse_proxies(settings.trusted_proxies)
 
-    @app.exception_handler(WebError)
-    async def _web_error(request: Request, exc: WebError) -> Response:
+    @app.exception_handler(BantayError)
+    async def _bantay_error(request: Request, exc: BantayError) -> Response:
+        status = status_of(exc)
+        message = message_of(exc)
         is_api = request.url.path.startswith("/api/")
+        if status == 403:
+            with workflow.session() as db:
+                refused(
+                    db,
+                    getattr(request.state, "actor", None),
+                    f"{request.method} {request.url.path}",
+                    {"reason": message[:500]},
+                )
         if isinstance(exc, NotAuthenticated) and not is_api and request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
@@ -63,15 +89,18 @@ def create_app(settings: WebSettings) -> FastAPI:
         if isinstance(exc, Throttled):
             headers["Retry-After"] = str(exc.retry_after)
         if not is_api:
-            return pages.error_page(request, exc.status_code, exc.message, headers)
-        return JSONResponse({"detail": exc.message}, exc.status_code, headers=headers)
+            return pages.error_page(request, status, message, headers)
+        return JSONResponse({"detail": message}, status, headers=headers)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for r in (auth, alerts, entities, cases, audit, exports, users):
+    for r in (auth, alerts, entities, cases, audit_router, exports, users):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    # outermost last: headers on every response, the body limit before anything reads the body
+    app.add_middleware(BodyLimit, default=settings.max_body_kib * KIB)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from bantay.web import audit, services
-from bantay.web.analytics import Analytics
-from bantay.web.errors import Forbidden, NotAuthenticated
-from bantay.web.models import User, WebSession
-from bantay.web.security import same
+from bantay.cases import audit, services
+from bantay.cases.analytics import Analytics
+from bantay.cases.models import User, WebSession
+from bantay.cases.security import same
+from bantay.errors import Forbidden, NotAuthenticated
+from bantay.web.middleware import client_address
 from bantay.web.settings import WebSettings
 
 SESSION_COOKIE = "bantay_session"
@@ -32,6 +33,11 @@ def get_db(request: Request) -> Iterator[Session]:
         yield db
 
 
+def get_address(request: Request) -> str:
+    """The client's address (``X-Forwarded-For`` believed only from configured proxies)."""
+    return client_address(request, request.app.state.proxies)
+
+
 def get_analytics(request: Request) -> Analytics:
     a: Analytics = request.app.state.analytics
     return a
@@ -40,6 +46,7 @@ def get_analytics(request: Request) -> Analytics:
 SettingsDep = Annotated[WebSettings, Depends(get_settings)]
 DbDep = Annotated[Session, Depends(get_db)]
 AnalyticsDep = Annotated[Analytics, Depends(get_analytics)]
+AddressDep = Annotated[str, Depends(get_address)]
 
 
 @dataclass
@@ -72,19 +79,25 @@ class Principal:
         )
 
 
+def _established(request: Request, principal: Principal) -> Principal:
+    """Remember who asked, for the audit entry of a refused request."""
+    request.state.actor = services.Actor.of(principal.user)
+    return principal
+
+
 def get_principal(request: Request, db: DbDep, settings: SettingsDep) -> Principal:
     secret = settings.secret_key.get_secret_value()
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        u = services.token_user(db, secret, auth[7:].strip())
+        u = services.token_user(db, secret, auth[7:].strip()[:200])
         if u is None:
             raise NotAuthenticated("invalid or revoked API token")
-        return Principal(u, None)
+        return _established(request, Principal(u, None))
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        found = services.session_user(db, secret, cookie)
+        found = services.session_user(db, secret, cookie[:200])
         if found is not None:
-            return Principal(found[0], found[1])
+            return _established(request, Principal(found[0], found[1]))
     raise NotAuthenticated("log in, or send an API token")
 
 
@@ -136,5 +149,5 @@ def sync_statuses(db: Session, analytics: Analytics) -> None:
     """Refresh the in-memory entity statuses of the queue when cases changed."""
     analytics.ensure_queue()
     version = services.status_version(db)
-    if version != analytics._status_version:
+    if version != analytics.status_version:
         analytics.set_statuses(version, services.all_entity_statuses(db))

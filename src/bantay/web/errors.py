@@ -1,39 +1,38 @@
-"""One error hierarchy for the web core, mapped to HTTP status codes by the app."""
+"""The one error hierarchy (:mod:`bantay.errors`) as HTTP status codes."""
 
 from __future__ import annotations
 
+from bantay.errors import (
+    BantayError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    Throttled,
+)
+from bantay.export.case import EmptyCase, ExportError, UnknownCase
 
-class WebError(Exception):
-    status_code = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotAuthenticated(WebError):
-    status_code = 401
-
-
-class Forbidden(WebError):
-    status_code = 403
-
-
-class NotFound(WebError):
-    status_code = 404
-
-
-class Conflict(WebError):
-    status_code = 409
-
-
-class Invalid(WebError):
-    status_code = 422
+#: most specific class first wins (looked up along the exception's MRO)
+STATUS: dict[type[BantayError], int] = {
+    NotAuthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Invalid: 422,
+    Throttled: 429,
+    UnknownCase: 404,
+    EmptyCase: 409,
+    ExportError: 422,
+}
 
 
-class Throttled(WebError):
-    status_code = 429
+def status_of(exc: BantayError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+
+def message_of(exc: BantayError) -> str:
+    return str(getattr(exc, "message", None) or exc)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bantay.cases import services as limits
+
 Side = Literal["payer", "beneficiary"]
+#: the largest id a path or query accepts (SQLite integers are 64-bit)
+MAX_ID = 2**62
+#: a user name as the workflow accepts it
+Username = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+]
 Role = Literal["analyst", "supervisor", "admin"]
 DecisionKind = Literal["confirmed", "false_positive", "needs_information"]
 
 
 class LoginIn(BaseModel):
-    username: str = Field(examples=["ana"])
-    password: str = Field(examples=["a long passphrase"])
+    username: str = Field(max_length=64, examples=["ana"])
+    password: str = Field(max_length=limits.MAX_PASSWORD, examples=["a long passphrase"])
 
 
 class UserPublic(BaseModel):
@@ -31,8 +39,8 @@ class LoginOut(BaseModel):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(examples=["ana"])
-    password: str = Field(min_length=10)
+    username: Username = Field(examples=["ana"])
+    password: str = Field(min_length=limits.MIN_PASSWORD, max_length=limits.MAX_PASSWORD)
     role: Role = "analyst"
 
 
@@ -47,7 +55,7 @@ class UserList(BaseModel):
 
 
 class TokenCreate(BaseModel):
-    name: str = Field(examples=["nightly export"])
+    name: str = Field(min_length=1, max_length=100, examples=["nightly export"])
 
 
 class TokenOut(BaseModel):
@@ -90,32 +98,44 @@ class EntityView(BaseModel):
 
 class MemberIn(BaseModel):
     side: Side
-    entity_id: str
-    alert_id: str | None = None
+    entity_id: str = Field(min_length=1, max_length=limits.MAX_ENTITY_ID)
+    alert_id: str | None = Field(default=None, max_length=limits.MAX_ALERT_ID)
 
 
 class CaseCreate(BaseModel):
-    title: str = Field(examples=["Payer ring around beneficiary E42…"])
-    members: list[MemberIn] = []
-    assignee: str | None = None
+    title: str = Field(
+        min_length=1, max_length=limits.MAX_TITLE, examples=["Payer ring around beneficiary E42…"]
+    )
+    members: list[MemberIn] = Field(default=[], max_length=limits.MAX_MEMBERS)
+    assignee: Username | None = None
 
 
 class AssignIn(BaseModel):
-    assignee: str | None
+    """Who works the case: ``assignee`` (one) or ``assignees`` (several) replace the current
+    assignees; ``owner`` hands the case over. The reason is recorded in the audit trail."""
+
+    assignee: Username | None = None
+    assignees: list[Username] | None = Field(default=None, max_length=50)
+    owner: Username | None = None
+    reason: str = Field(min_length=5, max_length=limits.MAX_REASON, examples=["Ana is on leave"])
 
 
 class CommentIn(BaseModel):
-    body: str
+    body: str = Field(min_length=1, max_length=limits.MAX_COMMENT)
 
 
 class DecisionIn(BaseModel):
     decision: DecisionKind
-    rationale: str = Field(min_length=1, examples=["Pattern matches P01 and P05; 3 hops from seed"])
+    rationale: str = Field(
+        min_length=1,
+        max_length=limits.MAX_RATIONALE,
+        examples=["Pattern matches P01 and P05; 3 hops from seed"],
+    )
 
 
 class ReviewIn(BaseModel):
     approve: bool
-    note: str = ""
+    note: str = Field(default="", max_length=limits.MAX_NOTE)
 
 
 class MemberPublic(BaseModel):
@@ -139,6 +159,8 @@ class DecisionPublic(BaseModel):
     decision: str
     rationale: str
     created_at: dt.datetime
+    subject: list[str] = Field(description="The members (side:entity_id) the decision covers.")
+    current: bool = Field(description="Whether the case is still what the decision covered.")
     reviewed_by: str | None
     reviewed_at: dt.datetime | None
     review_approved: bool | None
@@ -150,7 +172,9 @@ class CasePublic(BaseModel):
     title: str
     status: str
     outcome: str | None
-    assignee: str | None
+    owner: str
+    assignee: str | None = Field(description="The first assignee (see assignees).")
+    assignees: list[str]
     created_by: str
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -185,8 +209,16 @@ class AuditList(BaseModel):
     count: int
 
 
+class FindingOut(BaseModel):
+    kind: str = Field(description="altered, deleted, inserted, truncated, re-hashed, checkpoint")
+    entry_id: int | None
+    message: str
+
+
 class VerifyOut(BaseModel):
     ok: bool
     entries: int
     first_bad_id: int | None
     problem: str
+    findings: list[FindingOut] = []
+    checkpoints: int = 0

@@ -6,9 +6,10 @@ The secret key has no default: an empty, short or well-known value is refused at
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bantay.workspace import SQLITE_FILE
 
@@ -37,9 +38,26 @@ class WebSettings(BaseSettings):
     )
     session_hours: float = Field(default=12.0, gt=0, description="Session lifetime.")
     login_max_failures: int = Field(
-        default=5, ge=1, description="Failed logins per user or address before throttling."
+        default=5,
+        ge=1,
+        description="Failed logins of one user from one address before they wait (30 s, then "
+        "doubling); ten times as many from one address over all users.",
     )
-    login_window_s: int = Field(default=900, ge=1, description="Throttling window in seconds.")
+    login_window_s: int = Field(
+        default=900, ge=1, description="Failures older than this (seconds) no longer count."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or networks of reverse proxies whose X-Forwarded-For is believed "
+        "(comma-separated in the environment); nobody else's is.",
+    )
+    max_body_kib: int = Field(
+        default=64,
+        ge=1,
+        le=1024 * 1024,
+        description="Largest request body (KiB) of a state-changing request, checked before the "
+        "body is read; login and export requests have smaller limits of their own.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Default alert queue page size.")
     goaml_settings: Path | None = Field(
         default=None,
@@ -48,6 +66,25 @@ class WebSettings(BaseSettings):
     goaml_xsd: Path | None = Field(
         default=None, description="The FIU's goAML XSD (default: the 5.0.2 reference copy)."
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, v: object) -> object:
+        if isinstance(v, str):
+            return [p for p in (s.strip() for s in v.split(",")) if p]
+        return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for p in v:
+            try:
+                ipaddress.ip_network(p, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {p!r} is not an address or network") from exc
+        return v
 
     @field_validator("secret_key")
     @classmethod

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from bantay.web.analytics import Analytics, QueueFilter, QueuePage
+from bantay.cases.analytics import Analytics, QueueFilter, QueuePage
 from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, SettingsDep, sync_statuses
 from bantay.web.schemas import AlertList, AlertRow
 from bantay.web.settings import WebSettings
@@ -55,18 +55,27 @@ def list_alerts(
     db: DbDep,
     analytics: AnalyticsDep,
     settings: SettingsDep,
-    side: str | None = None,
-    band: Annotated[str | None, Query(description="high (≥0.8), medium, low (<0.5)")] = None,
-    indicator: str | None = None,
-    country: str | None = None,
-    institution: str | None = None,
-    status: Annotated[
-        str | None, Query(description="new, in_case, pending_review, confirmed, false_positive")
+    side: Annotated[str | None, Query(max_length=20)] = None,
+    band: Annotated[
+        str | None, Query(max_length=20, description="high (≥0.8), medium, low (<0.5)")
     ] = None,
-    q: Annotated[str | None, Query(description="name contains, or exact entity id")] = None,
-    sort: Annotated[str, Query(description="score, name, country, institution, entity")] = "score",
+    indicator: Annotated[str | None, Query(max_length=100)] = None,
+    country: Annotated[str | None, Query(max_length=100)] = None,
+    institution: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[
+        str | None,
+        Query(max_length=20, description="new, in_case, pending_review, confirmed, false_positive"),
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="name contains, or exact entity id")
+    ] = None,
+    sort: Annotated[
+        str, Query(max_length=20, description="score, name, country, institution, entity")
+    ] = "score",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
-    after: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    after: Annotated[
+        str | None, Query(max_length=500, description="next_cursor of the previous page")
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
 ) -> AlertList:
     """Alerts of the latest scan, filtered and sorted, one keyset page at a time."""

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantay.web import audit as audit_log
+from bantay.cases import audit as audit_log
+from bantay.cases.models import AuditEntry
 from bantay.web.deps import DbDep, SupervisorDep
-from bantay.web.models import AuditEntry
-from bantay.web.schemas import AuditList, AuditPublic, VerifyOut
+from bantay.web.schemas import MAX_ID, AuditList, AuditPublic, FindingOut, VerifyOut
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -37,10 +37,12 @@ def audit_rows(
 def list_audit(
     principal: SupervisorDep,
     db: DbDep,
-    action: str | None = None,
-    username: str | None = None,
+    action: Annotated[str | None, Query(max_length=32)] = None,
+    username: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(description="entries with a smaller id (paging)")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="entries with a smaller id (paging)")
+    ] = None,
 ) -> AuditList:
     """Newest first: who saw, decided or exported what, and when."""
     return audit_rows(db, action, username, limit, before)
@@ -48,6 +50,16 @@ def list_audit(
 
 @router.get("/verify", response_model=VerifyOut)
 def verify_audit(principal: SupervisorDep, db: DbDep) -> VerifyOut:
-    """Walk the hash chain; report the first entry that was altered, removed or inserted."""
+    """Walk the keyed hash chain and hold it against the checkpoints: altered, deleted, inserted,
+    re-hashed entries and truncation are each named."""
     r = audit_log.verify(db)
-    return VerifyOut(ok=r.ok, entries=r.entries, first_bad_id=r.first_bad_id, problem=r.problem)
+    return VerifyOut(
+        ok=r.ok,
+        entries=r.entries,
+        first_bad_id=r.first_bad_id,
+        problem=r.problem,
+        findings=[
+            FindingOut(kind=f.kind, entry_id=f.entry_id, message=f.message) for f in r.findings
+        ],
+        checkpoints=r.checkpoints,
+    )

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from bantay.web import services
-from bantay.web.deps import SESSION_COOKIE, DbDep, PrincipalDep, SettingsDep, WriterDep
+from bantay.cases import services
+from bantay.web.deps import (
+    SESSION_COOKIE,
+    AddressDep,
+    DbDep,
+    PrincipalDep,
+    SettingsDep,
+    WriterDep,
+)
 from bantay.web.schemas import LoginIn, LoginOut, TokenCreate, TokenOut, UserPublic
 from bantay.web.settings import WebSettings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def set_session_cookie(response: Response, settings: WebSettings, token: str) -> None:
@@ -30,7 +33,7 @@ def set_session_cookie(response: Response, settings: WebSettings, token: str) ->
 
 @router.post("/login", response_model=LoginOut)
 def login(
-    body: LoginIn, request: Request, response: Response, db: DbDep, settings: SettingsDep
+    body: LoginIn, address: AddressDep, response: Response, db: DbDep, settings: SettingsDep
 ) -> LoginOut:
     """Open a browser session (JSON body only, so a cross-site form cannot post it)."""
     res = services.login(
@@ -38,7 +41,7 @@ def login(
         settings.secret_key.get_secret_value(),
         body.username,
         body.password,
-        client_address(request),
+        address,
         max_failures=settings.login_max_failures,
         window_s=settings.login_window_s,
         session_hours=settings.session_hours,
@@ -51,7 +54,7 @@ def login(
 def logout(request: Request, principal: WriterDep, db: DbDep, settings: SettingsDep) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        services.logout(db, settings.secret_key.get_secret_value(), cookie)
+        services.logout(db, settings.secret_key.get_secret_value(), cookie, principal.user)
     r = Response(status_code=204)
     r.delete_cookie(SESSION_COOKIE, path="/")
     return r

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bantay.web import services
-from bantay.web.deps import DbDep, PrincipalDep, WriterDep
-from bantay.web.errors import NotFound
-from bantay.web.models import Case, CaseMember, Comment, Decision, User
+from bantay.cases import services
+from bantay.cases.models import CASE_STATUSES, Case, CaseMember, Comment, Decision, User
+from bantay.errors import NotFound
+from bantay.web.deps import AnalyticsDep, DbDep, PrincipalDep, WriterDep
 from bantay.web.schemas import (
+    MAX_ID,
     AssignIn,
     CaseCreate,
     CaseDetail,
@@ -28,6 +30,7 @@ from bantay.web.schemas import (
 )
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="The case number.")]
 
 
 def _names(db: Session) -> dict[int, str]:
@@ -39,12 +42,15 @@ def case_public(db: Session, c: Case, names: dict[int, str] | None = None) -> Ca
     n = db.execute(
         select(func.count()).select_from(CaseMember).where(CaseMember.case_id == c.id)
     ).scalar_one()
+    assignees = [names.get(i, "?") for i in services.assignee_ids(db, c.id)]
     return CasePublic(
         id=c.id,
         title=c.title,
         status=c.status,
         outcome=c.outcome,
-        assignee=names.get(c.assignee_id) if c.assignee_id else None,
+        owner=names.get(c.owner_id, "?"),
+        assignee=assignees[0] if assignees else None,
+        assignees=assignees,
         created_by=names.get(c.created_by, "?"),
         created_at=c.created_at,
         updated_at=c.updated_at,
@@ -67,6 +73,7 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
     decisions = db.execute(
         select(Decision).where(Decision.case_id == c.id).order_by(Decision.id)
     ).scalars()
+    now = services.subject_hash(services.subject_of(db, c.id))
     return CaseDetail(
         **base.model_dump(),
         members=[MemberPublic.model_validate(m) for m in members],
@@ -83,6 +90,8 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
                 decision=d.decision,
                 rationale=d.rationale,
                 created_at=d.created_at,
+                subject=[f"{s}:{e}" for s, e, _a in json.loads(d.subject or "[]")],
+                current=d.subject_hash == now,
                 reviewed_by=names.get(d.reviewed_by) if d.reviewed_by else None,
                 reviewed_at=d.reviewed_at,
                 review_approved=d.review_approved,
@@ -113,66 +122,78 @@ def list_case_rows(db: Session, status: str | None, limit: int, offset: int) -> 
 def list_cases(
     principal: PrincipalDep,
     db: DbDep,
-    status: str | None = None,
+    status: Annotated[
+        str | None, Query(pattern=f"^({'|'.join(CASE_STATUSES)})$", description="open, ...")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> CaseList:
     return list_case_rows(db, status, limit, offset)
 
 
 @router.post("", response_model=CaseDetail, status_code=201)
-def create_case(body: CaseCreate, principal: WriterDep, db: DbDep) -> CaseDetail:
+def create_case(
+    body: CaseCreate, principal: WriterDep, db: DbDep, analytics: AnalyticsDep
+) -> CaseDetail:
     c = services.create_case(
         db,
         principal.user,
         body.title,
         [(m.side, m.entity_id, m.alert_id) for m in body.members],
         body.assignee,
+        entities=analytics,
     )
     return case_detail(db, c.id)
 
 
 @router.get("/{case_id}", response_model=CaseDetail)
-def get_case(case_id: int, principal: PrincipalDep, db: DbDep) -> CaseDetail:
+def get_case(case_id: CaseId, principal: PrincipalDep, db: DbDep) -> CaseDetail:
     out = case_detail(db, case_id)
     principal.audit(db, "view", "case", str(case_id))
     return out
 
 
 @router.post("/{case_id}/members", response_model=CaseDetail)
-def add_case_member(case_id: int, body: MemberIn, principal: WriterDep, db: DbDep) -> CaseDetail:
-    services.add_member(db, principal.user, case_id, body.side, body.entity_id, body.alert_id)
+def add_case_member(
+    case_id: CaseId, body: MemberIn, principal: WriterDep, db: DbDep, analytics: AnalyticsDep
+) -> CaseDetail:
+    """Add an entity of the workspace; a decision made before no longer covers the case."""
+    services.add_member(
+        db, principal.user, case_id, body.side, body.entity_id, body.alert_id, entities=analytics
+    )
     return case_detail(db, case_id)
 
 
 @router.post("/{case_id}/assign", response_model=CaseDetail)
-def assign_case(case_id: int, body: AssignIn, principal: WriterDep, db: DbDep) -> CaseDetail:
-    services.assign(db, principal.user, case_id, body.assignee)
+def assign_case(case_id: CaseId, body: AssignIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+    """Set the assignees (and optionally the owner), with a reason; owner or supervisors."""
+    names = body.assignees if body.assignees is not None else [body.assignee or ""]
+    services.assign(db, principal.user, case_id, [n for n in names if n], body.reason, body.owner)
     return case_detail(db, case_id)
 
 
 @router.post("/{case_id}/comments", response_model=CaseDetail, status_code=201)
-def comment_case(case_id: int, body: CommentIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+def comment_case(case_id: CaseId, body: CommentIn, principal: WriterDep, db: DbDep) -> CaseDetail:
     services.comment(db, principal.user, case_id, body.body)
     return case_detail(db, case_id)
 
 
 @router.post("/{case_id}/decisions", response_model=CaseDetail, status_code=201)
-def decide_case(case_id: int, body: DecisionIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+def decide_case(case_id: CaseId, body: DecisionIn, principal: WriterDep, db: DbDep) -> CaseDetail:
     """Record confirmed / false_positive / needs_information with a rationale."""
     services.decide(db, principal.user, case_id, body.decision, body.rationale)
     return case_detail(db, case_id)
 
 
 @router.post("/{case_id}/review", response_model=CaseDetail)
-def review_case(case_id: int, body: ReviewIn, principal: WriterDep, db: DbDep) -> CaseDetail:
+def review_case(case_id: CaseId, body: ReviewIn, principal: WriterDep, db: DbDep) -> CaseDetail:
     """A supervisor approves (or returns, with a note) the latest decision."""
     services.review(db, principal.user, case_id, body.approve, body.note)
     return case_detail(db, case_id)
 
 
 @router.post("/{case_id}/close", response_model=CaseDetail)
-def close_case(case_id: int, principal: WriterDep, db: DbDep) -> CaseDetail:
+def close_case(case_id: CaseId, principal: WriterDep, db: DbDep) -> CaseDetail:
     """Close with the latest decision; confirmed only after an approving supervisor review."""
     services.close(db, principal.user, case_id)
     return case_detail(db, case_id)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from sqlalchemy.orm import Session
 
-from bantay.web import services
-from bantay.web.analytics import Analytics
+from bantay.cases import services
+from bantay.cases.analytics import Analytics
+from bantay.errors import Invalid
 from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep
-from bantay.web.errors import Invalid
 from bantay.web.schemas import EntityView, Side
 
 router = APIRouter(prefix="/entities", tags=["entities"])
@@ -21,7 +21,9 @@ def read_entity(
 ) -> dict[str, Any]:
     """Everything the entity page shows; the view of personal data is audited."""
     if side not in services.SIDES:
-        raise Invalid("side must be payer or beneficiary")
+        raise Invalid("side: must be payer or beneficiary")
+    if not entity_id or len(entity_id) > services.MAX_ENTITY_ID:
+        raise Invalid(f"entity_id: 1 to {services.MAX_ENTITY_ID} characters")
     detail = analytics.entity(side, entity_id)
     money = analytics.money(side, entity_id)
     net = analytics.network(side, entity_id)
@@ -39,6 +41,10 @@ def read_entity(
 
 @router.get("/{side}/{entity_id}", response_model=EntityView)
 def get_entity(
-    side: Side, entity_id: str, principal: PrincipalDep, db: DbDep, analytics: AnalyticsDep
+    side: Side,
+    entity_id: Annotated[str, Path(max_length=200)],
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
 ) -> EntityView:
     return EntityView(**read_entity(db, analytics, principal, side, entity_id))

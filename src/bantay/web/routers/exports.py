@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.orm import Session
 
-from bantay.export.case import (
-    EmptyCase,
-    ExportError,
-    UnknownCase,
-    audit_export,
-    read_case,
-    reporting_currency,
-)
+from bantay.cases import services
+from bantay.cases.analytics import Analytics
+from bantay.export.case import audit_export, read_case, reporting_currency
 from bantay.export.download import Download, render
 from bantay.export.goaml import ReportingEntity
-from bantay.web import services
-from bantay.web.analytics import Analytics
 from bantay.web.deps import (
     AnalyticsDep,
     DbDep,
@@ -28,7 +21,7 @@ from bantay.web.deps import (
     SupervisorDep,
     SupervisorWriterDep,
 )
-from bantay.web.errors import Conflict, Invalid, NotFound
+from bantay.web.schemas import MAX_ID
 from bantay.web.settings import WebSettings
 
 router = APIRouter(prefix="/exports", tags=["exports"])
@@ -64,24 +57,18 @@ def export_case_file(
     Only supervisors export: a report takes personal data out of the app's access control.
     """
     services.require_role(principal.user, "supervisor")
-    try:
-        entity = None
-        if fmt == "goaml":
-            entity = (
-                ReportingEntity.from_toml(settings.goaml_settings)
-                if settings.goaml_settings
-                else ReportingEntity.from_workspace(settings.workspace)
-            )
-        data = read_case(db, analytics, case_id, reporting_currency(analytics))
-        out: Download = render(
-            data, fmt, username=principal.user.username, entity=entity, xsd=settings.goaml_xsd
+    # export errors (unknown or empty case, invalid report) map to 404 / 409 / 422 in web.errors
+    entity = None
+    if fmt == "goaml":
+        entity = (
+            ReportingEntity.from_toml(settings.goaml_settings)
+            if settings.goaml_settings
+            else ReportingEntity.from_workspace(settings.workspace)
         )
-    except UnknownCase as exc:
-        raise NotFound(str(exc)) from exc
-    except EmptyCase as exc:
-        raise Conflict(str(exc)) from exc
-    except ExportError as exc:
-        raise Invalid(str(exc)) from exc
+    data = read_case(db, analytics, case_id, reporting_currency(analytics))
+    out: Download = render(
+        data, fmt, username=principal.user.username, entity=entity, xsd=settings.goaml_xsd
+    )
     audit_export(
         db,
         case_id,
@@ -113,7 +100,7 @@ def export_case_file(
     },
 )
 def export_case(
-    case_id: int,
+    case_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     fmt: ExportFormat,
     principal: SupervisorWriterDep,
     db: DbDep,

@@ -6,16 +6,23 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from bantay.cases import audit as audit_log
+from bantay.cases import services
+from bantay.cases.analytics import BANDS, STATUSES, QueueFilter
+from bantay.cases.security import new_token, same
+from bantay.errors import Forbidden, Invalid, NotFound
+from bantay.export import charts
 from bantay.export.download import FORMATS
-from bantay.web import charts, services
-from bantay.web.analytics import BANDS, STATUSES, QueueFilter
 from bantay.web.deps import (
     LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    AddressDep,
     AnalyticsDep,
     DbDep,
     PrincipalDep,
@@ -23,14 +30,13 @@ from bantay.web.deps import (
     SupervisorDep,
     WriterDep,
 )
-from bantay.web.errors import Forbidden
 from bantay.web.routers.alerts import read_queue
 from bantay.web.routers.audit import audit_rows
-from bantay.web.routers.auth import client_address, set_session_cookie
-from bantay.web.routers.cases import case_detail, list_case_rows
+from bantay.web.routers.auth import set_session_cookie
+from bantay.web.routers.cases import CaseId, case_detail, list_case_rows
 from bantay.web.routers.entities import read_entity
 from bantay.web.routers.exports import export_case_file
-from bantay.web.security import new_token, same
+from bantay.web.schemas import MAX_ID
 
 #: the case page's export buttons
 EXPORT_LABELS = {
@@ -46,6 +52,19 @@ templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates"
 templates.env.filters["money"] = money_text
 templates.env.filters["channel"] = channel_words
 router = APIRouter(include_in_schema=False)
+#: a free-text query parameter of a page (filters, search)
+Param = Annotated[str, Query(max_length=200)]
+Short = Annotated[str, Query(max_length=20)]
+
+
+def _form_case_id(value: str) -> int | None:
+    """A case number typed in a form: digits only, within range; empty means none."""
+    v = value.strip()
+    if not v:
+        return None
+    if not v.isdigit() or len(v) > 18 or not 1 <= int(v) <= MAX_ID:
+        raise Invalid("case_id: a case number (digits)")
+    return int(v)
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -72,7 +91,11 @@ def home() -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, settings: SettingsDep, next: str = "/alerts") -> HTMLResponse:
+def login_page(
+    request: Request,
+    settings: SettingsDep,
+    next: Annotated[str, Query(max_length=2000)] = "/alerts",
+) -> HTMLResponse:
     token = new_token()
     r = render(request, "login.html", csrf=token, next=_safe_next(next), error=None, me=None)
     r.set_cookie(
@@ -86,10 +109,11 @@ def login_submit(
     request: Request,
     db: DbDep,
     settings: SettingsDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    csrf_token: Annotated[str, Form()] = "",
-    next: Annotated[str, Form()] = "/alerts",
+    address: AddressDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=services.MAX_PASSWORD)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/alerts",
 ) -> Response:
     if not same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         raise Forbidden("missing or wrong CSRF token; reload the login page")
@@ -98,7 +122,7 @@ def login_submit(
         settings.secret_key.get_secret_value(),
         username,
         password,
-        client_address(request),
+        address,
         max_failures=settings.login_max_failures,
         window_s=settings.login_window_s,
         session_hours=settings.session_hours,
@@ -113,11 +137,9 @@ def login_submit(
 def logout_submit(
     request: Request, principal: WriterDep, db: DbDep, settings: SettingsDep
 ) -> RedirectResponse:
-    from bantay.web.deps import SESSION_COOKIE
-
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        services.logout(db, settings.secret_key.get_secret_value(), cookie)
+        services.logout(db, settings.secret_key.get_secret_value(), cookie, principal.user)
     r = RedirectResponse("/login", status_code=303)
     r.delete_cookie(SESSION_COOKIE, path="/")
     return r
@@ -130,16 +152,16 @@ def alerts_page(
     db: DbDep,
     analytics: AnalyticsDep,
     settings: SettingsDep,
-    side: str = "",
-    band: str = "",
-    indicator: str = "",
-    country: str = "",
-    institution: str = "",
-    status: str = "",
-    q: str = "",
-    sort: str = "score",
-    order: str = "desc",
-    after: str = "",
+    side: Short = "",
+    band: Short = "",
+    indicator: Param = "",
+    country: Param = "",
+    institution: Param = "",
+    status: Short = "",
+    q: Param = "",
+    sort: Short = "score",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
+    after: Annotated[str, Query(max_length=500)] = "",
 ) -> HTMLResponse:
     f = QueueFilter(
         side or None,
@@ -184,8 +206,8 @@ def alerts_page(
 @router.get("/entities/{side}/{entity_id}", response_class=HTMLResponse)
 def entity_page(
     request: Request,
-    side: str,
-    entity_id: str,
+    side: Annotated[str, PathParam(max_length=20)],
+    entity_id: Annotated[str, PathParam(max_length=200)],
     principal: PrincipalDep,
     db: DbDep,
     analytics: AnalyticsDep,
@@ -214,23 +236,28 @@ def entity_page(
 
 @router.post("/entities/{side}/{entity_id}/case")
 def entity_to_case(
-    side: str,
-    entity_id: str,
+    side: Annotated[str, PathParam(max_length=20)],
+    entity_id: Annotated[str, PathParam(max_length=200)],
     principal: WriterDep,
     db: DbDep,
-    case_id: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
-    alert_id: Annotated[str, Form()] = "",
+    analytics: AnalyticsDep,
+    case_id: Annotated[str, Form(max_length=20)] = "",
+    title: Annotated[str, Form(max_length=services.MAX_TITLE)] = "",
+    alert_id: Annotated[str, Form(max_length=services.MAX_ALERT_ID)] = "",
 ) -> RedirectResponse:
-    if case_id:
-        services.add_member(db, principal.user, int(case_id), side, entity_id, alert_id or None)
-        cid = int(case_id)
+    existing = _form_case_id(case_id)
+    if existing is not None:
+        services.add_member(
+            db, principal.user, existing, side, entity_id, alert_id or None, entities=analytics
+        )
+        cid = existing
     else:
         c = services.create_case(
             db,
             principal.user,
-            title or f"{side} {entity_id}",
+            title or f"{side} {entity_id}"[: services.MAX_TITLE],
             [(side, entity_id, alert_id or None)],
+            entities=analytics,
         )
         cid = c.id
     return RedirectResponse(f"/cases/{cid}", status_code=303)
@@ -238,7 +265,10 @@ def entity_to_case(
 
 @router.get("/cases", response_class=HTMLResponse)
 def cases_page(
-    request: Request, principal: PrincipalDep, db: DbDep, status: str = ""
+    request: Request,
+    principal: PrincipalDep,
+    db: DbDep,
+    status: Annotated[str, Query(pattern="^(|open|pending_review|closed)$")] = "",
 ) -> HTMLResponse:
     rows = list_case_rows(db, status or None, 500, 0)
     return render(request, "cases.html", me=principal, cases=rows, status=status)
@@ -246,32 +276,40 @@ def cases_page(
 
 @router.post("/cases")
 def cases_create(
-    principal: WriterDep, db: DbDep, title: Annotated[str, Form()]
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    title: Annotated[str, Form(max_length=services.MAX_TITLE)],
 ) -> RedirectResponse:
-    c = services.create_case(db, principal.user, title)
+    c = services.create_case(db, principal.user, title, entities=analytics)
     return RedirectResponse(f"/cases/{c.id}", status_code=303)
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, principal: PrincipalDep, db: DbDep) -> HTMLResponse:
+def case_page(
+    request: Request, case_id: CaseId, principal: PrincipalDep, db: DbDep
+) -> HTMLResponse:
     c = case_detail(db, case_id)
     principal.audit(db, "view", "case", str(case_id))
     users = [u.username for u in services.list_users(db) if u.active]
+    supervisor = services.has_role(principal.user, "supervisor")
     return render(
         request,
         "case.html",
         me=principal,
         c=c,
         users=users,
-        is_supervisor=services.has_role(principal.user, "supervisor"),
+        is_supervisor=supervisor,
+        can_act=services.can_act(db, principal.user, services.get_case(db, case_id)),
+        can_assign=supervisor or c.owner == principal.user.username,
         export_formats=EXPORT_LABELS,
     )
 
 
 @router.post("/cases/{case_id}/export/{fmt}", response_model=None)
 def case_export(
-    case_id: int,
-    fmt: str,
+    case_id: CaseId,
+    fmt: Annotated[str, PathParam(max_length=20)],
     principal: WriterDep,
     db: DbDep,
     analytics: AnalyticsDep,
@@ -279,22 +317,23 @@ def case_export(
 ) -> Response:
     """The case page's export buttons (supervisors): the file comes back as a download."""
     if fmt not in FORMATS:
-        raise Forbidden(f"unknown export format {fmt!r}")
+        raise NotFound(f"unknown export format {fmt!r}")
     return export_case_file(db, analytics, settings, principal, case_id, fmt)
 
 
 @router.post("/cases/{case_id}/{action}")
 def case_action(
-    case_id: int,
-    action: str,
+    case_id: CaseId,
+    action: Annotated[str, PathParam(max_length=20)],
     principal: WriterDep,
     db: DbDep,
-    body: Annotated[str, Form()] = "",
-    decision: Annotated[str, Form()] = "",
-    rationale: Annotated[str, Form()] = "",
-    approve: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-    assignee: Annotated[str, Form()] = "",
+    body: Annotated[str, Form(max_length=services.MAX_COMMENT)] = "",
+    decision: Annotated[str, Form(max_length=40)] = "",
+    rationale: Annotated[str, Form(max_length=services.MAX_RATIONALE)] = "",
+    approve: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=services.MAX_NOTE)] = "",
+    assignee: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=services.MAX_REASON)] = "",
 ) -> RedirectResponse:
     u = principal.user
     if action == "comment":
@@ -306,9 +345,9 @@ def case_action(
     elif action == "close":
         services.close(db, u, case_id)
     elif action == "assign":
-        services.assign(db, u, case_id, assignee or None)
+        services.assign(db, u, case_id, [assignee] if assignee else [], reason)
     else:
-        raise Forbidden(f"unknown action {action!r}")
+        raise NotFound(f"unknown action {action!r}")
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -317,12 +356,10 @@ def audit_page(
     request: Request,
     principal: SupervisorDep,
     db: DbDep,
-    action: str = "",
-    username: str = "",
-    before: int | None = None,
+    action: Annotated[str, Query(max_length=32)] = "",
+    username: Annotated[str, Query(max_length=64)] = "",
+    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
-    from bantay.web import audit as audit_log
-
     rows = audit_rows(db, action or None, username or None, 200, before)
     check = audit_log.verify(db)
     return render(

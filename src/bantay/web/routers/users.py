@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from bantay.web import services
+from fastapi import APIRouter, Path
+
+from bantay.cases import services
 from bantay.web.deps import AdminDep, AdminWriterDep, DbDep
 from bantay.web.schemas import UserCreate, UserList, UserPublic, UserUpdate
 
@@ -19,19 +21,21 @@ def list_users(principal: AdminDep, db: DbDep) -> UserList:
 
 @router.post("", response_model=UserPublic, status_code=201)
 def create_user(body: UserCreate, principal: AdminWriterDep, db: DbDep) -> UserPublic:
-    u = services.add_user(db, body.username, body.password, body.role)
-    principal.audit(db, "user_created", "user", u.username, {"role": u.role})
+    u = services.add_user(db, principal.user, body.username, body.password, body.role)
     return UserPublic.model_validate(u)
 
 
 @router.patch("/{username}", response_model=UserPublic)
 def update_user(
-    username: str, body: UserUpdate, principal: AdminWriterDep, db: DbDep
+    username: Annotated[str, Path(max_length=64)],
+    body: UserUpdate,
+    principal: AdminWriterDep,
+    db: DbDep,
 ) -> UserPublic:
+    """Change a user's role or disable them (each change audited; the last admin stays)."""
     u = services.get_user(db, username)
     if body.role is not None:
-        u = services.set_role(db, username, body.role)
+        u = services.set_role(db, principal.user, username, body.role)
     if body.active is not None:
-        u = services.set_active(db, username, body.active)
-    principal.audit(db, "user_updated", "user", username, body.model_dump(exclude_none=True))
+        u = services.set_active(db, principal.user, username, body.active)
     return UserPublic.model_validate(u)

@@ -22,3 +22,11 @@
     });
   });
 })();
+// "Back" links (error pages): the previous page when there is one (no inline script: CSP).
+(function () {
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function (ev) {
+      if (window.history.length > 1) { ev.preventDefault(); window.history.back(); }
+    });
+  });
+})();

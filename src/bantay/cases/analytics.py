@@ -1,4 +1,7 @@
-"""Read-only access to the workspace's analytics (``bantay.duckdb``) for the web app.
+"""Read-only access to the workspace's analytics (``bantay.duckdb``) for the case workflow.
+
+The web app's queue and entity pages, the case exports and the workflow's check that a case member
+exists all read detection outputs through :class:`Analytics`.
 
 The alert queue is materialised once per scan into an in-memory DuckDB table sorted by score, with
 the columns the filters need (country, institution, indicators); pages are read with keyset
@@ -17,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from bantay.web.errors import Invalid, NotFound
+from bantay.errors import Invalid, NotFound
 from bantay.workspace import DUCKDB_FILE
 
 #: How often (seconds) a request checks whether a new scan replaced the alerts
@@ -87,6 +90,23 @@ def _rows(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
 
+def _cursor(after: str, sort: str) -> tuple[Any, str]:
+    """The ``after`` cursor, checked: ``[value of the sort column, alert id]`` as the queue gave it."""
+    try:
+        value, aid = json.loads(after)
+    except (ValueError, TypeError) as exc:
+        raise Invalid("after: not a cursor of this queue (pass next_cursor back)") from exc
+    numeric = sort == "score"
+    ok_value = (
+        isinstance(value, int | float) and not isinstance(value, bool)
+        if numeric
+        else isinstance(value, str) or value is None
+    )
+    if not ok_value or not isinstance(aid, str) or len(aid) > 200:
+        raise Invalid("after: not a cursor of this queue (pass next_cursor back)")
+    return value, aid
+
+
 class Analytics:
     """One in-memory DuckDB with the workspace database attached read-only."""
 
@@ -98,7 +118,7 @@ class Analytics:
         self.con.execute(f"ATTACH '{db.resolve()}' AS ws (READ_ONLY)")
         self._lock = threading.Lock()
         self._scan: str | None = None
-        self._status_version: object = None
+        self.status_version: object = None
         self.facets: dict[str, list[str]] = {}
         self._counts: dict[tuple[object, ...], int] = {}
         self._checked = 0.0
@@ -171,7 +191,7 @@ class Analytics:
                 "CREATE OR REPLACE TABLE entity_status "
                 "(side VARCHAR, entity_id VARCHAR, status VARCHAR)"
             )
-            self._status_version = None
+            self.status_version = None
             for table, col in LOOKUPS:
                 cur.execute(
                     f"CREATE OR REPLACE TABLE ix_{table}_{col} AS SELECT {col} AS k, rowid AS rid "
@@ -194,7 +214,7 @@ class Analytics:
 
     def set_statuses(self, version: object, statuses: dict[tuple[str, str], str]) -> None:
         """Replace the in-memory entity statuses when the workflow database changed."""
-        if version == self._status_version:
+        if version == self.status_version:
             return
         with self._lock:
             cur = self.cursor()
@@ -210,7 +230,7 @@ class Analytics:
                     f"UPDATE {table} SET status = s.status FROM entity_status s "
                     f"WHERE {table}.side = s.side AND {table}.entity_id = s.entity_id"
                 )
-            self._status_version = version
+            self.status_version = version
 
     def queue(
         self,
@@ -258,7 +278,7 @@ class Analytics:
         cur = self.cursor()
         base_where = " AND ".join(where) or "TRUE"
         # counts change only with the scan (and, filtered by status, with the cases): cached
-        ckey = (self._scan, self._status_version if f.status else None, base_where, *params)
+        ckey = (self._scan, self.status_version if f.status else None, base_where, *params)
         count = self._counts.get(ckey)
         if count is None:
             row = cur.execute(f"SELECT count(*) FROM queue q WHERE {base_where}", params).fetchone()
@@ -269,10 +289,7 @@ class Analytics:
         page_where = list(where)
         page_params = list(params)
         if after:
-            try:
-                last_value, aid = json.loads(after)
-            except (ValueError, TypeError) as exc:
-                raise Invalid("bad cursor") from exc
+            last_value, aid = _cursor(after, sort)
             op = "<" if descending else ">"
             page_where.append(f"(q.{col} {op} ? OR (q.{col} = ? AND q.alert_id > ?))")
             page_params += [last_value, last_value, aid]
@@ -324,16 +341,17 @@ class Analytics:
             out += _rows(cur)
         return out
 
-    def _records(self, entity_id: str) -> list[str]:
+    def records_of(self, entity_id: str) -> list[str]:
+        """The party records resolved into ``entity_id``."""
         return [
             str(r["party_record_id"])
             for r in self.lookup("entity_members", "entity_id", [entity_id], "party_record_id")
         ]
 
-    def _side_predicate(self, side: str, entity_id: str) -> tuple[str, list[Any]]:
+    def side_predicate(self, side: str, entity_id: str) -> tuple[str, list[Any]]:
         """SQL over ``ws.transactions t`` selecting the entity's payments on ``side``."""
         col = "payer_record_id" if side == "payer" else "beneficiary_record_id"
-        recs = self._records(entity_id)
+        recs = self.records_of(entity_id)
         if recs:
             return f"t.{col} IN (SELECT unnest(?::VARCHAR[]))", [recs]
         if side == "beneficiary" and entity_id.startswith("acct:"):
@@ -344,6 +362,16 @@ class Analytics:
         if side == "beneficiary" and entity_id.startswith("tel:"):
             return "regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') = ?", [entity_id[4:]]
         return f"t.{col} = ?", [entity_id]
+
+    def exists(self, side: str, entity_id: str) -> bool:
+        """Whether ``entity_id`` is a resolved entity, or was scored on ``side`` (stand-in keys)."""
+        if side not in ("payer", "beneficiary"):
+            return False
+        if self.lookup("entities", "entity_id", [entity_id], "entity_id"):
+            return True
+        return any(
+            r["side"] == side for r in self.lookup("scores", "entity_id", [entity_id], "side")
+        )
 
     def entity(self, side: str, entity_id: str) -> dict[str, Any]:
         """Who the entity is, why it scored, from the latest scan."""
@@ -359,7 +387,7 @@ class Analytics:
         score = mine(self.lookup("scores", "entity_id", [entity_id]))[:1]
         if not ent and not score:
             raise NotFound(f"no {side} entity {entity_id!r}")
-        recs = self._records(entity_id)
+        recs = self.records_of(entity_id)
         members = self.lookup("party_records", "party_record_id", recs)[:500] if recs else []
         assigned = {
             r["party_record_id"]: r["assigned_by"]
@@ -442,7 +470,7 @@ class Analytics:
         """Weekly amounts and counts, and an hour × weekday count in the payer's local time, of
         the remittances; card spending (groceries, cafés, the related purchases of P10) is
         counted apart and listed on its own, never drawn into the remittances' charts."""
-        pred, params = self._side_predicate(side, entity_id)
+        pred, params = self.side_predicate(side, entity_id)
         remit = f"({pred}) AND coalesce(t.channel, '') <> 'card'"
         card = f"({pred}) AND t.channel = 'card'"
         cur = self.cursor()
@@ -520,7 +548,7 @@ class Analytics:
 
     def network(self, side: str, entity_id: str, limit: int = 20) -> dict[str, Any]:
         """The entity, its counterparties and their other counterparties (two hops), with dens."""
-        pred, params = self._side_predicate(side, entity_id)
+        pred, params = self.side_predicate(side, entity_id)
         other = "beneficiary" if side == "payer" else "payer"
         mycol, ocol = (
             ("payer_record_id", "beneficiary_record_id")

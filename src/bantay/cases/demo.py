@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bantay.web import services
-from bantay.web.db import open_db, session_scope
-from bantay.web.errors import NotFound
-from bantay.web.settings import WebSettings
-from bantay.workspace import SQLITE_FILE, Workspace
+from bantay.cases import services
+from bantay.cases.db import open_workflow
+from bantay.errors import NotFound
+from bantay.workspace import Workspace
 
 DEMO_USERS = {"demo": "supervisor", "analyst": "analyst"}
 DEMO_PASSWORD = "bantay-demo-only"
@@ -31,17 +30,16 @@ def ensure_demo_user(ws: Workspace | Path, host: str = "127.0.0.1", port: int = 
     synthetic demo worlds only: the password is public.
     """
     path = ws.path if isinstance(ws, Workspace) else Path(ws)
-    _engine, factory = open_db(f"sqlite:///{(path / SQLITE_FILE).resolve()}")
-    with session_scope(factory) as db:
+    by = services.Actor.operator()
+    with open_workflow(path) as wf, wf.session() as db:
         for name, role in DEMO_USERS.items():
             try:
                 services.get_user(db, name)
-                services.set_password(db, name, DEMO_PASSWORD)
-                services.set_role(db, name, role)
-                services.set_active(db, name, True)
+                services.set_password(db, by, name, DEMO_PASSWORD)
+                services.set_role(db, by, name, role)
+                services.set_active(db, by, name, True)
             except NotFound:
-                services.add_user(db, name, DEMO_PASSWORD, role)
-    _engine.dispose()
+                services.add_user(db, by, name, DEMO_PASSWORD, role)
     return DemoLogin(
         username="demo",
         password=DEMO_PASSWORD,
@@ -73,14 +71,16 @@ def create_demo_case(ws: Path, username: str = "demo") -> int | None:
             ).fetchone()
             if top:
                 members.append(("beneficiary", str(top[0]), None))
-    _engine, factory = open_db(f"sqlite:///{(Path(ws) / SQLITE_FILE).resolve()}")
-    with session_scope(factory) as db:
-        user = services.get_user(db, username)
-        case = services.create_case(db, user, "Demo: top payer and beneficiary alerts", members)
-        case_id = int(case.id)
-    _engine.dispose()
+    from bantay.cases.analytics import Analytics
+
+    an = Analytics(Path(ws))
+    try:
+        with open_workflow(Path(ws)) as wf, wf.session() as db:
+            user = services.get_user(db, username)
+            case = services.create_case(
+                db, user, "Demo: top payer and beneficiary alerts", members, entities=an
+            )
+            case_id = int(case.id)
+    finally:
+        an.close()
     return case_id
-
-
-def settings_for(workspace: Path, secret_key: str, **kw: object) -> WebSettings:
-    return WebSettings(workspace=workspace, secret_key=secret_key, **kw)  # type: ignore[arg-type]

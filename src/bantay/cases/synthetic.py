@@ -1,4 +1,4 @@
-"""A synthetic workspace for the web app's tests and benchmark, generated directly in SQL.
+"""A synthetic workspace for the case workflow's and web app's tests and benchmark, generated directly in SQL.
 
 No pipeline runs: rows are written straight into the analytics tables (alerts, scores, entities,
 members, party records, indicator hits, network scores, transactions), so a million alerts take

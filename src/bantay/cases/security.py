@@ -51,4 +51,9 @@ def token_hash(secret_key: str, token: str) -> str:
 
 
 def same(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+    """Constant-time equality of two tokens (any text: compared as UTF-8 bytes)."""
+    if not a or not b:
+        return False
+    return hmac.compare_digest(
+        str(a).encode("utf-8", "surrogatepass"), str(b).encode("utf-8", "surrogatepass")
+    )
