@@ -324,7 +324,9 @@ def test_fincen_transactions_csv_is_safe() -> None:
         "beneficiary_name": '=HYPERLINK("http://x","click")',
         "amount": "-5",
     }
-    data = CaseData(case_id=1, title="t", members=[], transactions=[tx], currency="USD")
+    data = CaseData(
+        case_id=1, title="t", members=[], transactions=[tx], currency="USD", evidence=[tx]
+    )
     row = next(csv.DictReader(io.StringIO(fincen.transactions_csv(data))))
     assert row["beneficiary_name"] == '\'=HYPERLINK("http://x","click")'
     assert row["amount"] == "-5"
