@@ -251,6 +251,24 @@ def test_family_remittances_share_surnames_and_paydays(world: Path) -> None:
     assert top in ("family_remittance", "inlaw_remittance")
 
 
+def test_offenders_pay_more_later_in_their_careers(tmp_path: Path) -> None:
+    """Escalation (S1: amounts rise with tenure) is a small effect (amount ~ payment
+    index^0.07-0.11) under per-payment noise; a world of a few dozen offenders can hide it, so
+    this one has a few hundred payments from payers with careers."""
+    simulate(tmp_path / "w", seed=11, senders=5000, months=6)
+    tx = _truth(tmp_path / "w", "transactions").with_columns(
+        pl.col("amount_usd").cast(pl.Float64), pl.col("session_index").cast(pl.Int32)
+    )
+    o = tx.filter(pl.col("flow") == "osec_payment")
+    rel = o.with_columns(
+        (
+            pl.col("amount_usd").log() - pl.col("amount_usd").log().mean().over("payer_person_id")
+        ).alias("rel")
+    ).filter(pl.len().over("payer_person_id") >= 5)
+    assert rel.height >= 150
+    assert rel.select(pl.corr("session_index", "rel", method="spearman")).item() > 0.05
+
+
 def test_offenders_heavy_tail_escalation_night(world: Path) -> None:
     tx = _truth(world, "transactions").with_columns(
         pl.col("amount_usd").cast(pl.Float64),
@@ -273,7 +291,6 @@ def test_offenders_heavy_tail_escalation_night(world: Path) -> None:
         .sort("payer_person_id", "t")
         .with_columns(pl.col("t").diff().over("payer_person_id").dt.total_hours().alias("gap"))
     )
-    assert rel.select(pl.corr("session_index", "rel", method="spearman")).item() > 0
     assert rel.select(pl.corr("session_index", "gap", method="spearman")).item() < 0
     night = ((o["local_hour"] >= 20) | (o["local_hour"] < 3)).mean()
     assert night > 0.5

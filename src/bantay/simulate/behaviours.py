@@ -60,6 +60,14 @@ def _hours(rng: np.random.Generator, weights: list[float], size: int) -> I64:
     return hour * 3600 + rng.integers(0, 3600, size=size)
 
 
+def _night_workers(world: Any, payers: I64, share: float) -> npt.NDArray[np.bool_]:
+    """Which payers work nights (nurses, carers, call-centre and security staff abroad): a fixed
+    draw per person and world, so that all of a person's payments follow one rhythm."""
+    salt = np.uint64((world.config.seed * 0x9E3779B1 + 0x7F4A7C15) % 2**32)
+    h = (payers.astype(np.uint64) * np.uint64(2654435761) + salt) % np.uint64(2**32)
+    return (h.astype(np.float64) / 2**32) < share
+
+
 def _round_amounts(rng: np.random.Generator, amount: F64, even_share: float) -> F64:
     """Whole or even amounts as people type them; the rest to the cent."""
     r = rng.random(amount.size)
@@ -190,6 +198,8 @@ def _monthly(
         if mask.any():
             memo[mask] = _pick_memo(rng, ranges, name, int(mask.sum()), share)
     sec = _hours(rng, fam.hour_weights.value, rel.size)
+    night = _night_workers(world, r["payer"][rel], fam.night_worker_share.value) & ~sponsor
+    sec[night] = _hours(rng, fam.night_worker_hour_weights.value, int(night.sum()))
     by_hand = sponsor & ~standing
     if sponsor.any():
         sec[by_hand] = _hours(rng, sp.hour_weights.value, int(by_hand.sum()))
@@ -266,6 +276,10 @@ def _poisson(
     for mask, weights in ((partner, pr.partner.hour_weights), (romance, pr.romance.hour_weights)):
         if mask.any():
             sec[mask] = _hours(rng, weights.value, int(mask.sum()))
+    # night-shift workers top up family and support partners after their shifts too
+    night = _night_workers(world, r["payer"][rel], pr.family.night_worker_share.value)
+    night &= (f == FLOW["family_topup"]) | partner
+    sec[night] = _hours(rng, pr.family.night_worker_hour_weights.value, int(night.sum()))
     return _pack(
         world,
         r["cust"][rel],

@@ -225,6 +225,8 @@ class Family(_Section):
     topup_amount_median_usd: P[float]
     topup_month_weights: P[list[float]]
     hour_weights: P[list[float]]
+    night_worker_share: P[float]
+    night_worker_hour_weights: P[list[float]]
     channel_weights: P[Weights]
 
 
