@@ -334,3 +334,30 @@ def test_payer_local_time_comes_from_residence_when_the_export_writes_utc(ws: Wo
     }
     assert notes["REMIT1:US_Payer"]["unknown"] == 6
     assert notes["REMIT1:GB_Payer"]["as_written"] == 6
+
+
+def test_a_payment_made_where_the_payers_card_is_used_is_made_abroad(ws: Workspace) -> None:
+    """Issue 21: a traveller pays a driver in the Philippines on a day their card buys a meal
+    there. The payment is made abroad (a feature of its own), and its hour is not read in the
+    payer's home zone, which would put a Manila afternoon in a Sydney night."""
+    there = dt.datetime(2024, 3, 1, 13, 0)  # 21:00 in Manila, 00:00 in Sydney
+    rows = tx(2, "REMIT1:Traveller", "h:Driver", start=there, utc_offset_minutes=0)
+    rows += tx(
+        1,
+        "REMIT1:Traveller",
+        None,
+        start=there - dt.timedelta(hours=5),
+        channel="card",
+        utc_offset_minutes=0,
+        beneficiary_country="PH",
+        merchant_name="Riverside Kitchen",
+    )
+    rows += tx(2, "REMIT1:Stay_At_Home", "h:Someone", start=there, utc_offset_minutes=0)
+    load(ws, rows)
+    r = scan(ws, model=None)
+    payer = r.payer.set_index("payer_entity")
+    away, home = payer.loc["REMIT1:Traveller"], payer.loc["REMIT1:Stay_At_Home"]
+    # the first payment is on the card's day, the second three days later (not within a day)
+    assert away["n_hr_abroad"] == 1 and home["n_hr_abroad"] == 0
+    assert away["n_timed_hr"] == 1 and away["n_night_hr"] == 1  # only the payment from home
+    assert home["n_timed_hr"] == 2 and home["n_night_hr"] == 2

@@ -103,6 +103,7 @@ def _frame(rows: Iterable[Mapping[str, Any]], beneficiary_entity: Mapping[int, s
     for k, r in enumerate(rows):
         d: dict[str, Any] = {c: (None if r.get(c) is None else str(r.get(c))) for c in _STRING}
         d["beneficiary_entity"] = beneficiary_entity.get(k)
+        d["payer_entity"] = "payer"  # the rows are one entity's payments
         d["_k"] = k
         d["ts_utc"] = pd.Timestamp(r["ts_utc"])
         off = r.get("utc_offset_minutes")
@@ -112,6 +113,7 @@ def _frame(rows: Iterable[Mapping[str, Any]], beneficiary_entity: Mapping[int, s
         d["amount_reporting"] = None if rep is None else float(rep)
         recs.append(d)
     schema = {c: "string" for c in _STRING} | {
+        "payer_entity": "string",
         "_k": "int64",
         "ts_utc": "timestamp",
         "utc_offset_minutes": "int64",

@@ -321,11 +321,14 @@ def with_payer_residence(
         tx = tx.left_join(
             z, [tx.payer_country == z._zone_country, tx.ts_utc.date() == z._zone_day]
         ).drop("_zone_country", "_zone_day")
+    tx = with_card_abroad(tx)
     home = tx._home_offset
     written = tx.utc_offset_minutes.cast("int64")
     utc_ok = tx.payer_country.isin(list(cat.setting("utc_countries"))).fill_null(False)
     offset = ibis.cases(
         (written.notnull() & (written != 0), written),
+        # abroad (the payer's card was used there), home hours would be wrong: unknown
+        (tx._abroad, ibis.null("int64")),
         (written.notnull() & utc_ok & home.isnull(), written),
         (written.notnull() & (home == 0), written),
         else_=home,
@@ -336,6 +339,32 @@ def with_payer_residence(
             offset.notnull() & (written.isnull() | (written != offset))
         ).fill_null(False),
     ).drop("_home_offset")
+
+
+def with_card_abroad(tx: ir.Table) -> ir.Table:
+    """``tx`` with ``_abroad``: a payment to someone in a country where the payer's card was used
+    within a day of it (card statements carry the country of a purchase abroad). A traveller who
+    pays a driver or a guesthouse is there; a buyer of livestreams pays from home."""
+    card = tx.filter(
+        tx.beneficiary_entity.isnull()
+        & tx.beneficiary_country.notnull()
+        & (tx.beneficiary_country != tx.payer_country.fill_null(""))
+    )
+    seen = card.select(_ap=card.payer_entity, _ac=card.beneficiary_country, _ad=card.ts_utc.date())
+    days = ibis.union(
+        *(seen.mutate(_ad=seen._ad + ibis.interval(days=k)) for k in (-1, 0, 1)), distinct=True
+    )
+    j = tx.left_join(
+        days,
+        [
+            tx.payer_entity == days._ap,
+            tx.beneficiary_country == days._ac,
+            tx.ts_utc.date() == days._ad,
+        ],
+    )
+    return j.mutate(_abroad=(j._ap.notnull() & j.beneficiary_entity.notnull())).drop(
+        "_ap", "_ac", "_ad"
+    )
 
 
 def zone_offsets(zones: Mapping[str, str], days: pd.DatetimeIndex) -> pd.DataFrame:
@@ -663,6 +692,7 @@ def build_payer(
         n_night_hr=_count(hr & t._night),
         n_timed_hr=_count(hr & t._payer_offset.notnull()),
         n_residence_timed_hr=_count(hr & t._offset_from_residence),
+        n_hr_abroad=_count(hr & t._abroad),
         n_cover_hr=_count(hr & t._cover),
         n_even_hr=_count(hr & t._even),
         n_p2p_hr=_count(hr & t._p2p),
@@ -789,6 +819,7 @@ def build_payer(
         "n_payment_sources",
         "n_residence_timed_hr",
         "n_timed_hr",
+        "n_hr_abroad",
         n_unrel_hr_benefs=n_unrel,
         n_hr_benefs=j.n_hr_benefs.fill_null(0),
         n_rel_benefs=j.n_rel_benefs.fill_null(0),

@@ -56,6 +56,7 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
         "max_benef_surnames",
         "max_benef_repeat_fan_in",
         "max_copayer_own_rule",
+        "n_hr_abroad",
         "max_unrel_benefs_month",
         "share_hr_months",
         "amount_cv_hr",
@@ -176,6 +177,8 @@ FEATURE_NOTES: dict[str, str] = {
     "indicators, after family-link evidence), of any other unrelated payer of the payer's "
     "high-risk beneficiaries: a beneficiary paid by a likely offender is a likely facilitator "
     "(S12, S20)",
+    "n_hr_abroad": "high-risk payments made while the payer's card was used in the "
+    "beneficiary's country (within a day): paying someone where one is, as travellers do",
     "n_repeat_unrel_payers": "unrelated foreign payers who paid the beneficiary small sums twice "
     "or more (S1, S8)",
     "max_payer_own_rule": "highest rule score, on its own behaviour alone, of any unrelated payer "

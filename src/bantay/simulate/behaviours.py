@@ -27,6 +27,7 @@ from bantay.simulate.world import (
     FLOW,
     INSTITUTIONS,
     ROLE,
+    ZONES,
     World,
 )
 
@@ -48,6 +49,7 @@ COLUMNS = (
     "memo",
     "merchant",
     "k",
+    "place",
 )
 _INST_CHANNEL = np.array([CHANNELS.index(i.channel) for i in INSTITUTIONS], dtype=np.int8)
 _CARD = CHANNELS.index("card")
@@ -100,9 +102,11 @@ def _pack(
     k: Arr | int = -1,
     card: bool = False,
     zone: Arr | None = None,
+    place: Arr | int = -1,
 ) -> dict[str, Arr]:
     """Columns of ``n`` transactions; ``day`` and ``sec`` are local to ``zone`` (default: the
-    payer's, where the payer is when paying)."""
+    payer's, where the payer is when paying). ``place``: for a card purchase abroad, the country
+    (index) where the card was used (-1: at home)."""
     n = day.size
     ts = world.clock.to_utc(world.p_zone[payer] if zone is None else zone, day, sec)
     inst = world.c_inst[cust]
@@ -120,6 +124,7 @@ def _pack(
         "memo": memo.astype(np.int32),
         "merchant": np.broadcast_to(np.asarray(merchant, dtype=np.int32), n).copy(),
         "k": np.broadcast_to(np.asarray(k, dtype=np.int32), n).copy(),
+        "place": np.broadcast_to(np.asarray(place, dtype=np.int32), n).copy(),
     }
 
 
@@ -402,6 +407,10 @@ def _osec(
 
 # -- card spending ------------------------------------------------------------------------------
 
+#: the (first) time zone of each country, by country index: where a card is used abroad
+_COUNTRY_ZONE = np.array(
+    [ZONES.index(COUNTRIES[c].zones[0]) for c in COUNTRY_CODES], dtype=np.int32
+)
 _MERCH_KIND = np.array([m.kind for m in MERCHANTS])
 _MERCH_USD = np.array([m.median_usd for m in MERCHANTS])
 _EVERYDAY = np.flatnonzero(_MERCH_KIND == "everyday")
@@ -428,10 +437,14 @@ def _cards(
         usd: F64,
         memo: Arr | None = None,
         currency: Arr | None = None,
+        place: Arr | None = None,
     ) -> None:
         keep = (day >= 0) & (day < days)
         who, day, merchant, usd = who[keep], day[keep], merchant[keep], usd[keep]
         cu = cur[who] if currency is None else currency[keep]
+        where = np.full(who.size, -1, dtype=np.int32) if place is None else place[keep]
+        # a purchase abroad is made in the local day of the country where the card is used
+        zone = np.where(where >= 0, _COUNTRY_ZONE[np.maximum(where, 0)], world.p_zone[who])
         amount = np.maximum(0.5, np.round(usd / _CUR_USD[cu], 2))
         m = np.zeros(who.size, dtype=np.int64) if memo is None else memo[keep]
         parts.append(
@@ -449,6 +462,8 @@ def _cards(
                 merchant=merchant,
                 currency=cu,
                 card=True,
+                zone=zone,
+                place=where,
             )
         )
 
@@ -516,6 +531,24 @@ def _cards(
             hotel,
             _MERCH_USD[hotel] * nights * rng.lognormal(0, 0.3, who.size),
             currency=hcur,
+            place=dest.astype(np.int32),
+        )
+    # spending during a stay (a traveller's trip): meals, transport, shops and cash at the
+    # destination, billed in the card's currency and exported with the country where the card
+    # was used, as card statements show it; made in the destination's day
+    stay = persons[pu["trip_day"][persons] >= 0]
+    if stay.size:
+        length = rng.integers(3, 15, stay.size)
+        n = rng.poisson(cd.abroad_purchases_per_day.value * length)
+        who = np.repeat(stay, n)
+        day = pu["trip_day"][who] + (rng.random(who.size) * np.repeat(length, n)).astype(np.int64)
+        merch = _EVERYDAY[rng.integers(0, _EVERYDAY.size, who.size)]
+        add(
+            who,
+            day,
+            merch,
+            _MERCH_USD[merch] * rng.lognormal(0, 0.5, who.size),
+            place=pu["trip_dest"][who].astype(np.int32),
         )
     return _concat(parts)
 

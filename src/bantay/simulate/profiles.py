@@ -260,6 +260,7 @@ class Card(_Section):
     vpn_subscriber_share: P[float]
     token_buyer_share: P[float]
     travel_trips_per_year: P[float]
+    abroad_purchases_per_day: P[float]
     hour_weights: P[list[float]]
 
 

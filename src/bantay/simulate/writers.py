@@ -31,6 +31,7 @@ from bantay.simulate.behaviours import generate_chunk, n_chunks
 from bantay.simulate.layouts import LAYOUTS, RATES_MAPPING, SIGNALS_MAPPING, Layout, mapping_toml
 from bantay.simulate.reference import BASE_USD_RATES, CHANNELS, MERCHANTS
 from bantay.simulate.world import (
+    COUNTRY_CODES,
     CURRENCIES,
     FLOWS,
     INSTITUTIONS,
@@ -51,6 +52,7 @@ _CUR = pl.Series(list(CURRENCIES))
 _FLOW = pl.Series(list(FLOWS))
 _CHANNEL = pl.Series(list(CHANNELS))
 _ZONE = pl.Series(list(ZONES))
+_PLACE = pl.Series([*COUNTRY_CODES, ""])
 
 
 def _noop(step: str, done: int, total: int) -> None:
@@ -237,6 +239,7 @@ class WorldWriter:
         zone = w.p_zone[payer]
         off = w.clock.offset_at(zone, ts)
         merchant = np.where(ch["merchant"][m] >= 0, ch["merchant"][m], len(MERCHANTS))
+        place = np.where(ch["place"][m] >= 0, ch["place"][m], len(COUNTRY_CODES))
         ids = self._ids(k, n, lay)
         base = pl.DataFrame(
             {
@@ -257,7 +260,12 @@ class WorldWriter:
                 "beneficiary_account": _gather(self.ben["account"], brec),
                 "beneficiary_institution": _gather(self.ben["bank"], brec),
                 "beneficiary_city": _gather(self.ben["city"], brec),
-                "beneficiary_country": _gather(self.ben["country"], brec),
+                # a card purchase abroad shows the country where the card was used
+                "beneficiary_country": pl.select(
+                    pl.when(pl.lit(_gather(_PLACE, place)) != "")
+                    .then(pl.lit(_gather(_PLACE, place)))
+                    .otherwise(pl.lit(_gather(self.ben["country"], brec)))
+                ).to_series(),
                 "beneficiary_ref": _gather(self.ben["ref"], brec),
                 "memo": _gather(self.memo, ch["memo"][m]),
                 "merchant_name": _gather(_MERCH_NAME, merchant),
