@@ -279,8 +279,10 @@ def _select_evidence(
     by_member: dict[tuple[str, str], list[dict[str, Any]]],
     entity_of: dict[str, str],
     currency: str,
+    residence: dict[tuple[str, str], str | None] | None = None,
 ) -> tuple[dict[tuple[str, str], list[str]], set[tuple[str, str]]]:
-    """(payment -> indicators behind it, the payments chosen as evidence)."""
+    """(payment -> indicators behind it, the payments chosen as evidence). ``residence``: each
+    member's country of residence (KYC), for payer-local hours where an export writes UTC."""
     from bantay.detect.catalogue import default_catalogue
 
     cat = default_catalogue()
@@ -305,7 +307,18 @@ def _select_evidence(
                 for k, r in enumerate(rows)
             }
             found = False
-            for r, inds in zip(rows, payments_behind(rows, fired, cat, rates, bents), strict=True):
+            for r, inds in zip(
+                rows,
+                payments_behind(
+                    rows,
+                    fired,
+                    cat,
+                    rates,
+                    bents,
+                    (residence or {}).get((v.side, v.entity_id)) if v.side == "payer" else None,
+                ),
+                strict=True,
+            ):
                 if inds:
                     k = key(r)
                     behind[k] = list(dict.fromkeys(behind.get(k, []) + inds))
@@ -416,9 +429,6 @@ def read_case(
     records = an.lookup("party_records", "party_record_id", wanted)
     records.sort(key=lambda r: str(r["party_record_id"]))
     entity_of.update(member_of)
-    behind, chosen = _select_evidence(an, views, by_member, entity_of, currency)
-    if payments == "all":
-        chosen = set(seen)
     subjects = []
     for side, entity_id in members:
         mine = [r for r in records if member_of.get(str(r["party_record_id"])) == entity_id]
@@ -435,6 +445,10 @@ def read_case(
                 for t in by_member.get((side, entity_id), [])
             ]
         subjects.append(consolidate(side, entity_id, mine))
+    residence = {(x.side, x.entity_id): x.residence_country for x in subjects}
+    behind, chosen = _select_evidence(an, views, by_member, entity_of, currency, residence)
+    if payments == "all":
+        chosen = set(seen)
     return CaseData(
         case_id=case_id,
         title=case.title,
