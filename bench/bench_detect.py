@@ -6,7 +6,7 @@
 
 Every world is simulated, ingested with its KYC files and entity-resolved (the pipeline of
 ``bantay train --simulate``). Training worlds are baseline worlds with randomised parameters and
-sizes (``bantay.cli.detect.RANDOMISED_PARAMETERS``); evaluation worlds are the plain built-in
+sizes (``bantay.pipeline.RANDOMISED_PARAMETERS``); evaluation worlds are the plain built-in
 profiles with other seeds. Two models are trained:
 
 * **A (shipped)**: baseline worlds only; the evasive profile is held out entirely;

@@ -1,6 +1,6 @@
 """Shared by the detection benches: a fresh world, simulated, ingested (KYC included) and resolved.
 
-The work is done by :func:`bantay.cli.detect.prepare_simulated_world`, the same code as
+The work is done by :func:`bantay.pipeline.prepare_simulated_world`, the same code as
 ``bantay train --simulate``; a world folder is reused when it is already complete.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bantay.cli.detect import prepare_simulated_world
+from bantay.pipeline import prepare_simulated_world
 
 
 def prepare_world(

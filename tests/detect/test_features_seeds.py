@@ -116,7 +116,7 @@ def test_randomised_training_profiles_are_valid_and_differ() -> None:
 
     import yaml
 
-    from bantay.cli.detect import randomised_profile
+    from bantay.pipeline import randomised_profile
     from bantay.simulate.profiles import parse_profile
 
     a = randomised_profile("baseline", random.Random(1))

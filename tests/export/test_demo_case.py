@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from bantay.cases.db import open_workflow
 from bantay.cases.models import CaseMember
 from bantay.cli import app
-from bantay.cli.demo import DEMO_ANALYST_CODE, mapped_codes
 from bantay.export import fincen, ftm, goaml
+from bantay.pipeline import DEMO_ANALYST_CODE, mapped_codes
 
 XSD = goaml.DEFAULT_XSD  # the packaged reference schema
 

@@ -35,44 +35,12 @@ def _spark(values: list[float]) -> str:
 
 def _money_over_time(workspace: Path) -> None:
     """Draw the top payer alert's payments month by month: escalation is seen, not read."""
-    from bantay.workspace import open_workspace
+    from bantay.pipeline import money_over_time
 
-    with open_workspace(workspace, read_only=True) as ws:
-        tables = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
-        if "alerts" not in tables:
-            return
-        if "entity_members" in tables:
-            members = "SELECT party_record_id FROM entity_members WHERE entity_id = a.entity_id"
-        else:
-            members = "SELECT a.entity_id"
-        # of the ten highest payer alerts, the one with the most payments draws best
-        top = ws.con.execute(
-            f"""
-            SELECT a.entity_id, (SELECT count(*) FROM transactions
-                                 WHERE channel <> 'card' AND payer_record_id IN ({members})) AS n
-            FROM (SELECT * FROM alerts WHERE side = 'payer' ORDER BY rank LIMIT 10) a
-            ORDER BY n DESC, a.rank LIMIT 1
-            """
-        ).fetchone()
-        if top is None:
-            return
-        members = members.replace("a.entity_id", "?")
-        members = f"{members} UNION SELECT ?"
-        rows = ws.con.execute(
-            f"""
-            SELECT date_trunc('month', ts_utc) AS m, count(*) AS n,
-                   sum(amount_reporting)::DOUBLE AS total,
-                   count(DISTINCT beneficiary_record_id) AS bens,
-                   avg(CAST(hour(local_time) >= 18 OR hour(local_time) < 3 AS INTEGER))
-                     AS night
-            FROM transactions
-            WHERE payer_record_id IN ({members}) AND channel <> 'card'
-            GROUP BY ALL ORDER BY m
-            """,
-            [top[0], top[0]],
-        ).fetchall()
-    if not rows:
+    found = money_over_time(workspace)
+    if found is None or not found[1]:
         return
+    entity, rows = found
     t = Table(
         "month",
         "payments",
@@ -81,90 +49,46 @@ def _money_over_time(workspace: Path) -> None:
         "",
         "beneficiaries",
         "18:00-03:00 local",
-        title=f"Money over time: payer alert {top[0]} (one of the ten highest)",
+        title=f"Money over time: payer alert {entity} (one of the ten highest)",
         title_justify="left",
     )
-    counts = _spark([float(r[1]) for r in rows])
-    totals = _spark([float(r[2] or 0) for r in rows])
-    for i, (m, n, total, bens, night) in enumerate(rows):
+    counts = _spark([float(r.payments) for r in rows])
+    totals = _spark([r.total for r in rows])
+    for i, r in enumerate(rows):
         t.add_row(
-            f"{m:%Y-%m}",
-            f"{n}",
+            f"{r.month:%Y-%m}",
+            f"{r.payments}",
             counts[i],
-            f"{total:,.0f}",
+            f"{r.total:,.0f}",
             totals[i],
-            f"{bens}",
-            "n/a" if night is None else f"{night:.0%}",
+            f"{r.beneficiaries}",
+            "n/a" if r.night is None else f"{r.night:.0%}",
         )
     console.print(t)
-
-
-#: The demo's reporting settings, stored in its workspace with `bantay config` (so that the web
-#: app's goAML export works as started by the demo): a made-up reporting entity and user code, and
-#: synthetic institution codes for the simulated institutions. All invented for the synthetic
-#: world; a real deployment sets its FIU registration and its institutions' BICs or codes.
-DEMO_REPORTING = {
-    "goaml.rentity_id": "7",
-    "goaml.reporting_user_code": "DEMO01",
-    "institution.harbour_bank.swift": "HRBBGB2L",
-    "institution.harbour_bank.name": "Harbour Bank",
-    "institution.maple_bank.swift": "MAPLCATT",
-    "institution.maple_bank.name": "Maple Bank",
-    "institution.rhein_bank.swift": "RHEIDEFF",
-    "institution.rhein_bank.name": "Rhein Bank",
-    "institution.quicksend.code": "MSB-QS-0001",
-    "institution.quicksend.name": "QuickSend Remittance",
-    "institution.cashbridge.code": "MSB-CB-0002",
-    "institution.cashbridge.name": "CashBridge",
-    "institution.pesopal.code": "EMI-PP-0003",
-    "institution.pesopal.name": "PesoPal",
-}
-#: The report indicator the demo's analyst gives a case whose alerts are model scores alone (no
-#: fired indicator maps to a goAML code, and a goAML report needs one): outbound transfers with no
-#: apparent lawful purpose to higher-risk countries (export/goaml_indicators.toml).
-DEMO_ANALYST_CODE = "FOWNB"
-
-
-def mapped_codes(workspace: Path, case_id: int) -> list[str]:
-    """The goAML codes the case's fired indicators map to (as shipped)."""
-    from bantay.export.case import load_case
-    from bantay.export.goaml import default_indicator_map
-
-    codes = default_indicator_map()
-    return [c for ind in load_case(workspace, case_id).fired for c in codes.get(ind, [])]
 
 
 def _reports(out: Path, workspace: Path, case_id: int | None) -> str:
     """Step 8: the demo case exported to every format; returns the lines for the closing panel."""
     if case_id is None:
         return ""
+    from bantay.pipeline import DEMO_ANALYST_CODE, demo_reports, mapped_codes, store_demo_reporting
+
     console.print(Rule(f"[bold]8 · case {case_id}: the reports an analyst files"))
     folder = out / "reports"
     folder.mkdir(exist_ok=True)
-    from bantay.export.settings import reporting_path, set_reporting
-
-    for key, value in DEMO_REPORTING.items():
-        set_reporting(workspace, key, value)
+    settings = store_demo_reporting(workspace)
     console.print(
-        f"Synthetic reporting codes stored in {reporting_path(workspace)} "
+        f"Synthetic reporting codes stored in {settings} "
         f"(`bantay config -w {workspace}` shows them)."
     )
-    goaml: list[str] = []
-    if not mapped_codes(workspace, case_id):
-        goaml += ["--indicator", DEMO_ANALYST_CODE]
+    analyst_code = not mapped_codes(workspace, case_id)
+    if analyst_code:
         console.print(
             f"No indicator of case {case_id} maps to a goAML code (its alerts are model scores): "
             f"the analyst files it under {DEMO_ANALYST_CODE}."
         )
-    files = {
-        "goaml": (folder / f"case{case_id}-goaml-str.xml", goaml),
-        "fincen": (folder / f"case{case_id}-fincen-sar.txt", []),
-        "ftm": (folder / f"case{case_id}-followthemoney.jsonl", []),
-        "pack": (folder / f"case{case_id}-referral-pack.html", []),
-    }
-    for fmt, (path, extra) in files.items():
-        args = ["export", "case", str(case_id), "-w", str(workspace), "--format", fmt]
-        _run([*args, "--out", str(path), *extra])
+    for report in demo_reports(folder, case_id, analyst_code):
+        _run(report.args(workspace, case_id))
     return (
         f"Case {case_id} holds the top alerts; its reports are in {folder}/ (goAML STR, FinCEN SAR "
         f"draft + CSV, FollowTheMoney, referral pack: open the .html in a browser).\n\n"
@@ -191,46 +115,16 @@ def demo(
     world, workspace = out / "world", out / "workspace"
     if workspace.exists():
         raise BantayError(f"{workspace} exists: pass another --out or remove it")
+    from bantay.pipeline import demo_steps, evaluate_step
+
     started = time.perf_counter()
-    steps: list[tuple[str, list[str]]] = [
-        (
-            "1 · simulate a world",
-            [
-                "simulate",
-                "--out",
-                str(world),
-                "--senders",
-                str(senders),
-                "--months",
-                str(months),
-                "--seed",
-                str(seed),
-                "--profile",
-                profile,
-            ],
-        ),
-        ("2 · create a workspace", ["init", str(workspace)]),
-        (
-            "3 · ingest every export, KYC file, rate table and signal list",
-            ["ingest", "--manifest", str(world / "manifest.json"), "-w", str(workspace)],
-        ),
-        ("4 · resolve who is who", ["resolve", "-w", str(workspace)]),
-        ("5 · scan: indicators, network, model", ["scan", "-w", str(workspace)]),
-        (
-            "6 · the top payer alerts and their reasons",
-            ["alerts", "-w", str(workspace), "--top", "2", "--side", "payer"],
-        ),
-        (
-            "  · the top beneficiary alert",
-            ["alerts", "-w", str(workspace), "--top", "1", "--side", "beneficiary"],
-        ),
-    ]
-    for title, args in steps:
-        console.print(Rule(f"[bold]{title}"))
-        _run(args)
+    for step in demo_steps(world, workspace, senders, months, seed, profile):
+        console.print(Rule(f"[bold]{step.title}"))
+        _run(step.args)
     _money_over_time(workspace)
-    console.print(Rule("[bold]7 · how good was that? (against the world's hidden truth)"))
-    _run(["evaluate", "--truth", str(world / "truth"), "-w", str(workspace)])
+    step = evaluate_step(world, workspace)
+    console.print(Rule(f"[bold]{step.title}"))
+    _run(step.args)
     from bantay.cases.demo import create_demo_case, ensure_demo_user
 
     login = ensure_demo_user(workspace)

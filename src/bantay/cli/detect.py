@@ -251,13 +251,6 @@ def export_scores(
         console.print(f"wrote {len(rows):,} entity scores to {out}")
 
 
-def _world_paths(world: Path) -> tuple[Path, Path]:
-    """(workspace, truth folder) of a prepared world folder."""
-    ws = world / "workspace" if (world / "workspace").is_dir() else world
-    truth = world / "truth"
-    return ws, truth
-
-
 @app.command()
 def train(
     out: Annotated[Path, typer.Option(help="Model file to write.")],
@@ -301,14 +294,10 @@ def train(
     ] = 0.5,
 ) -> None:
     """Train the model on scanned worlds (ground truth, or an analyst's dispositions)."""
-    import random as _random
     import tempfile
 
-    import pandas as pd
-
-    from bantay.detect.scan import scan as run_scan
     from bantay.detect.train import train as train_model
-    from bantay.detect.train import training_world
+    from bantay.pipeline import labelled_world, simulated_training_world, training_plan
 
     worlds = []
     profiles = list(profile or [])
@@ -319,38 +308,21 @@ def train(
         if root is None:
             tmp = tempfile.TemporaryDirectory(prefix="bantay-train-")
             root = Path(tmp.name)
-        rng = _random.Random(seed)
-        plan = [("baseline", seed + i) for i in range(simulate)]
-        plan += [("evasive", seed + 1000 + i) for i in range(evasive)]
-        # interleave so that the calibration worlds (the last quarter) mix both profiles
-        plan.sort(key=lambda ps: (ps[1] - seed) % 1000 * 2 + (ps[0] == "evasive"))
-        for k, (prof, s) in enumerate(plan):
-            n = int(senders * rng.uniform(0.75, 1.5))
-            with console.status(f"world {prof}-{s}: simulate, ingest, resolve, scan …"):
+        for k, pw in enumerate(training_plan(simulate, evasive, seed, senders)):
+            with console.status(f"world {pw.profile}-{pw.seed}: simulate, ingest, resolve, scan …"):
                 tw = simulated_training_world(
-                    root / f"{prof}-{s}-{n}", prof, s, n, months, use_signals=k % 2 == 0
+                    root / pw.name, pw.profile, pw.seed, pw.senders, months, use_signals=k % 2 == 0
                 )
             worlds.append(tw)
             console.print(
-                f"world {prof}-{s} ({n:,} senders, randomised): {len(tw.payer):,} payers, "
-                f"{int(tw.payer['label'].sum())} offenders"
+                f"world {pw.profile}-{pw.seed} ({pw.senders:,} senders, randomised): "
+                f"{len(tw.payer):,} payers, {int(tw.payer['label'].sum())} offenders"
             )
     for k, w in enumerate(world or []):
-        ws_path, truth = _world_paths(w)
-        with open_workspace(ws_path) as ws:
-            use_signals = (k % 2 == 0) if seed_share == 0.5 else seed_share >= 1.0
-            r = run_scan(ws, model=None, use_signals=use_signals, write=False)
-            if labels is not None:
-                lab = pd.read_csv(labels, dtype={"entity_id": str})
-                lab["label"] = lab["label"].astype(str).str.lower().isin(["1", "true", "yes"])
-                side_labels = {s: lab[lab["side"] == s] for s in ("payer", "beneficiary")}
-            else:
-                from bantay.evaluate.detection import labels as truth_labels
-
-                tl = truth_labels(ws, truth)
-                side_labels = {"payer": tl.payer, "beneficiary": tl.beneficiary}
+        use_signals = (k % 2 == 0) if seed_share == 0.5 else seed_share >= 1.0
         prof = profiles[k] if k < len(profiles) else "unknown"
-        worlds.append(training_world(str(w), prof, r, side_labels))
+        tw, r = labelled_world(w, prof, use_signals, labels)
+        worlds.append(tw)
         console.print(f"world {w}: {len(r.payer):,} payers, {len(r.beneficiary):,} beneficiaries")
     cmd = "bantay " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     model = train_model(worlds, rounds=rounds, command=cmd)
@@ -418,150 +390,3 @@ def evaluate(
             for lo, mp, ob, n in rep.reliability:
                 t.add_row(f"{lo:.1f}", f"{mp:.3f}", f"{ob:.3f}", f"{n:,}")
             console.print(t)
-
-
-# --- training on freshly simulated worlds: simulate → ingest → resolve → scan → train -------------
-
-#: Training worlds draw these parameters at random around the built-in profile (each an assumption:
-#: the detector should not depend on one setting of the generator). (section, name, low, high).
-RANDOMISED_PARAMETERS: tuple[tuple[str, str, float, float], ...] = (
-    ("family", "same_surname_share", 0.6, 0.95),
-    ("family", "diaspora_share", 0.6, 0.95),
-    ("family", "inlaw_share", 0.15, 0.5),
-    ("family", "amount_median_usd", 150.0, 400.0),
-    ("family", "skip_month_prob", 0.03, 0.2),
-    ("partner", "payments_per_month", 1.5, 4.0),
-    ("partner", "amount_median_usd", 70.0, 180.0),
-    ("card", "vpn_subscriber_share", 0.03, 0.15),
-    ("card", "token_buyer_share", 0.02, 0.1),
-    ("card", "travel_trips_per_year", 0.2, 0.8),
-    ("osec", "amount_median_aud", 30.0, 70.0),
-    ("osec", "session_count_mu", 0.0, 0.6),
-    ("osec", "memo_share", 0.2, 0.5),
-    ("osec", "even_amount_share", 0.4, 0.75),
-    ("osec", "vpn_prob", 0.2, 0.5),
-    ("osec", "tokens_prob", 0.15, 0.45),
-    ("osec", "travel_prob", 0.3, 0.6),
-    ("facilitators", "shared_phone_share", 0.4, 0.8),
-    ("facilitators", "family_recipient_share", 0.15, 0.45),
-)
-
-
-def randomised_profile(base: str, rng: Any) -> str:
-    """A profile YAML extending ``base`` with :data:`RANDOMISED_PARAMETERS` drawn from ``rng``.
-
-    Role shares vary too (offenders 1–3%, family senders 25–40%), so that worlds differ in
-    prevalence as well as in behaviour.
-    """
-    import yaml
-
-    from bantay.simulate.profiles import load_profile
-
-    params: dict[str, dict[str, Any]] = {}
-    reason = "randomised for training (bantay train --simulate); range chosen, not measured"
-    for section, name, lo, hi in RANDOMISED_PARAMETERS:
-        value = round(float(rng.uniform(lo, hi)), 3)
-        params.setdefault(section, {})[name] = {
-            "value": value,
-            "source": "assumption",
-            "reason": reason,
-        }
-    offender = round(float(rng.uniform(0.01, 0.03)), 4)
-    family = round(float(rng.uniform(0.25, 0.4)), 4)
-    shares: dict[str, Any] = {
-        "family_sender": family,
-        "partner_sender": 0.04,
-        "client_business": 0.01,
-        "fraud_victim": 0.03,
-        "offender": offender,
-    }
-    # the other populations (one-off senders, travellers, sponsors, romance-scam victims) keep the
-    # base profile's shares, ranges included (each world draws them)
-    base_shares = load_profile(base).parameters.population.role_shares
-    lows, highs = base_shares.bounds or (base_shares.value, base_shares.value)
-    middles = dict(shares)
-    for role, v in base_shares.value.items():
-        if role not in shares and role != "ordinary":
-            middles[role] = v
-            shares[role] = [lows[role], highs[role]] if lows[role] != highs[role] else v
-    shares["ordinary"] = round(1.0 - sum(middles.values()), 4)
-    params["population"] = {
-        "role_shares": {"value": shares, "source": "assumption", "reason": reason}
-    }
-    doc = {
-        "name": f"{base}-randomised",
-        "extends": base,
-        "description": f"{base} with randomised parameters (training world)",
-        "parameters": params,
-    }
-    return str(yaml.safe_dump(doc, sort_keys=True))
-
-
-def prepare_simulated_world(
-    out: Path,
-    profile: str,
-    seed: int,
-    senders: int,
-    months: int,
-    randomise: bool = False,
-    run_resolve: bool = True,
-) -> tuple[Path, Path]:
-    """Simulate a world into ``out`` (unless there), ingest its manifest into ``out/workspace``
-    (KYC included) and resolve entities. Returns (workspace, truth folder).
-
-    With ``randomise`` the world's profile is :func:`randomised_profile` of ``profile`` (drawn from
-    ``seed``) and is kept as ``out/profile.yaml``.
-    """
-    import random as _random
-
-    from bantay.ingest import ingest_file, read_manifest
-    from bantay.simulate import simulate
-    from bantay.workspace import init_workspace
-
-    out.mkdir(parents=True, exist_ok=True)
-    if not (out / "manifest.json").exists():
-        prof = profile
-        if randomise:
-            path = out / "profile.yaml"
-            path.write_text(randomised_profile(profile, _random.Random(seed)), encoding="utf-8")
-            prof = str(path)
-        simulate(out, senders=senders, months=months, seed=seed, profile=prof)
-    ws_dir = out / "workspace"
-    done = out / "workspace.ready"
-    if not done.exists():
-        if ws_dir.exists():
-            import shutil
-
-            shutil.rmtree(ws_dir)
-        ws = init_workspace(ws_dir)
-        try:
-            for path, fmt, mapping, kind in read_manifest(out / "manifest.json"):
-                ingest_file(ws, path, fmt=fmt, mapping=mapping, kind=kind)
-            if run_resolve:
-                from bantay.resolve.run import resolve as resolve_entities
-
-                resolve_entities(ws)
-        finally:
-            ws.close()
-        done.write_text("ingested and resolved\n" if run_resolve else "ingested\n")
-    return ws_dir, out / "truth"
-
-
-def simulated_training_world(
-    out: Path,
-    profile: str,
-    seed: int,
-    senders: int,
-    months: int,
-    use_signals: bool,
-) -> Any:
-    """One randomised world, prepared and scanned without a model, joined with its truth labels."""
-    from bantay.detect.scan import scan as run_scan
-    from bantay.detect.train import training_world
-    from bantay.evaluate.detection import labels as truth_labels
-
-    ws_path, truth = prepare_simulated_world(out, profile, seed, senders, months, randomise=True)
-    with open_workspace(ws_path) as ws:
-        r = run_scan(ws, model=None, use_signals=use_signals, write=False)
-        tl = truth_labels(ws, truth)
-    return training_world(out.name, profile, r, {"payer": tl.payer, "beneficiary": tl.beneficiary})
