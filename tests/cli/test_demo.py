@@ -24,6 +24,10 @@ def test_demo_runs_the_whole_pipeline(demo_run: tuple[Path, str]) -> None:
         counts = ws.table_counts()
     assert counts["transactions"] > 0 and counts["quarantine"] == 0
     assert counts["alerts"] > 0 and counts["entity_members"] > 0
+    # Splink's warnings went to the workspace's log, one line of them to the terminal
+    assert "unable to train" not in output
+    assert "unable to train" in (out / "workspace" / "bantay.log").read_text(encoding="utf-8")
+    assert output.count("Splink could not estimate") == 1
     reports = sorted(p.name for p in (out / "reports").iterdir())
     assert reports == [
         "case1-fincen-sar.transactions.csv",

@@ -67,9 +67,16 @@ def resolve(
         return
     if engine not in ("duckdb", "spark"):
         raise BantayError(f"--engine {engine!r}: use duckdb or spark")
+    from bantay.logs import log_path, workspace_log
     from bantay.resolve.run import resolve as run_resolve
 
-    with open_workspace(path) as ws, console.status("resolving …") as status:
+    # Splink's and Bantay's logs go to the workspace's log file; one line says what Splink could
+    # not estimate
+    with (
+        open_workspace(path) as ws,
+        workspace_log(ws.path) as not_estimated,
+        console.status("resolving …") as status,
+    ):
         report = run_resolve(
             ws,
             engine=engine,  # type: ignore[arg-type]
@@ -88,6 +95,9 @@ def resolve(
     )
     for note in report.notes:
         console.print(f"  [yellow]note:[/] {note}", highlight=False)
+    line = not_estimated.summary(log_path(ws.path))
+    if line is not None:
+        console.print(f"  [yellow]note:[/] {escape(line)}", highlight=False)
 
 
 def _show_model(path: object) -> None:
