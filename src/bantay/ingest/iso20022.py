@@ -59,250 +59,41 @@ import pyarrow as pa
 from lxml import etree
 
 from bantay.errors import InputFileError
+from bantay.ingest.iso20022_fields import (
+    CHANNEL,
+    COLUMNS,
+    FIELDS,
+    HEAD_NS,
+    ISO_NS_PREFIX,
+    NOTPROVIDED,
+    PACS008_NS,
+    PACS008_RE,
+    PAIN001_NS,
+    PAIN001_RE,
+    PARSER_OPTIONS,
+    SCHEMA,
+    WRAPPER_TAG,
+    MessageSpecs,
+    local_name,
+    ns_of,
+    specs_for,
+)
 
 __all__ = [
     "COLUMNS",
+    "FIELDS",
     "SCHEMA",
     "iter_batches",
+    "iter_sequential",
+    "sniff",
     "write_pacs008",
     "write_pain001",
 ]
 
-ISO_NS_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:"
-PACS008_RE: Final = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:pacs\.008\.001\.\d+$")
-PAIN001_RE: Final = re.compile(r"^urn:iso:std:iso:20022:tech:xsd:pain\.001\.001\.\d+$")
-PACS008_NS: Final = ISO_NS_PREFIX + "pacs.008.001.08"
-PAIN001_NS: Final = ISO_NS_PREFIX + "pain.001.001.09"
-HEAD_NS: Final = "urn:iso:std:iso:20022:tech:xsd:head.001.001.02"
-#: Wrapper written around several messages (or a header and its message); any wrapper is read.
-WRAPPER_TAG: Final = "{urn:bantay:iso20022:messages}Messages"
-NOTPROVIDED: Final = "NOTPROVIDED"
-#: lxml parser options of every reader: no entities, DTDs or network; comments and PIs dropped
-#: (so `.text` is one text node); the parallel reader parses with the same, for the same trees.
-PARSER_OPTIONS: Final[dict[str, bool]] = {
-    "resolve_entities": False,
-    "load_dtd": False,
-    "no_network": True,
-    "huge_tree": False,
-    "remove_comments": True,
-    "remove_pis": True,
-}
-
-#: Canonical fields produced for each transaction, in order, all raw strings.
-FIELDS: Final = (
-    "transaction_id",
-    "institution",
-    "timestamp",
-    "amount",
-    "currency",
-    "channel",
-    "payer_ref",
-    "payer_name",
-    "payer_account",
-    "payer_country",
-    "payer_city",
-    "payer_phone",
-    "beneficiary_name",
-    "beneficiary_account",
-    "beneficiary_institution",
-    "beneficiary_country",
-    "beneficiary_city",
-    "beneficiary_phone",
-    "memo",
-)
-#: All columns of a batch: the canonical fields, ``line`` (1-based transaction number in the file)
-#: and ``_error`` (null, or why the transaction is structurally unusable: quarantine it so).
-COLUMNS: Final = (*FIELDS, "line", "_error")
-SCHEMA: Final = pa.schema(
-    [pa.field(f, pa.string()) for f in FIELDS]
-    + [pa.field("line", pa.int64(), nullable=False), pa.field("_error", pa.string())]
-)
-CHANNEL: Final = "bank_transfer"
-
 _SNIFF_BYTES: Final = 1 << 16
 
 # --------------------------------------------------------------------------------------------------
-# Extraction: for speed, an element's direct children are dispatched by tag to a handler, and each
-# "section" (a party, an account, an agent, PmtId, RmtInf) is scanned in one C-driven ``iter()``
-# over its descendants, keeping the first leaf of each wanted tag (document order; the schema's
-# sequence puts the wanted element first where a tag repeats within a section).
-
-_LEAF, _AMOUNT, _SECTION, _PARTY_SECTION, _MULTI, _NESTED_AMOUNT, _DATE = range(7)
-
-_PARTY = {
-    "Nm": "name",  # only the party's own Nm (not CtctDtls/Nm): checked by parent
-    "TwnNm": "city",
-    "Ctry": "ctry",
-    "CtryOfRes": "res",
-    "MobNb": "mob",
-    "PhneNb": "phne",
-    "Id": "id",  # the leaf Id: Id/PrvtId/Othr/Id or Id/OrgId/Othr/Id
-}
-_ACCOUNT = {"IBAN": "iban", "Id": "othr"}  # the leaf Id: Id/Othr/Id
-_AGENT = {"BICFI": "bic", "BIC": "bic", "Nm": "nm"}
-_PMTID = {"InstrId": "instrid", "EndToEndId": "e2eid", "TxId": "txid", "UETR": "uetr"}
-_RMTINF = {"Ustrd": "ustrd", "Ref": "sref"}  # Ustrd, Strd/CdtrRefInf/Ref: every occurrence
-
-
-def _section(prefix: str, spec: Mapping[str, str]) -> tuple[int, dict[str, str]]:
-    return _PARTY_SECTION if spec is _PARTY else _SECTION, {k: prefix + v for k, v in spec.items()}
-
-
-_TX_COMMON: dict[str, tuple[int, Any]] = {
-    "PmtId": (_SECTION, _PMTID),
-    "CdtrAgt": _section("cagt_", _AGENT),
-    "Cdtr": _section("c_", _PARTY),
-    "CdtrAcct": _section("c_", _ACCOUNT),
-    "RmtInf": (_MULTI, _RMTINF),
-}
-PACS008_TX: Final[dict[str, tuple[int, Any]]] = {
-    **_TX_COMMON,
-    "IntrBkSttlmAmt": (_AMOUNT, None),
-    "IntrBkSttlmDt": (_LEAF, "sttlmdt"),
-    "AccptncDtTm": (_LEAF, "accptnc"),
-    "InstgAgt": _section("iagt_", _AGENT),
-    "Dbtr": _section("d_", _PARTY),
-    "DbtrAcct": _section("d_", _ACCOUNT),
-    "DbtrAgt": _section("dagt_", _AGENT),
-}
-PAIN001_TX: Final[dict[str, tuple[int, Any]]] = {**_TX_COMMON, "Amt": (_NESTED_AMOUNT, "InstdAmt")}
-GRPHDR: Final[dict[str, tuple[int, Any]]] = {
-    "MsgId": (_LEAF, "msgid"),
-    "CreDtTm": (_LEAF, "credttm"),
-    "IntrBkSttlmDt": (_LEAF, "sttlmdt"),
-    "InstgAgt": _section("iagt_", _AGENT),
-}
-PMTINF: Final[dict[str, tuple[int, Any]]] = {
-    "PmtInfId": (_LEAF, "pmtinfid"),
-    # a date before pain.001.001.08, then a choice of Dt | DtTm
-    "ReqdExctnDt": (_DATE, {"Dt": "exdt", "DtTm": "exdttm"}),
-    "Dbtr": _section("d_", _PARTY),
-    "DbtrAcct": _section("d_", _ACCOUNT),
-    "DbtrAgt": _section("dagt_", _AGENT),
-}
-
-
-class _Spec:
-    """An extraction spec bound to one namespace: tags compared as full ``{ns}local`` strings."""
-
-    __slots__ = ("name_tag", "stop_tag", "top")
-
-    def __init__(self, ns: str, spec: Mapping[str, tuple[int, Any]]) -> None:
-        def q(local: str) -> str:
-            return f"{{{ns}}}{local}"
-
-        self.top: dict[str, tuple[int, Any]] = {}
-        for local, (kind, arg) in spec.items():
-            if isinstance(arg, Mapping):
-                arg = {q(k): v for k, v in arg.items()}
-            elif kind == _NESTED_AMOUNT:
-                arg = q(arg)
-            self.top[q(local)] = (kind, arg)
-        self.name_tag = q("Nm")
-        # PmtInf: the header ends where the transactions begin.
-        self.stop_tag = q("CdtTrfTxInf")
-
-    def extract(self, elem: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        top = self.top
-        for child in elem:
-            tag = child.tag
-            handler = top.get(tag)
-            if handler is None:
-                if tag == self.stop_tag:
-                    break
-                continue
-            kind, arg = handler
-            if kind == _SECTION:
-                for el in child.iter():
-                    key = arg.get(el.tag)
-                    if key is None or key in out or len(el):
-                        continue
-                    text = el.text
-                    if text is not None:
-                        out[key] = text
-            elif kind == _PARTY_SECTION:
-                name_tag = self.name_tag
-                for el in child.iter():
-                    key = arg.get(el.tag)
-                    if key is None or key in out or len(el):
-                        continue
-                    text = el.text
-                    # the party's own Nm, not CtctDtls/Nm
-                    if text is not None and (el.tag != name_tag or el.getparent() is child):
-                        out[key] = text
-            elif kind == _LEAF:
-                out[arg] = child.text
-            elif kind == _AMOUNT:
-                out["amount_el"] = True
-                out["amount"] = child.text
-                out["currency"] = child.get("Ccy")
-            elif kind == _MULTI:
-                for el in child.iter():
-                    key = arg.get(el.tag)
-                    if key is not None and el.text is not None:
-                        out.setdefault(key, []).append(el.text)
-            elif kind == _NESTED_AMOUNT:
-                for el in child:
-                    if el.tag == arg:
-                        out["amount_el"] = True
-                        out["amount"] = el.text
-                        out["currency"] = el.get("Ccy")
-                        break
-            elif kind == _DATE:
-                if len(child):
-                    for el in child:
-                        key = arg.get(el.tag)
-                        if key is not None:
-                            out[key] = el.text
-                else:
-                    out["exdt"] = child.text
-        return out
-
-
-@dataclass(slots=True)
-class _MsgSpecs:
-    kind: str  # "pacs.008" | "pain.001"
-    ns: str
-    tx: _Spec
-    grphdr: _Spec
-    pmtinf: _Spec | None
-    tx_tag: str = ""
-    grphdr_tag: str = ""
-
-    def __post_init__(self) -> None:
-        self.tx_tag = f"{{{self.ns}}}CdtTrfTxInf"
-        self.grphdr_tag = f"{{{self.ns}}}GrpHdr"
-
-
-_SPECS: dict[str, _MsgSpecs] = {}
-
-
-def _specs_for(ns: str) -> _MsgSpecs | None:
-    specs = _SPECS.get(ns)
-    if specs is None:
-        if PACS008_RE.match(ns):
-            specs = _MsgSpecs("pacs.008", ns, _Spec(ns, PACS008_TX), _Spec(ns, GRPHDR), None)
-        elif PAIN001_RE.match(ns):
-            specs = _MsgSpecs(
-                "pain.001", ns, _Spec(ns, PAIN001_TX), _Spec(ns, GRPHDR), _Spec(ns, PMTINF)
-            )
-        else:
-            return None
-        _SPECS[ns] = specs
-    return specs
-
-
-# --------------------------------------------------------------------------------------------------
 # Reader
-
-
-def _ns_of(tag: str) -> str:
-    return tag[1 : tag.index("}")] if tag[:1] == "{" else ""
-
-
-def _local(tag: str) -> str:
-    return tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
 
 
 def _first(*values: Any) -> Any:
@@ -316,7 +107,7 @@ def _joined(values: list[str] | None) -> str | None:
     return " ".join(values) if values else None
 
 
-def _sniff(path: Path) -> None:
+def sniff(path: Path) -> None:
     """Refuse, with a clear reason, files that are empty, not XML, compressed or declare a DTD."""
     try:
         with path.open("rb") as f:
@@ -382,7 +173,7 @@ class _Columns:
 class _State:
     path: Path
     n: int = 0  # transactions read so far
-    specs: _MsgSpecs | None = None
+    specs: MessageSpecs | None = None
     grp: dict[str, Any] = field(default_factory=dict)
     pmt: dict[str, Any] | None = None
     pmt_n: int = 0
@@ -516,7 +307,7 @@ def iter_batches(
 
     n_workers = par.default_workers() if workers is None else workers
     if n_workers > 1:
-        _sniff(path)
+        sniff(path)
         if path.stat().st_size >= (par.MIN_BYTES if min_bytes is None else min_bytes):
             batches = par.iter_batches_parallel(
                 path, batch_size, n_workers, par.RANGE_BYTES if range_bytes is None else range_bytes
@@ -524,12 +315,12 @@ def iter_batches(
             if batches is not None:
                 yield from batches
                 return
-    yield from _iter_sequential(path, batch_size)
+    yield from iter_sequential(path, batch_size)
 
 
-def _iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.RecordBatch]:
+def iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.RecordBatch]:
     """The sequential reader; ``skip`` transactions are counted but not extracted or yielded."""
-    _sniff(path)
+    sniff(path)
     st = _State(path)
     cols = _Columns()
     tags = (
@@ -551,7 +342,7 @@ def _iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.
         try:
             for event, elem in context:
                 tag: str = elem.tag
-                local = _local(tag)
+                local = local_name(tag)
                 if local == "CdtTrfTxInf":
                     if event == "start":
                         continue
@@ -623,8 +414,8 @@ def _iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.
 
 
 def _clark_to_text(tag: str) -> str:
-    ns = _ns_of(tag)
-    return f"{_local(tag)} xmlns={ns!r}" if ns else _local(tag)
+    ns = ns_of(tag)
+    return f"{local_name(tag)} xmlns={ns!r}" if ns else local_name(tag)
 
 
 def _msg_without_position(msg: str) -> str:
@@ -638,18 +429,18 @@ def _describe_ns(ns: str) -> str:
 
 
 def _check_document(path: Path, tag: str) -> None:
-    ns = _ns_of(tag)
-    if _specs_for(ns) is None:
+    ns = ns_of(tag)
+    if specs_for(ns) is None:
         raise InputFileError(
             f"{path}: <Document> of {_describe_ns(ns)}; Bantay reads pacs.008.001.* "
             "(FIToFICstmrCdtTrf) and pain.001.001.* (CstmrCdtTrfInitn) only"
         )
 
 
-def _message_specs(path: Path, tag: str) -> _MsgSpecs:
-    ns = _ns_of(tag)
-    local = _local(tag)
-    specs = _specs_for(ns)
+def _message_specs(path: Path, tag: str) -> MessageSpecs:
+    ns = ns_of(tag)
+    local = local_name(tag)
+    specs = specs_for(ns)
     expected = "pacs.008" if local == "FIToFICstmrCdtTrf" else "pain.001"
     if specs is None or specs.kind != expected:
         raise InputFileError(
@@ -1024,7 +815,7 @@ def _write(
     msg_def = namespace.removeprefix(ISO_NS_PREFIX)
     it = iter(rows)
     count = 0
-    wrapper_ns = _ns_of(WRAPPER_TAG)
+    wrapper_ns = ns_of(WRAPPER_TAG)
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
         if batch_per_message is None:

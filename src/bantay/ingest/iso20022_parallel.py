@@ -65,6 +65,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from bantay.ingest import iso20022 as seq
+from bantay.ingest import iso20022_fields as iso
 
 __all__ = ["MIN_BYTES", "RANGE_BYTES", "default_workers", "iter_batches_parallel"]
 
@@ -85,7 +86,7 @@ _LT, _BANG, _QUERY, _SPACE, _NL, _TAB, _CR = b"<!? \n\t\r"  # byte values
 _XSL: Final = "http://www.w3.org/1999/XSL/Transform"
 
 # The raw keys of the pacs.008 transaction spec, each with an XPath 1.0 expression relative to
-# CdtTrfTxInf that selects what `_Spec.extract` keeps for it. Generated from the spec itself.
+# CdtTrfTxInf that selects what `Spec.extract` keeps for it. Generated from the spec itself.
 
 
 #: lxml's `.text`: the first child node when it is text (comments and PIs are removed at parse,
@@ -96,7 +97,7 @@ _PRESENT: Final = "~"
 
 
 def _leaf(step: str) -> str:
-    # a leaf with text: `_Spec.extract` skips elements with children and elements whose .text is
+    # a leaf with text: `Spec.extract` skips elements with children and elements whose .text is
     # None; [1] applies per context node, and value-of then takes the first in document order.
     return f"{step}[not(*)][text()][1]"
 
@@ -105,23 +106,23 @@ def _key_exprs(spec: dict[str, tuple[int, Any]]) -> list[tuple[str, str, str]]:
     """(key, kind, XPath) for every key the transaction spec can produce, in a fixed order."""
     out: list[tuple[str, str, str]] = []
     for local, (kind, arg) in spec.items():
-        if kind in (seq._SECTION, seq._PARTY_SECTION):
+        if kind in (iso.SECTION, iso.PARTY_SECTION):
             by_key: dict[str, list[str]] = {}
             for tag, key in arg.items():
-                if kind == seq._PARTY_SECTION and tag == "Nm":
+                if kind == iso.PARTY_SECTION and tag == "Nm":
                     step = f"m:{local}/m:Nm"  # the party's own name, not CtctDtls/Nm
                 else:
                     step = f"m:{local}/descendant::m:{tag}"
                 by_key.setdefault(key, []).append(_leaf(step))
             for key, steps in by_key.items():
                 out.append((key, "first", " | ".join(steps)))
-        elif kind == seq._LEAF:
+        elif kind == iso.LEAF:
             out.append((arg, "value", f"m:{local}[last()]/{_TEXT}"))
-        elif kind == seq._AMOUNT:
+        elif kind == iso.AMOUNT:
             out.append(("amount_el", "exists", f"m:{local}"))
             out.append(("amount", "value", f"m:{local}[last()]/{_TEXT}"))
             out.append(("currency", "attribute", f"m:{local}[last()]/@Ccy"))
-        elif kind == seq._MULTI:
+        elif kind == iso.MULTI:
             for tag, key in arg.items():
                 out.append((key, "join", f"m:{local}/descendant::m:{tag}/{_TEXT}"))
         else:  # pragma: no cover - pain.001 kinds; this module reads pacs.008 only
@@ -129,7 +130,7 @@ def _key_exprs(spec: dict[str, tuple[int, Any]]) -> list[tuple[str, str, str]]:
     return out
 
 
-_KEYS: Final = {key: (kind, expr) for key, kind, expr in _key_exprs(seq.PACS008_TX)}
+_KEYS: Final = {key: (kind, expr) for key, kind, expr in _key_exprs(iso.PACS008_TX)}
 _GRP: Final = "grp:"  # a group header value, the same for every transaction of the message
 
 #: The columns as composed from the raw keys: iso20022._row_pacs008 as data. "first" is
@@ -197,13 +198,13 @@ def _column(col: int, how: str, keys: tuple[str, ...], grp: dict[str, Any]) -> s
     for i, key in reversed(list(enumerate(keys))):
         if key.startswith(_GRP):
             value = grp.get(key.removeprefix(_GRP))
-            if value is not None and value != seq.NOTPROVIDED:
+            if value is not None and value != iso.NOTPROVIDED:
                 out = f"<xsl:text>{_xml_text(value)}</xsl:text>"
             continue
         v = f"c{col}k{i}"
         out = (
             f'<xsl:variable name="{v}" select="string({_KEYS[key][1]})"/><xsl:choose>'
-            f"<xsl:when test=\"${v} != '' and ${v} != '{seq.NOTPROVIDED}'\">"
+            f"<xsl:when test=\"${v} != '' and ${v} != '{iso.NOTPROVIDED}'\">"
             f'<xsl:value-of select="${v}"/></xsl:when><xsl:otherwise>{out}</xsl:otherwise>'
             "</xsl:choose>"
         )
@@ -296,7 +297,7 @@ _XSLT_CACHE: dict[tuple[_Chain, str], etree.XSLT] = {}
 def _parser() -> etree.XMLParser:
     global _PARSER
     if _PARSER is None:  # the sequential reader's options, for the same trees
-        _PARSER = etree.XMLParser(**seq.PARSER_OPTIONS)
+        _PARSER = etree.XMLParser(**iso.PARSER_OPTIONS)
     return _PARSER
 
 
@@ -479,7 +480,7 @@ def _make_plan(tx: str, chain: _Chain) -> _Plan | None:
         root = etree.fromstring(chain.start_tags() + marked.encode() + chain.end_tags(), _parser())
     except etree.XMLSyntaxError:
         return None
-    specs = seq._specs_for(chain.ns)
+    specs = iso.specs_for(chain.ns)
     message = root.xpath(chain.path(), namespaces=chain.namespaces())
     if specs is None or len(message) != 1 or len(message[0]) != 1:
         return None
@@ -653,7 +654,7 @@ def _scan_range(
     for key in _RAW_KEYS:
         if key not in _CONST_KEYS and (entities or returns):
             raw[key] = _unescape(raw[key], entities, returns > 0)
-    outputs = _outputs(raw, grp, seq.NOTPROVIDED in text)
+    outputs = _outputs(raw, grp, iso.NOTPROVIDED in text)
     return _compose(outputs, lambda i: text.count("\n", 0, lines_at[i]) + 1)
 
 
@@ -696,12 +697,12 @@ def _outputs(
             for key in keys:
                 if key.startswith(_GRP):
                     value = grp.get(key.removeprefix(_GRP))
-                    if value is not None and value != seq.NOTPROVIDED:
+                    if value is not None and value != iso.NOTPROVIDED:
                         candidates.append(pa.scalar(value, pa.string()))
                 else:
                     a = raw[key]
                     if notprovided:
-                        a = pc.if_else(pc.equal(a, seq.NOTPROVIDED), null, a)
+                        a = pc.if_else(pc.equal(a, iso.NOTPROVIDED), null, a)
                     candidates.append(a)
             out[name] = pc.coalesce(*candidates) if len(candidates) > 1 else candidates[0]
     return out
@@ -718,9 +719,9 @@ def _compose(
     `sourceline(i)`: the line, within the range's document, of transaction i's start tag."""
     n = len(raw["amount"])
     columns = []
-    for name in seq.FIELDS:
+    for name in iso.FIELDS:
         if name == "channel":
-            columns.append(pa.array([seq.CHANNEL] * n, pa.string()))
+            columns.append(pa.array([iso.CHANNEL] * n, pa.string()))
         else:
             columns.append(raw[name])
     errors: list[tuple[int, int | None, str]] = []
@@ -765,18 +766,18 @@ def _read_head(path: Path) -> _Head | None:
     if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
     grp: dict[str, Any] = {}
-    specs: seq._MsgSpecs | None = None
+    specs: iso.MessageSpecs | None = None
     with path.open("rb") as source:
         context = etree.iterparse(
             source,
             events=("start", "end"),
-            **seq.PARSER_OPTIONS,
+            **iso.PARSER_OPTIONS,
         )
         try:
             for event, elem in context:
-                local = seq._local(elem.tag)
+                local = iso.local_name(elem.tag)
                 if event == "start" and local == "FIToFICstmrCdtTrf":
-                    specs = seq._specs_for(seq._ns_of(elem.tag))
+                    specs = iso.specs_for(iso.ns_of(elem.tag))
                     if specs is None or specs.kind != "pacs.008":
                         return None
                 elif event == "start" and local == "CstmrCdtTrfInitn":
@@ -796,7 +797,9 @@ def _read_head(path: Path) -> _Head | None:
                         node = node.getparent()
                     ancestors.reverse()
                     chain = _Chain(
-                        tuple((seq._ns_of(a.tag), seq._local(a.tag), a.prefix) for a in ancestors),
+                        tuple(
+                            (iso.ns_of(a.tag), iso.local_name(a.tag), a.prefix) for a in ancestors
+                        ),
                         tuple(
                             tuple(sorted(a.nsmap.items(), key=lambda kv: kv[0] or ""))
                             for a in ancestors
@@ -846,7 +849,7 @@ def iter_batches_parallel(
     sequentially (not a one-message pacs.008 in UTF-8). Falls back to the sequential reader
     mid-way, after the transactions already yielded, when a range is refused."""
     path = Path(path)
-    seq._sniff(path)
+    seq.sniff(path)
     head = _read_head(path)
     if head is None or any(
         sep in str(v) for v in head.grp.values() if v is not None for sep in (_FS, _RS)
@@ -965,7 +968,7 @@ def _run(
             for w in workers:
                 w.stop()
     if refused:
-        yield from seq._iter_sequential(path, batch_size, skip=yielded)
+        yield from seq.iter_sequential(path, batch_size, skip=yielded)
 
 
 def _batch(
@@ -982,7 +985,7 @@ def _batch(
             )
             err[i] = f"{where}: {reasons}"
     return pa.RecordBatch.from_arrays(
-        [*batch.columns, line, pa.array(err, pa.string())], schema=seq.SCHEMA
+        [*batch.columns, line, pa.array(err, pa.string())], schema=iso.SCHEMA
     )
 
 
@@ -1006,7 +1009,7 @@ def _serve() -> None:
         )
         if result.columns is not None:
             table = pa.Table.from_arrays(
-                result.columns, names=list(seq.FIELDS[: len(result.columns)])
+                result.columns, names=list(iso.FIELDS[: len(result.columns)])
             )
             with pa.OSFile(task["out"], "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
                 w.write_table(table)
