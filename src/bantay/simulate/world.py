@@ -848,15 +848,67 @@ def _romance_victims(b: _Builder, victims: list[int]) -> None:
 def build_world(cfg: Config, profile: Profile) -> World:
     """Draw the population, accounts and relationships of one world (deterministic in the seed).
     A parameter given as a range is drawn first, once, from the seed (``World.profile`` holds the
-    drawn values)."""
+    drawn values).
+
+    The steps below run in this order and share one random stream (``b.rng``): reordering them
+    changes every world.
+    """
     profile = draw_ranges(profile, cfg.seed)
     rng = np.random.default_rng([cfg.seed, 0])
     b = _Builder(cfg, profile, rng)
-    pr = profile.parameters
-    days = cfg.days
-    n = cfg.senders
+    heritage = _senders(b)
+    bank_cust = _bank_accounts(b)
+    diaspora_senders = _family_remittances(b, heritage)
+    partner_country = _partners(b)
+    _freelancer_clients(b)
+    _fraud_victims(b)
+    trip_day, traveller_dest = _occasional_senders(b)
+    dens = _dens(b, heritage, diaspora_senders)
+    offenders = _offender_plans(b, dens)
+    purchases = {
+        "bank_cust": bank_cust,
+        **_purchases(b, heritage, partner_country, traveller_dest, trip_day),
+    }
+    persons, customers, beneficiaries, c_inst = _tables(b)
+    # relationships sorted by payer (chunks select payer ranges)
+    rels = {k: np.asarray(v) for k, v in b.r.items()}
+    order = np.argsort(rels["payer"], kind="stable")
+    rels = {k: v[order] for k, v in rels.items()}
+    months = [cfg.start]
+    for _ in range(cfg.months):
+        y, m = divmod(months[-1].month, 12)
+        months.append(dt.date(months[-1].year + y, m + 1, 1))
+    month_start = np.array([(m - cfg.start).days for m in months], dtype=np.int64)
+    p_currency = np.array([CURRENCY[COUNTRIES[c].currency] for c in b.p["country"]], dtype=np.int32)
 
-    # -- payer-side population (persons 0..n-1 are the senders) --------------------------------
+    world = World(
+        config=cfg,
+        profile=profile,
+        clock=Clock(cfg.start, cfg.days),
+        persons=persons,
+        customers=customers,
+        beneficiaries=beneficiaries,
+        rels=rels,
+        offenders=offenders,
+        purchases=purchases,
+        month_start=month_start,
+        p_zone=np.asarray(b.p["zone"], dtype=np.int32),
+        p_currency=p_currency,
+        c_inst=c_inst,
+        c_person=np.asarray(b.c["person"], dtype=np.int32),
+        roles=np.array([ROLE[r] for r in b.p["role"]], dtype=np.int32),
+        p_country=np.array([COUNTRY[c] for c in b.p["country"]], dtype=np.int32),
+        memos=memo_table(profile),
+    )
+    world.signals = _signals(world, dens.idents, rng)
+    return world
+
+
+def _senders(b: _Builder) -> dict[int, str]:
+    """The payer-side population: persons 0..n-1 are the senders, each drawn a role, a country
+    and (offenders, romance-scam victims) a sex and an age. Returns the diaspora family senders'
+    heritage countries."""
+    rng, pr, n = b.rng, b.pr, b.cfg.senders
     roles, rw = _weights(pr.population.role_shares.value, SENDER_ROLES)
     role_draw = rng.choice(len(roles), size=n, p=rw)
     pc, pw = _weights(pr.population.payer_country_weights.value, PAYER_COUNTRIES)
@@ -893,18 +945,27 @@ def build_world(cfg: Config, profile: Profile) -> World:
                 culture = COUNTRIES[h].culture
             psex = "male" if role == "partner_sender" and rng.random() < 0.9 else None
             b.person(role, country, culture=culture, sex=psex)
-    # every sender has a bank account (cards, wires)
+    return heritage
+
+
+def _bank_accounts(b: _Builder) -> I32:
+    """Every sender's bank account (cards, wires); some ordinary senders also open a wallet or an
+    online remitter account. Returns each sender's bank customer."""
+    rng, pr, n = b.rng, b.pr, b.cfg.senders
     bank_cust = np.zeros(n, dtype=np.int32)
     for i in range(n):
         bank_cust[i] = b.customer(i, b.institution_for("bank", b.p["country"][i]))
         if b.p["role"][i] == "ordinary" and rng.random() < pr.population.extra_account_prob.value:
             kind = ("wallet", "online_remitter")[int(rng.integers(0, 2))]
             b.account_by_kind(i, kind)
+    return bank_cust
 
-    def cur(person: int) -> str:
-        return COUNTRIES[b.p["country"][person]].currency
 
-    # -- family remittances and top-ups ---------------------------------------------------------
+def _family_remittances(b: _Builder, heritage: dict[int, str]) -> list[int]:
+    """Family senders' households abroad, paid on payday, with top-ups. Returns the diaspora
+    senders."""
+    rng, pr, n, days = b.rng, b.pr, b.cfg.senders, b.cfg.days
+    rc, rcw = _weights(pr.population.recipient_country_weights.value)
     fam = pr.family
     paydays = fam.payday_days.value
     diaspora_senders: list[int] = []
@@ -934,7 +995,7 @@ def build_world(cfg: Config, profile: Profile) -> World:
             household.append(r)
             b.add_kin(r)
             median = _usd_to(
-                cur(i),
+                _cur(b, i),
                 fam.amount_median_usd.value
                 * float(rng.lognormal(0, 0.4))
                 / (1.6 if inlaw else 1.0),
@@ -954,12 +1015,17 @@ def build_world(cfg: Config, profile: Profile) -> World:
                 cust,
                 r,
                 "family_topup",
-                _usd_to(cur(i), fam.topup_amount_median_usd.value),
+                _usd_to(_cur(b, i), fam.topup_amount_median_usd.value),
                 rate=fam.topups_per_month.value,
                 start=start,
             )
+    return diaspora_senders
 
-    # -- partners abroad -------------------------------------------------------------------------
+
+def _partners(b: _Builder) -> dict[int, str]:
+    """Partners abroad and the support their partner sends. Returns each partner sender's partner
+    country."""
+    rng, pr, n, days = b.rng, b.pr, b.cfg.senders, b.cfg.days
     par = pr.partner
     partner_country: dict[int, str] = {}
     for i in range(n):
@@ -980,12 +1046,16 @@ def build_world(cfg: Config, profile: Profile) -> World:
             cust,
             r,
             "partner_support",
-            _usd_to(cur(i), par.amount_median_usd.value * float(rng.lognormal(0, 0.3))),
+            _usd_to(_cur(b, i), par.amount_median_usd.value * float(rng.lognormal(0, 0.3))),
             rate=par.payments_per_month.value * float(rng.lognormal(0, 0.4)),
             start=start,
         )
+    return partner_country
 
-    # -- businesses paying freelancers ---------------------------------------------------------
+
+def _freelancer_clients(b: _Builder) -> None:
+    """Businesses paying their freelancers abroad, monthly or twice a month."""
+    rng, pr, n, days = b.rng, b.pr, b.cfg.senders, b.cfg.days
     fr = pr.freelancer
     for i in range(n):
         if b.p["role"][i] != "client_business":
@@ -995,7 +1065,7 @@ def build_world(cfg: Config, profile: Profile) -> World:
         for _ in range(1 + int(rng.poisson(max(fr.freelancers_per_business_mean.value - 1, 0)))):
             country = ("PH", "VN", "ID", "TH")[int(rng.choice(4, p=[0.8, 0.08, 0.07, 0.05]))]
             r = b.person("freelancer", country, age=float(rng.uniform(21, 45)))
-            median = _usd_to(cur(i), fr.amount_median_usd.value * float(rng.lognormal(0, 0.35)))
+            median = _usd_to(_cur(b, i), fr.amount_median_usd.value * float(rng.lognormal(0, 0.35)))
             start = 0 if rng.random() < 0.7 else int(rng.integers(0, days // 2))
             b.rel(
                 i,
@@ -1008,7 +1078,10 @@ def build_world(cfg: Config, profile: Profile) -> World:
                 start=start,
             )
 
-    # -- fraud victims paying mules --------------------------------------------------------------
+
+def _fraud_victims(b: _Builder) -> None:
+    """Fraud victims paying mules for a while."""
+    rng, pr, n, days = b.rng, b.pr, b.cfg.senders, b.cfg.days
     fd = pr.fraud
     victims = [i for i in range(n) if b.p["role"][i] == "fraud_victim"]
     n_mules = max(1, math.ceil(len(victims) / fd.victims_per_mule.value)) if victims else 0
@@ -1032,13 +1105,20 @@ def build_world(cfg: Config, profile: Profile) -> World:
                 cust,
                 fraud_mules[int(m)],
                 "fraud_mule_payment",
-                _usd_to(cur(i), fd.first_amount_median_usd.value * float(rng.lognormal(0, 0.5))),
+                _usd_to(
+                    _cur(b, i), fd.first_amount_median_usd.value * float(rng.lognormal(0, 0.5))
+                ),
                 rate=float(fd.payments_mean.value),
                 start=start,
                 end=min(days, start + int(dur)),
             )
 
-    # -- people who send abroad now and then (issue 21) ------------------------------------------
+
+def _occasional_senders(b: _Builder) -> tuple[I32, dict[int, str]]:
+    """People who send abroad now and then (issue 21): one-off senders, travellers, sponsors and
+    romance-scam victims. Returns each sender's trip day (-1: none) and the travellers'
+    destinations."""
+    n = b.cfg.senders
     trip_day = np.full(n, -1, dtype=np.int32)
     traveller_dest: dict[int, str] = {}
     _one_off_senders(b, [i for i in range(n) if b.p["role"][i] == "one_off_sender"])
@@ -1050,8 +1130,28 @@ def build_world(cfg: Config, profile: Profile) -> World:
     )
     _sponsors(b, [i for i in range(n) if b.p["role"][i] == "sponsor"])
     _romance_victims(b, [i for i in range(n) if b.p["role"][i] == "romance_victim"])
+    return trip_day, traveller_dest
 
-    # -- facilitator dens ------------------------------------------------------------------------
+
+@dataclass
+class _Dens:
+    """The facilitator dens drawn for a world's offenders."""
+
+    offenders: list[int]
+    #: per offender: its private dens and how many links go to shared dens
+    links: dict[int, tuple[list[int], int]]
+    n_shared: int
+    popularity: F64  # of the shared dens (Zipf)
+    idents: list[list[int]]  # per den: its receiving identities
+    mules: list[list[int]]  # per den: its mules
+
+
+def _dens(b: _Builder, heritage: dict[int, str], diaspora_senders: list[int]) -> _Dens:
+    """Facilitator dens, their identities and mules; some identities also receive genuine family
+    remittances."""
+    rng, pr, n = b.rng, b.pr, b.cfg.senders
+    fam = pr.family
+    paydays = fam.payday_days.value
     fa, os_ = pr.facilitators, pr.osec
     offenders = [i for i in range(n) if b.p["role"][i] == "offender"]
     # one-to-one dens (S20): each den an offender pays is, with `private_den_share`, one that no
@@ -1116,11 +1216,17 @@ def build_world(cfg: Config, profile: Profile) -> World:
                     cust,
                     f,
                     "family_remittance",
-                    _usd_to(cur(s), fam.amount_median_usd.value * float(rng.lognormal(0, 0.4))),
+                    _usd_to(_cur(b, s), fam.amount_median_usd.value * float(rng.lognormal(0, 0.4))),
                     payday=paydays[int(rng.integers(0, len(paydays)))],
                 )
+    return _Dens(offenders, den_links, n_shared, popularity, den_idents, den_mules)
 
-    # -- offenders: accounts, beneficiaries and session plans -----------------------------------
+
+def _offender_plans(b: _Builder, dens: _Dens) -> dict[str, npt.NDArray[Any]]:
+    """Offenders' accounts (more identities, accounts that close), the dens' identities they pay,
+    and their session plans: count, base amount, first gap, start. Flat arrays, one row per
+    offender with offsets into ``acc_flat``, ``bene_flat`` and ``brec_flat``."""
+    rng, os_ = b.rng, b.pr.osec
     o: dict[str, list[Any]] = {
         k: []
         for k in (
@@ -1142,7 +1248,7 @@ def build_world(cfg: Config, profile: Profile) -> World:
     bene_flat: list[int] = []
     brec_flat: list[int] = []
     aud = BASE_USD_RATES["AUD"]
-    for i in offenders:
+    for i in dens.offenders:
         country = b.p["country"][i]
         kind = b.pick_kind(os_.channel_weights.value)
         accs = [b.account_by_kind(i, kind)]
@@ -1159,17 +1265,19 @@ def build_world(cfg: Config, profile: Profile) -> World:
             used.add(inst)
             accs.append(b.customer(i, inst, new=True, variant_prob=0.9))
         # beneficiaries: one main den plus extra dens, possibly mules
-        own, n_sh = den_links[i]
-        shared_dens = rng.choice(n_shared, size=min(n_sh, n_shared), replace=False, p=popularity)
-        dens = np.concatenate([own, shared_dens]).astype(np.int64)
-        rng.shuffle(dens)  # the main den (the first) is private or shared as drawn
+        own, n_sh = dens.links[i]
+        shared_dens = rng.choice(
+            dens.n_shared, size=min(n_sh, dens.n_shared), replace=False, p=dens.popularity
+        )
+        chosen = np.concatenate([own, shared_dens]).astype(np.int64)
+        rng.shuffle(chosen)  # the main den (the first) is private or shared as drawn
         benes: list[int] = []
         rotate = False
-        for d in dens:
-            ids = den_idents[int(d)]
+        for d in chosen:
+            ids = dens.idents[int(d)]
             benes.extend(ids[: 1 + int(rng.integers(0, len(ids)))])
-        if den_mules[int(dens[0])] and rng.random() < os_.mule_share.value:
-            benes = den_mules[int(dens[0])] + benes
+        if dens.mules[int(chosen[0])] and rng.random() < os_.mule_share.value:
+            benes = dens.mules[int(chosen[0])] + benes
             rotate = True
         count = int(
             np.clip(
@@ -1183,7 +1291,7 @@ def build_world(cfg: Config, profile: Profile) -> World:
         o["base"].append(
             os_.amount_median_aud.value
             * aud
-            / BASE_USD_RATES[cur(i)]
+            / BASE_USD_RATES[_cur(b, i)]
             * float(rng.lognormal(0, 0.3))
         )
         o["gap0"].append(os_.first_gap_days.value * float(rng.lognormal(0, 0.4)))
@@ -1202,9 +1310,23 @@ def build_world(cfg: Config, profile: Profile) -> World:
         for a in accs:
             for be in benes:
                 brec_flat.append(b.beneficiary(a, be))
+    offs = {k: np.asarray(v) for k, v in o.items()}
+    offs["acc_flat"] = np.asarray(acc_flat, dtype=np.int32)
+    offs["bene_flat"] = np.asarray(bene_flat, dtype=np.int32)
+    offs["brec_flat"] = np.asarray(brec_flat, dtype=np.int32)
+    return offs
 
-    # -- related purchases (per person flags) --------------------------------------------------
-    n_all = len(b.p["role"])
+
+def _purchases(
+    b: _Builder,
+    heritage: dict[int, str],
+    partner_country: dict[int, str],
+    traveller_dest: dict[int, str],
+    trip_day: I32,
+) -> dict[str, npt.NDArray[Any]]:
+    """Related purchases, per sender: a VPN, tokens, capture software, trips and where to."""
+    rng, pr, n, days = b.rng, b.pr, b.cfg.senders, b.cfg.days
+    os_, par = pr.osec, pr.partner
     cd = pr.card
     vpn = np.zeros(n, dtype=bool)
     tokens = np.zeros(n, dtype=bool)
@@ -1241,11 +1363,23 @@ def build_world(cfg: Config, profile: Profile) -> World:
             else:
                 dests = ("PH", "TH", "VN", "ID", "GB", "US", "AU", "CA", "DE")
                 trip_dest[i] = COUNTRY[dests[int(rng.integers(0, len(dests)))]]
+    # (offenders' accounts close at their last payment before switching: the exact day is set
+    # after generation)
+    return {
+        "vpn": vpn,
+        "tokens": tokens,
+        "capture": capture,
+        "trips": trips,
+        "trip_dest": trip_dest,
+        "trip_day": trip_day,
+    }
 
-    # -- close offenders' accounts at their last payment before switching ------------------
-    # (exact closing day is set after generation; here: mark which accounts will close)
 
-    # -- permute customer refs within institutions (no ordering leak), make tables ------------
+def _tables(b: _Builder) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, I32]:
+    """Customer references permuted within institutions (no ordering leak), then the persons,
+    customers and beneficiaries tables, and each customer's institution."""
+    rng = b.rng
+    n_all = len(b.p["role"])
     n_c = len(b.c["inst"])
     c_inst = np.asarray(b.c["inst"], dtype=np.int32)
     refs = [""] * n_c
@@ -1319,51 +1453,7 @@ def build_world(cfg: Config, profile: Profile) -> World:
             "ref": bref,
         }
     )
-    # relationships sorted by payer (chunks select payer ranges)
-    rels = {k: np.asarray(v) for k, v in b.r.items()}
-    order = np.argsort(rels["payer"], kind="stable")
-    rels = {k: v[order] for k, v in rels.items()}
-    offs = {k: np.asarray(v) for k, v in o.items()}
-    offs["acc_flat"] = np.asarray(acc_flat, dtype=np.int32)
-    offs["bene_flat"] = np.asarray(bene_flat, dtype=np.int32)
-    offs["brec_flat"] = np.asarray(brec_flat, dtype=np.int32)
-    purchases = {
-        "bank_cust": bank_cust,
-        "vpn": vpn,
-        "tokens": tokens,
-        "capture": capture,
-        "trips": trips,
-        "trip_dest": trip_dest,
-        "trip_day": trip_day,
-    }
-    months = [cfg.start]
-    for _ in range(cfg.months):
-        y, m = divmod(months[-1].month, 12)
-        months.append(dt.date(months[-1].year + y, m + 1, 1))
-    month_start = np.array([(m - cfg.start).days for m in months], dtype=np.int64)
-    p_currency = np.array([CURRENCY[COUNTRIES[c].currency] for c in b.p["country"]], dtype=np.int32)
-
-    world = World(
-        config=cfg,
-        profile=profile,
-        clock=Clock(cfg.start, days),
-        persons=persons,
-        customers=customers,
-        beneficiaries=beneficiaries,
-        rels=rels,
-        offenders=offs,
-        purchases=purchases,
-        month_start=month_start,
-        p_zone=np.asarray(b.p["zone"], dtype=np.int32),
-        p_currency=p_currency,
-        c_inst=c_inst,
-        c_person=np.asarray(b.c["person"], dtype=np.int32),
-        roles=np.array([ROLE[r] for r in b.p["role"]], dtype=np.int32),
-        p_country=np.array([COUNTRY[c] for c in b.p["country"]], dtype=np.int32),
-        memos=memo_table(profile),
-    )
-    world.signals = _signals(world, den_idents, rng)
-    return world
+    return persons, customers, beneficiaries, c_inst
 
 
 def _signals(
