@@ -693,12 +693,55 @@ class Engine:
         report: IngestReport,
         arrow: pa.RecordBatchReader | None = None,
     ) -> None:
-        con = self.con
+        """Load ``path`` (or ``arrow``, batches of raw strings read from it) into the kind's table:
+        every row loaded or quarantined, field faults recorded; ``report`` is filled in.
+
+        Two passes in SQL: the raw text is staged in file order (line numbers), then every field
+        is parsed, checked, looked up and de-duplicated, and each row is loaded or quarantined."""
+        spec = kind_spec(m.kind)
+        plan, m = self._plan(path, fmt, m, report, arrow)
+        cols = plan.columns
+        fields = self._fields(spec, m, cols)
+        derived1 = spec.pass1(m, fields, cols)
+        for name in derived1:  # a field computed from others replaces its plain parse
+            fields.pop(name, None)
+        self.step("reading")
+        self._stage(path, fmt, plan)
+        rejected = self._rejected(plan)
+        parsed_from, faults = self._parsed(m, plan, fields, derived1, rejected)
+        finals, joins, late, faults, key_exprs = self._values(spec, m, fields, derived1, faults)
+        lookup_joins = list(joins)  # countries, currencies, rates: needed for the values too
+        dup_joins, dup_checks = self._duplicates(spec, parsed_from, key_exprs, report.ingest_id)
+        self.step("checking")
+        good = self._check(
+            parsed_from, joins + dup_joins, lookup_joins, late + dup_checks, faults, finals
+        )
+        self.step("loading")
+        self._load(spec, m, path, source, report.ingest_id, good, cols, rejected)
+        staged = self.con.execute("SELECT count(*) FROM __stage").fetchone()[0]  # type: ignore[index]
+        report.rows_read = int(staged) + len(rejected)
+        if m.kind == "transactions":
+            self.step("party records")
+            self._party_records_from_transactions(report.ingest_id or "")
+        for t in ("__stage", "__dups", "__shift", "__fx", "__bad"):
+            self.con.execute(f"DROP TABLE IF EXISTS {t}")
+        if arrow is not None:
+            self.con.unregister("__arrow_in")
+
+    def _plan(
+        self,
+        path: Path,
+        fmt: Format,
+        m: Mapping,
+        report: IngestReport,
+        arrow: pa.RecordBatchReader | None,
+    ) -> tuple[_Plan, Mapping]:
+        """How to stage the input, and the mapping that reads it (checked against its columns)."""
         spec = kind_spec(m.kind)
         what = check_content(path, fmt)
         if arrow is not None:
             header = [n for n in arrow.schema.names if n not in ("line", "_error")]
-            con.register("__arrow_in", arrow)
+            self.con.register("__arrow_in", arrow)
             inner = ", ".join(f"{ident(c)} AS s{i}" for i, c in enumerate(header))
             plan = _Plan(
                 f"(SELECT {inner}, CAST(line AS BIGINT) AS __line, _error AS __error FROM __arrow_in)",
@@ -709,7 +752,7 @@ class Engine:
                 has_error_col=True,
             )
         else:
-            plan, header = _plan_tabular(con, path, fmt, m, what)
+            plan, header = _plan_tabular(self.con, path, fmt, m, what)
         if not m.columns:
             m = identity_mapping(m.kind, header, m)
         m.check_fields(set(spec.schema.properties) - set(PROVENANCE) - set(spec.derived))
@@ -719,17 +762,13 @@ class Engine:
                 f"{path}: column(s) {', '.join(repr(c) for c in missing)} named in {m.origin} are "
                 f"not in the file; its columns are: {', '.join(repr(c) for c in header)}"
             )
-        unmapped = [c for c in header if c not in set(m.source_columns())]
-        report.unmapped_columns = unmapped
-        cols = plan.columns
-        fields = self._fields(spec, m, cols)
-        derived1 = spec.pass1(m, fields, cols)
-        for name in derived1:  # a field computed from others replaces its plain parse
-            fields.pop(name, None)
+        report.unmapped_columns = [c for c in header if c not in set(m.source_columns())]
+        return plan, m
 
-        # ---- pass 1: stage the raw text, in file order --------------------------------------
-        self.step("reading")
-        select: list[str] = list(cols.values())
+    def _stage(self, path: Path, fmt: Format, plan: _Plan) -> None:
+        """Pass 1: the raw text into ``__stage``, in file order (its row ids give line numbers)."""
+        con = self.con
+        select: list[str] = list(plan.columns.values())
         if plan.has_line:
             select.append("__line")
         if plan.has_error_col:
@@ -743,24 +782,30 @@ class Engine:
         except duckdb.Error as exc:
             raise InputFileError(f"{path}: cannot read as {fmt}: {_short(exc)}") from exc
 
-        # ---- line numbers of staged rows -----------------------------------------------------
+    def _rejected(self, plan: _Plan) -> list[tuple[int, str | None, str, str, str]]:
+        """The lines DuckDB's CSV reader rejected: (line, column, error type, raw line, message)."""
+        if not plan.has_rejects:
+            return []
+        return [
+            (int(r[0]), r[1], str(r[2]), str(r[3] or ""), str(r[4]))
+            for r in self.con.execute(
+                "SELECT line, any_value(column_name), any_value(error_type), "
+                "any_value(csv_line), any_value(error_message) FROM __rejects "
+                "GROUP BY line ORDER BY line"
+            ).fetchall()
+        ]
+
+    def _line_numbers(
+        self, plan: _Plan, rejected: list[tuple[int, str | None, str, str, str]]
+    ) -> tuple[str, str]:
+        """The SQL expression of a staged row's line number, and the join it needs."""
+        con = self.con
         # rows appended inside a transaction get consecutive row ids in insertion order, starting
         # at a large base: position = rowid - base
         base_row = con.execute("SELECT coalesce(min(rowid), 0) FROM __stage").fetchone()[0]  # type: ignore[index]
-        rejected: list[tuple[int, str | None, str, str, str]] = []
-        if plan.has_rejects:
-            rejected = [
-                (int(r[0]), r[1], str(r[2]), str(r[3] or ""), str(r[4]))
-                for r in con.execute(
-                    "SELECT line, any_value(column_name), any_value(error_type), "
-                    "any_value(csv_line), any_value(error_message) FROM __rejects "
-                    "GROUP BY line ORDER BY line"
-                ).fetchall()
-            ]
         if plan.has_line:
-            line_expr = "st.__line"
-            shift_join = ""
-        elif rejected:
+            return "st.__line", ""
+        if rejected:
             con.execute("DROP TABLE IF EXISTS __shift")
             con.execute("CREATE TEMP TABLE __shift (k BIGINT, shift BIGINT)")
             con.executemany(
@@ -772,13 +817,23 @@ class Engine:
                     }.items()
                 ),
             )
-            line_expr = f"st.rowid - {base_row} + {plan.line_offset} + coalesce(sh.shift, 0)"
-            shift_join = f"ASOF LEFT JOIN __shift sh ON st.rowid - {base_row} >= sh.k"
-        else:
-            line_expr = f"st.rowid - {base_row} + {plan.line_offset}"
-            shift_join = ""
+            return (
+                f"st.rowid - {base_row} + {plan.line_offset} + coalesce(sh.shift, 0)",
+                f"ASOF LEFT JOIN __shift sh ON st.rowid - {base_row} >= sh.k",
+            )
+        return f"st.rowid - {base_row} + {plan.line_offset}", ""
 
-        # parse every field and run the checks that need no lookup
+    def _parsed(
+        self,
+        m: Mapping,
+        plan: _Plan,
+        fields: dict[str, FieldSQL],
+        derived1: dict[str, str],
+        rejected: list[tuple[int, str | None, str, str, str]],
+    ) -> tuple[str, list[Check]]:
+        """Every field parsed and the checks that need no lookup run, as a FROM clause (``st``);
+        and the checks whose failure leaves a field empty (field faults)."""
+        line_expr, shift_join = self._line_numbers(plan, rejected)
         parsed: list[str] = ["st.*", "st.rowid AS __rid", f"{line_expr} AS __line_no"]
         for name, f in fields.items():
             parsed.append(f"{f.value} AS v_{name}")
@@ -790,13 +845,23 @@ class Engine:
         if plan.has_error_col:
             checks.append(Check("__error IS NOT NULL", "malformed_record", "__error"))
         if m.kind == "transactions":
-            checks += _ts_checks(m, cols)
+            checks += _ts_checks(m, plan.columns)
         for f in fields.values():
             (checks if f.quarantines else faults).extend(f.checks)
         parsed.append(_first_error(checks) + " AS __err1")
-        parsed_from = f"(SELECT {', '.join(parsed)} FROM __stage st {shift_join}) st"
+        return f"(SELECT {', '.join(parsed)} FROM __stage st {shift_join}) st", faults
 
-        # ---- pass 2: lookups, duplicates, final values -----------------------------------------
+    def _values(
+        self,
+        spec: KindSpec,
+        m: Mapping,
+        fields: dict[str, FieldSQL],
+        derived1: dict[str, str],
+        faults: list[Check],
+    ) -> tuple[dict[str, str], list[str], list[Check], list[Check], dict[str, str]]:
+        """Pass 2: each field's final value with its lookups (countries, currencies, the kind's
+        own). Returns (values, joins, checks after lookups, field faults, the key's expressions
+        before lookups: duplicates are found on the keys as given)."""
         derived2, joins, late = spec.pass2(m, self.ws)
         finals: dict[str, str] = {}
         for name, f in fields.items():
@@ -816,15 +881,22 @@ class Engine:
             if f.quarantines:
                 late = f.late_checks + late
             else:
-                faults += f.late_checks
+                faults = faults + f.late_checks
         for name in derived1:
             finals[name] = f"st.{name}" if name in TIME_FIELDS else f"st.v_{name}"
         finals.update(derived2)
+        key_exprs = {k: derived2.get(k, f"st.v_{k}") for k in spec.schema.key}
+        return finals, joins, late, faults, key_exprs
+
+    def _duplicates(
+        self, spec: KindSpec, parsed_from: str, kx: dict[str, str], ingest_id: str | None
+    ) -> tuple[list[str], list[Check]]:
+        """Joins and checks that quarantine a row repeating a key: of this file (an earlier line)
+        or of a file loaded before."""
+        con = self.con
         key = spec.schema.key
         table = spec.schema.table
-        lookup_joins = list(joins)  # countries, currencies, rates: needed for the values too
-        # key of each row before lookups: duplicates are found on the keys as given
-        kx = {k: derived2.get(k, f"st.v_{k}") for k in key}
+        joins: list[str] = []
         con.execute(
             "CREATE OR REPLACE TEMP TABLE __dups AS SELECT "
             + ", ".join(f"{e} AS k{i}" for i, e in enumerate(kx.values()))
@@ -850,7 +922,7 @@ class Engine:
             )
         if con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]:  # type: ignore[index]
             joins.append(
-                f"LEFT JOIN {table} x ON x.ingest_id <> {lit(report.ingest_id)} AND "
+                f"LEFT JOIN {table} x ON x.ingest_id <> {lit(ingest_id)} AND "
                 + " AND ".join(f"x.{ident(k)} = {e}" for k, e in kx.items())
             )
             dup_checks.append(
@@ -862,25 +934,49 @@ class Engine:
                     key[-1],
                 )
             )
-        # every check, for every row; only the rows with a failure are kept: quarantined (__err)
-        # or loaded with field faults (__faults)
-        self.step("checking")
-        con.execute(
+        return joins, dup_checks
+
+    def _check(
+        self,
+        parsed_from: str,
+        joins: list[str],
+        lookup_joins: list[str],
+        late: list[Check],
+        faults: list[Check],
+        finals: dict[str, str],
+    ) -> str:
+        """Every check, for every row, keeping in ``__bad`` only the rows with a failure:
+        quarantined (``__err``) or loaded with field faults (``__faults``). Returns the query of
+        the rows to load with their values."""
+        self.con.execute(
             "CREATE OR REPLACE TEMP TABLE __bad AS SELECT st.__rid, st.__line_no, "
-            f"coalesce(st.__err1, {_first_error(late + dup_checks)}) AS __err, "
+            f"coalesce(st.__err1, {_first_error(late)}) AS __err, "
             f"{_field_faults(faults)} AS __faults "
             f"FROM {parsed_from} {' '.join(joins)} "
             "WHERE __err IS NOT NULL OR __faults IS NOT NULL"
         )
-        good = (
+        return (
             "SELECT st.__rid, st.__line_no, "
             + ", ".join(f"{expr} AS {ident(name)}" for name, expr in finals.items())
             + f" FROM {parsed_from} {' '.join(lookup_joins)} "
             "ANTI JOIN __bad b ON b.__rid = st.__rid AND b.__err IS NOT NULL"
         )
 
-        # ---- load and quarantine -----------------------------------------------------------------
-        ingest_id = report.ingest_id
+    def _load(
+        self,
+        spec: KindSpec,
+        m: Mapping,
+        path: Path,
+        source: str,
+        ingest_id: str | None,
+        good: str,
+        cols: dict[str, str],
+        rejected: list[tuple[int, str | None, str, str, str]],
+    ) -> None:
+        """The good rows into the kind's table; the bad ones, and the lines the reader rejected,
+        into quarantine; field faults recorded."""
+        con = self.con
+        table = spec.schema.table
         target_cols = list(spec.schema.properties)
         values: list[str] = []
         for c in target_cols:
@@ -896,7 +992,6 @@ class Engine:
                 values.append(f"coalesce({ident(c)}, {lit(path.name)})")
             else:
                 values.append(ident(c))
-        self.step("loading")
         # the good rows go straight to their table, computing values but no checks. Their order
         # in storage does not matter (the line is a column): let DuckDB write in parallel
         con.execute("SET preserve_insertion_order = false")
@@ -932,15 +1027,6 @@ class Engine:
                     for ln, col, etype, raw, msg in rejected
                 ],
             )
-        staged = con.execute("SELECT count(*) FROM __stage").fetchone()[0]  # type: ignore[index]
-        report.rows_read = int(staged) + len(rejected)
-        if m.kind == "transactions":
-            self.step("party records")
-            self._party_records_from_transactions(ingest_id or "")
-        for t in ("__stage", "__dups", "__shift", "__fx", "__bad"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-        if arrow is not None:
-            con.unregister("__arrow_in")
 
     def _party_records_from_transactions(self, ingest_id: str) -> None:
         """Each distinct payer and beneficiary side of the new transactions becomes a PartyRecord.
