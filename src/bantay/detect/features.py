@@ -675,11 +675,83 @@ def build_payer(
     cat: Catalogue,
     materialize: Materialize = inline,
 ) -> ir.Table:
-    p03 = cat.indicator("P03_westpac_typology")
-    p04 = cat.indicator("P04_male_to_females_abroad")
-    p05 = cat.indicator("P05_escalation")
-    p06 = cat.indicator("P06_prolific_signature")
-    p09 = cat.indicator("P09_even_amounts")
+    """One row per payer entity: its aggregations over every payment, over its pairs and its
+    KYC facts, and the published rules' values (P03-P06, P09)."""
+    base, kind_cols = _payer_base(t, materialize)
+    window = _payer_month_window(t, pairs, materialize)
+    esc = _payer_escalation(t, base, materialize)
+    fan, rel = _payer_pairs(pairs)
+    j = (
+        base.left_join(esc, "payer_entity")
+        .left_join(window, "payer_entity")
+        .left_join(fan, "payer_entity")
+        .left_join(rel, "payer_entity")
+        .left_join(kyc, "payer_entity")
+    )
+    r = _payer_rules(j, cat)
+    n_unrel, span, mean_interval, male = r.n_unrel, r.span, r.mean_interval, r.male
+    n_hr = ibis.greatest(j.n_hr_tx, 1).cast("float64")
+    return j.select(
+        "payer_entity",
+        "home_country",
+        "n_tx",
+        "n_hr_tx",
+        "amount_total",
+        "amount_hr",
+        "n_lowval_sea",
+        "n_small_hr",
+        "n_small55_hr",
+        "n_night_hr",
+        "n_cover_hr",
+        "n_p2p_hr",
+        "n_related_purchases",
+        "n_routed",
+        "n_payment_sources",
+        "n_residence_timed_hr",
+        "n_timed_hr",
+        "n_hr_abroad",
+        n_unrel_hr_benefs=n_unrel,
+        n_hr_benefs=j.n_hr_benefs.fill_null(0),
+        n_rel_benefs=j.n_rel_benefs.fill_null(0),
+        rel_surname=j.rel_surname.fill_null(0),
+        rel_origin=j.rel_origin.fill_null(0),
+        rel_payday=j.rel_payday.fill_null(0),
+        rel_stable=j.rel_stable.fill_null(0),
+        share_hr_related=shrunk(j.n_hr_to_related.fill_null(0), j.n_hr_tx),
+        share_night_hr=shrunk(j.n_night_hr, j.n_timed_hr),
+        share_small_hr=shrunk(j.n_small_hr, j.n_hr_tx),
+        share_p2p_hr=shrunk(j.n_p2p_hr, j.n_hr_tx),
+        share_even_hr=r.share_even,
+        mean_amount_hr=shrunk(j.amount_hr, j.n_hr_tx),
+        span_hr_days=span,
+        mean_interval_days=mean_interval,
+        rate_30d=j.n_hr_tx.cast("float64") / ibis.greatest(span, 30.0) * 30.0,
+        max_pair_span_days=j.max_pair_span_days.fill_null(0.0),
+        westpac_benefs=r.westpac,
+        fintrac_benefs=r.fintrac,
+        escalation_ratio=r.escalation,
+        prolific_tx=r.prolific,
+        payer_male=male.cast("int64"),
+        max_unrel_benefs_month=j.max_unrel_benefs_month.fill_null(0),
+        share_hr_months=shrunk(j.n_hr_months, j.n_months_seen),
+        amount_cv_hr=(j.amount_sd_hr.fill_null(0.0) / ibis.greatest(j.amount_hr / n_hr, 1e-9)),
+        share_amount_related=j.amount_hr_related.fill_null(0.0) / ibis.greatest(j.amount_hr, 1e-9),
+        max_pair_months=j.max_pair_months.fill_null(0),
+        min_pair_day_spread=j.min_pair_day_spread.fill_null(DAYS_PER_MONTH / 2.0),
+        max_related_pair_months=j.max_related_pair_months.fill_null(0),
+        n_related_kinds=sum(
+            ((j[c] > 0).cast("int64") for c in kind_cols[1:]),
+            (j[kind_cols[0]] > 0).cast("int64"),
+        )
+        if kind_cols
+        else ibis.literal(0),
+        **{c: j[c] for c in kind_cols},
+    )
+
+
+def _payer_base(t: ir.Table, materialize: Materialize) -> tuple[ir.Table, list[str]]:
+    """The payer's aggregations over every payment (materialised: ``payer_base``), and the
+    columns counting its related purchases by kind."""
     hr = t._pay & t._hr
     base = t.group_by("payer_entity").aggregate(
         n_tx=_count(t._pay),
@@ -716,7 +788,11 @@ def build_payer(
     # tables outgrew its memory ceiling by gigabytes at 100M transactions
     base = materialize(base, "payer_base")
     kind_cols = [f"n_purchases_{c[4:]}" for c in sorted(t.columns) if c.startswith("_rk_")]
-    # distinct unrelated high-risk beneficiaries paid within one calendar month (short window)
+    return base, kind_cols
+
+
+def _payer_month_window(t: ir.Table, pairs: ir.Table, materialize: Materialize) -> ir.Table:
+    """The most distinct unrelated high-risk beneficiaries paid within one calendar month."""
     hx = t.filter(t._pay & t._hr).select("payer_entity", "beneficiary_entity", "_month")
     pr = pairs.select("payer_entity", "beneficiary_entity", _rel=pairs.related)
     hx = hx.inner_join(pr, ["payer_entity", "beneficiary_entity"])
@@ -728,8 +804,12 @@ def build_payer(
         max_unrel_benefs_month=per_month._nb.max()
     )
     window = materialize(window, "payer_window")
-    # escalation: amount paid to high-risk jurisdictions in the later half of the payer's tenure
-    # there, divided by the earlier half (so it rises with both amount and frequency)
+    return window
+
+
+def _payer_escalation(t: ir.Table, base: ir.Table, materialize: Materialize) -> ir.Table:
+    """Amount paid to high-risk jurisdictions in the later half of the payer's tenure there, and
+    in the earlier half (their ratio rises with both amount and frequency)."""
     h = t.filter(t._pay & t._hr).select("payer_entity", "_epoch", "_amt")
     h = h.inner_join(base.select("payer_entity", "first_hr", "last_hr"), "payer_entity")
     mid = (h.first_hr + h.last_hr) / 2.0
@@ -738,7 +818,12 @@ def build_payer(
         _late=(h._amt * late).sum(), _early=(h._amt * (1.0 - late)).sum()
     )
     esc = materialize(esc, "payer_escalation")
+    return esc
 
+
+def _payer_pairs(pairs: ir.Table) -> tuple[ir.Table, ir.Table]:
+    """Over the payer's high-risk pairs: the fan-out to unrelated beneficiaries paid small sums,
+    and the family-link evidence (related beneficiaries, surname, origin, payday, stability)."""
     hp = pairs.filter(pairs.hr)
     unrel = hp.filter(~hp.related & (hp.n_small_hr > 0))
     fan = unrel.group_by("payer_entity").aggregate(
@@ -762,13 +847,30 @@ def build_payer(
             (hp.related, hp.n_months), else_=ibis.null("int64")
         ).max(),
     )
-    j = (
-        base.left_join(esc, "payer_entity")
-        .left_join(window, "payer_entity")
-        .left_join(fan, "payer_entity")
-        .left_join(rel, "payer_entity")
-        .left_join(kyc, "payer_entity")
-    )
+    return fan, rel
+
+
+@dataclass(frozen=True)
+class _PayerRules:
+    n_unrel: ir.IntegerValue
+    span: ir.FloatingValue
+    mean_interval: ir.FloatingValue
+    male: ir.BooleanValue
+    westpac: ir.IntegerValue
+    fintrac: ir.IntegerValue
+    escalation: ir.FloatingValue
+    prolific: ir.IntegerValue
+    share_even: ir.FloatingValue
+
+
+def _payer_rules(j: ir.Table, cat: Catalogue) -> _PayerRules:
+    """The published rules' values on the joined payer table, with the span, mean interval,
+    unrelated fan-out and sex they rest on."""
+    p03 = cat.indicator("P03_westpac_typology")
+    p04 = cat.indicator("P04_male_to_females_abroad")
+    p05 = cat.indicator("P05_escalation")
+    p06 = cat.indicator("P06_prolific_signature")
+    p09 = cat.indicator("P09_even_amounts")
     n_unrel = j.n_unrel_hr_benefs.fill_null(0)
     span = ((j.last_hr - j.first_hr) / SECONDS_PER_DAY).fill_null(0.0)
     rate30 = j.n_unrel_small.fill_null(0).cast("float64") / ibis.greatest(span, 30.0) * 30.0
@@ -800,62 +902,8 @@ def build_payer(
         (j.n_hr_tx >= int(p09.param("min_payments")), shrunk(j.n_even_hr, j.n_hr_tx)),
         else_=0.0,
     )
-    n_hr = ibis.greatest(j.n_hr_tx, 1).cast("float64")
-    return j.select(
-        "payer_entity",
-        "home_country",
-        "n_tx",
-        "n_hr_tx",
-        "amount_total",
-        "amount_hr",
-        "n_lowval_sea",
-        "n_small_hr",
-        "n_small55_hr",
-        "n_night_hr",
-        "n_cover_hr",
-        "n_p2p_hr",
-        "n_related_purchases",
-        "n_routed",
-        "n_payment_sources",
-        "n_residence_timed_hr",
-        "n_timed_hr",
-        "n_hr_abroad",
-        n_unrel_hr_benefs=n_unrel,
-        n_hr_benefs=j.n_hr_benefs.fill_null(0),
-        n_rel_benefs=j.n_rel_benefs.fill_null(0),
-        rel_surname=j.rel_surname.fill_null(0),
-        rel_origin=j.rel_origin.fill_null(0),
-        rel_payday=j.rel_payday.fill_null(0),
-        rel_stable=j.rel_stable.fill_null(0),
-        share_hr_related=shrunk(j.n_hr_to_related.fill_null(0), j.n_hr_tx),
-        share_night_hr=shrunk(j.n_night_hr, j.n_timed_hr),
-        share_small_hr=shrunk(j.n_small_hr, j.n_hr_tx),
-        share_p2p_hr=shrunk(j.n_p2p_hr, j.n_hr_tx),
-        share_even_hr=share_even,
-        mean_amount_hr=shrunk(j.amount_hr, j.n_hr_tx),
-        span_hr_days=span,
-        mean_interval_days=mean_interval,
-        rate_30d=j.n_hr_tx.cast("float64") / ibis.greatest(span, 30.0) * 30.0,
-        max_pair_span_days=j.max_pair_span_days.fill_null(0.0),
-        westpac_benefs=westpac,
-        fintrac_benefs=fintrac,
-        escalation_ratio=escalation,
-        prolific_tx=prolific,
-        payer_male=male.cast("int64"),
-        max_unrel_benefs_month=j.max_unrel_benefs_month.fill_null(0),
-        share_hr_months=shrunk(j.n_hr_months, j.n_months_seen),
-        amount_cv_hr=(j.amount_sd_hr.fill_null(0.0) / ibis.greatest(j.amount_hr / n_hr, 1e-9)),
-        share_amount_related=j.amount_hr_related.fill_null(0.0) / ibis.greatest(j.amount_hr, 1e-9),
-        max_pair_months=j.max_pair_months.fill_null(0),
-        min_pair_day_spread=j.min_pair_day_spread.fill_null(DAYS_PER_MONTH / 2.0),
-        max_related_pair_months=j.max_related_pair_months.fill_null(0),
-        n_related_kinds=sum(
-            ((j[c] > 0).cast("int64") for c in kind_cols[1:]),
-            (j[kind_cols[0]] > 0).cast("int64"),
-        )
-        if kind_cols
-        else ibis.literal(0),
-        **{c: j[c] for c in kind_cols},
+    return _PayerRules(
+        n_unrel, span, mean_interval, male, westpac, fintrac, escalation, prolific, share_even
     )
 
 
