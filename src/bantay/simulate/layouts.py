@@ -1,13 +1,19 @@
 """Each institution's own export layout, and the mapping file that reads it back.
 
-Differences between institutions live in this table, not in branches: column names, delimiters,
+Differences between institutions live in a table, not in branches: column names, delimiters,
 decimal separators, date formats, time zones (UTC, local with a zone column, local with an offset
-column, local in one fixed zone), and split or joined names.
+column, local in one fixed zone), and split or joined names. The table is data
+(``layouts.yaml``, shipped with the package), loaded and checked by :func:`load_layouts`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from bantay.errors import BantayError
 
 #: How a layout writes times: utc; local + IANA zone column; local + UTC offset column (+HH:MM or
 #: +HHMM); local in one zone for the whole file.
@@ -40,261 +46,50 @@ class Layout:
     kyc: dict[str, str] = field(default_factory=dict)
 
 
-LAYOUTS: dict[str, Layout] = {
-    lay.institution: lay
-    for lay in (
-        Layout(
-            "harbour_bank",
-            "Harbour Bank",
-            ts_style="utc",
-            ts_format="%Y-%m-%dT%H:%M:%SZ",
-            tx_names="split",
-            kyc_names="split",
-            id_prefix="HBT",
-            id_digits=11,
-            channel_column="Channel",
-            channel_labels={"bank_transfer": "SWIFT", "card": "CARD"},
-            sex_labels={"male": "M", "female": "F", "unknown": "U"},
-            tx={
-                "transaction_id": "TxnID",
-                "timestamp": "BookingTimeUTC",
-                "amount": "Amount",
-                "currency": "Ccy",
-                "payer_ref": "CustomerID",
-                "payer_given": "OrderingFirstName",
-                "payer_family": "OrderingLastName",
-                "payer_account": "OrderingAccount",
-                # no ordering country: like many bank exports, the customer's country is in the
-                # KYC file only (CountryOfResidence), and times are in UTC
-                "beneficiary_name": "BeneficiaryName",
-                "beneficiary_account": "BeneficiaryAccount",
-                "beneficiary_institution": "BeneficiaryBank",
-                "beneficiary_country": "BeneficiaryCountry",
-                "memo": "RemittanceInfo",
-                "merchant_name": "MerchantName",
-                "merchant_category": "MCC",
-            },
-            kyc={
-                "customer_ref": "CustomerID",
-                "given_name": "FirstName",
-                "family_name": "LastName",
-                "date_of_birth": "DateOfBirth",
-                "sex": "Gender",
-                "residence_country": "CountryOfResidence",
-                "city": "City",
-                "address": "AddressLine",
-                "phone": "MobilePhone",
-                "email": "Email",
-                "account_id": "AccountNumber",
-            },
-        ),
-        Layout(
-            "maple_bank",
-            "Maple Trust Bank",
-            ts_style="local_offset_hhmm",
-            ts_format="%m/%d/%Y %H:%M:%S",
-            date_format="%m/%d/%Y",
-            tx_names="surname_first",
-            kyc_names="surname_first",
-            id_prefix="MTB-",
-            id_digits=9,
-            channel_column="Type",
-            channel_labels={"bank_transfer": "Wire Out", "card": "Debit Card"},
-            sex_labels={"male": "Male", "female": "Female", "unknown": "Unknown"},
-            tx={
-                "transaction_id": "Reference No",
-                "timestamp": "Posted (Local)",
-                "utc_offset": "UTC Offset",
-                "amount": "Amount",
-                "currency": "Currency",
-                "payer_ref": "Client No",
-                "payer_name": "Originator Name",
-                "payer_account": "Originator Acct",
-                "payer_country": "Originator Country",
-                "beneficiary_name": "Beneficiary",
-                "beneficiary_account": "Beneficiary Acct",
-                "beneficiary_institution": "Beneficiary Bank",
-                "beneficiary_country": "Beneficiary Country",
-                "memo": "Details",
-                "merchant_name": "Merchant",
-                "merchant_category": "MCC Code",
-            },
-            kyc={
-                "customer_ref": "Client No",
-                "name": "Full Name",
-                "date_of_birth": "DOB",
-                "sex": "Sex",
-                "residence_country": "Country",
-                "city": "City",
-                "address": "Street",
-                "phone": "Phone",
-                "email": "Email",
-                "account_id": "Primary Account",
-            },
-        ),
-        Layout(
-            "rhein_bank",
-            "Rheinufer Bank",
-            delimiter=";",
-            decimal=",",
-            ts_style="local_const",
-            ts_format="%d.%m.%Y %H:%M:%S",
-            zone="Europe/Berlin",
-            date_format="%d.%m.%Y",
-            tx_names="split",
-            kyc_names="split",
-            id_prefix="RB",
-            id_digits=12,
-            channel_column="Art",
-            channel_labels={"bank_transfer": "Auslandsüberweisung", "card": "Kartenzahlung"},
-            sex_labels={"male": "m", "female": "w", "unknown": "u"},
-            tx={
-                "transaction_id": "Buchungsreferenz",
-                "timestamp": "Buchungszeit",
-                "amount": "Betrag",
-                "currency": "Währung",
-                "payer_ref": "Kundennummer",
-                "payer_given": "Vorname",
-                "payer_family": "Nachname",
-                "payer_account": "IBAN",
-                "payer_country": "Land",
-                "beneficiary_name": "Empfänger",
-                "beneficiary_account": "Empfänger Konto",
-                "beneficiary_institution": "Empfänger Bank",
-                "beneficiary_country": "Empfänger Land",
-                "memo": "Verwendungszweck",
-                "merchant_name": "Händler",
-                "merchant_category": "MCC",
-            },
-            kyc={
-                "customer_ref": "Kundennummer",
-                "given_name": "Vorname",
-                "family_name": "Nachname",
-                "date_of_birth": "Geburtsdatum",
-                "sex": "Geschlecht",
-                "residence_country": "Land",
-                "city": "Ort",
-                "address": "Straße",
-                "phone": "Telefon",
-                "email": "E-Mail",
-                "account_id": "IBAN",
-            },
-        ),
-        Layout(
-            "quicksend",
-            "QuickSend",
-            ts_style="local_zone",
-            ts_format="%d/%m/%Y %H:%M",
-            date_format="%d/%m/%Y",
-            tx_names="joined",
-            kyc_names="split",
-            id_prefix="QS",
-            id_digits=10,
-            tx={
-                "transaction_id": "Reference",
-                "timestamp": "Date Sent",
-                "timezone": "Time Zone",
-                "amount": "Send Amount",
-                "currency": "Send Currency",
-                "payer_ref": "Sender ID",
-                "payer_name": "Sender Name",
-                "payer_country": "Sender Country",
-                "beneficiary_ref": "Recipient ID",
-                "beneficiary_name": "Recipient Name",
-                "beneficiary_phone": "Recipient Phone",
-                "beneficiary_account": "Recipient Account",
-                "beneficiary_country": "Recipient Country",
-                "memo": "Purpose",
-            },
-            kyc={
-                "customer_ref": "Sender ID",
-                "given_name": "First Name",
-                "family_name": "Last Name",
-                "date_of_birth": "Date of Birth",
-                "residence_country": "Country",
-                "city": "City",
-                "address": "Address",
-                "phone": "Mobile",
-                "email": "Email",
-            },
-        ),
-        Layout(
-            "cashbridge",
-            "CashBridge",
-            delimiter="|",
-            ts_style="utc",
-            ts_format="%Y%m%d%H%M%S",
-            date_format="%Y%m%d",
-            tx_names="upper",
-            kyc_names="split",
-            id_prefix="",
-            id_digits=10,
-            tx={
-                "transaction_id": "MTCN",
-                "timestamp": "SEND_TS_UTC",
-                "amount": "PRINCIPAL",
-                "currency": "CCY",
-                "payer_ref": "SENDER_NO",
-                "payer_name": "SENDER_FULLNAME",
-                "payer_country": "SENDER_CTRY",
-                "beneficiary_ref": "RECEIVER_NO",
-                "beneficiary_name": "RECEIVER_NAME",
-                "beneficiary_phone": "RECEIVER_PHONE",
-                "beneficiary_city": "PAYOUT_CITY",
-                "beneficiary_country": "PAYOUT_CTRY",
-                "memo": "MESSAGE",
-            },
-            kyc={
-                "customer_ref": "SENDER_NO",
-                "family_name": "SURNAME",
-                "given_name": "GIVEN_NAMES",
-                "date_of_birth": "DOB",
-                "id_document": "ID_DOC",
-                "residence_country": "CTRY",
-                "city": "CITY",
-                "address": "ADDRESS",
-                "phone": "PHONE",
-            },
-        ),
-        Layout(
-            "pesopal",
-            "PesoPal",
-            ts_style="local_offset_compact",
-            ts_format="%Y-%m-%d %H:%M:%S",
-            tx_names="joined",
-            kyc_names="joined",
-            id_prefix="pp_",
-            id_digits=12,
-            tx={
-                "transaction_id": "txn_id",
-                "timestamp": "created_local",
-                "utc_offset": "utc_offset",
-                "amount": "amount",
-                "currency": "currency",
-                "payer_ref": "sender_user",
-                "payer_name": "sender_display_name",
-                "payer_account": "sender_wallet",
-                "payer_country": "sender_country",
-                "beneficiary_ref": "receiver_user",
-                "beneficiary_name": "receiver_display_name",
-                "beneficiary_account": "receiver_wallet",
-                "beneficiary_country": "receiver_country",
-                "beneficiary_phone": "receiver_phone",
-                "memo": "note",
-            },
-            kyc={
-                "customer_ref": "user_id",
-                "name": "legal_name",
-                "date_of_birth": "birth_date",
-                "residence_country": "country",
-                "city": "city",
-                "phone": "phone",
-                "email": "email",
-                "account_id": "wallet_id",
-            },
-        ),
-    )
-}
+#: The layouts' data file (package data): one entry per institution.
+LAYOUTS_FILE = Path(__file__).with_name("layouts.yaml")
+_FIELDS = {f.name for f in fields(Layout)}
+
+
+class LayoutError(BantayError):
+    """A layouts file that does not describe layouts."""
+
+
+def load_layouts(path: Path = LAYOUTS_FILE) -> dict[str, Layout]:
+    """The institutions' layouts from a YAML file (see ``layouts.yaml``), checked: known keys,
+    known time and name styles, text column names."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LayoutError(f"{path}: cannot read layouts: {exc}") from exc
+    if not isinstance(doc, dict) or not doc:
+        raise LayoutError(f"{path}: expected a mapping of institution id to layout")
+    out: dict[str, Layout] = {}
+    for inst, entry in doc.items():
+        where = f"{path}: {inst}"
+        if not isinstance(entry, dict):
+            raise LayoutError(f"{where}: expected a mapping")
+        unknown = set(entry) - _FIELDS | ({"institution"} & set(entry))
+        if unknown:
+            raise LayoutError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        if not isinstance(entry.get("name"), str):
+            raise LayoutError(f"{where}: no name")
+        if entry.get("ts_style", "utc") not in TS_STYLES:
+            raise LayoutError(f"{where}: ts_style {entry['ts_style']!r} not one of {TS_STYLES}")
+        for key in ("tx_names", "kyc_names"):
+            if entry.get(key, "split") not in NAME_STYLES:
+                raise LayoutError(f"{where}: {key} {entry[key]!r} not one of {NAME_STYLES}")
+        for key in ("channel_labels", "sex_labels", "tx", "kyc"):
+            table = entry.get(key, {})
+            if not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in table.items()
+            ):
+                raise LayoutError(f"{where}: {key} must map names to text")
+        out[str(inst)] = Layout(institution=str(inst), **entry)
+    return out
+
+
+LAYOUTS: dict[str, Layout] = load_layouts()
 
 
 def _toml_str(s: str) -> str:
