@@ -1,19 +1,47 @@
 """Static reference tables of the synthetic world: countries, zones, currencies, names, merchants.
 
-All names are invented or very common; merchants are fictional. Nothing here is calibrated on a
-source: the calibrated parameters live in ``profiles/*.yaml``.
+The tables are data (``reference.yaml``, shipped with the package, with its sources), loaded once
+and checked by :func:`load_reference`; this module exposes them under the names the simulator
+uses. All names are invented or very common; merchants are fictional. Nothing here is calibrated
+on a source: the calibrated parameters live in ``profiles/*.yaml``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-#: Payer (demand-side) countries: currency, IANA zones people live in, phone country code,
-#: mobile prefix digits (national significant number starts with one of them), cities, name culture.
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from bantay.errors import BantayError
+
+#: The reference tables' data file (package data).
+REFERENCE_FILE = Path(__file__).with_name("reference.yaml")
+
+#: Institution kinds and the channel their outgoing payments use (code, not data: the simulator
+#: branches on them).
+INSTITUTION_KINDS = ("bank", "online_remitter", "cash_pickup_remitter", "wallet")
+CHANNELS = ("bank_transfer", "online_remittance", "cash_pickup", "wallet", "card", "crypto")
+KIND_CHANNEL = {
+    "bank": "bank_transfer",
+    "online_remitter": "online_remittance",
+    "cash_pickup_remitter": "cash_pickup",
+    "wallet": "wallet",
+}
+MERCHANT_KINDS = ("everyday", "vpn", "capture", "tokens", "airline", "hotel")
+
+
+class ReferenceError(BantayError):
+    """A reference file that does not hold the tables the simulator needs."""
 
 
 @dataclass(frozen=True)
 class Country:
+    """A country people live in: currency, IANA zones, phone calling code, mobile prefix digits
+    (the national significant number starts with one of them), its length, trunk prefix, cities,
+    name culture."""
+
     code: str
     currency: str
     zones: tuple[str, ...]
@@ -25,1141 +53,169 @@ class Country:
     culture: str
 
 
-COUNTRIES: dict[str, Country] = {
-    c.code: c
-    for c in (
-        Country(
-            "AU",
-            "AUD",
-            ("Australia/Sydney", "Australia/Brisbane", "Australia/Perth"),
-            "61",
-            ("4",),
-            9,
-            "0",
-            ("Sydney", "Melbourne", "Brisbane", "Perth", "Adelaide"),
-            "en",
-        ),
-        Country(
-            "US",
-            "USD",
-            ("America/New_York", "America/Chicago", "America/Los_Angeles"),
-            "1",
-            ("212", "312", "415", "713", "206"),
-            10,
-            "1",
-            ("New York", "Chicago", "San Francisco", "Houston", "Seattle"),
-            "en",
-        ),
-        Country(
-            "GB",
-            "GBP",
-            ("Europe/London",),
-            "44",
-            ("7",),
-            10,
-            "0",
-            ("London", "Manchester", "Birmingham", "Leeds", "Glasgow"),
-            "en",
-        ),
-        Country(
-            "CA",
-            "CAD",
-            ("America/Toronto", "America/Vancouver"),
-            "1",
-            ("416", "604", "403", "514"),
-            10,
-            "1",
-            ("Toronto", "Vancouver", "Calgary", "Montreal"),
-            "en",
-        ),
-        Country(
-            "DE",
-            "EUR",
-            ("Europe/Berlin",),
-            "49",
-            ("15", "16", "17"),
-            11,
-            "0",
-            ("Berlin", "Hamburg", "Munich", "Cologne", "Frankfurt"),
-            "de",
-        ),
-        Country(
-            "PH",
-            "PHP",
-            ("Asia/Manila",),
-            "63",
-            ("917", "918", "927", "939", "998"),
-            10,
-            "0",
-            (
-                "Manila",
-                "Quezon City",
-                "Cebu City",
-                "Davao City",
-                "Angeles",
-                "Pasay",
-                "Cagayan de Oro",
-                "Taguig",
-            ),
-            "ph",
-        ),
-        Country(
-            "TH",
-            "THB",
-            ("Asia/Bangkok",),
-            "66",
-            ("8", "9"),
-            9,
-            "0",
-            ("Bangkok", "Pattaya", "Chiang Mai", "Udon Thani"),
-            "th",
-        ),
-        Country(
-            "VN",
-            "VND",
-            ("Asia/Ho_Chi_Minh",),
-            "84",
-            ("9", "8"),
-            9,
-            "0",
-            ("Ho Chi Minh City", "Hanoi", "Da Nang"),
-            "vn",
-        ),
-        Country(
-            "ID",
-            "IDR",
-            ("Asia/Jakarta",),
-            "62",
-            ("812", "813", "857"),
-            11,
-            "0",
-            ("Jakarta", "Surabaya", "Bandung"),
-            "id",
-        ),
-        Country(
-            "MY",
-            "MYR",
-            ("Asia/Kuala_Lumpur",),
-            "60",
-            ("12", "13"),
-            9,
-            "0",
-            ("Kuala Lumpur", "Johor Bahru"),
-            "my",
-        ),
-    )
-}
-
-PAYER_COUNTRIES = ("AU", "US", "GB", "CA", "DE")
-
-#: Approximate USD value of one unit, the level the daily rate series wanders around.
-BASE_USD_RATES: dict[str, float] = {
-    "USD": 1.0,
-    "AUD": 0.66,
-    "GBP": 1.27,
-    "CAD": 0.74,
-    "EUR": 1.08,
-    "PHP": 0.0178,
-    "THB": 0.028,
-    "VND": 0.000040,
-    "IDR": 0.000063,
-    "MYR": 0.213,
-}
-
-#: Institution kinds and the channel their outgoing payments use.
-INSTITUTION_KINDS = ("bank", "online_remitter", "cash_pickup_remitter", "wallet")
-CHANNELS = ("bank_transfer", "online_remittance", "cash_pickup", "wallet", "card", "crypto")
-KIND_CHANNEL = {
-    "bank": "bank_transfer",
-    "online_remitter": "online_remittance",
-    "cash_pickup_remitter": "cash_pickup",
-    "wallet": "wallet",
-}
-
-# -- names -------------------------------------------------------------------------------------
-
-EN_GIVEN_M = (
-    "James",
-    "John",
-    "Robert",
-    "Michael",
-    "David",
-    "William",
-    "Richard",
-    "Thomas",
-    "Mark",
-    "Paul",
-    "Steven",
-    "Andrew",
-    "Peter",
-    "Gary",
-    "Kevin",
-    "Brian",
-    "Graham",
-    "Ian",
-    "Neil",
-    "Wayne",
-    "Craig",
-    "Daniel",
-    "Matthew",
-    "Christopher",
-    "Anthony",
-    "Stephen",
-    "Geoffrey",
-    "Trevor",
-    "Colin",
-    "Barry",
-)
-EN_GIVEN_F = (
-    "Mary",
-    "Patricia",
-    "Linda",
-    "Susan",
-    "Karen",
-    "Sarah",
-    "Emma",
-    "Jessica",
-    "Laura",
-    "Helen",
-    "Rebecca",
-    "Claire",
-    "Michelle",
-    "Amanda",
-    "Nicole",
-    "Rachel",
-    "Julie",
-    "Fiona",
-    "Kate",
-    "Anne",
-)
-EN_FAMILY = (
-    "Smith",
-    "Johnson",
-    "Williams",
-    "Brown",
-    "Jones",
-    "Miller",
-    "Davis",
-    "Wilson",
-    "Anderson",
-    "Taylor",
-    "Thomas",
-    "Moore",
-    "Martin",
-    "Jackson",
-    "Thompson",
-    "White",
-    "Harris",
-    "Clarke",
-    "Lewis",
-    "Walker",
-    "Hall",
-    "Young",
-    "King",
-    "Wright",
-    "Scott",
-    "Green",
-    "Baker",
-    "Adams",
-    "Nelson",
-    "Hill",
-    "Campbell",
-    "Mitchell",
-    "Roberts",
-    "Carter",
-    "Phillips",
-    "Evans",
-    "Turner",
-    "Parker",
-    "Collins",
-    "Edwards",
-    "Stewart",
-    "Morris",
-    "Murphy",
-    "Cook",
-    "Rogers",
-    "Morgan",
-    "Cooper",
-    "Peterson",
-    "Reid",
-    "Kelly",
-    "Howard",
-    "Ward",
-    "Cox",
-    "Richardson",
-    "Wood",
-    "Watson",
-    "Brooks",
-    "Bennett",
-    "Gray",
-    "Hughes",
-    "Price",
-    "Sanders",
-    "Myers",
-    "Long",
-    "Ross",
-    "Foster",
-    "MacDonald",
-    "O'Brien",
-    "O'Connor",
-    "Fitzgerald",
-    "Sullivan",
-    "McKenzie",
-    "Robertson",
-    "Fraser",
-)
-DE_GIVEN_M = (
-    "Thomas",
-    "Michael",
-    "Andreas",
-    "Stefan",
-    "Jürgen",
-    "Klaus",
-    "Uwe",
-    "Frank",
-    "Matthias",
-    "Wolfgang",
-    "Bernd",
-    "Dieter",
-    "Ralf",
-    "Markus",
-    "Holger",
-)
-DE_GIVEN_F = (
-    "Sabine",
-    "Petra",
-    "Andrea",
-    "Claudia",
-    "Monika",
-    "Susanne",
-    "Birgit",
-    "Katrin",
-    "Anja",
-    "Julia",
-)
-DE_FAMILY = (
-    "Müller",
-    "Schmidt",
-    "Schneider",
-    "Fischer",
-    "Weber",
-    "Meyer",
-    "Wagner",
-    "Becker",
-    "Schulz",
-    "Hoffmann",
-    "Koch",
-    "Richter",
-    "Klein",
-    "Wolf",
-    "Schröder",
-    "Neumann",
-    "Schwarz",
-    "Zimmermann",
-    "Braun",
-    "Krüger",
-    "Hofmann",
-    "Hartmann",
-    "Lange",
-    "Werner",
-    "Krause",
-    "Lehmann",
-    "Köhler",
-)
-# Philippine pools. Given names are many (compound ones like "Mary Grace" common) and the middle
-# name is the mother's maiden surname. Surnames were spread widely by the Claveria catalogue (1849),
-# which assigned them from a list of tens of thousands; the most frequent (Santos, Reyes, Cruz) are
-# each borne by roughly one Filipino in a hundred. Drawn uniformly, 49 surnames and 25-30 given
-# names per sex made two random Filipinos share a surname with probability 1/49 (several times the
-# real figure) and a given name with 1/28: in a 2,000-sender world, about 210 pairs of the ~1,050
-# Philippine recipients shared given + family name (``bench/resolve_simulated.py --names``). With
-# ~330 surnames and 80-90 given names per sex both are still above the real spread, not below.
-PH_GIVEN_F = (
-    "Maria",
-    "Maria Cristina",
-    "Maria Theresa",
-    "Ma. Luisa",
-    "Ana",
-    "Rosario",
-    "Cristina",
-    "Jennifer",
-    "Rowena",
-    "Marites",
-    "Lorna",
-    "Marilou",
-    "Rhea",
-    "Joy",
-    "Mary Grace",
-    "Angelica",
-    "Kimberly",
-    "Princess",
-    "Lovely",
-    "Jasmine",
-    "Aileen",
-    "Maricel",
-    "Gemma",
-    "Divina",
-    "Teresita",
-    "Corazon",
-    "Erlinda",
-    "Maribel",
-    "Jocelyn",
-    "Sheila",
-    "Rosalie",
-    "Marivic",
-    "Mylene",
-    "Analyn",
-    "Cherry",
-    "Jenalyn",
-    "Arlene",
-    "Leonora",
-    "Imelda",
-    "Nenita",
-    "Zenaida",
-    "Evangeline",
-    "Josephine",
-    "Cecilia",
-    "Lourdes",
-    "Remedios",
-    "Milagros",
-    "Charito",
-    "Mary Ann",
-    "Mary Joy",
-    "Kristine",
-    "Camille",
-    "Nicole",
-    "Hazel",
-    "Rachelle",
-    "Liza",
-    "Rosemarie",
-    "Marilyn",
-    "Elena",
-    "Gloria",
-    "Luzviminda",
-    "Perla",
-    "Nora",
-    "Susan",
-    "Vilma",
-    "Editha",
-    "Girlie",
-    "Riza",
-    "Aiza",
-    "Honeylyn",
-    "Janice",
-    "Jessa",
-    "Lyka",
-    "Mariel",
-    "Trixie",
-    "Angeline",
-    "Bernadette",
-    "Catherine",
-    "Dolores",
-    "Emelita",
-    "Glenda",
-    "Irene",
-    "Jovelyn",
-    "Leah",
-    "Ligaya",
-    "Mercedes",
-    "Norma",
-    "Ofelia",
-    "Ma. Victoria",
-    "Anna Marie",
-)
-PH_GIVEN_M = (
-    "Jose",
-    "Juan",
-    "Mark Anthony",
-    "John Paul",
-    "Jericho",
-    "Rommel",
-    "Ramon",
-    "Eduardo",
-    "Ricardo",
-    "Rodel",
-    "Arnel",
-    "Jonathan",
-    "Christian",
-    "Reynaldo",
-    "Danilo",
-    "Ferdinand",
-    "Rolando",
-    "Noel",
-    "Carlo",
-    "Joel",
-    "Ariel",
-    "Jun",
-    "Bong",
-    "Emmanuel",
-    "Francisco",
-    "Rodrigo",
-    "Alfredo",
-    "Antonio",
-    "Manuel",
-    "Roberto",
-    "Romeo",
-    "Renato",
-    "Ernesto",
-    "Edgardo",
-    "Rogelio",
-    "Wilfredo",
-    "Alvin",
-    "Jayson",
-    "Jerome",
-    "Marvin",
-    "Dennis",
-    "Ronald",
-    "Raymond",
-    "Michael",
-    "John Lloyd",
-    "Ryan",
-    "Kenneth",
-    "Paolo",
-    "Miguel",
-    "Angelo",
-    "Nestor",
-    "Virgilio",
-    "Randy",
-    "Dindo",
-    "Efren",
-    "Florante",
-    "Gerardo",
-    "Honorio",
-    "Ismael",
-    "Jaime",
-    "Lito",
-    "Marlon",
-    "Nelson",
-    "Orlando",
-    "Pablo",
-    "Rey",
-    "Rico",
-    "Sherwin",
-    "Teodoro",
-    "Wilson",
-    "Allan",
-    "Benedict",
-    "Cesar",
-    "Dante",
-    "Elmer",
-    "Fernando",
-    "Gilbert",
-    "Jomar",
-    "Ruel",
-    "Lemuel",
-    "Mario",
-    "Juan Carlo",
-    "John Mark",
-)
-PH_FAMILY = (
-    "Dela Cruz",
-    "De los Santos",
-    "Santos",
-    "Reyes",
-    "Garcia",
-    "Bautista",
-    "Mendoza",
-    "Villanueva",
-    "Ramos",
-    "Aquino",
-    "Castillo",
-    "De Guzman",
-    "Del Rosario",
-    "Gonzales",
-    "Torres",
-    "Flores",
-    "Rivera",
-    "Fernandez",
-    "Lopez",
-    "Cruz",
-    "Soriano",
-    "Navarro",
-    "Pascual",
-    "Mercado",
-    "Aguilar",
-    "Dizon",
-    "Manalo",
-    "Salazar",
-    "Tolentino",
-    "Domingo",
-    "De Leon",
-    "Dela Paz",
-    "San Juan",
-    "Macaraeg",
-    "Panganiban",
-    "Dimaculangan",
-    "Magbanua",
-    "Villareal",
-    "Evangelista",
-    "Sison",
-    "Lacson",
-    "Ocampo",
-    "Buenaventura",
-    "De Vera",
-    "Dela Rosa",
-    "Esguerra",
-    "Ilagan",
-    "Lim",
-    "Tan",
-    "Abad",
-    "Abalos",
-    "Abella",
-    "Abellera",
-    "Abrenica",
-    "Acosta",
-    "Adriano",
-    "Agbayani",
-    "Agoncillo",
-    "Agustin",
-    "Alano",
-    "Alarcon",
-    "Alberto",
-    "Alcantara",
-    "Alcaraz",
-    "Alday",
-    "Alegre",
-    "Almario",
-    "Almeda",
-    "Alonzo",
-    "Alvarez",
-    "Amante",
-    "Amador",
-    "Ambrosio",
-    "Andrada",
-    "Angeles",
-    "Aragon",
-    "Arceo",
-    "Arellano",
-    "Arevalo",
-    "Arroyo",
-    "Asuncion",
-    "Atienza",
-    "Austria",
-    "Avila",
-    "Bacani",
-    "Bagtas",
-    "Balagtas",
-    "Balane",
-    "Balmores",
-    "Baltazar",
-    "Banaag",
-    "Bañez",
-    "Barcelona",
-    "Barretto",
-    "Barrera",
-    "Basa",
-    "Bayani",
-    "Belmonte",
-    "Beltran",
-    "Benitez",
-    "Bernabe",
-    "Bernardo",
-    "Blanco",
-    "Borja",
-    "Buenafe",
-    "Bunag",
-    "Bustamante",
-    "Caballero",
-    "Cabral",
-    "Cabrera",
-    "Cajucom",
-    "Calderon",
-    "Camacho",
-    "Camposano",
-    "Canlas",
-    "Capili",
-    "Carandang",
-    "Carlos",
-    "Carpio",
-    "Castañeda",
-    "Castro",
-    "Catacutan",
-    "Catapang",
-    "Cayabyab",
-    "Cayetano",
-    "Cervantes",
-    "Clemente",
-    "Concepcion",
-    "Cordero",
-    "Coronel",
-    "Corpuz",
-    "Cortez",
-    "Cuenca",
-    "Cuevas",
-    "Cunanan",
-    "Custodio",
-    "Dacanay",
-    "Dalisay",
-    "Datu",
-    "David",
-    "Dayrit",
-    "Dela Torre",
-    "Delos Reyes",
-    "De Castro",
-    "De Jesus",
-    "De Lara",
-    "De Mesa",
-    "Diaz",
-    "Dimaano",
-    "Dimagiba",
-    "Dimalanta",
-    "Dionisio",
-    "Dumlao",
-    "Duque",
-    "Enriquez",
-    "Escobar",
-    "Espino",
-    "Espiritu",
-    "Esteban",
-    "Estrada",
-    "Fabian",
-    "Fajardo",
-    "Feliciano",
-    "Ferrer",
-    "Gabriel",
-    "Galang",
-    "Gallardo",
-    "Gamboa",
-    "Gatchalian",
-    "Gomez",
-    "Guanzon",
-    "Guevarra",
-    "Gutierrez",
-    "Hernandez",
-    "Herrera",
-    "Hilario",
-    "Ignacio",
-    "Isidro",
-    "Jacinto",
-    "Javier",
-    "Jimenez",
-    "Joson",
-    "Labrador",
-    "Lacsamana",
-    "Lagman",
-    "Lapid",
-    "Laurel",
-    "Lazaro",
-    "Legaspi",
-    "Leonardo",
-    "Lualhati",
-    "Lumbang",
-    "Mabini",
-    "Macapagal",
-    "Madrigal",
-    "Magalong",
-    "Magsaysay",
-    "Magtibay",
-    "Malabanan",
-    "Malonzo",
-    "Manalastas",
-    "Manansala",
-    "Mangubat",
-    "Manzano",
-    "Marasigan",
-    "Marquez",
-    "Martinez",
-    "Matias",
-    "Medina",
-    "Mendiola",
-    "Miranda",
-    "Molina",
-    "Montemayor",
-    "Morales",
-    "Munoz",
-    "Nacpil",
-    "Natividad",
-    "Nepomuceno",
-    "Nicolas",
-    "Nuñez",
-    "Obispo",
-    "Olivares",
-    "Ong",
-    "Ordoñez",
-    "Pacheco",
-    "Padilla",
-    "Pagdanganan",
-    "Palma",
-    "Pangilinan",
-    "Paras",
-    "Paredes",
-    "Pelayo",
-    "Perez",
-    "Pineda",
-    "Policarpio",
-    "Ponce",
-    "Quiambao",
-    "Quiazon",
-    "Quijano",
-    "Quintos",
-    "Quizon",
-    "Rabago",
-    "Ramirez",
-    "Razon",
-    "Regalado",
-    "Reyno",
-    "Robles",
-    "Rodriguez",
-    "Roque",
-    "Rosales",
-    "Roxas",
-    "Sabado",
-    "Salas",
-    "Salcedo",
-    "Salonga",
-    "Salvador",
-    "Samonte",
-    "Sanchez",
-    "Santiago",
-    "Santillan",
-    "Sarmiento",
-    "Serrano",
-    "Sevilla",
-    "Silva",
-    "Simbulan",
-    "Suarez",
-    "Sumague",
-    "Tabora",
-    "Tagle",
-    "Talavera",
-    "Tamayo",
-    "Tañada",
-    "Tiongson",
-    "Trinidad",
-    "Tuazon",
-    "Tupaz",
-    "Umali",
-    "Urbano",
-    "Valdez",
-    "Valencia",
-    "Valenzuela",
-    "Valerio",
-    "Vargas",
-    "Velasco",
-    "Velasquez",
-    "Vergara",
-    "Vicente",
-    "Vidal",
-    "Villafuerte",
-    "Villamor",
-    "Villar",
-    "Villegas",
-    "Yambao",
-    "Yap",
-    "Ybañez",
-    "Yulo",
-    "Zabala",
-    "Zamora",
-    "Zapanta",
-    "Zaragoza",
-    "Ablan",
-    "Bacolod",
-    "Bagasbas",
-    "Cabanero",
-    "Dagdag",
-    "Dagohoy",
-    "Galvez",
-    "Lacuna",
-    "Ledesma",
-    "Lucero",
-    "Macaraig",
-    "Magno",
-    "Mallari",
-    "Manlapig",
-    "Mapa",
-    "Mariano",
-    "Maglaya",
-    "Nazareno",
-    "Panlilio",
-    "Pilapil",
-    "Quisumbing",
-    "Rivas",
-    "Sandoval",
-    "Tengco",
-    "Tinio",
-    "Ventura",
-)
-# Thai, Vietnamese and Indonesian pools are wide enough that two unrelated recipients rarely share
-# a full name, as in those populations: Thai surnames are registered per family and unique by law
-# (Surname Act, 1913), hence compounds of common elements here; Vietnamese family names are few
-# (Nguyen alone is carried by about four in ten) but given names are many. (With 6-8 given and 7-8
-# family names per culture, 30-50% of Thai, Vietnamese and Indonesian recipients shared their full
-# name with another recipient of a 2,000-sender world.)
-TH_GIVEN_F = (
-    "Siriporn", "Nattaya", "Kanya", "Pimchanok", "Wanida", "Supaporn", "Malee", "Ratana", "Somsri",
-    "Kanokwan", "Chanida", "Wilai", "Patcharee", "Sudarat", "Anong", "Jintana", "Rungnapa",
-    "Waraporn", "Nongluck", "Pornthip", "Kulap", "Duangjai", "Arunee", "Thidarat", "Saowalak",
-)  # fmt: skip
-TH_GIVEN_M = (
-    "Somchai", "Anan", "Prasert", "Wichai", "Kittisak", "Sompong", "Somsak", "Surachai", "Boonchu",
-    "Chatchai", "Niran", "Pairoj", "Thanakorn", "Weerasak", "Apichart", "Suthep", "Narong", "Sakda",
-    "Yuthana", "Pongsak", "Chaiwat", "Teerawat", "Manop", "Sombat", "Kriangsak",
-)  # fmt: skip
-_TH_SURNAME_HEADS = (
-    "Sri", "Wong", "Chaiya", "Boon", "Rattana", "Thong", "Suk", "Kaew", "Phrom", "Inthara", "Suwan",
-    "Siri", "Ruang", "Charoen", "Sombat",
-)  # fmt: skip
-_TH_SURNAME_TAILS = (
-    "suk", "sawat", "porn", "mee", "korn", "dee", "wong", "chai", "thong", "rat", "sakul", "wattana",
-    "pan", "yot", "siri",
-)  # fmt: skip
-TH_FAMILY = (
-    "Saetang",
-    "Saelim",
-    "Saeho",
-    "Saeung",
-    *(h + t for h in _TH_SURNAME_HEADS for t in _TH_SURNAME_TAILS if h.lower() != t),
-)
-VN_GIVEN_F = (
-    "Thi Lan", "Thi Hoa", "Thu Trang", "Ngoc Anh", "Thi Mai", "Bich Ngoc", "Thi Huong", "Thi Thu",
-    "Thanh Huyen", "Thi Hang", "Minh Chau", "Thi Nga", "Phuong Linh", "Thi Yen", "Thu Ha",
-    "Hong Nhung", "Thi Dung", "Kim Ngan", "Thi Tuyet", "Ngoc Han", "Thanh Tam", "Thi Loan",
-    "My Linh", "Thi Phuong", "Bao Ngoc",
-)  # fmt: skip
-VN_GIVEN_M = (
-    "Van Minh", "Duc Anh", "Van Hung", "Quoc Bao", "Minh Tuan", "Van Nam", "Van Thanh", "Duc Thang",
-    "Quang Huy", "Van Long", "Thanh Son", "Minh Quan", "Van Hai", "Huu Phuoc", "Trung Kien",
-    "Van Dung", "Hoang Long", "Duc Minh", "Van Tuan", "Quoc Cuong", "Thanh Tung", "Van Khoa",
-    "Hai Dang", "Van Phuc", "Tien Dat",
-)  # fmt: skip
-VN_FAMILY = ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Phan", "Vu", "Dang")
-ID_GIVEN_F = (
-    "Siti", "Dewi", "Putri", "Ayu", "Nur", "Wulan", "Rina", "Sri", "Indah", "Lestari", "Fitri",
-    "Ratna", "Yuni", "Kartika", "Melati", "Intan", "Rahayu", "Novi", "Wati", "Lina", "Ani", "Maya",
-    "Dian", "Anisa", "Puspita",
-)  # fmt: skip
-ID_GIVEN_M = (
-    "Budi", "Agus", "Eko", "Hendra", "Joko", "Rudi", "Bambang", "Dedi", "Andi", "Rizki", "Fajar",
-    "Hadi", "Iwan", "Yusuf", "Ahmad", "Bayu", "Dimas", "Teguh", "Wahyu", "Arif", "Irfan", "Slamet",
-    "Gilang", "Adi", "Surya",
-)  # fmt: skip
-ID_FAMILY = (
-    "Santoso", "Wijaya", "Hidayat", "Saputra", "Kurniawan", "Pratama", "Setiawan", "Gunawan",
-    "Susanto", "Nugroho", "Wibowo", "Hartono", "Purnomo", "Siregar", "Simanjuntak", "Nasution",
-    "Lubis", "Harahap", "Sitompul", "Utomo", "Prasetyo", "Wahyudi", "Firmansyah", "Hasibuan",
-    "Sinaga", "Gultom", "Situmorang", "Effendi", "Sulistyo", "Hakim",
-)  # fmt: skip
-
-NAME_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    # culture: (given male, given female, family)
-    "en": (EN_GIVEN_M, EN_GIVEN_F, EN_FAMILY),
-    "de": (DE_GIVEN_M, DE_GIVEN_F, DE_FAMILY),
-    "ph": (PH_GIVEN_M, PH_GIVEN_F, PH_FAMILY),
-    "th": (TH_GIVEN_M, TH_GIVEN_F, TH_FAMILY),
-    "vn": (VN_GIVEN_M, VN_GIVEN_F, VN_FAMILY),
-    "id": (ID_GIVEN_M, ID_GIVEN_F, ID_FAMILY),
-    "my": (ID_GIVEN_M, ID_GIVEN_F, ID_FAMILY),
-}
-
-BUSINESS_WORDS_A = (
-    "Brightline",
-    "Northwind",
-    "Bluegum",
-    "Harbourview",
-    "Cedar",
-    "Summit",
-    "Keystone",
-    "Redwood",
-    "Silverleaf",
-    "Ironbark",
-    "Lakeshore",
-    "Granite",
-    "Meridian",
-    "Sparrow",
-    "Kestrel",
-    "Wattle",
-)
-BUSINESS_WORDS_B = (
-    "Digital",
-    "Media",
-    "Consulting",
-    "Logistics",
-    "Design",
-    "Marketing",
-    "Software",
-    "Analytics",
-    "Studios",
-    "Support Services",
-    "Commerce",
-    "Labs",
-)
-BUSINESS_SUFFIX = {"AU": "Pty Ltd", "US": "LLC", "GB": "Ltd", "CA": "Inc.", "DE": "GmbH"}
-
-# -- merchants ---------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Merchant:
     name: str
     mcc: str
-    kind: str  # everyday | vpn | capture | tokens | airline | hotel
+    kind: str  # one of MERCHANT_KINDS
     median_usd: float
 
 
-MERCHANTS: tuple[Merchant, ...] = (
-    Merchant("FreshCart Supermarket", "5411", "everyday", 55.0),
-    Merchant("Corner Grocer", "5411", "everyday", 22.0),
-    Merchant("Metro Fuel", "5541", "everyday", 48.0),
-    Merchant("Hearth & Table Restaurant", "5812", "everyday", 45.0),
-    Merchant("Bean There Cafe", "5814", "everyday", 9.0),
-    Merchant("Everyday Pharmacy", "5912", "everyday", 25.0),
-    Merchant("HomeGoods Depot", "5200", "everyday", 70.0),
-    Merchant("Citywide Transit", "4111", "everyday", 12.0),
-    Merchant("Parcelhub Online Store", "5999", "everyday", 40.0),
-    Merchant("StreamBox Subscription", "4899", "everyday", 14.0),
-    Merchant("Mobile Plus Telecom", "4814", "everyday", 35.0),
-    Merchant("ShieldLine VPN", "4816", "vpn", 9.0),
-    Merchant("TunnelBox Privacy", "4816", "vpn", 11.0),
-    Merchant("SnapCapture Pro", "5734", "capture", 39.0),
-    Merchant("ScreenKeep Recorder", "5734", "capture", 29.0),
-    Merchant("StreamStar Coins", "5816", "tokens", 20.0),
-    Merchant("LiveHub Credits", "5816", "tokens", 25.0),
-    Merchant("Pacific Air", "4511", "airline", 900.0),
-    Merchant("Southern Skies Airways", "4511", "airline", 750.0),
-    Merchant("Bayview Suites", "7011", "hotel", 90.0),
-)
-MERCHANT_KINDS = ("everyday", "vpn", "capture", "tokens", "airline", "hotel")
+# -- the file's shape (checked on load) ------------------------------------------------------------
 
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Country(_Strict):
+    currency: str
+    zones: tuple[str, ...]
+    calling_code: str
+    mobile_prefixes: tuple[str, ...]
+    nsn_length: int
+    trunk: str
+    cities: tuple[str, ...]
+    culture: str
+
+
+class _Compounds(_Strict):
+    heads: tuple[str, ...]
+    tails: tuple[str, ...]
+
+
+class _Names(_Strict):
+    given_male: tuple[str, ...] = ()
+    given_female: tuple[str, ...] = ()
+    family: tuple[str, ...] = ()
+    family_compounds: _Compounds | None = None
+    same_as: str | None = None
+
+    @model_validator(mode="after")
+    def _pools_or_alias(self) -> _Names:
+        if self.same_as is None and not (self.given_male and self.given_female and self.family):
+            raise ValueError("give given_male, given_female and family, or same_as")
+        return self
+
+    def family_names(self) -> tuple[str, ...]:
+        c = self.family_compounds
+        extra = () if c is None else (h + t for h in c.heads for t in c.tails if h.lower() != t)
+        return (*self.family, *extra)
+
+
+class _Words(_Strict):
+    words_a: tuple[str, ...]
+    words_b: tuple[str, ...]
+    suffix: dict[str, str]
+
+
+class _Merchant(_Strict):
+    name: str
+    mcc: str
+    kind: str
+    median_usd: float
+
+    @model_validator(mode="after")
+    def _known_kind(self) -> _Merchant:
+        if self.kind not in MERCHANT_KINDS:
+            raise ValueError(f"kind {self.kind!r} not one of {MERCHANT_KINDS}")
+        return self
+
+
+class _Memos(_Strict):
+    family: tuple[str, ...]
+    topup: tuple[str, ...]
+    inlaw: tuple[str, ...]
+    freelance: tuple[str, ...]
+    partner: tuple[str, ...]
+    fraud: tuple[str, ...]
+    one_off: tuple[str, ...]
+    travel: tuple[str, ...]
+    sponsor: tuple[str, ...]
+    direct_sponsor: tuple[str, ...]
+    romance: tuple[str, ...]
+
+
+class Reference(_Strict):
+    """The reference tables as the file gives them (see ``reference.yaml``)."""
+
+    countries: dict[str, _Country]
+    payer_countries: tuple[str, ...]
+    base_usd_rates: dict[str, float]
+    names: dict[str, _Names]
+    business: _Words
+    merchants: tuple[_Merchant, ...]
+    destinations: tuple[tuple[str, str], ...]
+    home_airport: dict[str, str]
+    memos: _Memos
+    charities: _Words
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Reference:
+        for code, c in self.countries.items():
+            if c.currency not in self.base_usd_rates:
+                raise ValueError(f"country {code}: currency {c.currency} has no base_usd_rates")
+            if c.culture not in self.names:
+                raise ValueError(f"country {code}: culture {c.culture} has no names")
+        for culture, n in self.names.items():
+            if n.same_as is not None and self.names.get(n.same_as, n).same_as is not None:
+                raise ValueError(f"names {culture}: same_as must name a culture with pools")
+        unknown = set(self.payer_countries) - set(self.countries)
+        unknown |= {c for _, c in self.destinations} - set(self.countries)
+        if unknown:
+            raise ValueError(f"unknown countries: {', '.join(sorted(unknown))}")
+        return self
+
+    def name_pools(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+        """culture: (given male, given female, family)."""
+        out = {}
+        for culture, n in self.names.items():
+            src = self.names[n.same_as] if n.same_as is not None else n
+            out[culture] = (src.given_male, src.given_female, src.family_names())
+        return out
+
+
+def load_reference(path: Path = REFERENCE_FILE) -> Reference:
+    """The reference tables from ``path``, checked (shape, and that they refer to each other)."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Reference.model_validate(doc)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReferenceError(f"{path}: cannot read the reference tables: {exc}") from exc
+    except ValidationError as exc:
+        raise ReferenceError(f"{path}: {exc}") from exc
+
+
+_REF = load_reference()
+
+COUNTRIES: dict[str, Country] = {
+    code: Country(code, **c.model_dump()) for code, c in _REF.countries.items()
+}
+#: Payer (demand-side) countries.
+PAYER_COUNTRIES = _REF.payer_countries
+#: Approximate USD value of one unit, the level the daily rate series wanders around.
+BASE_USD_RATES: dict[str, float] = dict(_REF.base_usd_rates)
+#: culture: (given male, given female, family), each most frequent first.
+NAME_POOLS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = _REF.name_pools()
+BUSINESS_WORDS_A = _REF.business.words_a
+BUSINESS_WORDS_B = _REF.business.words_b
+BUSINESS_SUFFIX = dict(_REF.business.suffix)
+MERCHANTS: tuple[Merchant, ...] = tuple(Merchant(**m.model_dump()) for m in _REF.merchants)
 #: Travel destinations: (airport code of destination, country).
-DESTINATIONS = (
-    ("MNL", "PH"),
-    ("CEB", "PH"),
-    ("BKK", "TH"),
-    ("SGN", "VN"),
-    ("DPS", "ID"),
-    ("LHR", "GB"),
-    ("JFK", "US"),
-    ("SYD", "AU"),
-    ("YVR", "CA"),
-    ("FRA", "DE"),
-)
-HOME_AIRPORT = {"AU": "SYD", "US": "LAX", "GB": "LHR", "CA": "YYZ", "DE": "FRA"}
-
-# -- memos of legitimate flows (osec memos are profile parameters) ------------------------------
-
-FAMILY_MEMOS = (
-    "",
-    "",
-    "",
-    "family support",
-    "allowance",
-    "for Nanay",
-    "monthly",
-    "padala",
-    "for the house",
-    "support",
-)
-TOPUP_MEMOS = (
-    "birthday",
-    "school fees",
-    "tuition",
-    "medical",
-    "hospital bill",
-    "Christmas",
-    "school supplies",
-    "gift",
-    "fiesta",
-    "",
-    "uniform",
-)
-INLAW_MEMOS = ("", "", "for mum and dad", "family support", "allowance", "house repairs")
-FREELANCE_MEMOS = (
-    "invoice",
-    "INV",
-    "VA services",
-    "design work",
-    "consulting fee",
-    "monthly retainer",
-    "contract payment",
-)
-PARTNER_MEMOS = ("", "", "", "for you", "rent", "phone load", "groceries", "bills", "for the trip")
-FRAUD_MEMOS = (
-    "investment",
-    "deposit",
-    "trading account",
-    "fees",
-    "withdrawal fee",
-    "tax release",
-    "",
-    "customs fee",
-)
-# the populations that send abroad now and then (issue 21)
-ONE_OFF_MEMOS = (
-    "gift",
-    "happy birthday",
-    "for you",
-    "deposit",
-    "reservation",
-    "order",
-    "payment",
-    "item",
-    "thank you",
-    "get well soon",
-    "help",
-    "hospital",
-    "as promised",
-)
-TRAVEL_MEMOS = (
-    "booking",
-    "deposit",
-    "room",
-    "room balance",
-    "tour",
-    "island hopping",
-    "driver",
-    "airport transfer",
-    "diving",
-    "load",
-    "thanks",
-)
-SPONSOR_MEMOS = (
-    "child sponsorship",
-    "sponsorship",
-    "monthly sponsorship",
-    "monthly donation",
-    "donation",
-    "sponsor a child",
-)
-DIRECT_SPONSOR_MEMOS = (
-    "for school",
-    "school fees",
-    "allowance",
-    "for the kids",
-    "monthly",
-    "books",
-)
-ROMANCE_MEMOS = (
-    "for you",
-    "plane ticket",
-    "visa fee",
-    "hospital",
-    "for mom",
-    "love",
-    "phone",
-    "customs",
-    "rent",
-)
-#: Charities that receive child sponsorships (fictional): "{A} {B} {suffix}".
-CHARITY_WORDS_A = (
-    "Bayanihan",
-    "Bright Future",
-    "Little Hands",
-    "Hope Harbor",
-    "Lingap",
-    "Tahanan",
-    "Sunrise",
-    "Kalinga",
-    "Open Arms",
-    "Mabuhay",
-    "Rainbow Bridge",
-    "Pag-asa",
-)
-CHARITY_WORDS_B = (
-    "Children's Foundation",
-    "Child Care Foundation",
-    "Kids Mission",
-    "Youth Foundation",
-    "Family Outreach",
-    "Learning Centre",
-)
-CHARITY_SUFFIX = {"PH": " Inc.", "MY": " Berhad"}
+DESTINATIONS = _REF.destinations
+HOME_AIRPORT = dict(_REF.home_airport)
+FAMILY_MEMOS = _REF.memos.family
+TOPUP_MEMOS = _REF.memos.topup
+INLAW_MEMOS = _REF.memos.inlaw
+FREELANCE_MEMOS = _REF.memos.freelance
+PARTNER_MEMOS = _REF.memos.partner
+FRAUD_MEMOS = _REF.memos.fraud
+ONE_OFF_MEMOS = _REF.memos.one_off
+TRAVEL_MEMOS = _REF.memos.travel
+SPONSOR_MEMOS = _REF.memos.sponsor
+DIRECT_SPONSOR_MEMOS = _REF.memos.direct_sponsor
+ROMANCE_MEMOS = _REF.memos.romance
+#: Charities that receive child sponsorships (fictional): "{A} {B}{suffix}".
+CHARITY_WORDS_A = _REF.charities.words_a
+CHARITY_WORDS_B = _REF.charities.words_b
+CHARITY_SUFFIX = dict(_REF.charities.suffix)
