@@ -1,5 +1,8 @@
 """Reference data used to validate values: ISO 4217 currencies and ISO 3166 countries with aliases.
 
+The tables beside ISO's (crypto tickers, currency symbols, country aliases and ambiguous names)
+are data: ``reference.toml``, shipped with the package, with their sources.
+
 Country values are normalised to ISO 3166-1 alpha-2 when they are unambiguous (``Philippines``,
 ``PHL``, ``ph``, ``United Kingdom``, ``UK``); an ambiguous name (``Korea``, ``Congo``) is quarantined
 with its candidates, never guessed.
@@ -8,84 +11,48 @@ with its candidates, never guessed.
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from functools import cache
+from pathlib import Path
 
 import pycountry
 
-#: Crypto-asset tickers accepted as currencies on the crypto channel.
-CRYPTO_CURRENCIES = (
-    "BTC",
-    "ETH",
-    "USDT",
-    "USDC",
-    "XMR",
-    "LTC",
-    "BCH",
-    "TRX",
-    "BNB",
-    "SOL",
-    "XRP",
-    "DAI",
-)
+from bantay.errors import BantayError
 
-#: Unambiguous currency symbols; "$" and "¥" are ambiguous and quarantined.
-CURRENCY_SYMBOLS = {
-    "€": "EUR",
-    "£": "GBP",
-    "₱": "PHP",
-    "₹": "INR",
-    "₩": "KRW",
-    "₫": "VND",
-    "฿": "THB",
-}
+#: The tables' data file (package data), with their sources.
+REFERENCE_FILE = Path(__file__).with_name("reference.toml")
 
-#: Names in common use that are not in ISO 3166 (or differ from it).
-COUNTRY_ALIASES: dict[str, str] = {
-    "uk": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "usa": "US",
-    "us": "US",
-    "america": "US",
-    "united states of america": "US",
-    "u s a": "US",
-    "u s": "US",
-    "holland": "NL",
-    "pilipinas": "PH",
-    "republic of the philippines": "PH",
-    "south korea": "KR",
-    "north korea": "KP",
-    "vietnam": "VN",
-    "viet nam": "VN",
-    "russia": "RU",
-    "laos": "LA",
-    "iran": "IR",
-    "syria": "SY",
-    "taiwan": "TW",
-    "czech republic": "CZ",
-    "ivory coast": "CI",
-    "uae": "AE",
-    "burma": "MM",
-    "hong kong": "HK",
-    "macau": "MO",
-    "bolivia": "BO",
-    "venezuela": "VE",
-    "tanzania": "TZ",
-    "moldova": "MD",
-    "turkey": "TR",
-}
 
-#: Names that fit several countries: quarantined with the candidates listed.
-AMBIGUOUS_COUNTRIES: dict[str, tuple[str, ...]] = {
-    "korea": ("KR", "KP"),
-    "congo": ("CG", "CD"),
-    "virgin islands": ("VG", "VI"),
-}
+def _load(
+    path: Path = REFERENCE_FILE,
+) -> tuple[tuple[str, ...], dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
+    """(crypto tickers, currency symbols, country aliases, ambiguous country names) from
+    ``path``, checked: the codes they name are ISO 3166 alpha-2 and ISO 4217 codes."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        crypto = tuple(str(c) for c in doc["crypto_currencies"])
+        symbols = {str(k): str(v) for k, v in doc["currency_symbols"].items()}
+        aliases = {str(k): str(v) for k, v in doc["country_aliases"].items()}
+        ambiguous = {
+            str(k): tuple(str(c) for c in v) for k, v in doc["ambiguous_countries"].items()
+        }
+    except (OSError, tomllib.TOMLDecodeError, KeyError, AttributeError, TypeError) as exc:
+        raise BantayError(f"{path}: cannot read the reference tables: {exc!r}") from exc
+    countries = {c.alpha_2 for c in pycountry.countries}
+    currencies = {c.alpha_3 for c in pycountry.currencies}
+    bad = [v for v in aliases.values() if v not in countries]
+    bad += [c for v in ambiguous.values() for c in v if c not in countries]
+    bad += [v for v in symbols.values() if v not in currencies]
+    if bad:
+        raise BantayError(f"{path}: unknown country or currency code(s): {', '.join(bad)}")
+    return crypto, symbols, aliases, ambiguous
+
+
+# crypto-asset tickers accepted as currencies on the crypto channel; unambiguous currency symbols
+# ("$" and "¥" are ambiguous and quarantined); names in common use that are not in ISO 3166 (or
+# differ from it); names that fit several countries (quarantined with the candidates listed)
+CRYPTO_CURRENCIES, CURRENCY_SYMBOLS, COUNTRY_ALIASES, AMBIGUOUS_COUNTRIES = _load()
 
 
 def country_key(value: str) -> str:
