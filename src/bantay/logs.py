@@ -53,11 +53,11 @@ class NotEstimated:
         """One line for the terminal, or None when every parameter was estimated."""
         if not self.items:
             return None
-        n_comparisons = len({c for c, _, _ in self.items})
+        n, n_comparisons = len(self.items), len({c for c, _, _ in self.items})
         return (
-            f"Splink could not estimate {len(self.items)} parameters on {n_comparisons} "
-            f"comparisons (levels its training pairs never showed keep their starting values); "
-            f"see {log_file}"
+            f"Splink could not estimate {n} parameter{'s' if n != 1 else ''} on {n_comparisons} "
+            f"comparison{'s' if n_comparisons != 1 else ''} (levels its training pairs never "
+            f"showed keep their starting values); see {log_file}"
         )
 
 

@@ -95,9 +95,10 @@ def scan(
     from bantay.detect.catalogue import load_catalogue
     from bantay.detect.scan import expected_yield, read_seeds_file
     from bantay.detect.scan import scan as run_scan
+    from bantay.logs import workspace_log
 
     seed_list = read_seeds_file(seeds) if seeds else []
-    with open_workspace(workspace_path(workspace)) as ws:
+    with open_workspace(workspace_path(workspace)) as ws, workspace_log(ws.path):
         r = run_scan(
             ws,
             engine=engine,

@@ -46,6 +46,7 @@ def ingest(
     file, line, field and reason. Exits non-zero when nothing at all was loaded.
     """
     from bantay.ingest import ingest_file
+    from bantay.logs import workspace_log
     from bantay.workspace import open_workspace
 
     if format not in (None, "csv", "parquet", "jsonl", "iso20022"):
@@ -62,7 +63,8 @@ def ingest(
         raise BantayError("nothing to ingest: give FILE arguments or --manifest")
     any_loaded = False
     failures = 0
-    with open_workspace(workspace_path(workspace)) as ws:
+    # library logs (the parallel ISO 20022 reader's, say) go to the workspace's log file
+    with open_workspace(workspace_path(workspace)) as ws, workspace_log(ws.path):
         for path, job_fmt, job_mapping, job_kind in jobs:
             try:
                 with console.status(f"ingesting {path} …") as status:
