@@ -31,9 +31,8 @@ import pandas as pd
 
 from bantay.detect.scan import scan
 from bantay.evaluate.detection import SideReport, labels, report_frame, side_frame
-from bantay.ingest import ingest_file, read_manifest
-from bantay.resolve.run import resolve
-from bantay.workspace import init_workspace, open_workspace
+from bantay.pipeline import load_world
+from bantay.workspace import open_workspace
 
 GENERATOR = Path(__file__).resolve().parent / "independent_world" / "generate.py"
 
@@ -55,14 +54,9 @@ def prepare(
     args = ["--out", str(world), "--seed", str(seed), "--senders", str(senders)]
     args += ["--months", str(months), "--profile", profile]
     subprocess.run([sys.executable, str(GENERATOR), *args], check=True, capture_output=True)
-    ws = init_workspace(wsd)
-    try:
-        for path, fmt, mapping, kind in read_manifest(world / "manifest.json"):
-            ingest_file(ws, path, fmt=fmt, mapping=mapping, kind=kind)
-        resolve(ws)
+    load_world(world / "manifest.json", wsd)  # ingested and resolved as a user would
+    with open_workspace(wsd) as ws:
         scan(ws)
-    finally:
-        ws.close()
     done.write_text(f"{profile} seed {seed} senders {senders} months {months}\n")
     return wsd, world / "truth"
 

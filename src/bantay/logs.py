@@ -79,6 +79,7 @@ def workspace_log(workspace: Path, level: int = logging.INFO) -> Iterator[NotEst
     Splink reported it could not estimate (:meth:`NotEstimated.summary`).
     """
     # the records can name values from the data: the file is the workspace's, mode 600
+    Path(workspace).mkdir(parents=True, exist_ok=True)
     path = private_file(log_path(workspace))
     to_file = logging.FileHandler(path, encoding="utf-8", delay=True)
     to_file.setFormatter(logging.Formatter(FORMAT))

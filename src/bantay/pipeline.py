@@ -113,9 +113,7 @@ def prepare_simulated_world(
     With ``randomise`` the world's profile is :func:`randomised_profile` of ``profile`` (drawn from
     ``seed``) and is kept as ``out/profile.yaml``.
     """
-    from bantay.ingest import ingest_file, read_manifest
     from bantay.simulate import simulate
-    from bantay.workspace import init_workspace
 
     out.mkdir(parents=True, exist_ok=True)
     if not (out / "manifest.json").exists():
@@ -130,18 +128,28 @@ def prepare_simulated_world(
     if not done.exists():
         if ws_dir.exists():
             shutil.rmtree(ws_dir)
-        ws = init_workspace(ws_dir)
-        try:
-            for path, fmt, mapping, kind in read_manifest(out / "manifest.json"):
-                ingest_file(ws, path, fmt=fmt, mapping=mapping, kind=kind)
-            if run_resolve:
-                from bantay.resolve.run import resolve as resolve_entities
-
-                resolve_entities(ws)
-        finally:
-            ws.close()
+        load_world(out / "manifest.json", ws_dir, run_resolve)
         done.write_text("ingested and resolved\n" if run_resolve else "ingested\n")
     return ws_dir, out / "truth"
+
+
+def load_world(manifest: Path, ws_dir: Path, run_resolve: bool = True) -> None:
+    """A new workspace in ``ws_dir`` holding every file a world's ``manifest.json`` lists (exports,
+    KYC files, rates, signals), ingested as a user would, with entities resolved (unless not
+    ``run_resolve``). The world may come from another generator than Bantay's."""
+    from bantay.ingest import ingest_file, read_manifest
+    from bantay.workspace import init_workspace
+
+    ws = init_workspace(ws_dir)
+    try:
+        for path, fmt, mapping, kind in read_manifest(manifest):
+            ingest_file(ws, path, fmt=fmt, mapping=mapping, kind=kind)
+        if run_resolve:
+            from bantay.resolve.run import resolve as resolve_entities
+
+            resolve_entities(ws)
+    finally:
+        ws.close()
 
 
 def world_paths(world: Path) -> tuple[Path, Path]:

@@ -298,6 +298,7 @@ def train(
     import tempfile
 
     from bantay.detect.train import train as train_model
+    from bantay.logs import workspace_log
     from bantay.pipeline import labelled_world, simulated_training_world, training_plan
 
     worlds = []
@@ -310,7 +311,11 @@ def train(
             tmp = tempfile.TemporaryDirectory(prefix="bantay-train-")
             root = Path(tmp.name)
         for k, pw in enumerate(training_plan(simulate, evasive, seed, senders)):
-            with console.status(f"world {pw.profile}-{pw.seed}: simulate, ingest, resolve, scan …"):
+            # Splink's and Bantay's logs go to the world folder's log file
+            with (
+                workspace_log(root / pw.name),
+                console.status(f"world {pw.profile}-{pw.seed}: simulate, ingest, resolve, scan …"),
+            ):
                 tw = simulated_training_world(
                     root / pw.name, pw.profile, pw.seed, pw.senders, months, use_signals=k % 2 == 0
                 )
