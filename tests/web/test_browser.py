@@ -90,7 +90,8 @@ def test_login_queue_entity_decision_audit(server: str, tmp_path: Path) -> None:
             page.goto(f"{server}/entities/payer/E000000000000")
             chart = page.locator("#money-chart")
             assert chart.is_visible() and page.locator("#money-chart rect.bar").count() > 10
-            assert page.locator("#heatmap rect").count() == 7 * 24
+            assert page.locator("#heatmap rect.cell").count() == 7 * 24
+            assert page.locator("#heatmap-scale rect.swatch").count() >= 2
             graph = page.locator("#network-graph")
             assert graph.is_visible() and page.locator("#network-graph .node").count() > 5
             assert page.locator("#network-graph line.edge").count() > 5

@@ -363,6 +363,11 @@ class Analytics:
             return "regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') = ?", [entity_id[4:]]
         return f"t.{col} = ?", [entity_id]
 
+    def names(self, entity_ids: list[str]) -> dict[str, str]:
+        """entity_id -> display name, for the resolved entities among ``entity_ids``."""
+        rows = self.lookup("entities", "entity_id", sorted(set(entity_ids)), "entity_id, name")
+        return {str(r["entity_id"]): str(r["name"]) for r in rows if r.get("name")}
+
     def exists(self, side: str, entity_id: str) -> bool:
         """Whether ``entity_id`` is a resolved entity, or was scored on ``side`` (stand-in keys)."""
         if side not in ("payer", "beneficiary"):

@@ -813,6 +813,29 @@ def close(db: Session, user: User, case_id: int) -> Case:
     return c
 
 
+def can_review(db: Session, user: User, c: Case) -> bool:
+    """Whether :func:`review` would accept ``user``'s review of the case's latest decision now."""
+    if not has_role(user, "supervisor") or c.status == "closed":
+        return False
+    d = latest_decision(db, c.id)
+    return (
+        d is not None
+        and d.reviewed_by is None
+        and d.user_id != user.id
+        and decision_is_current(db, d)
+    )
+
+
+def can_close(db: Session, user: User, c: Case) -> bool:
+    """Whether :func:`close` would close the case for ``user`` now (so pages offer it only then)."""
+    if c.status == "closed" or not can_act(db, user, c):
+        return False
+    d = latest_decision(db, c.id)
+    if d is None or d.decision == "needs_information" or not decision_is_current(db, d):
+        return False
+    return d.decision != "confirmed" or (d.reviewed_by is not None and bool(d.review_approved))
+
+
 # ---- statuses and labels -----------------------------------------------------------------------
 
 
@@ -841,6 +864,32 @@ def _statuses(db: Session, ids: set[str] | None) -> dict[tuple[str, str], str]:
             else ("in_case" if status == "open" else status)
         )
     return out
+
+
+def latest_cases(db: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(side, entity) -> the case its status comes from (its latest case), for ``keys``."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    rows = db.execute(
+        select(CaseMember.side, CaseMember.entity_id, Case.id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(CaseMember.entity_id.in_({e for _, e in keys}))
+        .order_by(Case.updated_at, Case.id)
+    ).all()
+    return {(s, e): int(cid) for s, e, cid in rows if (s, e) in wanted}
+
+
+def entity_cases(db: Session, side: str, entity_id: str) -> list[Case]:
+    """Every case the entity is a member of, latest change first."""
+    return list(
+        db.execute(
+            select(Case)
+            .join(CaseMember, CaseMember.case_id == Case.id)
+            .where(CaseMember.side == side, CaseMember.entity_id == entity_id)
+            .order_by(Case.updated_at.desc(), Case.id.desc())
+        ).scalars()
+    )
 
 
 def all_entity_statuses(db: Session) -> dict[tuple[str, str], str]:

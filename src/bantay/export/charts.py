@@ -78,8 +78,12 @@ def money_chart(weeks: list[dict[str, Any]], currency: str, width: int = 760) ->
 def heatmap(matrix: list[list[int]], weekdays: list[str], local_known: bool) -> str:
     """Payments by weekday (rows) and hour of day (columns) in the payer's local time."""
     cell, left, top = 24, 40, 20
-    width, height = left + 24 * cell + 10, top + 7 * cell + 24
+    width, height = left + 24 * cell + 10, top + 7 * cell + 44
     vmax = max((max(r) for r in matrix), default=0) or 1
+
+    def shade(v: float) -> float:
+        return 0.06 + 0.94 * (v / vmax) if v else 0.0
+
     out = [
         f'<svg class="chart heatmap" id="heatmap" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-label="Payments by hour and weekday">'
@@ -95,12 +99,26 @@ def heatmap(matrix: list[list[int]], weekdays: list[str], local_known: bool) -> 
             f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" class="tick">{weekdays[d]}</text>'
         )
         for hr, v in enumerate(row):
-            a = 0.06 + 0.94 * (v / vmax) if v else 0.0
             out.append(
-                f'<rect x="{left + hr * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                f'fill="rgba(44,82,130,{a:.2f})" stroke="#eee"><title>{weekdays[d]} '
-                f"{hr:02d}:00: {v} payments</title></rect>"
+                f'<rect class="cell" x="{left + hr * cell}" y="{y}" width="{cell - 2}" '
+                f'height="{cell - 2}" fill="rgba(44,82,130,{shade(v):.2f})" stroke="#eee">'
+                f"<title>{weekdays[d]} {hr:02d}:00: {v} payments</title></rect>"
             )
+    # the colour scale: what a shade means, from none to the busiest hour
+    y = top + 7 * cell + 4
+    steps = sorted({0, *(round(vmax * k / 4) for k in range(1, 5))})
+    x = left
+    out.append(f'<g class="scale" id="heatmap-scale"><text x="{x}" y="{y + 11}" class="legend">')
+    out.append("payments per hour:</text>")
+    x += 110
+    for v in steps:
+        out.append(
+            f'<rect class="swatch" x="{x}" y="{y}" width="14" height="14" '
+            f'fill="rgba(44,82,130,{shade(v):.2f})" stroke="#ccc"><title>{v} payments</title>'
+            f'</rect><text x="{x + 18}" y="{y + 11}" class="legend">{v}</text>'
+        )
+        x += 24 + 7 * len(str(v))
+    out.append("</g>")
     note = "payer's local time" if local_known else "local time where known, else UTC"
     out.append(f'<text x="{left}" y="{height - 4}" class="legend">{note}</text></svg>')
     return "".join(out)

@@ -13,9 +13,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bantay import __version__
 from bantay.cases import audit
@@ -59,6 +60,9 @@ def create_app(settings: WebSettings) -> FastAPI:
         description="Alert queue, entity views, cases and audit trail for OSEC payment analysis.",
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
+        # the API page is the app's own (/docs, pages.py): no Swagger UI or ReDoc from a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.workflow = workflow
@@ -91,6 +95,20 @@ def create_app(settings: WebSettings) -> FastAPI:
         if not is_api:
             return pages.error_page(request, status, message, headers)
         return JSONResponse({"detail": message}, status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # unknown paths and methods: the app's error page for a browser, JSON for the API
+        headers = dict(exc.headers or {})
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not wants_html:
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+        message = "no such page" if exc.status_code == 404 else str(exc.detail)
+        return pages.error_page(request, exc.status_code, message, headers)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -16,7 +16,7 @@ from bantay.cases import audit as audit_log
 from bantay.cases import services
 from bantay.cases.analytics import BANDS, STATUSES, QueueFilter
 from bantay.cases.security import new_token, same
-from bantay.errors import Forbidden, Invalid, NotFound
+from bantay.errors import Forbidden, Invalid, NotAuthenticated, NotFound, Throttled
 from bantay.export import charts
 from bantay.export.download import FORMATS
 from bantay.web.deps import (
@@ -30,6 +30,7 @@ from bantay.web.deps import (
     SupervisorDep,
     WriterDep,
 )
+from bantay.web.errors import message_of
 from bantay.web.routers.alerts import read_queue
 from bantay.web.routers.audit import audit_rows
 from bantay.web.routers.auth import set_session_cookie
@@ -117,16 +118,40 @@ def login_submit(
 ) -> Response:
     if not same(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         raise Forbidden("missing or wrong CSRF token; reload the login page")
-    res = services.login(
-        db,
-        settings.secret_key.get_secret_value(),
-        username,
-        password,
-        address,
-        max_failures=settings.login_max_failures,
-        window_s=settings.login_window_s,
-        session_hours=settings.session_hours,
-    )
+    try:
+        res = services.login(
+            db,
+            settings.secret_key.get_secret_value(),
+            username,
+            password,
+            address,
+            max_failures=settings.login_max_failures,
+            window_s=settings.login_window_s,
+            session_hours=settings.session_hours,
+        )
+    except (NotAuthenticated, Throttled) as exc:
+        # the login page again, with what went wrong (the failure is already in the audit log)
+        token = new_token()
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else {}
+        page = render(
+            request,
+            "login.html",
+            429 if isinstance(exc, Throttled) else 401,
+            csrf=token,
+            next=_safe_next(next),
+            error=message_of(exc),
+            username=username[:64],
+            me=None,
+        )
+        page.headers.update(headers)
+        page.set_cookie(
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=settings.cookie_secure,
+        )
+        return page
     r = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(r, settings, res.session_token)
     r.delete_cookie(LOGIN_CSRF_COOKIE)
@@ -175,6 +200,14 @@ def alerts_page(
     page, statuses = read_queue(
         db, analytics, principal, settings, f, sort, order, after or None, None
     )
+    case_of = services.latest_cases(
+        db,
+        [
+            (r["side"], r["entity_id"])
+            for r, st in zip(page.rows, statuses, strict=True)
+            if st != "new"
+        ],
+    )
     params = {**f.as_dict(), "sort": sort, "order": order}
     next_url = (
         "/alerts?" + urlencode({**params, "after": page.next_cursor}) if page.next_cursor else None
@@ -189,6 +222,7 @@ def alerts_page(
         "alerts.html",
         me=principal,
         rows=list(zip(page.rows, statuses, strict=True)),
+        case_of=case_of,
         count=page.count,
         next_url=next_url,
         first_url="/alerts?" + urlencode(params),
@@ -231,6 +265,7 @@ def entity_page(
         ),
         net_svg=Markup(charts.network(data["network"], entity_id)),
         open_cases=open_cases,
+        entity_cases=services.entity_cases(db, side, entity_id),
     )
 
 
@@ -287,12 +322,14 @@ def cases_create(
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(
-    request: Request, case_id: CaseId, principal: PrincipalDep, db: DbDep
+    request: Request, case_id: CaseId, principal: PrincipalDep, db: DbDep, analytics: AnalyticsDep
 ) -> HTMLResponse:
     c = case_detail(db, case_id)
+    member_names = analytics.names([m.entity_id for m in c.members])
     principal.audit(db, "view", "case", str(case_id))
     users = [u.username for u in services.list_users(db) if u.active]
     supervisor = services.has_role(principal.user, "supervisor")
+    case = services.get_case(db, case_id)
     return render(
         request,
         "case.html",
@@ -300,9 +337,12 @@ def case_page(
         c=c,
         users=users,
         is_supervisor=supervisor,
-        can_act=services.can_act(db, principal.user, services.get_case(db, case_id)),
+        can_act=services.can_act(db, principal.user, case),
+        can_review=services.can_review(db, principal.user, case),
+        can_close=services.can_close(db, principal.user, case),
         can_assign=supervisor or c.owner == principal.user.username,
         export_formats=EXPORT_LABELS,
+        member_names=member_names,
     )
 
 
@@ -371,3 +411,35 @@ def audit_page(
         action=action,
         username=username,
     )
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """The HTTP API, read from the app's OpenAPI schema and rendered here: no Swagger UI or ReDoc
+    (their scripts come from a CDN, and no installed package ships them), so it works offline."""
+    spec = request.app.openapi()
+    ops: list[dict[str, Any]] = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            ops.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "tag": (op.get("tags") or ["other"])[0],
+                    "id": op.get("operationId", ""),
+                    "summary": op.get("summary", ""),
+                    "description": op.get("description", ""),
+                    "params": [
+                        (p["name"], p.get("in", ""), p.get("required", False))
+                        for p in op.get("parameters", [])
+                    ],
+                    "body": "requestBody" in op,
+                }
+            )
+    ops.sort(key=lambda o: (o["tag"], o["path"], o["method"]))
+    return render(request, "api.html", me=principal, ops=ops, info=spec.get("info", {}))
+
+
+@router.get("/redoc", response_class=RedirectResponse)
+def redoc() -> RedirectResponse:
+    return RedirectResponse("/docs", status_code=303)
