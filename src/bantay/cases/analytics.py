@@ -39,6 +39,8 @@ SORTS = {
     "entity": "entity_id",
 }
 STATUSES = ("new", "in_case", "pending_review", "confirmed", "false_positive", "closed")
+#: triage states of an alert outside cases (bantay.cases.triage)
+TRIAGE_STATES = ("open", "closed")
 #: (table, column) pairs looked up by value: a copy of (value, rowid) sorted and indexed by value,
 #: so a lookup does not scan a million rows; rows are then read by rowid
 LOOKUPS = (
@@ -72,6 +74,9 @@ class QueueFilter:
     institution: str | None = None
     status: str | None = None
     q: str | None = None
+    #: triage (workflow database): ``open`` or ``closed``; the user name an alert is assigned to
+    triage: str | None = None
+    assignee: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -119,6 +124,7 @@ class Analytics:
         self._lock = threading.Lock()
         self._scan: str | None = None
         self.status_version: object = None
+        self.triage_version: object = None
         self.facets: dict[str, list[str]] = {}
         self._counts: dict[tuple[object, ...], int] = {}
         self._checked = 0.0
@@ -175,8 +181,12 @@ class Analytics:
                        coalesce(e.institutions, '') AS institutions,
                        coalesce(c.country, '') AS country,
                        coalesce(i.indicators, '') AS indicators,
-                       'new' AS status
+                       'new' AS status,
+                       sc.created_at AS raised_at,
+                       'open' AS triage,
+                       '' AS assignee
                 FROM ws.alerts a
+                LEFT JOIN ws.scans sc ON sc.scan_id = a.scan_id
                 LEFT JOIN ws.entities e ON e.entity_id = a.entity_id
                 LEFT JOIN country c ON c.entity_id = a.entity_id
                 LEFT JOIN ind i ON i.side = a.side AND i.entity_id = a.entity_id
@@ -191,7 +201,12 @@ class Analytics:
                 "CREATE OR REPLACE TABLE entity_status "
                 "(side VARCHAR, entity_id VARCHAR, status VARCHAR)"
             )
+            cur.execute(
+                "CREATE OR REPLACE TABLE alert_triage "
+                "(alert_id VARCHAR, triage VARCHAR, assignee VARCHAR)"
+            )
             self.status_version = None
+            self.triage_version = None
             for table, col in LOOKUPS:
                 cur.execute(
                     f"CREATE OR REPLACE TABLE ix_{table}_{col} AS SELECT {col} AS k, rowid AS rid "
@@ -232,6 +247,49 @@ class Analytics:
                 )
             self.status_version = version
 
+    def set_triage(self, version: object, states: dict[str, tuple[str, str]]) -> None:
+        """Replace the in-memory triage state (alert_id -> (state, assignee)) when it changed."""
+        if version == self.triage_version:
+            return
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("DELETE FROM alert_triage")
+            if states:
+                cur.executemany(
+                    "INSERT INTO alert_triage VALUES (?, ?, ?)",
+                    [[a, st, who] for a, (st, who) in states.items()],
+                )
+            for table in ("queue", "queue_by_name"):
+                cur.execute(
+                    f"UPDATE {table} SET triage = 'open', assignee = '' "
+                    "WHERE triage <> 'open' OR assignee <> ''"
+                )
+                cur.execute(
+                    f"UPDATE {table} SET triage = t.triage, assignee = t.assignee "
+                    f"FROM alert_triage t WHERE {table}.alert_id = t.alert_id"
+                )
+            self.triage_version = version
+
+    def alerts(self, alert_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """alert_id -> its queue row (side, entity_id, score, name, raised_at), for the latest scan."""
+        self.ensure_queue()
+        if not alert_ids:
+            return {}
+        cur = self.cursor()
+        cur.execute(
+            "SELECT alert_id, side, entity_id, score, name, summary, raised_at FROM queue "
+            "WHERE alert_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(alert_ids))],
+        )
+        return {str(r["alert_id"]): r for r in _rows(cur)}
+
+    def entity_alerts(self, side: str, entity_id: str) -> list[dict[str, Any]]:
+        """The entity's alerts in the workspace (the latest scan's), with when they were raised."""
+        rows = self.lookup(
+            "alerts", "entity_id", [entity_id], "scan_id, alert_id, side, rank, score"
+        )
+        return [r for r in rows if r["side"] == side]
+
     def queue(
         self,
         f: QueueFilter,
@@ -269,6 +327,14 @@ class Analytics:
         if f.q:
             where.append("(q.name ILIKE ? OR q.entity_id = ?)")
             params += [f"%{f.q}%", f.q]
+        if f.triage:
+            if f.triage not in TRIAGE_STATES:
+                raise Invalid(f"triage must be one of {', '.join(TRIAGE_STATES)}")
+            where.append("q.triage = ?")
+            params.append(f.triage)
+        if f.assignee:
+            where.append("q.assignee = ?")
+            params.append(f.assignee)
         if f.status:
             if f.status not in STATUSES:
                 raise Invalid(f"status must be one of {', '.join(STATUSES)}")
@@ -278,7 +344,13 @@ class Analytics:
         cur = self.cursor()
         base_where = " AND ".join(where) or "TRUE"
         # counts change only with the scan (and, filtered by status, with the cases): cached
-        ckey = (self._scan, self.status_version if f.status else None, base_where, *params)
+        ckey = (
+            self._scan,
+            self.status_version if f.status else None,
+            self.triage_version if f.triage or f.assignee else None,
+            base_where,
+            *params,
+        )
         count = self._counts.get(ckey)
         if count is None:
             row = cur.execute(f"SELECT count(*) FROM queue q WHERE {base_where}", params).fetchone()
@@ -296,7 +368,8 @@ class Analytics:
         direction = "DESC" if descending else "ASC"
         cur.execute(
             f"""SELECT q.alert_id, q.side, q.entity_id, q.rank, q.score, q.summary, q.name,
-                       q.country, q.institutions, q.indicators, q.status
+                       q.country, q.institutions, q.indicators, q.status, q.raised_at, q.triage,
+                       q.assignee
                 FROM {table} q WHERE {" AND ".join(page_where) or "TRUE"}
                 ORDER BY q.{col} {direction}, q.alert_id LIMIT ?""",
             [*page_params, limit + 1],

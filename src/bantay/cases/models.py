@@ -131,6 +131,27 @@ class Decision(Base):
     subject_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
+class AlertTriage(Base):
+    """One triage step on an alert outside any case: assigned, closed with a reason code, reopened.
+
+    Append-only history; an alert's state is its latest step (:mod:`bantay.cases.triage`)."""
+
+    __tablename__ = "web_alert_triage"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64), index=True)
+    side: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("web_users.id"), default=None)
+    reason_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_web_alert_triage_entity", AlertTriage.side, AlertTriage.entity_id)
+
+
 class AuditEntry(Base):
     """Append-only; each row's hash covers its fields and the previous row's hash."""
 
@@ -263,6 +284,24 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "review_note": "The reviewer's note (required to return a decision).",
             "subject": "JSON list of `[side, entity_id, alert_id]`: what the decision covers.",
             "subject_hash": "SHA-256 of `subject`.",
+        },
+    ),
+    "web_alert_triage": (
+        "Triage of alerts without a case, as an append-only history: who assigned an alert to "
+        "whom, who closed it with which reason code, who reopened it. An alert's state is its "
+        "latest step; closings with an `explained_*` reason code are training labels (not an "
+        "offender) unless a reviewed case outcome says otherwise.",
+        {
+            "id": "Key (the order of the steps).",
+            "alert_id": "The alert (as in `alerts`; each scan gives its alerts new ids).",
+            "side": "`payer` or `beneficiary`.",
+            "entity_id": "The alerted entity.",
+            "action": "`assign`, `close` or `reopen`.",
+            "assignee_id": "With `assign`: the user it is assigned to (empty: unassigned).",
+            "reason_code": "With `close`: why (`bantay.cases.triage.REASON_CODES`).",
+            "note": "The analyst's note (at most 5,000 characters).",
+            "user_id": "Who took the step.",
+            "at": "When (UTC).",
         },
     ),
     "web_audit_log": (

@@ -12,8 +12,10 @@ Rules kept here, whoever calls:
 - **Decisions freeze their subject**: a decision covers the case's members and their evidence (alert
   ids) as they were when it was made (``subject``, hashed). A change to the case afterwards
   reopens review: the decision can no longer be reviewed or closed on, a new one is needed.
-- **Training labels come only from reviewed outcomes**: a closed case's members *as its closing
-  decision stated them*, when a supervisor approved that decision.
+- **Training labels come from dispositions**: a closed case's members *as its closing decision
+  stated them*, when a supervisor approved that decision; and alerts closed in triage with a
+  reason code saying the activity is explained (:mod:`bantay.cases.triage`: not offenders). A
+  reviewed case outcome overrides a triage closing of the same entity.
 - Closed cases are read-only; only existing entities join a case; every text has a bound.
 """
 
@@ -925,10 +927,22 @@ def dispositions(db: Session) -> list[tuple[str, str, bool]]:
     return [(s, e, lab) for (s, e), lab in sorted(latest.items())]
 
 
+def training_labels(db: Session) -> list[tuple[str, str, bool]]:
+    """(side, entity_id, label): the triage closings that give a label
+    (:func:`bantay.cases.triage.triage_labels`), overridden by reviewed case outcomes
+    (:func:`dispositions`) for the same entity."""
+    from bantay.cases.triage import triage_labels  # triage builds on this module
+
+    labels = triage_labels(db)
+    labels.update({(s, e): lab for s, e, lab in dispositions(db)})
+    return [(s, e, lab) for (s, e), lab in sorted(labels.items())]
+
+
 def labels_csv(db: Session, user: User) -> str:
-    """The dispositions as the CSV ``bantay train --labels`` reads (side,entity_id,label)."""
+    """The analysts' dispositions as the CSV ``bantay train --labels`` reads
+    (side,entity_id,label): reviewed case outcomes, and alerts closed in triage as explained."""
     require_role(user, "supervisor")
-    rows = dispositions(db)
+    rows = training_labels(db)
     text = csv_text(
         ["side", "entity_id", "label"],
         [[side, ent, "true" if lab else "false"] for side, ent, lab in rows],

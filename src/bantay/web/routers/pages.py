@@ -14,7 +14,9 @@ from markupsafe import Markup
 
 from bantay.cases import audit as audit_log
 from bantay.cases import services
+from bantay.cases import triage as triage_core
 from bantay.cases.analytics import BANDS, STATUSES, QueueFilter
+from bantay.cases.models import utcnow
 from bantay.cases.security import new_token, same
 from bantay.errors import Forbidden, Invalid, NotAuthenticated, NotFound, Throttled
 from bantay.export import charts
@@ -184,6 +186,8 @@ def alerts_page(
     institution: Param = "",
     status: Short = "",
     q: Param = "",
+    triage: Short = "",
+    assignee: Annotated[str, Query(max_length=64)] = "",
     sort: Short = "score",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
     after: Annotated[str, Query(max_length=500)] = "",
@@ -196,6 +200,8 @@ def alerts_page(
         institution or None,
         status or None,
         q or None,
+        triage or None,
+        assignee or None,
     )
     page, statuses = read_queue(
         db, analytics, principal, settings, f, sort, order, after or None, None
@@ -234,7 +240,50 @@ def alerts_page(
         sort=sort,
         order=order,
         sort_url=sort_url,
+        now=utcnow(),
+        reasons={k: v[0] for k, v in triage_core.REASON_CODES.items()},
+        users=[u.username for u in services.list_users(db) if u.active],
+        is_supervisor=services.has_role(principal.user, "supervisor"),
+        back="/alerts?" + urlencode({**params, "after": after} if after else params),
     )
+
+
+@router.post("/alerts/triage")
+def alerts_triage(
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    action: Annotated[str, Form(pattern="^(take|assign|unassign|close)$")],
+    alert_id: Annotated[list[str], Form(max_length=triage_core.MAX_BULK)] = [],  # noqa: B006
+    reason_code: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=services.MAX_NOTE)] = "",
+    assignee: Annotated[str, Form(max_length=64)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "/alerts",
+) -> RedirectResponse:
+    """The queue's bulk actions on the ticked alerts: take, assign, unassign, close."""
+    u = principal.user
+    if action == "take":
+        triage_core.assign(db, u, alert_id, u.username, alerts=analytics)
+    elif action == "assign":
+        triage_core.assign(db, u, alert_id, assignee or None, alerts=analytics)
+    elif action == "unassign":
+        triage_core.assign(db, u, alert_id, None, alerts=analytics)
+    else:
+        triage_core.close(db, u, alert_id, reason_code, note, alerts=analytics)
+    return RedirectResponse(_safe_next(back), status_code=303)
+
+
+@router.post("/alerts/{alert_id}/reopen")
+def alert_reopen(
+    alert_id: Annotated[str, PathParam(max_length=64)],
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    note: Annotated[str, Form(max_length=services.MAX_NOTE)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "/alerts",
+) -> RedirectResponse:
+    triage_core.reopen(db, principal.user, alert_id, note, alerts=analytics)
+    return RedirectResponse(_safe_next(back), status_code=303)
 
 
 @router.get("/entities/{side}/{entity_id}", response_class=HTMLResponse)
@@ -266,6 +315,12 @@ def entity_page(
         net_svg=Markup(charts.network(data["network"], entity_id)),
         open_cases=open_cases,
         entity_cases=services.entity_cases(db, side, entity_id),
+        entity_alerts=analytics.entity_alerts(side, entity_id),
+        alert_states=triage_core.states(
+            db, [a["alert_id"] for a in analytics.entity_alerts(side, entity_id)]
+        ),
+        triage_history=triage_core.history(db, side, entity_id),
+        reasons={k: v[0] for k, v in triage_core.REASON_CODES.items()},
     )
 
 
