@@ -436,6 +436,147 @@ class Analytics:
             return "regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') = ?", [entity_id[4:]]
         return f"t.{col} = ?", [entity_id]
 
+    # ---- search --------------------------------------------------------------------------------
+
+    def _found(
+        self, records: list[dict[str, Any]], matched: dict[str, set[str]]
+    ) -> list[dict[str, Any]]:
+        """Group matching party records by entity, with the entity's sides, score and alert."""
+        by_entity: dict[str, dict[str, Any]] = {}
+        for r in records:
+            ent = str(r["entity_id"] or r["party_record_id"])
+            e = by_entity.setdefault(
+                ent,
+                {"entity_id": ent, "records": [], "kinds": set(), "matched": set()},
+            )
+            e["records"].append(r)
+            e["kinds"].add(r["kind"])
+            e["matched"] |= matched.get(str(r["party_record_id"]), set())
+        ids = list(by_entity)
+        names = self.names(ids)
+        scores: dict[str, dict[str, float]] = {}
+        for r in self.lookup("scores", "entity_id", ids, "entity_id, side, score"):
+            scores.setdefault(str(r["entity_id"]), {})[str(r["side"])] = float(r["score"])
+        alerted = {
+            (str(r["side"]), str(r["entity_id"]))
+            for r in self.lookup("alerts", "entity_id", ids, "entity_id, side")
+        }
+        out = []
+        for ent, e in by_entity.items():
+            sides = sorted(scores.get(ent, {}))
+            if not sides:
+                sides = ["beneficiary"] if e["kinds"] == {"beneficiary_side"} else ["payer"]
+            out.append(
+                {
+                    "entity_id": ent,
+                    "name": names.get(ent) or e["records"][0]["name"] or ent,
+                    "sides": sides,
+                    "scores": scores.get(ent, {}),
+                    "alerted": sorted(s for s in sides if (s, ent) in alerted),
+                    "matched": sorted(e["matched"]),
+                    "records": e["records"],
+                }
+            )
+        out.sort(key=lambda e: (-max(e["scores"].values(), default=0.0), e["name"]))
+        return out
+
+    def search(self, q: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Entities (alerted or not) with a record matching ``q``: a name or name variant
+        (contains), an account number or phone (digits and letters compared without spacing or
+        punctuation), a customer reference, a record id or an entity id (exact)."""
+        self.ensure_queue()
+        text = q.strip()
+        if len(text) < 2:
+            raise Invalid("q: at least 2 characters")
+        acct = "".join(ch for ch in text.upper() if ch.isalnum())
+        digits = "".join(ch for ch in text if ch.isdigit())
+        cur = self.cursor()
+        cur.execute(
+            f"""
+            SELECT p.party_record_id, p.kind, p.institution, p.customer_ref, p.name,
+                   p.residence_country, p.phone, p.account_id, m.entity_id,
+                   p.name ILIKE ? AS m_name,
+                   p.customer_ref = ? AS m_customer_ref,
+                   (? <> '' AND regexp_replace(upper(p.account_id), '[^0-9A-Z]', '', 'g') = ?)
+                       AS m_account,
+                   (length(?) >= 5 AND regexp_replace(p.phone, '[^0-9]', '', 'g') = ?) AS m_phone,
+                   (p.party_record_id = ? OR m.entity_id = ?) AS m_id
+            FROM ws.party_records p
+            LEFT JOIN ws.entity_members m USING (party_record_id)
+            WHERE p.name ILIKE ? OR p.customer_ref = ? OR p.party_record_id = ?
+               OR m.entity_id = ?
+               OR (? <> '' AND regexp_replace(upper(p.account_id), '[^0-9A-Z]', '', 'g') = ?)
+               OR (length(?) >= 5 AND regexp_replace(p.phone, '[^0-9]', '', 'g') = ?)
+            ORDER BY p.party_record_id
+            LIMIT {int(limit)}
+            """,
+            [
+                f"%{text}%",
+                text,
+                acct,
+                acct,
+                digits,
+                digits,
+                text,
+                text,
+                f"%{text}%",
+                text,
+                text,
+                text,
+                acct,
+                acct,
+                digits,
+                digits,
+            ],
+        )
+        rows = _rows(cur)
+        matched: dict[str, set[str]] = {}
+        for r in rows:
+            m = {
+                k[2:]
+                for k in ("m_name", "m_customer_ref", "m_account", "m_phone", "m_id")
+                if r.pop(k)
+            }
+            matched[str(r["party_record_id"])] = m
+        return self._found(rows, matched)
+
+    #: identifiers that a click on them looks up across all records
+    SHARED_FIELDS = ("account_id", "phone", "customer_ref", "email", "id_document")
+
+    def sharing(self, field: str, value: str, limit: int = 500) -> list[dict[str, Any]]:
+        """Everyone with a record holding the identifier ``value`` in ``field`` (accounts and
+        phones compared without spacing or punctuation)."""
+        self.ensure_queue()
+        if field not in self.SHARED_FIELDS:
+            raise Invalid(f"field: one of {', '.join(self.SHARED_FIELDS)}")
+        v = value.strip()
+        if not v:
+            raise Invalid("value: must not be empty")
+        if field == "account_id":
+            expr, arg = (
+                "regexp_replace(upper(p.account_id), '[^0-9A-Z]', '', 'g')",
+                "".join(ch for ch in v.upper() if ch.isalnum()),
+            )
+        elif field == "phone":
+            expr, arg = (
+                "regexp_replace(p.phone, '[^0-9]', '', 'g')",
+                "".join(ch for ch in v if ch.isdigit()),
+            )
+        else:
+            expr, arg = f"p.{field}", v
+        if not arg:
+            raise Invalid("value: nothing to compare")
+        cur = self.cursor()
+        cur.execute(
+            f"""SELECT p.party_record_id, p.kind, p.institution, p.customer_ref, p.name,
+                       p.residence_country, p.phone, p.account_id, m.entity_id
+                FROM ws.party_records p LEFT JOIN ws.entity_members m USING (party_record_id)
+                WHERE {expr} = ? ORDER BY p.party_record_id LIMIT {int(limit)}""",
+            [arg],
+        )
+        rows = _rows(cur)
+        return self._found(rows, {str(r["party_record_id"]): {field} for r in rows})
+
     def names(self, entity_ids: list[str]) -> dict[str, str]:
         """entity_id -> display name, for the resolved entities among ``entity_ids``."""
         rows = self.lookup("entities", "entity_id", sorted(set(entity_ids)), "entity_id, name")

@@ -39,6 +39,7 @@ from bantay.web.routers.auth import set_session_cookie
 from bantay.web.routers.cases import CaseId, case_detail, list_case_rows
 from bantay.web.routers.entities import read_entity
 from bantay.web.routers.exports import export_case_file
+from bantay.web.routers.search import search_entities, shared_identifier
 from bantay.web.schemas import MAX_ID
 
 #: the case page's export buttons
@@ -498,3 +499,25 @@ def api_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
 @router.get("/redoc", response_class=RedirectResponse)
 def redoc() -> RedirectResponse:
     return RedirectResponse("/docs", status_code=303)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(
+    request: Request,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    q: Param = "",
+    field: Annotated[str, Query(max_length=20)] = "",
+    value: Param = "",
+) -> HTMLResponse:
+    """The search box of every page; an identifier's link (field, value) lists who shares it."""
+    if field:
+        result = shared_identifier(db, analytics, principal, field, value)
+    elif q.strip():
+        result = search_entities(db, analytics, principal, q)
+    else:
+        result = None
+    return render(
+        request, "search.html", me=principal, result=result, q=q, field=field, value=value
+    )
