@@ -129,6 +129,22 @@ class Decision(Base):
     review_note: Mapped[str | None] = mapped_column(Text, default=None)
     subject: Mapped[str] = mapped_column(Text, default="[]")
     subject_hash: Mapped[str] = mapped_column(String(64), default="")
+    #: the case's narrative version when the decision was made (None: none written yet)
+    narrative_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class CaseNarrative(Base):
+    """One version of a case's STR/SAR narrative, as an analyst wrote it; the latest is current."""
+
+    __tablename__ = "web_case_narratives"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AlertTriage(Base):
@@ -284,6 +300,23 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "review_note": "The reviewer's note (required to return a decision).",
             "subject": "JSON list of `[side, entity_id, alert_id]`: what the decision covers.",
             "subject_hash": "SHA-256 of `subject`.",
+            "narrative_id": "The narrative version (`web_case_narratives.id`) the decision "
+            "was made on; a newer version makes the decision stale, like a change of members.",
+        },
+    ),
+    "web_case_narratives": (
+        "The STR/SAR narrative of a case, every version kept: pre-filled from the evidence, "
+        "edited by the case's owner or assignees, reviewed with the decision, and used by every "
+        "export (goAML `<reason>`, FinCEN narrative, referral pack) in place of the generated "
+        "text.",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "version": "1, 2, ... within the case; the highest is current.",
+            "body": "The text (at most 4,000 characters: goAML's `<reason>`).",
+            "sha256": "SHA-256 of `body`.",
+            "user_id": "Who wrote this version.",
+            "created_at": "When (UTC).",
         },
     ),
     "web_alert_triage": (

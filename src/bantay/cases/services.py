@@ -42,6 +42,7 @@ from bantay.cases.models import (
     Case,
     CaseAssignee,
     CaseMember,
+    CaseNarrative,
     Comment,
     Decision,
     LoginFailure,
@@ -71,6 +72,8 @@ MAX_COMMENT = 10_000
 MAX_RATIONALE = 5_000
 MAX_NOTE = 5_000
 MAX_REASON = 1_000
+#: a case's narrative: goAML's <reason> takes 4,000 characters (FinCEN's narrative 17,000)
+MAX_NARRATIVE = 4_000
 MAX_MEMBERS = 500
 #: failed logins from one address, over all user names, before that address is slowed down
 ADDRESS_FAILURE_FACTOR = 10
@@ -479,9 +482,34 @@ def subject_hash(subject: list[list[str | None]]) -> str:
     return hashlib.sha256(json.dumps(subject, separators=(",", ":")).encode()).hexdigest()
 
 
+def current_narrative(db: Session, case_id: int) -> CaseNarrative | None:
+    """The case's narrative as it stands (its latest version), if one was written."""
+    return db.execute(
+        select(CaseNarrative)
+        .where(CaseNarrative.case_id == case_id)
+        .order_by(CaseNarrative.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def narrative_versions(db: Session, case_id: int) -> list[CaseNarrative]:
+    """Every version of the case's narrative, newest first."""
+    return list(
+        db.execute(
+            select(CaseNarrative)
+            .where(CaseNarrative.case_id == case_id)
+            .order_by(CaseNarrative.version.desc())
+        ).scalars()
+    )
+
+
 def decision_is_current(db: Session, d: Decision) -> bool:
-    """Whether the case still is what the decision covered."""
-    return d.subject_hash == subject_hash(subject_of(db, d.case_id))
+    """Whether the case still is what the decision covered: its members, their evidence and its
+    narrative."""
+    if d.subject_hash != subject_hash(subject_of(db, d.case_id)):
+        return False
+    n = current_narrative(db, d.case_id)
+    return d.narrative_id == (n.id if n else None)
 
 
 def _member(
@@ -684,6 +712,45 @@ def comment(db: Session, user: User, case_id: int, body: str) -> Comment:
     return m
 
 
+def save_narrative(db: Session, user: User, case_id: int, body: str) -> CaseNarrative:
+    """A new version of the case's STR/SAR narrative (owner and assignees, open cases only).
+
+    The narrative is decision content: a decision made on an earlier version no longer covers
+    the case (its review reopens, like a change of members). Saving the current text again
+    changes nothing.
+    """
+    text = text_field(body.replace("\r\n", "\n"), "narrative", max_len=MAX_NARRATIVE, min_len=20)
+    with writing(db):
+        c = get_case(db, case_id)
+        _require_act(db, user, c)
+        _check_open(c)
+        current = current_narrative(db, c.id)
+        if current is not None and current.body == text:
+            return current
+        n = CaseNarrative(
+            case_id=c.id,
+            version=(current.version + 1) if current else 1,
+            body=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            user_id=user.id,
+        )
+        db.add(n)
+        db.flush()
+        reopened = _reopen_if_changed(db, c)
+        _touch(c)
+        detail: dict[str, Any] = {
+            "narrative_id": n.id,
+            "version": n.version,
+            "sha256": n.sha256,
+            "chars": len(text),
+            "body": text,
+        }
+        if reopened is not None:
+            detail["review_reopened"] = reopened
+        _entry(db, user, "narrative_saved", "case", str(c.id), detail)
+    return n
+
+
 def decide(db: Session, user: User, case_id: int, decision: str, rationale: str) -> Decision:
     """Record a disposition of the case's current members and evidence, with its rationale.
 
@@ -702,6 +769,7 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
         subject = subject_of(db, c.id)
         if not subject and decision != "needs_information":
             raise Conflict("the case has no members: add the entities the decision is about")
+        narrative = current_narrative(db, c.id)
         d = Decision(
             case_id=c.id,
             user_id=user.id,
@@ -709,6 +777,7 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
             rationale=why,
             subject=json.dumps(subject, separators=(",", ":")),
             subject_hash=subject_hash(subject),
+            narrative_id=narrative.id if narrative else None,
         )
         db.add(d)
         c.status = "pending_review" if decision == "confirmed" else "open"
@@ -726,6 +795,7 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
                 "rationale": d.rationale,
                 "subject": [f"{s}:{e}" for s, e, _ in subject],
                 "subject_hash": d.subject_hash,
+                "narrative_version": narrative.version if narrative else None,
             },
         )
     return d
@@ -754,8 +824,8 @@ def review(db: Session, user: User, case_id: int, approve: bool, note: str) -> D
             raise Forbidden("a decision is reviewed by another person than its author")
         if not decision_is_current(db, d):
             raise Conflict(
-                f"the case changed after decision {d.id} (members or evidence): it no longer "
-                "covers the case; a new decision is needed"
+                f"the case changed after decision {d.id} (members, evidence or narrative): it no "
+                "longer covers the case; a new decision is needed"
             )
         d.reviewed_by = user.id
         d.reviewed_at = utcnow()

@@ -30,6 +30,7 @@ from bantay.cases import audit
 from bantay.cases.analytics import Analytics
 from bantay.cases.db import open_workflow, workflow_url
 from bantay.cases.models import AuditEntry, Case, CaseMember, Comment, Decision, User
+from bantay.cases.services import current_narrative
 from bantay.detect.evidence import BEHIND, is_card, payments_behind
 from bantay.errors import BantayError, NotFound
 from bantay.workspace import DEFAULT_SETTINGS
@@ -214,6 +215,11 @@ class CaseData:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     #: "evidence" (behind the indicators) or "all" (every payment of the members)
     payments: str = "evidence"
+    #: the analysts' narrative (its latest version), used by every report in place of the
+    #: generated text; None when nobody wrote one
+    narrative: str | None = None
+    #: "version N by USER on DATE" of :attr:`narrative`
+    narrative_about: str | None = None
 
     @property
     def fired(self) -> list[str]:
@@ -388,6 +394,7 @@ def read_case(
             .order_by(AuditEntry.id)
         ).scalars()
     ]
+    written = current_narrative(db, case_id)
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     views: list[MemberView] = []
     member_of: dict[str, str] = {}
@@ -467,6 +474,13 @@ def read_case(
         behind=behind,
         evidence=[t for t in txs if key(t) in chosen],
         payments=payments,
+        narrative=written.body if written else None,
+        narrative_about=(
+            f"version {written.version} by {names.get(written.user_id, '?')} on "
+            f"{written.created_at:%Y-%m-%d}"
+            if written
+            else None
+        ),
     )
 
 

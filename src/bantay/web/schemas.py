@@ -184,10 +184,31 @@ class CasePublic(BaseModel):
     n_members: int
 
 
+class NarrativePublic(BaseModel):
+    version: int
+    body: str
+    sha256: str
+    username: str
+    created_at: dt.datetime
+
+
+class NarrativeIn(BaseModel):
+    body: str = Field(min_length=20, max_length=limits.MAX_NARRATIVE)
+
+
+class NarrativeView(BaseModel):
+    current: NarrativePublic | None
+    versions: list[NarrativePublic]
+    draft: str = Field(description="The text generated from the evidence (the editor's start).")
+
+
 class CaseDetail(CasePublic):
     members: list[MemberPublic]
     comments: list[CommentPublic]
     decisions: list[DecisionPublic]
+    narrative: NarrativePublic | None = Field(
+        default=None, description="The current narrative (every export uses it), if written."
+    )
 
 
 class CaseList(BaseModel):

@@ -36,7 +36,7 @@ from bantay.web.errors import message_of
 from bantay.web.routers.alerts import read_queue
 from bantay.web.routers.audit import audit_rows
 from bantay.web.routers.auth import set_session_cookie
-from bantay.web.routers.cases import CaseId, case_detail, list_case_rows
+from bantay.web.routers.cases import CaseId, case_detail, list_case_rows, narrative_view
 from bantay.web.routers.entities import read_entity
 from bantay.web.routers.exports import export_case_file
 from bantay.web.routers.search import search_entities, shared_identifier
@@ -402,6 +402,25 @@ def case_page(
     )
 
 
+@router.get("/cases/{case_id}/narrative", response_class=HTMLResponse)
+def narrative_page(
+    request: Request, case_id: CaseId, principal: PrincipalDep, db: DbDep, analytics: AnalyticsDep
+) -> HTMLResponse:
+    """The narrative editor: the current version (or a draft from the evidence) and history."""
+    view = narrative_view(db, analytics, principal, case_id)
+    c = case_detail(db, case_id)
+    return render(
+        request,
+        "narrative.html",
+        me=principal,
+        c=c,
+        n=view,
+        text=view.current.body if view.current else view.draft,
+        max_chars=services.MAX_NARRATIVE,
+        can_act=services.can_act(db, principal.user, services.get_case(db, case_id)),
+    )
+
+
 @router.post("/cases/{case_id}/export/{fmt}", response_model=None)
 def case_export(
     case_id: CaseId,
@@ -430,9 +449,12 @@ def case_action(
     note: Annotated[str, Form(max_length=services.MAX_NOTE)] = "",
     assignee: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=services.MAX_REASON)] = "",
+    narrative: Annotated[str, Form(max_length=2 * services.MAX_NARRATIVE)] = "",
 ) -> RedirectResponse:
     u = principal.user
-    if action == "comment":
+    if action == "narrative":
+        services.save_narrative(db, u, case_id, narrative)
+    elif action == "comment":
         services.comment(db, u, case_id, body)
     elif action == "decide":
         services.decide(db, u, case_id, decision, rationale)
