@@ -577,6 +577,22 @@ class Analytics:
         rows = _rows(cur)
         return self._found(rows, {str(r["party_record_id"]): {field} for r in rows})
 
+    def payment_of(
+        self, members: list[tuple[str, str]], institution: str, transaction_id: str
+    ) -> bool:
+        """Whether the payment (institution, transaction id) is one of ``members``' on their side."""
+        cur = self.cursor()
+        for side, entity_id in members:
+            pred, params = self.side_predicate(side, entity_id)
+            row = cur.execute(
+                f"SELECT count(*) FROM ws.transactions t WHERE t.institution = ? "
+                f"AND t.transaction_id = ? AND {pred}",
+                [institution, transaction_id, *params],
+            ).fetchone()
+            if row and row[0]:
+                return True
+        return False
+
     def names(self, entity_ids: list[str]) -> dict[str, str]:
         """entity_id -> display name, for the resolved entities among ``entity_ids``."""
         rows = self.lookup("entities", "entity_id", sorted(set(entity_ids)), "entity_id, name")

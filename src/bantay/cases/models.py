@@ -131,6 +131,8 @@ class Decision(Base):
     subject_hash: Mapped[str] = mapped_column(String(64), default="")
     #: the case's narrative version when the decision was made (None: none written yet)
     narrative_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: the case's latest evidence choice (``web_case_evidence.id``) when the decision was made
+    evidence_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class CaseNarrative(Base):
@@ -145,6 +147,20 @@ class CaseNarrative(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvidence(Base):
+    """An analyst's choice to add a payment to, or remove it from, a case's evidence; the latest
+    choice per payment holds (the others are the payments behind the indicators by default)."""
+
+    __tablename__ = "web_case_evidence"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
+    institution: Mapped[str] = mapped_column(String(100))
+    transaction_id: Mapped[str] = mapped_column(String(200))
+    included: Mapped[bool] = mapped_column()
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AlertTriage(Base):
@@ -302,6 +318,8 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "subject_hash": "SHA-256 of `subject`.",
             "narrative_id": "The narrative version (`web_case_narratives.id`) the decision "
             "was made on; a newer version makes the decision stale, like a change of members.",
+            "evidence_id": "The latest evidence choice (`web_case_evidence.id`) when the "
+            "decision was made; a later choice makes the decision stale.",
         },
     ),
     "web_case_narratives": (
@@ -317,6 +335,20 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "sha256": "SHA-256 of `body`.",
             "user_id": "Who wrote this version.",
             "created_at": "When (UTC).",
+        },
+    ),
+    "web_case_evidence": (
+        "Payments an analyst added to or removed from a case's evidence (append-only; the "
+        "latest choice per payment holds). Without a choice, a case's evidence is the payments "
+        "behind its members' indicators; every export reports the evidence.",
+        {
+            "id": "Key (the order of the choices).",
+            "case_id": "The case.",
+            "institution": "The payment's institution (with `transaction_id`, its identity).",
+            "transaction_id": "The payment's transaction id at that institution.",
+            "included": "True: added to the evidence; False: removed from it.",
+            "user_id": "Who chose.",
+            "at": "When (UTC).",
         },
     ),
     "web_alert_triage": (

@@ -41,6 +41,7 @@ from bantay.cases.models import (
     ApiToken,
     Case,
     CaseAssignee,
+    CaseEvidence,
     CaseMember,
     CaseNarrative,
     Comment,
@@ -503,10 +504,31 @@ def narrative_versions(db: Session, case_id: int) -> list[CaseNarrative]:
     )
 
 
+def latest_evidence_choice(db: Session, case_id: int) -> int | None:
+    """The id of the case's latest evidence choice (None: the default evidence)."""
+    v = db.execute(
+        select(func.max(CaseEvidence.id)).where(CaseEvidence.case_id == case_id)
+    ).scalar_one()
+    return int(v) if v is not None else None
+
+
+def case_evidence(db: Session, case_id: int) -> dict[tuple[str, str], bool]:
+    """(institution, transaction id) -> added (True) or removed (False): the analysts' latest
+    choice for each payment they chose about; the others keep the default."""
+    out: dict[tuple[str, str], bool] = {}
+    for e in db.execute(
+        select(CaseEvidence).where(CaseEvidence.case_id == case_id).order_by(CaseEvidence.id)
+    ).scalars():
+        out[(e.institution, e.transaction_id)] = bool(e.included)
+    return out
+
+
 def decision_is_current(db: Session, d: Decision) -> bool:
-    """Whether the case still is what the decision covered: its members, their evidence and its
-    narrative."""
+    """Whether the case still is what the decision covered: its members, their evidence (alerts
+    and the payments chosen) and its narrative."""
     if d.subject_hash != subject_hash(subject_of(db, d.case_id)):
+        return False
+    if d.evidence_id != latest_evidence_choice(db, d.case_id):
         return False
     n = current_narrative(db, d.case_id)
     return d.narrative_id == (n.id if n else None)
@@ -712,6 +734,62 @@ def comment(db: Session, user: User, case_id: int, body: str) -> Comment:
     return m
 
 
+class PaymentCatalog(Protocol):
+    """What choosing evidence asks of the analytics: is this a payment of these members?"""
+
+    def payment_of(
+        self, members: list[tuple[str, str]], institution: str, transaction_id: str
+    ) -> bool: ...
+
+
+def choose_evidence(
+    db: Session,
+    user: User,
+    case_id: int,
+    institution: str,
+    transaction_id: str,
+    included: bool,
+    *,
+    payments: PaymentCatalog,
+) -> CaseEvidence:
+    """Add a payment of the case's members to its evidence, or remove one (owner and
+    assignees, open cases). A decision made before no longer covers the case."""
+    inst = text_field(institution, "institution", max_len=100, single_line=True)
+    tx = text_field(transaction_id, "transaction_id", max_len=200, single_line=True)
+    with writing(db):
+        c = get_case(db, case_id)
+        _require_act(db, user, c)
+        _check_open(c)
+        members = [(str(s), str(e)) for s, e, _a in subject_of(db, c.id)]
+        if not payments.payment_of(members, inst, tx):
+            raise Invalid(
+                f"payment {inst}/{tx}: not a payment of case {c.id}'s members on their side"
+            )
+        e = CaseEvidence(
+            case_id=c.id, institution=inst, transaction_id=tx, included=included, user_id=user.id
+        )
+        db.add(e)
+        db.flush()
+        reopened = _reopen_if_changed(db, c)
+        _touch(c)
+        detail: dict[str, Any] = {
+            "institution": inst,
+            "transaction_id": tx,
+            "included": included,
+        }
+        if reopened is not None:
+            detail["review_reopened"] = reopened
+        _entry(
+            db,
+            user,
+            "evidence_added" if included else "evidence_removed",
+            "case",
+            str(c.id),
+            detail,
+        )
+    return e
+
+
 def save_narrative(db: Session, user: User, case_id: int, body: str) -> CaseNarrative:
     """A new version of the case's STR/SAR narrative (owner and assignees, open cases only).
 
@@ -778,6 +856,7 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
             subject=json.dumps(subject, separators=(",", ":")),
             subject_hash=subject_hash(subject),
             narrative_id=narrative.id if narrative else None,
+            evidence_id=latest_evidence_choice(db, c.id),
         )
         db.add(d)
         c.status = "pending_review" if decision == "confirmed" else "open"

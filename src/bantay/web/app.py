@@ -26,7 +26,17 @@ from bantay.cases.services import refused
 from bantay.errors import BantayError, NotAuthenticated, Throttled, WorkspaceError
 from bantay.web.errors import message_of, status_of
 from bantay.web.middleware import KIB, BodyLimit, SecurityHeaders, parse_proxies
-from bantay.web.routers import alerts, auth, cases, entities, exports, pages, search, users
+from bantay.web.routers import (
+    alerts,
+    auth,
+    cases,
+    entities,
+    exports,
+    pages,
+    payments,
+    search,
+    users,
+)
 from bantay.web.routers import audit as audit_router
 from bantay.web.settings import WebSettings
 
@@ -114,7 +124,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for r in (auth, alerts, entities, search, cases, audit_router, exports, users):
+    for r in (auth, alerts, entities, payments, search, cases, audit_router, exports, users):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

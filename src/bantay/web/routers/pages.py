@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -21,12 +21,14 @@ from bantay.cases.security import new_token, same
 from bantay.errors import Forbidden, Invalid, NotAuthenticated, NotFound, Throttled
 from bantay.export import charts
 from bantay.export.download import FORMATS
+from bantay.export.explore import PaymentFilter
 from bantay.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     AddressDep,
     AnalyticsDep,
     DbDep,
+    Principal,
     PrincipalDep,
     SettingsDep,
     SupervisorDep,
@@ -39,6 +41,7 @@ from bantay.web.routers.auth import set_session_cookie
 from bantay.web.routers.cases import CaseId, case_detail, list_case_rows, narrative_view
 from bantay.web.routers.entities import read_entity
 from bantay.web.routers.exports import export_case_file
+from bantay.web.routers.payments import FilterDep, case_payments, csv_download, entity_payments
 from bantay.web.routers.search import search_entities, shared_identifier
 from bantay.web.schemas import MAX_ID
 
@@ -434,6 +437,121 @@ def case_export(
     if fmt not in FORMATS:
         raise NotFound(f"unknown export format {fmt!r}")
     return export_case_file(db, analytics, settings, principal, case_id, fmt)
+
+
+def _explorer(
+    request: Request,
+    principal: Principal,
+    out: dict[str, Any],
+    f: PaymentFilter,
+    base: str,
+    title: str,
+    case: Any = None,
+    can_choose: bool = False,
+) -> HTMLResponse:
+    query = urlencode(f.as_dict())
+    return render(
+        request,
+        "payments.html",
+        me=principal,
+        out=out,
+        f=f,
+        base=base,
+        title=title,
+        c=case,
+        can_choose=can_choose,
+        query=query,
+        indicator_url=lambda i: base + "?" + urlencode({**f.as_dict(), "indicator": i}),
+    )
+
+
+@router.get("/cases/{case_id}/payments", response_class=HTMLResponse)
+def case_payments_page(
+    request: Request,
+    case_id: CaseId,
+    f: FilterDep,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+) -> HTMLResponse:
+    """The case's payments: filter, see the indicators behind each, choose the evidence."""
+    out = case_payments(db, analytics, principal, case_id, f)
+    case = services.get_case(db, case_id)
+    return _explorer(
+        request,
+        principal,
+        out,
+        f,
+        f"/cases/{case_id}/payments",
+        f"Case #{case_id}: {case.title}",
+        case=case,
+        can_choose=case.status != "closed" and services.can_act(db, principal.user, case),
+    )
+
+
+@router.get("/cases/{case_id}/payments.csv", response_class=PlainTextResponse)
+def case_payments_csv_page(
+    case_id: CaseId, f: FilterDep, principal: PrincipalDep, db: DbDep, analytics: AnalyticsDep
+) -> PlainTextResponse:
+    out = case_payments(db, analytics, principal, case_id, f)
+    return csv_download(
+        db, principal, out["rows"], f"case:{case_id}", f"bantay-case-{case_id}-payments.csv"
+    )
+
+
+@router.post("/cases/{case_id}/evidence")
+def case_evidence_choose(
+    case_id: CaseId,
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    institution: Annotated[str, Form(max_length=100)],
+    transaction_id: Annotated[str, Form(max_length=200)],
+    include: Annotated[str, Form(pattern="^(yes|no)$")],
+    back: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    services.choose_evidence(
+        db,
+        principal.user,
+        case_id,
+        institution,
+        transaction_id,
+        include == "yes",
+        payments=analytics,
+    )
+    target = back if back.startswith(f"/cases/{case_id}/payments") else ""
+    return RedirectResponse(target or f"/cases/{case_id}/payments", status_code=303)
+
+
+@router.get("/entities/{side}/{entity_id}/payments", response_class=HTMLResponse)
+def entity_payments_page(
+    request: Request,
+    side: Annotated[str, PathParam(max_length=20)],
+    entity_id: Annotated[str, PathParam(max_length=200)],
+    f: FilterDep,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+) -> HTMLResponse:
+    out = entity_payments(db, analytics, principal, side, entity_id, f)
+    base = f"/entities/{side}/{quote(entity_id, safe='')}/payments"
+    names = analytics.names([entity_id])
+    return _explorer(request, principal, out, f, base, f"{side} {names.get(entity_id, entity_id)}")
+
+
+@router.get("/entities/{side}/{entity_id}/payments.csv", response_class=PlainTextResponse)
+def entity_payments_csv_page(
+    side: Annotated[str, PathParam(max_length=20)],
+    entity_id: Annotated[str, PathParam(max_length=200)],
+    f: FilterDep,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+) -> PlainTextResponse:
+    out = entity_payments(db, analytics, principal, side, entity_id, f)
+    return csv_download(
+        db, principal, out["rows"], f"{side}:{entity_id}", "bantay-entity-payments.csv"
+    )
 
 
 @router.post("/cases/{case_id}/{action}")
