@@ -782,7 +782,15 @@ class Analytics:
         }
 
     def network(self, side: str, entity_id: str, limit: int = 20) -> dict[str, Any]:
-        """The entity, its counterparties and their other counterparties (two hops), with dens."""
+        """The entity, its counterparties and their other counterparties (two hops), with dens.
+
+        Remittances only (card spending is not a payment relationship). For a payer: the
+        beneficiaries it paid, and the other payers of those beneficiaries (co-payers) with an
+        edge to each beneficiary they share; every edge carries its amount and count. A
+        counterparty is matched as an entity (all its records, or its account or phone when
+        it is a stand-in key), so a co-payer who paid another record of the same beneficiary is
+        linked to it.
+        """
         pred, params = self.side_predicate(side, entity_id)
         other = "beneficiary" if side == "payer" else "payer"
         mycol, ocol = (
@@ -790,11 +798,13 @@ class Analytics:
             if side == "payer"
             else ("beneficiary_record_id", "payer_record_id")
         )
+        remit = "coalesce(t.channel, '') <> 'card'"
         cur = self.cursor()
         cur.execute(
             f"""SELECT t.{ocol}, {STANDIN_B if other == "beneficiary" else "NULL"},
                        sum(t.amount_reporting)::DOUBLE, count(*)
-                FROM ws.transactions t WHERE {pred} AND t.{ocol} IS NOT NULL GROUP BY 1, 2""",
+                FROM ws.transactions t
+                WHERE {pred} AND {remit} AND t.{ocol} IS NOT NULL GROUP BY 1, 2""",
             params,
         )
         got = cur.fetchall()
@@ -814,7 +824,8 @@ class Analytics:
             nodes[(other, o)] = {"side": other, "entity_id": o, "ring": 1}
             p, b = (entity_id, o) if side == "payer" else (o, entity_id)
             edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": int(n)})
-        # second hop: the other counterparties of those entities (through their records)
+        # second hop: the other counterparties of those entities, through all their records
+        # (or, for a stand-in beneficiary, its account or phone)
         ring1 = {o for o, _ in first}
         orecs = sorted(
             {r for r, e in ent_of.items() if e in ring1}
@@ -825,21 +836,35 @@ class Analytics:
                 )
             }
         )
-        if orecs:
+        standins = sorted(
+            o for o in ring1 if other == "beneficiary" and o.startswith(("acct:", "tel:"))
+        )
+        if orecs or standins:
+            match = f"t.{ocol} IN (SELECT unnest(?::VARCHAR[]))"
+            args: list[Any] = [orecs]
+            if standins:
+                match = f"({match} OR {STANDIN_B} IN (SELECT unnest(?::VARCHAR[])))"
+                args.append(standins)
             cur.execute(
-                f"""SELECT t.{mycol}, t.{ocol}, {STANDIN_B if side == "beneficiary" else "NULL"},
+                f"""SELECT t.{mycol}, t.{ocol}, {STANDIN_B},
                            sum(t.amount_reporting)::DOUBLE, count(*)
                     FROM ws.transactions t
-                    WHERE t.{ocol} IN (SELECT unnest(?::VARCHAR[])) AND NOT ({pred})
+                    WHERE {match} AND {remit} AND t.{mycol} IS NOT NULL AND NOT ({pred})
                     GROUP BY 1, 2, 3""",
-                [orecs, *params],
+                [*args, *params],
             )
             got2 = cur.fetchall()
-            far_of = self._entities_of(side, [(str(r), s) for r, _o, s, _a, _n in got2])
+            far_of = self._entities_of(
+                side, [(str(r), s if side == "beneficiary" else None) for r, _o, s, _a, _n in got2]
+            )
+            near_of = self._entities_of(
+                other,
+                [(str(o), s if other == "beneficiary" else None) for _r, o, s, _a, _n in got2],
+            )
             agg2: dict[tuple[str, str], list[float]] = {}
             for r, o, _s, a, n in got2:
-                key = (far_of[str(r)], ent_of.get(str(o), str(o)))
-                if key[0] == entity_id:
+                key = (far_of[str(r)], near_of[str(o)])
+                if key[0] == entity_id or key[1] not in ring1:
                     continue
                 x = agg2.setdefault(key, [0.0, 0])
                 x[0] += float(a)

@@ -167,16 +167,28 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
         f'width="{size}" height="{size}" aria-label="Payment network">'
     ]
     amax = max((e["amount"] for e in edges), default=1.0) or 1.0
-    for e in edges:
-        if e["payer"] not in pos or e["beneficiary"] not in pos:
-            continue
+    drawn = [e for e in edges if e["payer"] in pos and e["beneficiary"] in pos]
+    # how many payers each drawn beneficiary has in the picture (shared: more than one)
+    payers_of: dict[str, set[str]] = {}
+    for e in drawn:
+        payers_of.setdefault(e["beneficiary"], set()).add(e["payer"])
+    labels: list[str] = []
+    for e in drawn:
         (x1, y1), (x2, y2) = pos[e["payer"]], pos[e["beneficiary"]]
         w = 1 + 4 * e["amount"] / amax
+        words = f"{e['n']} payment{'s' if e['n'] != 1 else ''}, {e['amount']:,.2f}"
         out.append(
             f'<line class="edge" data-a="{escape(e["payer"])}" data-b="{escape(e["beneficiary"])}" '
             f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#a0aec0" '
-            f'stroke-width="{w:.1f}"><title>{e["n"]} payments, {e["amount"]:,.2f}</title></line>'
+            f'stroke-width="{w:.1f}"><title>{words}</title></line>'
         )
+        # the amount and count on the edge itself (drawn after the lines, under the nodes)
+        labels.append(
+            f'<text class="elabel" x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 2:.1f}" '
+            f'text-anchor="middle" data-a="{escape(e["payer"])}" '
+            f'data-b="{escape(e["beneficiary"])}">{e["n"]}× {e["amount"]:,.0f}</text>'
+        )
+    out += labels
     for n in nodes:
         x, y = pos[n["entity_id"]]
         r = 16 if n["ring"] == 0 else 11
@@ -191,6 +203,11 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
             tip += f" · den {n['den_id']} ({n['den_size']})"
         if n["seed"]:
             tip += " · SEED (known facilitator)"
+        if n["alerted"]:
+            tip += " · ALERTED"
+        shared = len(payers_of.get(n["entity_id"], ()))
+        if n["side"] == "beneficiary" and shared > 1:
+            tip += f" · shared by {shared} payers drawn here"
         if links:
             out.append(f'<a href="{_href(n["side"], n["entity_id"])}" class="node-link">')
         out.append(
@@ -205,12 +222,21 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
         out.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{sw}"><title>{escape(tip)}</title></circle>'
-            f'<text x="{x:.1f}" y="{y + r + 12:.1f}" text-anchor="middle" class="nlabel">'
-            f"{escape(label[:18])}</text></g>{'</a>' if links else ''}"
+            + (
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" class="shared">'
+                f"{shared}</text>"
+                if n["side"] == "beneficiary" and shared > 1
+                else ""
+            )
+            + f'<text x="{x:.1f}" y="{y + r + 12:.1f}" text-anchor="middle" class="nlabel">'
+            f"{escape(label[:18])}{' (seed)' if n['seed'] else ''}</text></g>"
+            f"{'</a>' if links else ''}"
         )
     out.append(
-        f'<text x="8" y="{size - 8}" class="legend">blue: payers · orange: beneficiaries · '
-        "red ring: seed · dark ring: alerted · dashed: den member"
+        f'<text x="8" y="{size - 22}" class="legend">blue: payers · orange: beneficiaries '
+        "(the number inside: payers drawn who share it) · red ring: seed · dark ring: alerted · "
+        f'dashed: den member</text><text x="8" y="{size - 8}" class="legend">'
+        "on each edge: payments × total"
         f"{' · click a node to open it' if links else ''}</text></svg>"
     )
     return "".join(out)
