@@ -233,10 +233,11 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
             f"{'</a>' if links else ''}"
         )
     out.append(
-        f'<text x="8" y="{size - 22}" class="legend">blue: payers · orange: beneficiaries '
-        "(the number inside: payers drawn who share it) · red ring: seed · dark ring: alerted · "
-        f'dashed: den member</text><text x="8" y="{size - 8}" class="legend">'
-        "on each edge: payments × total"
+        f'<text x="8" y="{size - 36}" class="legend">blue: payers · orange: beneficiaries (the '
+        "number inside: payers drawn who share it)</text>"
+        f'<text x="8" y="{size - 22}" class="legend">red ring: seed (known facilitator) · '
+        "dark ring: alerted · dashed: den member</text>"
+        f'<text x="8" y="{size - 8}" class="legend">on each edge: payments × total'
         f"{' · click a node to open it' if links else ''}</text></svg>"
     )
     return "".join(out)
