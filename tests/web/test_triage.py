@@ -184,3 +184,35 @@ def test_triage_closings_are_the_labels_train_reads(make_client: Any, tmp_path: 
         (first["side"], first["entity_id"]): True,
         (explained[1]["side"], explained[1]["entity_id"]): False,
     }  # the duplicate gives no label
+
+
+def test_an_alert_is_closed_and_reopened_from_its_entity_page(make_client: Any) -> None:
+    ana, a_csrf = make_client("ana")
+    (row,) = _alerts(ana, 1, side="beneficiary")
+    url = f"/entities/beneficiary/{row['entity_id']}"
+    page = ana.get(url).text
+    assert 'class="close-alert"' in page
+    r = ana.post(
+        "/alerts/triage",
+        data={
+            "csrf_token": a_csrf,
+            "action": "close",
+            "alert_id": row["alert_id"],
+            "reason_code": "data_error",
+            "back": url,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == url
+    page = ana.get(url).text
+    alerts = page[page.index('id="entity-alerts"') : page.index('id="triage-history"')]
+    assert "closed: Data error" in alerts and 'class="close-alert"' not in alerts
+    r = ana.post(
+        f"/alerts/{row['alert_id']}/reopen",
+        data={"csrf_token": a_csrf, "note": "the mapping was right", "back": url},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert (
+        ana.get("/api/alerts", params={"q": row["entity_id"]}).json()["data"][0]["triage"] == "open"
+    )

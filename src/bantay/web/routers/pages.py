@@ -304,6 +304,7 @@ def entity_page(
     money = data["money"]
     currency = "USD"
     open_cases = list_case_rows(db, "open", 200, 0).data
+    alerts = analytics.entity_alerts(side, entity_id)
     return render(
         request,
         "entity.html",
@@ -319,10 +320,8 @@ def entity_page(
         net_svg=Markup(charts.network(data["network"], entity_id)),
         open_cases=open_cases,
         entity_cases=services.entity_cases(db, side, entity_id),
-        entity_alerts=analytics.entity_alerts(side, entity_id),
-        alert_states=triage_core.states(
-            db, [a["alert_id"] for a in analytics.entity_alerts(side, entity_id)]
-        ),
+        entity_alerts=alerts,
+        alert_states=triage_core.states(db, [a["alert_id"] for a in alerts]),
         triage_history=triage_core.history(db, side, entity_id),
         reasons={k: v[0] for k, v in triage_core.REASON_CODES.items()},
     )
