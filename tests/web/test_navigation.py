@@ -139,3 +139,12 @@ def test_heatmap_has_a_colour_scale() -> None:
     swatches = re.findall(r'class="swatch"[^>]*fill="rgba\(44,82,130,([0-9.]+)\)"', svg)
     assert swatches[0] == "0.00" and swatches[-1] == "1.00" and len(swatches) == 5
     assert ">8</text>" in svg  # the busiest hour is the top of the scale
+
+
+def test_a_bad_page_parameter_answers_the_error_page(make_client: Any) -> None:
+    ana, _ = make_client("ana")
+    page = ana.get("/alerts?order=sideways", headers=HTML)
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "order" in page.text and 'id="error-message"' in page.text
+    api = ana.get("/api/alerts?order=sideways", headers=HTML)
+    assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", "order"]

@@ -13,6 +13,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -115,6 +117,18 @@ def create_app(settings: WebSettings) -> FastAPI:
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
         message = "no such page" if exc.status_code == 404 else str(exc.detail)
         return pages.error_page(request, exc.status_code, message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # a page's bad parameter: the app's error page, saying which; the API keeps FastAPI's JSON
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not wants_html:
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
+            for e in exc.errors()[:5]
+        )
+        return pages.error_page(request, 422, problems[:500], {})
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> FileResponse:
