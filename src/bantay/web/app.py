@@ -36,6 +36,7 @@ from bantay.web.routers import (
     exports,
     pages,
     payments,
+    reporting,
     search,
     users,
 )
@@ -138,7 +139,18 @@ def create_app(settings: WebSettings) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for r in (auth, alerts, entities, payments, search, cases, audit_router, exports, users):
+    for r in (
+        auth,
+        alerts,
+        entities,
+        payments,
+        search,
+        cases,
+        audit_router,
+        exports,
+        users,
+        reporting,
+    ):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

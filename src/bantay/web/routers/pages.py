@@ -20,12 +20,15 @@ from bantay.cases.models import utcnow
 from bantay.cases.security import new_token, same
 from bantay.errors import Forbidden, Invalid, NotAuthenticated, NotFound, Throttled
 from bantay.export import charts
+from bantay.export import settings as reporting_settings
 from bantay.export.download import FORMATS
 from bantay.export.explore import PaymentFilter
 from bantay.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     AddressDep,
+    AdminDep,
+    AdminWriterDep,
     AnalyticsDep,
     DbDep,
     Principal,
@@ -42,6 +45,7 @@ from bantay.web.routers.cases import CaseId, case_detail, list_case_rows, narrat
 from bantay.web.routers.entities import read_entity
 from bantay.web.routers.exports import export_case_file
 from bantay.web.routers.payments import FilterDep, case_payments, csv_download, entity_payments
+from bantay.web.routers.reporting import change_setting
 from bantay.web.routers.search import search_entities, shared_identifier
 from bantay.web.schemas import MAX_ID
 
@@ -660,3 +664,29 @@ def search_page(
     return render(
         request, "search.html", me=principal, result=result, q=q, field=field, value=value
     )
+
+
+@router.get("/admin/reporting", response_class=HTMLResponse)
+def reporting_page(request: Request, principal: AdminDep, settings: SettingsDep) -> HTMLResponse:
+    """The reporting settings every goAML export uses (administrators)."""
+    return render(
+        request,
+        "reporting.html",
+        me=principal,
+        values=reporting_settings.flat(settings.workspace),
+        entity_keys=reporting_settings.ENTITY_KEYS,
+        institution_fields=reporting_settings.INSTITUTION_FIELDS,
+        file=reporting_settings.reporting_path(settings.workspace),
+    )
+
+
+@router.post("/admin/reporting")
+def reporting_change(
+    principal: AdminWriterDep,
+    db: DbDep,
+    settings: SettingsDep,
+    key: Annotated[str, Form(max_length=200)],
+    value: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    change_setting(db, settings, principal, key, value)
+    return RedirectResponse("/admin/reporting", status_code=303)
