@@ -95,6 +95,8 @@ def test_a_changed_narrative_reopens_review(users: dict[str, tuple[TestClient, s
     d = {"decision": "confirmed", "rationale": "the narrative says why"}
     assert _post(ana, a_csrf, f"/api/cases/{cid}/decisions", d).status_code == 201
     assert _post(sam, s_csrf, f"/api/cases/{cid}/review", {"approve": True}).status_code == 200
+    assert ana.get(f"/api/cases/{cid}").json()["decisions"][-1]["narrative_version"] == 1
+    assert "narrative v1" in sam.get(f"/cases/{cid}").text  # what the reviewer approved
     # edited after the approval: the decision no longer covers the case
     r = _post(ana, a_csrf, f"/api/cases/{cid}/narrative", {"body": TEXT + " Edited later."})
     assert r.json()["status"] == "open" and r.json()["decisions"][-1]["current"] is False

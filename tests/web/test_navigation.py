@@ -148,3 +148,48 @@ def test_a_bad_page_parameter_answers_the_error_page(make_client: Any) -> None:
     assert "order" in page.text and 'id="error-message"' in page.text
     api = ana.get("/api/alerts?order=sideways", headers=HTML)
     assert api.status_code == 422 and api.json()["detail"][0]["loc"] == ["query", "order"]
+
+
+#: routes that answer without a login: logging in, the health check, the icon, the API schema
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/auth/login"),
+    ("GET", "/healthz"),
+    ("GET", "/favicon.ico"),
+    ("GET", "/openapi.json"),
+    ("GET", "/"),
+    ("GET", "/redoc"),
+}
+
+
+def test_every_other_route_needs_a_login(settings: Any) -> None:
+    from fastapi.routing import APIRoute
+
+    from bantay.web.app import create_app
+
+    app = create_app(settings)
+    found: list[tuple[str, APIRoute]] = []
+    for r in app.routes:  # as tests/web/test_fuzz.py walks them
+        if isinstance(r, APIRoute):
+            found.append((r.path, r))
+        elif hasattr(r, "effective_route_contexts"):
+            for ctx in r.effective_route_contexts():
+                if isinstance(ctx.original_route, APIRoute):
+                    found.append((ctx.path or ctx.original_route.path, ctx.original_route))
+    checked = 0
+    with TestClient(app) as c:
+        for template, route in found:
+            path = re.sub(r"\{[^}]+\}", "1", template).replace("/entities/1/", "/entities/payer/")
+            for method in sorted(route.methods - {"HEAD"}):
+                if (method, template) in PUBLIC:
+                    continue
+                resp = c.request(method, path, headers=HTML, follow_redirects=False)
+                checked += 1
+                if path.startswith("/api/"):
+                    assert resp.status_code in (401, 403), (method, path, resp.status_code)
+                else:  # a page: to the login page (GET) or refused (a state change)
+                    assert resp.status_code in (303, 401, 403), (method, path, resp.status_code)
+                    if resp.status_code == 303:
+                        assert resp.headers["location"].startswith("/login"), (method, path)
+    assert checked > 40

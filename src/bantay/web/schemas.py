@@ -168,6 +168,9 @@ class DecisionPublic(BaseModel):
     reviewed_at: dt.datetime | None
     review_approved: bool | None
     review_note: str | None
+    narrative_version: int | None = Field(
+        default=None, description="The narrative version the decision was made on (None: none)."
+    )
 
 
 class CasePublic(BaseModel):

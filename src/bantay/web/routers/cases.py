@@ -113,6 +113,7 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
         select(Decision).where(Decision.case_id == c.id).order_by(Decision.id)
     ).scalars()
     written = services.current_narrative(db, c.id)
+    versions = {n.id: n.version for n in services.narrative_versions(db, c.id)}
     return CaseDetail(
         **base.model_dump(),
         narrative=narrative_public(written, names) if written else None,
@@ -136,6 +137,7 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
                 reviewed_at=d.reviewed_at,
                 review_approved=d.review_approved,
                 review_note=d.review_note,
+                narrative_version=versions.get(d.narrative_id) if d.narrative_id else None,
             )
             for d in decisions
         ],
