@@ -9,6 +9,7 @@ written to DIR, where the README shows them, so they cannot drift from the app."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -254,3 +255,72 @@ def test_triage_search_explorer_and_goaml_export(server: str) -> None:
         finally:
             browser.close()
     assert missing == []
+
+
+def test_whole_flow_analyst_and_supervisor(server: str) -> None:
+    """queue → entity → evidence → case → narrative → decision → review by another person →
+    close → goAML, FinCEN, FtM and pack downloads, each carrying the case's narrative."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    missing: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            people = {}
+            for name in ("ana", "sam"):
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                _no_404(page, missing)
+                page.goto(f"{server}/login")
+                page.fill("#username", name)
+                page.fill("#password", PASSWORD)
+                page.click("#login-button")
+                page.wait_for_url("**/alerts")
+                people[name] = page
+            ana, sam = people["ana"], people["sam"]
+            ana.fill("#filters input[name=q]", "E000000000002")  # a payer with 10 remittances
+            ana.click("#filters button[type=submit]")
+            ana.wait_for_url("**q=E000000000002**")
+            ana.locator("#queue tbody a.entity-link").first.click()
+            ana.wait_for_url("**/entities/**")
+            ana.fill("input[name=title]", "Whole flow")
+            ana.click("#add-to-case")
+            ana.wait_for_url("**/cases/*")
+            case_url = ana.url
+            ana.click("#case-payments")
+            ana.wait_for_url("**/payments")
+            n_evidence = ana.locator("#payments tr.chosen").count()
+            assert n_evidence > 0
+            ana.goto(case_url)
+            ana.click("#edit-narrative")
+            ana.wait_for_url("**/narrative")
+            text = "WHO: one payer.\n\nWHY: the analyst's own words for the whole flow."
+            ana.fill("#narrative", text)
+            ana.click("#save-narrative")
+            ana.wait_for_url(case_url)
+            ana.select_option("#decision", "confirmed")
+            ana.fill("#rationale", "The payments and the narrative say why")
+            ana.click("#decide-button")
+            ana.wait_for_selector("#case-status >> text=pending_review")
+            assert ana.locator("#close-form").count() == 0  # not before the review
+            sam.goto(case_url)
+            sam.select_option("#review-form select[name=approve]", "yes")
+            sam.click("#review-form button[type=submit]")
+            sam.wait_for_selector("#decisions >> text=approved by sam")
+            ana.goto(case_url)
+            ana.click("#close-button")
+            ana.wait_for_selector("#case-status >> text=closed")
+            sam.goto(case_url)
+            got = {}
+            for fmt in ("goaml", "fincen", "ftm", "pack"):
+                with sam.expect_download() as dl:
+                    sam.click(f"#export-{fmt}")
+                got[fmt] = Path(dl.value.path()).read_bytes()
+        finally:
+            browser.close()
+    assert missing == []
+    reason = ET.fromstring(got["goaml"]).findtext("reason")
+    assert reason == text
+    assert len(list(ET.fromstring(got["goaml"]).iter("transaction"))) == n_evidence
+    assert got["fincen"][:2] == b"PK"  # the zip of narrative and CSV
+    assert b"own words for the whole flow" in got["pack"]
+    entities = [json.loads(line) for line in got["ftm"].splitlines()]
+    assert sum(e["schema"] == "Payment" for e in entities) == n_evidence
