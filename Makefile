@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 BANTAY ?= .venv/bin/bantay
 
-.PHONY: install demo test check docs bench upgrade
+.PHONY: install demo test check docs bench upgrade screenshots
 
 .venv/bin/python:
 	python3 -m venv .venv
@@ -28,6 +28,11 @@ docs: install
 	$(BANTAY) schema docs --out docs/data-model.md
 	$(PY) -m typer bantay.cli utils docs --name bantay --output docs/cli.md
 	$(BANTAY) indicators --out docs/indicators.md
+
+# The README's pictures of the web app, taken by the browser test (tests/web/test_browser.py) on
+# the synthetic workspace, so they cannot drift from the app. Needs Debian's chromium.
+screenshots: install
+	BANTAY_SCREENSHOTS=docs/images $(PY) -m pytest -q -p no:randomly tests/web/test_browser.py
 
 bench: install
 	$(PY) bench/bench_ingest_csv.py --rows 10000000

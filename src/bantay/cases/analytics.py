@@ -39,6 +39,8 @@ SORTS = {
     "entity": "entity_id",
 }
 STATUSES = ("new", "in_case", "pending_review", "confirmed", "false_positive", "closed")
+#: triage states of an alert outside cases (bantay.cases.triage)
+TRIAGE_STATES = ("open", "closed")
 #: (table, column) pairs looked up by value: a copy of (value, rowid) sorted and indexed by value,
 #: so a lookup does not scan a million rows; rows are then read by rowid
 LOOKUPS = (
@@ -72,6 +74,9 @@ class QueueFilter:
     institution: str | None = None
     status: str | None = None
     q: str | None = None
+    #: triage (workflow database): ``open`` or ``closed``; the user name an alert is assigned to
+    triage: str | None = None
+    assignee: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -119,6 +124,7 @@ class Analytics:
         self._lock = threading.Lock()
         self._scan: str | None = None
         self.status_version: object = None
+        self.triage_version: object = None
         self.facets: dict[str, list[str]] = {}
         self._counts: dict[tuple[object, ...], int] = {}
         self._checked = 0.0
@@ -175,8 +181,12 @@ class Analytics:
                        coalesce(e.institutions, '') AS institutions,
                        coalesce(c.country, '') AS country,
                        coalesce(i.indicators, '') AS indicators,
-                       'new' AS status
+                       'new' AS status,
+                       sc.created_at AS raised_at,
+                       'open' AS triage,
+                       '' AS assignee
                 FROM ws.alerts a
+                LEFT JOIN ws.scans sc ON sc.scan_id = a.scan_id
                 LEFT JOIN ws.entities e ON e.entity_id = a.entity_id
                 LEFT JOIN country c ON c.entity_id = a.entity_id
                 LEFT JOIN ind i ON i.side = a.side AND i.entity_id = a.entity_id
@@ -191,7 +201,12 @@ class Analytics:
                 "CREATE OR REPLACE TABLE entity_status "
                 "(side VARCHAR, entity_id VARCHAR, status VARCHAR)"
             )
+            cur.execute(
+                "CREATE OR REPLACE TABLE alert_triage "
+                "(alert_id VARCHAR, triage VARCHAR, assignee VARCHAR)"
+            )
             self.status_version = None
+            self.triage_version = None
             for table, col in LOOKUPS:
                 cur.execute(
                     f"CREATE OR REPLACE TABLE ix_{table}_{col} AS SELECT {col} AS k, rowid AS rid "
@@ -232,6 +247,49 @@ class Analytics:
                 )
             self.status_version = version
 
+    def set_triage(self, version: object, states: dict[str, tuple[str, str]]) -> None:
+        """Replace the in-memory triage state (alert_id -> (state, assignee)) when it changed."""
+        if version == self.triage_version:
+            return
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("DELETE FROM alert_triage")
+            if states:
+                cur.executemany(
+                    "INSERT INTO alert_triage VALUES (?, ?, ?)",
+                    [[a, st, who] for a, (st, who) in states.items()],
+                )
+            for table in ("queue", "queue_by_name"):
+                cur.execute(
+                    f"UPDATE {table} SET triage = 'open', assignee = '' "
+                    "WHERE triage <> 'open' OR assignee <> ''"
+                )
+                cur.execute(
+                    f"UPDATE {table} SET triage = t.triage, assignee = t.assignee "
+                    f"FROM alert_triage t WHERE {table}.alert_id = t.alert_id"
+                )
+            self.triage_version = version
+
+    def alerts(self, alert_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """alert_id -> its queue row (side, entity_id, score, name, raised_at), for the latest scan."""
+        self.ensure_queue()
+        if not alert_ids:
+            return {}
+        cur = self.cursor()
+        cur.execute(
+            "SELECT alert_id, side, entity_id, score, name, summary, raised_at FROM queue "
+            "WHERE alert_id IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(alert_ids))],
+        )
+        return {str(r["alert_id"]): r for r in _rows(cur)}
+
+    def entity_alerts(self, side: str, entity_id: str) -> list[dict[str, Any]]:
+        """The entity's alerts in the workspace (the latest scan's), with when they were raised."""
+        rows = self.lookup(
+            "alerts", "entity_id", [entity_id], "scan_id, alert_id, side, rank, score"
+        )
+        return [r for r in rows if r["side"] == side]
+
     def queue(
         self,
         f: QueueFilter,
@@ -269,6 +327,14 @@ class Analytics:
         if f.q:
             where.append("(q.name ILIKE ? OR q.entity_id = ?)")
             params += [f"%{f.q}%", f.q]
+        if f.triage:
+            if f.triage not in TRIAGE_STATES:
+                raise Invalid(f"triage must be one of {', '.join(TRIAGE_STATES)}")
+            where.append("q.triage = ?")
+            params.append(f.triage)
+        if f.assignee:
+            where.append("q.assignee = ?")
+            params.append(f.assignee)
         if f.status:
             if f.status not in STATUSES:
                 raise Invalid(f"status must be one of {', '.join(STATUSES)}")
@@ -278,7 +344,13 @@ class Analytics:
         cur = self.cursor()
         base_where = " AND ".join(where) or "TRUE"
         # counts change only with the scan (and, filtered by status, with the cases): cached
-        ckey = (self._scan, self.status_version if f.status else None, base_where, *params)
+        ckey = (
+            self._scan,
+            self.status_version if f.status else None,
+            self.triage_version if f.triage or f.assignee else None,
+            base_where,
+            *params,
+        )
         count = self._counts.get(ckey)
         if count is None:
             row = cur.execute(f"SELECT count(*) FROM queue q WHERE {base_where}", params).fetchone()
@@ -296,7 +368,8 @@ class Analytics:
         direction = "DESC" if descending else "ASC"
         cur.execute(
             f"""SELECT q.alert_id, q.side, q.entity_id, q.rank, q.score, q.summary, q.name,
-                       q.country, q.institutions, q.indicators, q.status
+                       q.country, q.institutions, q.indicators, q.status, q.raised_at, q.triage,
+                       q.assignee
                 FROM {table} q WHERE {" AND ".join(page_where) or "TRUE"}
                 ORDER BY q.{col} {direction}, q.alert_id LIMIT ?""",
             [*page_params, limit + 1],
@@ -362,6 +435,168 @@ class Analytics:
         if side == "beneficiary" and entity_id.startswith("tel:"):
             return "regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') = ?", [entity_id[4:]]
         return f"t.{col} = ?", [entity_id]
+
+    # ---- search --------------------------------------------------------------------------------
+
+    def _found(
+        self, records: list[dict[str, Any]], matched: dict[str, set[str]]
+    ) -> list[dict[str, Any]]:
+        """Group matching party records by entity, with the entity's sides, score and alert."""
+        by_entity: dict[str, dict[str, Any]] = {}
+        for r in records:
+            ent = str(r["entity_id"] or r["party_record_id"])
+            e = by_entity.setdefault(
+                ent,
+                {"entity_id": ent, "records": [], "kinds": set(), "matched": set()},
+            )
+            e["records"].append(r)
+            e["kinds"].add(r["kind"])
+            e["matched"] |= matched.get(str(r["party_record_id"]), set())
+        ids = list(by_entity)
+        names = self.names(ids)
+        scores: dict[str, dict[str, float]] = {}
+        for r in self.lookup("scores", "entity_id", ids, "entity_id, side, score"):
+            scores.setdefault(str(r["entity_id"]), {})[str(r["side"])] = float(r["score"])
+        alerted = {
+            (str(r["side"]), str(r["entity_id"]))
+            for r in self.lookup("alerts", "entity_id", ids, "entity_id, side")
+        }
+        out = []
+        for ent, e in by_entity.items():
+            sides = sorted(scores.get(ent, {}))
+            if not sides:
+                sides = ["beneficiary"] if e["kinds"] == {"beneficiary_side"} else ["payer"]
+            out.append(
+                {
+                    "entity_id": ent,
+                    "name": names.get(ent) or e["records"][0]["name"] or ent,
+                    "sides": sides,
+                    "scores": scores.get(ent, {}),
+                    "alerted": sorted(s for s in sides if (s, ent) in alerted),
+                    "matched": sorted(e["matched"]),
+                    "records": e["records"],
+                }
+            )
+        out.sort(key=lambda e: (-max(e["scores"].values(), default=0.0), e["name"]))
+        return out
+
+    def search(self, q: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Entities (alerted or not) with a record matching ``q``: a name or name variant
+        (contains), an account number or phone (digits and letters compared without spacing or
+        punctuation), a customer reference, a record id or an entity id (exact)."""
+        self.ensure_queue()
+        text = q.strip()
+        if len(text) < 2:
+            raise Invalid("q: at least 2 characters")
+        acct = "".join(ch for ch in text.upper() if ch.isalnum())
+        digits = "".join(ch for ch in text if ch.isdigit())
+        cur = self.cursor()
+        cur.execute(
+            f"""
+            SELECT p.party_record_id, p.kind, p.institution, p.customer_ref, p.name,
+                   p.residence_country, p.phone, p.account_id, m.entity_id,
+                   p.name ILIKE ? AS m_name,
+                   p.customer_ref = ? AS m_customer_ref,
+                   (? <> '' AND regexp_replace(upper(p.account_id), '[^0-9A-Z]', '', 'g') = ?)
+                       AS m_account,
+                   (length(?) >= 5 AND regexp_replace(p.phone, '[^0-9]', '', 'g') = ?) AS m_phone,
+                   (p.party_record_id = ? OR m.entity_id = ?) AS m_id
+            FROM ws.party_records p
+            LEFT JOIN ws.entity_members m USING (party_record_id)
+            WHERE p.name ILIKE ? OR p.customer_ref = ? OR p.party_record_id = ?
+               OR m.entity_id = ?
+               OR (? <> '' AND regexp_replace(upper(p.account_id), '[^0-9A-Z]', '', 'g') = ?)
+               OR (length(?) >= 5 AND regexp_replace(p.phone, '[^0-9]', '', 'g') = ?)
+            ORDER BY p.party_record_id
+            LIMIT {int(limit)}
+            """,
+            [
+                f"%{text}%",
+                text,
+                acct,
+                acct,
+                digits,
+                digits,
+                text,
+                text,
+                f"%{text}%",
+                text,
+                text,
+                text,
+                acct,
+                acct,
+                digits,
+                digits,
+            ],
+        )
+        rows = _rows(cur)
+        matched: dict[str, set[str]] = {}
+        for r in rows:
+            m = {
+                k[2:]
+                for k in ("m_name", "m_customer_ref", "m_account", "m_phone", "m_id")
+                if r.pop(k)
+            }
+            matched[str(r["party_record_id"])] = m
+        return self._found(rows, matched)
+
+    #: identifiers that a click on them looks up across all records
+    SHARED_FIELDS = ("account_id", "phone", "customer_ref", "email", "id_document")
+
+    def sharing(self, field: str, value: str, limit: int = 500) -> list[dict[str, Any]]:
+        """Everyone with a record holding the identifier ``value`` in ``field`` (accounts and
+        phones compared without spacing or punctuation)."""
+        self.ensure_queue()
+        if field not in self.SHARED_FIELDS:
+            raise Invalid(f"field: one of {', '.join(self.SHARED_FIELDS)}")
+        v = value.strip()
+        if not v:
+            raise Invalid("value: must not be empty")
+        if field == "account_id":
+            expr, arg = (
+                "regexp_replace(upper(p.account_id), '[^0-9A-Z]', '', 'g')",
+                "".join(ch for ch in v.upper() if ch.isalnum()),
+            )
+        elif field == "phone":
+            expr, arg = (
+                "regexp_replace(p.phone, '[^0-9]', '', 'g')",
+                "".join(ch for ch in v if ch.isdigit()),
+            )
+        else:
+            expr, arg = f"p.{field}", v
+        if not arg:
+            raise Invalid("value: nothing to compare")
+        cur = self.cursor()
+        cur.execute(
+            f"""SELECT p.party_record_id, p.kind, p.institution, p.customer_ref, p.name,
+                       p.residence_country, p.phone, p.account_id, m.entity_id
+                FROM ws.party_records p LEFT JOIN ws.entity_members m USING (party_record_id)
+                WHERE {expr} = ? ORDER BY p.party_record_id LIMIT {int(limit)}""",
+            [arg],
+        )
+        rows = _rows(cur)
+        return self._found(rows, {str(r["party_record_id"]): {field} for r in rows})
+
+    def payment_of(
+        self, members: list[tuple[str, str]], institution: str, transaction_id: str
+    ) -> bool:
+        """Whether the payment (institution, transaction id) is one of ``members``' on their side."""
+        cur = self.cursor()
+        for side, entity_id in members:
+            pred, params = self.side_predicate(side, entity_id)
+            row = cur.execute(
+                f"SELECT count(*) FROM ws.transactions t WHERE t.institution = ? "
+                f"AND t.transaction_id = ? AND {pred}",
+                [institution, transaction_id, *params],
+            ).fetchone()
+            if row and row[0]:
+                return True
+        return False
+
+    def names(self, entity_ids: list[str]) -> dict[str, str]:
+        """entity_id -> display name, for the resolved entities among ``entity_ids``."""
+        rows = self.lookup("entities", "entity_id", sorted(set(entity_ids)), "entity_id, name")
+        return {str(r["entity_id"]): str(r["name"]) for r in rows if r.get("name")}
 
     def exists(self, side: str, entity_id: str) -> bool:
         """Whether ``entity_id`` is a resolved entity, or was scored on ``side`` (stand-in keys)."""
@@ -547,7 +782,15 @@ class Analytics:
         }
 
     def network(self, side: str, entity_id: str, limit: int = 20) -> dict[str, Any]:
-        """The entity, its counterparties and their other counterparties (two hops), with dens."""
+        """The entity, its counterparties and their other counterparties (two hops), with dens.
+
+        Remittances only (card spending is not a payment relationship). For a payer: the
+        beneficiaries it paid, and the other payers of those beneficiaries (co-payers) with an
+        edge to each beneficiary they share; every edge carries its amount and count. A
+        counterparty is matched as an entity (all its records, or its account or phone when
+        it is a stand-in key), so a co-payer who paid another record of the same beneficiary is
+        linked to it.
+        """
         pred, params = self.side_predicate(side, entity_id)
         other = "beneficiary" if side == "payer" else "payer"
         mycol, ocol = (
@@ -555,11 +798,13 @@ class Analytics:
             if side == "payer"
             else ("beneficiary_record_id", "payer_record_id")
         )
+        remit = "coalesce(t.channel, '') <> 'card'"
         cur = self.cursor()
         cur.execute(
             f"""SELECT t.{ocol}, {STANDIN_B if other == "beneficiary" else "NULL"},
                        sum(t.amount_reporting)::DOUBLE, count(*)
-                FROM ws.transactions t WHERE {pred} AND t.{ocol} IS NOT NULL GROUP BY 1, 2""",
+                FROM ws.transactions t
+                WHERE {pred} AND {remit} AND t.{ocol} IS NOT NULL GROUP BY 1, 2""",
             params,
         )
         got = cur.fetchall()
@@ -579,7 +824,8 @@ class Analytics:
             nodes[(other, o)] = {"side": other, "entity_id": o, "ring": 1}
             p, b = (entity_id, o) if side == "payer" else (o, entity_id)
             edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": int(n)})
-        # second hop: the other counterparties of those entities (through their records)
+        # second hop: the other counterparties of those entities, through all their records
+        # (or, for a stand-in beneficiary, its account or phone)
         ring1 = {o for o, _ in first}
         orecs = sorted(
             {r for r, e in ent_of.items() if e in ring1}
@@ -590,21 +836,35 @@ class Analytics:
                 )
             }
         )
-        if orecs:
+        standins = sorted(
+            o for o in ring1 if other == "beneficiary" and o.startswith(("acct:", "tel:"))
+        )
+        if orecs or standins:
+            match = f"t.{ocol} IN (SELECT unnest(?::VARCHAR[]))"
+            args: list[Any] = [orecs]
+            if standins:
+                match = f"({match} OR {STANDIN_B} IN (SELECT unnest(?::VARCHAR[])))"
+                args.append(standins)
             cur.execute(
-                f"""SELECT t.{mycol}, t.{ocol}, {STANDIN_B if side == "beneficiary" else "NULL"},
+                f"""SELECT t.{mycol}, t.{ocol}, {STANDIN_B},
                            sum(t.amount_reporting)::DOUBLE, count(*)
                     FROM ws.transactions t
-                    WHERE t.{ocol} IN (SELECT unnest(?::VARCHAR[])) AND NOT ({pred})
+                    WHERE {match} AND {remit} AND t.{mycol} IS NOT NULL AND NOT ({pred})
                     GROUP BY 1, 2, 3""",
-                [orecs, *params],
+                [*args, *params],
             )
             got2 = cur.fetchall()
-            far_of = self._entities_of(side, [(str(r), s) for r, _o, s, _a, _n in got2])
+            far_of = self._entities_of(
+                side, [(str(r), s if side == "beneficiary" else None) for r, _o, s, _a, _n in got2]
+            )
+            near_of = self._entities_of(
+                other,
+                [(str(o), s if other == "beneficiary" else None) for _r, o, s, _a, _n in got2],
+            )
             agg2: dict[tuple[str, str], list[float]] = {}
             for r, o, _s, a, n in got2:
-                key = (far_of[str(r)], ent_of.get(str(o), str(o)))
-                if key[0] == entity_id:
+                key = (far_of[str(r)], near_of[str(o)])
+                if key[0] == entity_id or key[1] not in ring1:
                     continue
                 x = agg2.setdefault(key, [0.0, 0])
                 x[0] += float(a)

@@ -129,6 +129,59 @@ class Decision(Base):
     review_note: Mapped[str | None] = mapped_column(Text, default=None)
     subject: Mapped[str] = mapped_column(Text, default="[]")
     subject_hash: Mapped[str] = mapped_column(String(64), default="")
+    #: the case's narrative version when the decision was made (None: none written yet)
+    narrative_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: the case's latest evidence choice (``web_case_evidence.id``) when the decision was made
+    evidence_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class CaseNarrative(Base):
+    """One version of a case's STR/SAR narrative, as an analyst wrote it; the latest is current."""
+
+    __tablename__ = "web_case_narratives"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvidence(Base):
+    """An analyst's choice to add a payment to, or remove it from, a case's evidence; the latest
+    choice per payment holds (the others are the payments behind the indicators by default)."""
+
+    __tablename__ = "web_case_evidence"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
+    institution: Mapped[str] = mapped_column(String(100))
+    transaction_id: Mapped[str] = mapped_column(String(200))
+    included: Mapped[bool] = mapped_column()
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class AlertTriage(Base):
+    """One triage step on an alert outside any case: assigned, closed with a reason code, reopened.
+
+    Append-only history; an alert's state is its latest step (:mod:`bantay.cases.triage`)."""
+
+    __tablename__ = "web_alert_triage"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[str] = mapped_column(String(64), index=True)
+    side: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("web_users.id"), default=None)
+    reason_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    user_id: Mapped[int] = mapped_column(ForeignKey("web_users.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_web_alert_triage_entity", AlertTriage.side, AlertTriage.entity_id)
 
 
 class AuditEntry(Base):
@@ -263,6 +316,57 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "review_note": "The reviewer's note (required to return a decision).",
             "subject": "JSON list of `[side, entity_id, alert_id]`: what the decision covers.",
             "subject_hash": "SHA-256 of `subject`.",
+            "narrative_id": "The narrative version (`web_case_narratives.id`) the decision "
+            "was made on; a newer version makes the decision stale, like a change of members.",
+            "evidence_id": "The latest evidence choice (`web_case_evidence.id`) when the "
+            "decision was made; a later choice makes the decision stale.",
+        },
+    ),
+    "web_case_narratives": (
+        "The STR/SAR narrative of a case, every version kept: pre-filled from the evidence, "
+        "edited by the case's owner or assignees, reviewed with the decision, and used by every "
+        "export (goAML `<reason>`, FinCEN narrative, referral pack) in place of the generated "
+        "text.",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "version": "1, 2, ... within the case; the highest is current.",
+            "body": "The text (at most 4,000 characters: goAML's `<reason>`).",
+            "sha256": "SHA-256 of `body`.",
+            "user_id": "Who wrote this version.",
+            "created_at": "When (UTC).",
+        },
+    ),
+    "web_case_evidence": (
+        "Payments an analyst added to or removed from a case's evidence (append-only; the "
+        "latest choice per payment holds). Without a choice, a case's evidence is the payments "
+        "behind its members' indicators; every export reports the evidence.",
+        {
+            "id": "Key (the order of the choices).",
+            "case_id": "The case.",
+            "institution": "The payment's institution (with `transaction_id`, its identity).",
+            "transaction_id": "The payment's transaction id at that institution.",
+            "included": "True: added to the evidence; False: removed from it.",
+            "user_id": "Who chose.",
+            "at": "When (UTC).",
+        },
+    ),
+    "web_alert_triage": (
+        "Triage of alerts without a case, as an append-only history: who assigned an alert to "
+        "whom, who closed it with which reason code, who reopened it. An alert's state is its "
+        "latest step; closings with an `explained_*` reason code are training labels (not an "
+        "offender) unless a reviewed case outcome says otherwise.",
+        {
+            "id": "Key (the order of the steps).",
+            "alert_id": "The alert (as in `alerts`; each scan gives its alerts new ids).",
+            "side": "`payer` or `beneficiary`.",
+            "entity_id": "The alerted entity.",
+            "action": "`assign`, `close` or `reopen`.",
+            "assignee_id": "With `assign`: the user it is assigned to (empty: unassigned).",
+            "reason_code": "With `close`: why (`bantay.cases.triage.REASON_CODES`).",
+            "note": "The analyst's note (at most 5,000 characters).",
+            "user_id": "Who took the step.",
+            "at": "When (UTC).",
         },
     ),
     "web_audit_log": (

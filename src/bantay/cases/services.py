@@ -12,8 +12,10 @@ Rules kept here, whoever calls:
 - **Decisions freeze their subject**: a decision covers the case's members and their evidence (alert
   ids) as they were when it was made (``subject``, hashed). A change to the case afterwards
   reopens review: the decision can no longer be reviewed or closed on, a new one is needed.
-- **Training labels come only from reviewed outcomes**: a closed case's members *as its closing
-  decision stated them*, when a supervisor approved that decision.
+- **Training labels come from dispositions**: a closed case's members *as its closing decision
+  stated them*, when a supervisor approved that decision; and alerts closed in triage with a
+  reason code saying the activity is explained (:mod:`bantay.cases.triage`: not offenders). A
+  reviewed case outcome overrides a triage closing of the same entity.
 - Closed cases are read-only; only existing entities join a case; every text has a bound.
 """
 
@@ -39,7 +41,9 @@ from bantay.cases.models import (
     ApiToken,
     Case,
     CaseAssignee,
+    CaseEvidence,
     CaseMember,
+    CaseNarrative,
     Comment,
     Decision,
     LoginFailure,
@@ -69,6 +73,8 @@ MAX_COMMENT = 10_000
 MAX_RATIONALE = 5_000
 MAX_NOTE = 5_000
 MAX_REASON = 1_000
+#: a case's narrative: goAML's <reason> takes 4,000 characters (FinCEN's narrative 17,000)
+MAX_NARRATIVE = 4_000
 MAX_MEMBERS = 500
 #: failed logins from one address, over all user names, before that address is slowed down
 ADDRESS_FAILURE_FACTOR = 10
@@ -477,9 +483,55 @@ def subject_hash(subject: list[list[str | None]]) -> str:
     return hashlib.sha256(json.dumps(subject, separators=(",", ":")).encode()).hexdigest()
 
 
+def current_narrative(db: Session, case_id: int) -> CaseNarrative | None:
+    """The case's narrative as it stands (its latest version), if one was written."""
+    return db.execute(
+        select(CaseNarrative)
+        .where(CaseNarrative.case_id == case_id)
+        .order_by(CaseNarrative.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def narrative_versions(db: Session, case_id: int) -> list[CaseNarrative]:
+    """Every version of the case's narrative, newest first."""
+    return list(
+        db.execute(
+            select(CaseNarrative)
+            .where(CaseNarrative.case_id == case_id)
+            .order_by(CaseNarrative.version.desc())
+        ).scalars()
+    )
+
+
+def latest_evidence_choice(db: Session, case_id: int) -> int | None:
+    """The id of the case's latest evidence choice (None: the default evidence)."""
+    v = db.execute(
+        select(func.max(CaseEvidence.id)).where(CaseEvidence.case_id == case_id)
+    ).scalar_one()
+    return int(v) if v is not None else None
+
+
+def case_evidence(db: Session, case_id: int) -> dict[tuple[str, str], bool]:
+    """(institution, transaction id) -> added (True) or removed (False): the analysts' latest
+    choice for each payment they chose about; the others keep the default."""
+    out: dict[tuple[str, str], bool] = {}
+    for e in db.execute(
+        select(CaseEvidence).where(CaseEvidence.case_id == case_id).order_by(CaseEvidence.id)
+    ).scalars():
+        out[(e.institution, e.transaction_id)] = bool(e.included)
+    return out
+
+
 def decision_is_current(db: Session, d: Decision) -> bool:
-    """Whether the case still is what the decision covered."""
-    return d.subject_hash == subject_hash(subject_of(db, d.case_id))
+    """Whether the case still is what the decision covered: its members, their evidence (alerts
+    and the payments chosen) and its narrative."""
+    if d.subject_hash != subject_hash(subject_of(db, d.case_id)):
+        return False
+    if d.evidence_id != latest_evidence_choice(db, d.case_id):
+        return False
+    n = current_narrative(db, d.case_id)
+    return d.narrative_id == (n.id if n else None)
 
 
 def _member(
@@ -682,6 +734,101 @@ def comment(db: Session, user: User, case_id: int, body: str) -> Comment:
     return m
 
 
+class PaymentCatalog(Protocol):
+    """What choosing evidence asks of the analytics: is this a payment of these members?"""
+
+    def payment_of(
+        self, members: list[tuple[str, str]], institution: str, transaction_id: str
+    ) -> bool: ...
+
+
+def choose_evidence(
+    db: Session,
+    user: User,
+    case_id: int,
+    institution: str,
+    transaction_id: str,
+    included: bool,
+    *,
+    payments: PaymentCatalog,
+) -> CaseEvidence:
+    """Add a payment of the case's members to its evidence, or remove one (owner and
+    assignees, open cases). A decision made before no longer covers the case."""
+    inst = text_field(institution, "institution", max_len=100, single_line=True)
+    tx = text_field(transaction_id, "transaction_id", max_len=200, single_line=True)
+    with writing(db):
+        c = get_case(db, case_id)
+        _require_act(db, user, c)
+        _check_open(c)
+        members = [(str(s), str(e)) for s, e, _a in subject_of(db, c.id)]
+        if not payments.payment_of(members, inst, tx):
+            raise Invalid(
+                f"payment {inst}/{tx}: not a payment of case {c.id}'s members on their side"
+            )
+        e = CaseEvidence(
+            case_id=c.id, institution=inst, transaction_id=tx, included=included, user_id=user.id
+        )
+        db.add(e)
+        db.flush()
+        reopened = _reopen_if_changed(db, c)
+        _touch(c)
+        detail: dict[str, Any] = {
+            "institution": inst,
+            "transaction_id": tx,
+            "included": included,
+        }
+        if reopened is not None:
+            detail["review_reopened"] = reopened
+        _entry(
+            db,
+            user,
+            "evidence_added" if included else "evidence_removed",
+            "case",
+            str(c.id),
+            detail,
+        )
+    return e
+
+
+def save_narrative(db: Session, user: User, case_id: int, body: str) -> CaseNarrative:
+    """A new version of the case's STR/SAR narrative (owner and assignees, open cases only).
+
+    The narrative is decision content: a decision made on an earlier version no longer covers
+    the case (its review reopens, like a change of members). Saving the current text again
+    changes nothing.
+    """
+    text = text_field(body.replace("\r\n", "\n"), "narrative", max_len=MAX_NARRATIVE, min_len=20)
+    with writing(db):
+        c = get_case(db, case_id)
+        _require_act(db, user, c)
+        _check_open(c)
+        current = current_narrative(db, c.id)
+        if current is not None and current.body == text:
+            return current
+        n = CaseNarrative(
+            case_id=c.id,
+            version=(current.version + 1) if current else 1,
+            body=text,
+            sha256=hashlib.sha256(text.encode()).hexdigest(),
+            user_id=user.id,
+        )
+        db.add(n)
+        db.flush()
+        reopened = _reopen_if_changed(db, c)
+        _touch(c)
+        detail: dict[str, Any] = {
+            "narrative_id": n.id,
+            "version": n.version,
+            "sha256": n.sha256,
+            "chars": len(text),
+            "body": text,
+        }
+        if reopened is not None:
+            detail["review_reopened"] = reopened
+        _entry(db, user, "narrative_saved", "case", str(c.id), detail)
+    return n
+
+
 def decide(db: Session, user: User, case_id: int, decision: str, rationale: str) -> Decision:
     """Record a disposition of the case's current members and evidence, with its rationale.
 
@@ -700,6 +847,7 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
         subject = subject_of(db, c.id)
         if not subject and decision != "needs_information":
             raise Conflict("the case has no members: add the entities the decision is about")
+        narrative = current_narrative(db, c.id)
         d = Decision(
             case_id=c.id,
             user_id=user.id,
@@ -707,6 +855,8 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
             rationale=why,
             subject=json.dumps(subject, separators=(",", ":")),
             subject_hash=subject_hash(subject),
+            narrative_id=narrative.id if narrative else None,
+            evidence_id=latest_evidence_choice(db, c.id),
         )
         db.add(d)
         c.status = "pending_review" if decision == "confirmed" else "open"
@@ -724,6 +874,7 @@ def decide(db: Session, user: User, case_id: int, decision: str, rationale: str)
                 "rationale": d.rationale,
                 "subject": [f"{s}:{e}" for s, e, _ in subject],
                 "subject_hash": d.subject_hash,
+                "narrative_version": narrative.version if narrative else None,
             },
         )
     return d
@@ -752,8 +903,8 @@ def review(db: Session, user: User, case_id: int, approve: bool, note: str) -> D
             raise Forbidden("a decision is reviewed by another person than its author")
         if not decision_is_current(db, d):
             raise Conflict(
-                f"the case changed after decision {d.id} (members or evidence): it no longer "
-                "covers the case; a new decision is needed"
+                f"the case changed after decision {d.id} (members, evidence or narrative): it no "
+                "longer covers the case; a new decision is needed"
             )
         d.reviewed_by = user.id
         d.reviewed_at = utcnow()
@@ -813,6 +964,29 @@ def close(db: Session, user: User, case_id: int) -> Case:
     return c
 
 
+def can_review(db: Session, user: User, c: Case) -> bool:
+    """Whether :func:`review` would accept ``user``'s review of the case's latest decision now."""
+    if not has_role(user, "supervisor") or c.status == "closed":
+        return False
+    d = latest_decision(db, c.id)
+    return (
+        d is not None
+        and d.reviewed_by is None
+        and d.user_id != user.id
+        and decision_is_current(db, d)
+    )
+
+
+def can_close(db: Session, user: User, c: Case) -> bool:
+    """Whether :func:`close` would close the case for ``user`` now (so pages offer it only then)."""
+    if c.status == "closed" or not can_act(db, user, c):
+        return False
+    d = latest_decision(db, c.id)
+    if d is None or d.decision == "needs_information" or not decision_is_current(db, d):
+        return False
+    return d.decision != "confirmed" or (d.reviewed_by is not None and bool(d.review_approved))
+
+
 # ---- statuses and labels -----------------------------------------------------------------------
 
 
@@ -841,6 +1015,32 @@ def _statuses(db: Session, ids: set[str] | None) -> dict[tuple[str, str], str]:
             else ("in_case" if status == "open" else status)
         )
     return out
+
+
+def latest_cases(db: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(side, entity) -> the case its status comes from (its latest case), for ``keys``."""
+    if not keys:
+        return {}
+    wanted = set(keys)
+    rows = db.execute(
+        select(CaseMember.side, CaseMember.entity_id, Case.id)
+        .join(Case, Case.id == CaseMember.case_id)
+        .where(CaseMember.entity_id.in_({e for _, e in keys}))
+        .order_by(Case.updated_at, Case.id)
+    ).all()
+    return {(s, e): int(cid) for s, e, cid in rows if (s, e) in wanted}
+
+
+def entity_cases(db: Session, side: str, entity_id: str) -> list[Case]:
+    """Every case the entity is a member of, latest change first."""
+    return list(
+        db.execute(
+            select(Case)
+            .join(CaseMember, CaseMember.case_id == Case.id)
+            .where(CaseMember.side == side, CaseMember.entity_id == entity_id)
+            .order_by(Case.updated_at.desc(), Case.id.desc())
+        ).scalars()
+    )
 
 
 def all_entity_statuses(db: Session) -> dict[tuple[str, str], str]:
@@ -876,10 +1076,22 @@ def dispositions(db: Session) -> list[tuple[str, str, bool]]:
     return [(s, e, lab) for (s, e), lab in sorted(latest.items())]
 
 
+def training_labels(db: Session) -> list[tuple[str, str, bool]]:
+    """(side, entity_id, label): the triage closings that give a label
+    (:func:`bantay.cases.triage.triage_labels`), overridden by reviewed case outcomes
+    (:func:`dispositions`) for the same entity."""
+    from bantay.cases.triage import triage_labels  # triage builds on this module
+
+    labels = triage_labels(db)
+    labels.update({(s, e): lab for s, e, lab in dispositions(db)})
+    return [(s, e, lab) for (s, e), lab in sorted(labels.items())]
+
+
 def labels_csv(db: Session, user: User) -> str:
-    """The dispositions as the CSV ``bantay train --labels`` reads (side,entity_id,label)."""
+    """The analysts' dispositions as the CSV ``bantay train --labels`` reads
+    (side,entity_id,label): reviewed case outcomes, and alerts closed in triage as explained."""
     require_role(user, "supervisor")
-    rows = dispositions(db)
+    rows = training_labels(db)
     text = csv_text(
         ["side", "entity_id", "label"],
         [[side, ent, "true" if lab else "false"] for side, ent, lab in rows],

@@ -30,6 +30,7 @@ from bantay.cases import audit
 from bantay.cases.analytics import Analytics
 from bantay.cases.db import open_workflow, workflow_url
 from bantay.cases.models import AuditEntry, Case, CaseMember, Comment, Decision, User
+from bantay.cases.services import case_evidence, current_narrative
 from bantay.detect.evidence import BEHIND, is_card, payments_behind
 from bantay.errors import BantayError, NotFound
 from bantay.workspace import DEFAULT_SETTINGS
@@ -214,6 +215,11 @@ class CaseData:
     evidence: list[dict[str, Any]] = field(default_factory=list)
     #: "evidence" (behind the indicators) or "all" (every payment of the members)
     payments: str = "evidence"
+    #: the analysts' narrative (its latest version), used by every report in place of the
+    #: generated text; None when nobody wrote one
+    narrative: str | None = None
+    #: "version N by USER on DATE" of :attr:`narrative`
+    narrative_about: str | None = None
 
     @property
     def fired(self) -> list[str]:
@@ -332,6 +338,85 @@ def _select_evidence(
     return behind, chosen
 
 
+@dataclass
+class Gathered:
+    """Members' payments with what the detector says of them (no workflow state)."""
+
+    #: every payment of the members on their side, oldest first
+    transactions: list[dict[str, Any]]
+    views: list[MemberView]
+    records: list[dict[str, Any]]
+    entity_of: dict[str, str]
+    subjects: list[Subject]
+    #: payment -> the fired indicators that counted it
+    behind: dict[tuple[str, str], list[str]]
+    #: the payments chosen as evidence by default (behind the indicators)
+    chosen: set[tuple[str, str]]
+
+
+def gather(an: Analytics, members: list[tuple[str, str]], currency: str) -> Gathered:
+    """The members' payments on their side, their subjects, and the payments behind their
+    indicators (the default evidence): what :func:`read_case` and the transaction explorer show."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    views: list[MemberView] = []
+    member_of: dict[str, str] = {}
+    by_member: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    cur = an.cursor()
+    for side, entity_id in members:
+        pred, params = an.side_predicate(side, entity_id)
+        cur.execute(f"SELECT t.* FROM ws.transactions t WHERE {pred} ORDER BY t.ts_utc", params)
+        cols = [d[0] for d in cur.description or []]
+        mine = by_member.setdefault((side, entity_id), [])
+        for row in cur.fetchall():
+            r = dict(zip(cols, row, strict=True))
+            seen[key(r)] = r
+            mine.append(r)
+        try:
+            detail: dict[str, Any] | None = an.entity(side, entity_id)
+        except NotFound:
+            detail = None
+        views.append(
+            MemberView(
+                side, entity_id, detail, an.money(side, entity_id), an.network(side, entity_id)
+            )
+        )
+        member_of.update(dict.fromkeys(an.records_of(entity_id), entity_id))
+    txs = sorted(seen.values(), key=lambda r: (r["ts_utc"], r["institution"], r["transaction_id"]))
+    party_ids = {
+        str(t[c]) for t in txs for c in ("payer_record_id", "beneficiary_record_id") if t[c]
+    }
+    entity_of = {
+        str(m["party_record_id"]): str(m["entity_id"])
+        for m in an.lookup(
+            "entity_members", "party_record_id", sorted(party_ids), "party_record_id, entity_id"
+        )
+    }
+    # the records of every party: those of the members' entities and of their counterparties
+    wanted = sorted(set(member_of) | party_ids)
+    records = an.lookup("party_records", "party_record_id", wanted)
+    records.sort(key=lambda r: str(r["party_record_id"]))
+    entity_of.update(member_of)
+    subjects = []
+    for side, entity_id in members:
+        mine = [r for r in records if member_of.get(str(r["party_record_id"])) == entity_id]
+        if not mine:  # no resolved entity: the names its payments give
+            mine = [
+                {
+                    "party_record_id": str(t.get(f"{side}_record_id") or ""),
+                    "kind": "transaction",
+                    "name": t.get(f"{side}_name"),
+                    "phone": t.get(f"{side}_phone"),
+                    "residence_country": t.get(f"{side}_country"),
+                    "account_id": t.get(f"{side}_account"),
+                }
+                for t in by_member.get((side, entity_id), [])
+            ]
+        subjects.append(consolidate(side, entity_id, mine))
+    residence = {(x.side, x.entity_id): x.residence_country for x in subjects}
+    behind, chosen = _select_evidence(an, views, by_member, entity_of, currency, residence)
+    return Gathered(txs, views, records, entity_of, subjects, behind, chosen)
+
+
 def read_case(
     db: Session, an: Analytics, case_id: int, currency: str, payments: str = "evidence"
 ) -> CaseData:
@@ -388,67 +473,19 @@ def read_case(
             .order_by(AuditEntry.id)
         ).scalars()
     ]
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    views: list[MemberView] = []
-    member_of: dict[str, str] = {}
-    by_member: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    cur = an.cursor()
-    for side, entity_id in members:
-        pred, params = an.side_predicate(side, entity_id)
-        cur.execute(f"SELECT t.* FROM ws.transactions t WHERE {pred} ORDER BY t.ts_utc", params)
-        cols = [d[0] for d in cur.description or []]
-        mine = by_member.setdefault((side, entity_id), [])
-        for row in cur.fetchall():
-            r = dict(zip(cols, row, strict=True))
-            seen[key(r)] = r
-            mine.append(r)
-        try:
-            detail: dict[str, Any] | None = an.entity(side, entity_id)
-        except NotFound:
-            detail = None
-        views.append(
-            MemberView(
-                side, entity_id, detail, an.money(side, entity_id), an.network(side, entity_id)
-            )
-        )
-        member_of.update(dict.fromkeys(an.records_of(entity_id), entity_id))
-    if not seen:
+    written = current_narrative(db, case_id)
+    g = gather(an, members, currency)
+    if not g.transactions:
         raise EmptyCase(f"case {case_id} is empty: its members have no transactions")
-    txs = sorted(seen.values(), key=lambda r: (r["ts_utc"], r["institution"], r["transaction_id"]))
-    party_ids = {
-        str(t[c]) for t in txs for c in ("payer_record_id", "beneficiary_record_id") if t[c]
-    }
-    entity_of = {
-        str(m["party_record_id"]): str(m["entity_id"])
-        for m in an.lookup(
-            "entity_members", "party_record_id", sorted(party_ids), "party_record_id, entity_id"
-        )
-    }
-    # the records of every party: those of the members' entities and of their counterparties
-    wanted = sorted(set(member_of) | party_ids)
-    records = an.lookup("party_records", "party_record_id", wanted)
-    records.sort(key=lambda r: str(r["party_record_id"]))
-    entity_of.update(member_of)
-    subjects = []
-    for side, entity_id in members:
-        mine = [r for r in records if member_of.get(str(r["party_record_id"])) == entity_id]
-        if not mine:  # no resolved entity: the names its payments give
-            mine = [
-                {
-                    "party_record_id": str(t.get(f"{side}_record_id") or ""),
-                    "kind": "transaction",
-                    "name": t.get(f"{side}_name"),
-                    "phone": t.get(f"{side}_phone"),
-                    "residence_country": t.get(f"{side}_country"),
-                    "account_id": t.get(f"{side}_account"),
-                }
-                for t in by_member.get((side, entity_id), [])
-            ]
-        subjects.append(consolidate(side, entity_id, mine))
-    residence = {(x.side, x.entity_id): x.residence_country for x in subjects}
-    behind, chosen = _select_evidence(an, views, by_member, entity_of, currency, residence)
+    chosen = set(g.chosen)
+    for k, included in case_evidence(db, case_id).items():
+        if included:
+            chosen.add(k)
+        else:
+            chosen.discard(k)
     if payments == "all":
-        chosen = set(seen)
+        chosen = {key(t) for t in g.transactions}
+    txs = g.transactions
     return CaseData(
         case_id=case_id,
         title=case.title,
@@ -457,16 +494,23 @@ def read_case(
         currency=currency,
         status=case.status,
         outcome=case.outcome,
-        views=views,
-        records=records,
-        entity_of=entity_of,
+        views=g.views,
+        records=g.records,
+        entity_of=g.entity_of,
         decisions=decisions,
         comments=comments,
         trail=trail,
-        subjects=subjects,
-        behind=behind,
+        subjects=g.subjects,
+        behind=g.behind,
         evidence=[t for t in txs if key(t) in chosen],
         payments=payments,
+        narrative=written.body if written else None,
+        narrative_about=(
+            f"version {written.version} by {names.get(written.user_id, '?')} on "
+            f"{written.created_at:%Y-%m-%d}"
+            if written
+            else None
+        ),
     )
 
 

@@ -78,8 +78,12 @@ def money_chart(weeks: list[dict[str, Any]], currency: str, width: int = 760) ->
 def heatmap(matrix: list[list[int]], weekdays: list[str], local_known: bool) -> str:
     """Payments by weekday (rows) and hour of day (columns) in the payer's local time."""
     cell, left, top = 24, 40, 20
-    width, height = left + 24 * cell + 10, top + 7 * cell + 24
+    width, height = left + 24 * cell + 10, top + 7 * cell + 44
     vmax = max((max(r) for r in matrix), default=0) or 1
+
+    def shade(v: float) -> float:
+        return 0.06 + 0.94 * (v / vmax) if v else 0.0
+
     out = [
         f'<svg class="chart heatmap" id="heatmap" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-label="Payments by hour and weekday">'
@@ -95,12 +99,26 @@ def heatmap(matrix: list[list[int]], weekdays: list[str], local_known: bool) -> 
             f'<text x="{left - 6}" y="{y + 16}" text-anchor="end" class="tick">{weekdays[d]}</text>'
         )
         for hr, v in enumerate(row):
-            a = 0.06 + 0.94 * (v / vmax) if v else 0.0
             out.append(
-                f'<rect x="{left + hr * cell}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-                f'fill="rgba(44,82,130,{a:.2f})" stroke="#eee"><title>{weekdays[d]} '
-                f"{hr:02d}:00: {v} payments</title></rect>"
+                f'<rect class="cell" x="{left + hr * cell}" y="{y}" width="{cell - 2}" '
+                f'height="{cell - 2}" fill="rgba(44,82,130,{shade(v):.2f})" stroke="#eee">'
+                f"<title>{weekdays[d]} {hr:02d}:00: {v} payments</title></rect>"
             )
+    # the colour scale: what a shade means, from none to the busiest hour
+    y = top + 7 * cell + 4
+    steps = sorted({0, *(round(vmax * k / 4) for k in range(1, 5))})
+    x = left
+    out.append(f'<g class="scale" id="heatmap-scale"><text x="{x}" y="{y + 11}" class="legend">')
+    out.append("payments per hour:</text>")
+    x += 110
+    for v in steps:
+        out.append(
+            f'<rect class="swatch" x="{x}" y="{y}" width="14" height="14" '
+            f'fill="rgba(44,82,130,{shade(v):.2f})" stroke="#ccc"><title>{v} payments</title>'
+            f'</rect><text x="{x + 18}" y="{y + 11}" class="legend">{v}</text>'
+        )
+        x += 24 + 7 * len(str(v))
+    out.append("</g>")
     note = "payer's local time" if local_known else "local time where known, else UTC"
     out.append(f'<text x="{left}" y="{height - 4}" class="legend">{note}</text></svg>')
     return "".join(out)
@@ -149,16 +167,28 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
         f'width="{size}" height="{size}" aria-label="Payment network">'
     ]
     amax = max((e["amount"] for e in edges), default=1.0) or 1.0
-    for e in edges:
-        if e["payer"] not in pos or e["beneficiary"] not in pos:
-            continue
+    drawn = [e for e in edges if e["payer"] in pos and e["beneficiary"] in pos]
+    # how many payers each drawn beneficiary has in the picture (shared: more than one)
+    payers_of: dict[str, set[str]] = {}
+    for e in drawn:
+        payers_of.setdefault(e["beneficiary"], set()).add(e["payer"])
+    labels: list[str] = []
+    for e in drawn:
         (x1, y1), (x2, y2) = pos[e["payer"]], pos[e["beneficiary"]]
         w = 1 + 4 * e["amount"] / amax
+        words = f"{e['n']} payment{'s' if e['n'] != 1 else ''}, {e['amount']:,.2f}"
         out.append(
             f'<line class="edge" data-a="{escape(e["payer"])}" data-b="{escape(e["beneficiary"])}" '
             f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#a0aec0" '
-            f'stroke-width="{w:.1f}"><title>{e["n"]} payments, {e["amount"]:,.2f}</title></line>'
+            f'stroke-width="{w:.1f}"><title>{words}</title></line>'
         )
+        # the amount and count on the edge itself (drawn after the lines, under the nodes)
+        labels.append(
+            f'<text class="elabel" x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 2:.1f}" '
+            f'text-anchor="middle" data-a="{escape(e["payer"])}" '
+            f'data-b="{escape(e["beneficiary"])}">{e["n"]}× {e["amount"]:,.0f}</text>'
+        )
+    out += labels
     for n in nodes:
         x, y = pos[n["entity_id"]]
         r = 16 if n["ring"] == 0 else 11
@@ -173,6 +203,11 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
             tip += f" · den {n['den_id']} ({n['den_size']})"
         if n["seed"]:
             tip += " · SEED (known facilitator)"
+        if n["alerted"]:
+            tip += " · ALERTED"
+        shared = len(payers_of.get(n["entity_id"], ()))
+        if n["side"] == "beneficiary" and shared > 1:
+            tip += f" · shared by {shared} payers drawn here"
         if links:
             out.append(f'<a href="{_href(n["side"], n["entity_id"])}" class="node-link">')
         out.append(
@@ -187,12 +222,22 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
         out.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{sw}"><title>{escape(tip)}</title></circle>'
-            f'<text x="{x:.1f}" y="{y + r + 12:.1f}" text-anchor="middle" class="nlabel">'
-            f"{escape(label[:18])}</text></g>{'</a>' if links else ''}"
+            + (
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" class="shared">'
+                f"{shared}</text>"
+                if n["side"] == "beneficiary" and shared > 1
+                else ""
+            )
+            + f'<text x="{x:.1f}" y="{y + r + 12:.1f}" text-anchor="middle" class="nlabel">'
+            f"{escape(label[:18])}{' (seed)' if n['seed'] else ''}</text></g>"
+            f"{'</a>' if links else ''}"
         )
     out.append(
-        f'<text x="8" y="{size - 8}" class="legend">blue: payers · orange: beneficiaries · '
-        "red ring: seed · dark ring: alerted · dashed: den member"
+        f'<text x="8" y="{size - 36}" class="legend">blue: payers · orange: beneficiaries (the '
+        "number inside: payers drawn who share it)</text>"
+        f'<text x="8" y="{size - 22}" class="legend">red ring: seed (known facilitator) · '
+        "dark ring: alerted · dashed: den member</text>"
+        f'<text x="8" y="{size - 8}" class="legend">on each edge: payments × total'
         f"{' · click a node to open it' if links else ''}</text></svg>"
     )
     return "".join(out)

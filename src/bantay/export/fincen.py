@@ -34,7 +34,17 @@ CSV_COLUMNS = [
 
 def narrative(data: CaseData) -> str:
     """Who, what, when, where, why, how, and the sources cited; factual and within FinCEN's
-    17,000 characters. The same facts as the goAML reason (:mod:`bantay.export.narrative`)."""
+    17,000 characters. The same facts as the goAML reason (:mod:`bantay.export.narrative`); the
+    analysts' narrative in place of the generated paragraphs when one was written."""
+    if data.narrative:
+        return "\n\n".join(
+            [
+                f"{KEY_TERM}. This report concerns case {data.case_id} ({data.title}).",
+                data.narrative,
+                "The attached CSV lists every payment reported as evidence, with the indicators "
+                "behind each.",
+            ]
+        )
     for limit in (20, 10, 5, 2):
         p = parts(data, limit=limit)
         blocks = [f"{KEY_TERM}. This report concerns case {data.case_id} ({data.title})."]

@@ -34,7 +34,7 @@ from bantay.export.case import (
     split_name,
     write_atomic,
 )
-from bantay.export.narrative import goaml_reason
+from bantay.export.narrative import reason
 
 __all__ = [
     "DEFAULT_XSD",
@@ -447,7 +447,7 @@ def build_goaml(
             "person_first_name and person_last_name"
         )
     items, described = itemised(data, ent)
-    _sub(rep, "reason", goaml_reason(data, described)[:4000])
+    _sub(rep, "reason", reason(data, described)[:4000])
     problems: list[str] = []
     for r in items:
         code = ent.transmode_code(str(r["channel"]))

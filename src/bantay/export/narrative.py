@@ -228,3 +228,19 @@ def goaml_reason(data: CaseData, described: list[dict[str, Any]] | None = None) 
         if len(text) <= 4000:
             return text
     return text[:3997] + "..."
+
+
+def draft(data: CaseData) -> str:
+    """A narrative for the analyst to edit: the generated paragraphs, one per heading, within
+    goAML's 4,000 characters (fewer indicators per member if need be)."""
+    for limit in (8, 5, 3, 1):
+        p = parts(data, limit=limit)
+        text = "\n\n".join(f"{k}: {v}" for k, v in p.items() if v)
+        if len(text) <= 4000:
+            return text
+    return text[:3997] + "..."
+
+
+def reason(data: CaseData, described: list[dict[str, Any]] | None = None) -> str:
+    """goAML's ``<reason>``: the analysts' narrative when one was written, else the generated."""
+    return data.narrative if data.narrative else goaml_reason(data, described)

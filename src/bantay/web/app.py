@@ -13,9 +13,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bantay import __version__
 from bantay.cases import audit
@@ -25,7 +28,18 @@ from bantay.cases.services import refused
 from bantay.errors import BantayError, NotAuthenticated, Throttled, WorkspaceError
 from bantay.web.errors import message_of, status_of
 from bantay.web.middleware import KIB, BodyLimit, SecurityHeaders, parse_proxies
-from bantay.web.routers import alerts, auth, cases, entities, exports, pages, users
+from bantay.web.routers import (
+    alerts,
+    auth,
+    cases,
+    entities,
+    exports,
+    pages,
+    payments,
+    reporting,
+    search,
+    users,
+)
 from bantay.web.routers import audit as audit_router
 from bantay.web.settings import WebSettings
 
@@ -59,6 +73,9 @@ def create_app(settings: WebSettings) -> FastAPI:
         description="Alert queue, entity views, cases and audit trail for OSEC payment analysis.",
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
+        # the API page is the app's own (/docs, pages.py): no Swagger UI or ReDoc from a CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.workflow = workflow
@@ -92,11 +109,48 @@ def create_app(settings: WebSettings) -> FastAPI:
             return pages.error_page(request, status, message, headers)
         return JSONResponse({"detail": message}, status, headers=headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # unknown paths and methods: the app's error page for a browser, JSON for the API
+        headers = dict(exc.headers or {})
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not wants_html:
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=headers)
+        message = "no such page" if exc.status_code == 404 else str(exc.detail)
+        return pages.error_page(request, exc.status_code, message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # a page's bad parameter: the app's error page, saying which; the API keeps FastAPI's JSON
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/api/") or not wants_html:
+            return await request_validation_exception_handler(request, exc)
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in e.get('loc', ())[1:]) or 'request'}: {e.get('msg', '')}"
+            for e in exc.errors()[:5]
+        )
+        return pages.error_page(request, 422, problems[:500], {})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    for r in (auth, alerts, entities, cases, audit_router, exports, users):
+    for r in (
+        auth,
+        alerts,
+        entities,
+        payments,
+        search,
+        cases,
+        audit_router,
+        exports,
+        users,
+        reporting,
+    ):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from bantay.cases import audit, services
+from bantay.cases import audit, services, triage
 from bantay.cases.analytics import Analytics
 from bantay.cases.models import User, WebSession
 from bantay.cases.security import same
@@ -146,8 +146,11 @@ AdminWriterDep = Annotated[Principal, Depends(role_writer("admin"))]
 
 
 def sync_statuses(db: Session, analytics: Analytics) -> None:
-    """Refresh the in-memory entity statuses of the queue when cases changed."""
+    """Refresh the in-memory entity statuses and triage states of the queue when they changed."""
     analytics.ensure_queue()
     version = services.status_version(db)
     if version != analytics.status_version:
         analytics.set_statuses(version, services.all_entity_statuses(db))
+    tversion = triage.version(db)
+    if tversion != analytics.triage_version:
+        analytics.set_triage(tversion, triage.queue_states(db))

@@ -12,6 +12,7 @@ from bantay.errors import (
     Throttled,
 )
 from bantay.export.case import EmptyCase, ExportError, UnknownCase
+from bantay.export.settings import SettingError
 
 #: most specific class first wins (looked up along the exception's MRO)
 STATUS: dict[type[BantayError], int] = {
@@ -24,6 +25,7 @@ STATUS: dict[type[BantayError], int] = {
     UnknownCase: 404,
     EmptyCase: 409,
     ExportError: 422,
+    SettingError: 422,
 }
 
 

@@ -35,15 +35,6 @@ CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-#: FastAPI's interactive API docs load Swagger UI / ReDoc from a CDN with an inline script; those
-#: pages show no personal data and keep frame-ancestors 'none'.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    "https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src 'self' blob:; "
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 
 
 def body_limit(method: str, path: str, default: int) -> int:
@@ -113,7 +104,6 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         static = path.startswith("/static/")
-        csp = DOCS_CSP if path in DOCS_PATHS else CSP
 
         async def with_headers(msg: Message) -> None:
             if msg["type"] == "http.response.start":
@@ -123,7 +113,7 @@ class SecurityHeaders:
                     if k.lower() not in {b"cache-control", b"content-security-policy"}
                 ]
                 headers += [
-                    (b"content-security-policy", csp.encode()),
+                    (b"content-security-policy", CSP.encode()),
                     (b"x-frame-options", b"DENY"),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),

@@ -76,6 +76,9 @@ class AlertRow(BaseModel):
     institutions: str
     indicators: list[str]
     status: str
+    raised_at: dt.datetime | None = Field(default=None, description="When its scan ran (UTC).")
+    triage: str = Field(default="open", description="open, or closed in triage (no case)")
+    assignee: str = Field(default="", description="Who the alert is assigned to ('' nobody).")
 
 
 class AlertList(BaseModel):
@@ -165,6 +168,9 @@ class DecisionPublic(BaseModel):
     reviewed_at: dt.datetime | None
     review_approved: bool | None
     review_note: str | None
+    narrative_version: int | None = Field(
+        default=None, description="The narrative version the decision was made on (None: none)."
+    )
 
 
 class CasePublic(BaseModel):
@@ -181,10 +187,31 @@ class CasePublic(BaseModel):
     n_members: int
 
 
+class NarrativePublic(BaseModel):
+    version: int
+    body: str
+    sha256: str
+    username: str
+    created_at: dt.datetime
+
+
+class NarrativeIn(BaseModel):
+    body: str = Field(min_length=20, max_length=limits.MAX_NARRATIVE)
+
+
+class NarrativeView(BaseModel):
+    current: NarrativePublic | None
+    versions: list[NarrativePublic]
+    draft: str = Field(description="The text generated from the evidence (the editor's start).")
+
+
 class CaseDetail(CasePublic):
     members: list[MemberPublic]
     comments: list[CommentPublic]
     decisions: list[DecisionPublic]
+    narrative: NarrativePublic | None = Field(
+        default=None, description="The current narrative (every export uses it), if written."
+    )
 
 
 class CaseList(BaseModel):
@@ -222,3 +249,28 @@ class VerifyOut(BaseModel):
     problem: str
     findings: list[FindingOut] = []
     checkpoints: int = 0
+
+
+AlertIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=limits.MAX_ALERT_ID)]],
+    Field(min_length=1, max_length=500),
+]
+
+
+class TriageAssignIn(BaseModel):
+    alert_ids: AlertIds
+    assignee: Username | None = Field(default=None, description="None: unassign.")
+
+
+class TriageCloseIn(BaseModel):
+    alert_ids: AlertIds
+    reason_code: str = Field(max_length=40, examples=["explained_family"])
+    note: str = Field(default="", max_length=limits.MAX_NOTE)
+
+
+class TriageReopenIn(BaseModel):
+    note: str = Field(min_length=5, max_length=limits.MAX_NOTE)
+
+
+class TriageDone(BaseModel):
+    alert_ids: list[str]

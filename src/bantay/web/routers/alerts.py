@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
+from bantay.cases import triage
 from bantay.cases.analytics import Analytics, QueueFilter, QueuePage
-from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, SettingsDep, sync_statuses
-from bantay.web.schemas import AlertList, AlertRow
+from bantay.web.deps import (
+    AnalyticsDep,
+    DbDep,
+    Principal,
+    PrincipalDep,
+    SettingsDep,
+    WriterDep,
+    sync_statuses,
+)
+from bantay.web.schemas import (
+    AlertList,
+    AlertRow,
+    TriageAssignIn,
+    TriageCloseIn,
+    TriageDone,
+    TriageReopenIn,
+)
 from bantay.web.settings import WebSettings
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
@@ -69,6 +85,12 @@ def list_alerts(
     q: Annotated[
         str | None, Query(max_length=200, description="name contains, or exact entity id")
     ] = None,
+    triage: Annotated[
+        str | None, Query(max_length=20, description="open, or closed in triage")
+    ] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=64, description="user name the alert is assigned to")
+    ] = None,
     sort: Annotated[
         str, Query(max_length=20, description="score, name, country, institution, entity")
     ] = "score",
@@ -79,7 +101,7 @@ def list_alerts(
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
 ) -> AlertList:
     """Alerts of the latest scan, filtered and sorted, one keyset page at a time."""
-    f = QueueFilter(side, band, indicator, country, institution, status, q)
+    f = QueueFilter(side, band, indicator, country, institution, status, q, triage, assignee)
     page, statuses = read_queue(db, analytics, principal, settings, f, sort, order, after, limit)
     return AlertList(
         data=[AlertRow(**r, status=st) for r, st in zip(page.rows, statuses, strict=True)],
@@ -87,3 +109,42 @@ def list_alerts(
         next_cursor=page.next_cursor,
         facets=page.facets,
     )
+
+
+@router.post("/triage/assign", response_model=TriageDone)
+def assign_alerts(
+    body: TriageAssignIn, principal: WriterDep, db: DbDep, analytics: AnalyticsDep
+) -> TriageDone:
+    """Assign alerts (yourself; supervisors anyone), or unassign them (`assignee` null)."""
+    ids = triage.assign(db, principal.user, body.alert_ids, body.assignee, alerts=analytics)
+    return TriageDone(alert_ids=ids)
+
+
+@router.post("/triage/close", response_model=TriageDone)
+def close_alerts(
+    body: TriageCloseIn, principal: WriterDep, db: DbDep, analytics: AnalyticsDep
+) -> TriageDone:
+    """Close alerts without a case, with a reason code (bulk: up to 500)."""
+    ids = triage.close(
+        db, principal.user, body.alert_ids, body.reason_code, body.note, alerts=analytics
+    )
+    return TriageDone(alert_ids=ids)
+
+
+@router.post("/{alert_id}/reopen", response_model=TriageDone)
+def reopen_alert(
+    alert_id: Annotated[str, Path(max_length=64)],
+    body: TriageReopenIn,
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+) -> TriageDone:
+    """Reopen an alert closed in triage (who closed it, or a supervisor), with a note."""
+    triage.reopen(db, principal.user, alert_id, body.note, alerts=analytics)
+    return TriageDone(alert_ids=[alert_id])
+
+
+@router.get("/triage/reasons", response_model=dict[str, str])
+def reason_codes(principal: PrincipalDep) -> dict[str, str]:
+    """The reason codes a triage closing takes, with what each means."""
+    return {k: v[0] for k, v in triage.REASON_CODES.items()}

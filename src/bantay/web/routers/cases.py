@@ -10,9 +10,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bantay.cases import services
-from bantay.cases.models import CASE_STATUSES, Case, CaseMember, Comment, Decision, User
+from bantay.cases.analytics import Analytics
+from bantay.cases.models import (
+    CASE_STATUSES,
+    Case,
+    CaseMember,
+    CaseNarrative,
+    Comment,
+    Decision,
+    User,
+)
 from bantay.errors import NotFound
-from bantay.web.deps import AnalyticsDep, DbDep, PrincipalDep, WriterDep
+from bantay.export import narrative
+from bantay.export.case import ExportError, read_case, reporting_currency
+from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, WriterDep
 from bantay.web.schemas import (
     MAX_ID,
     AssignIn,
@@ -26,6 +37,9 @@ from bantay.web.schemas import (
     DecisionPublic,
     MemberIn,
     MemberPublic,
+    NarrativeIn,
+    NarrativePublic,
+    NarrativeView,
     ReviewIn,
 )
 
@@ -58,6 +72,31 @@ def case_public(db: Session, c: Case, names: dict[int, str] | None = None) -> Ca
     )
 
 
+def narrative_public(n: CaseNarrative, names: dict[int, str]) -> NarrativePublic:
+    return NarrativePublic(
+        version=n.version,
+        body=n.body,
+        sha256=n.sha256,
+        username=names.get(n.user_id, "?"),
+        created_at=n.created_at,
+    )
+
+
+def narrative_view(
+    db: Session, analytics: Analytics, principal: Principal, case_id: int
+) -> NarrativeView:
+    """The narrative's versions and a draft from the evidence; the view is audited."""
+    services.get_case(db, case_id)
+    names = _names(db)
+    versions = [narrative_public(n, names) for n in services.narrative_versions(db, case_id)]
+    try:
+        draft = narrative.draft(read_case(db, analytics, case_id, reporting_currency(analytics)))
+    except ExportError:  # no members or no payments yet: nothing to draft from
+        draft = ""
+    principal.audit(db, "view", "case", str(case_id), {"narrative": True})
+    return NarrativeView(current=versions[0] if versions else None, versions=versions, draft=draft)
+
+
 def case_detail(db: Session, case_id: int) -> CaseDetail:
     c = db.get(Case, case_id)
     if c is None:
@@ -73,9 +112,11 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
     decisions = db.execute(
         select(Decision).where(Decision.case_id == c.id).order_by(Decision.id)
     ).scalars()
-    now = services.subject_hash(services.subject_of(db, c.id))
+    written = services.current_narrative(db, c.id)
+    versions = {n.id: n.version for n in services.narrative_versions(db, c.id)}
     return CaseDetail(
         **base.model_dump(),
+        narrative=narrative_public(written, names) if written else None,
         members=[MemberPublic.model_validate(m) for m in members],
         comments=[
             CommentPublic(
@@ -91,11 +132,12 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
                 rationale=d.rationale,
                 created_at=d.created_at,
                 subject=[f"{s}:{e}" for s, e, _a in json.loads(d.subject or "[]")],
-                current=d.subject_hash == now,
+                current=services.decision_is_current(db, d),
                 reviewed_by=names.get(d.reviewed_by) if d.reviewed_by else None,
                 reviewed_at=d.reviewed_at,
                 review_approved=d.review_approved,
                 review_note=d.review_note,
+                narrative_version=versions.get(d.narrative_id) if d.narrative_id else None,
             )
             for d in decisions
         ],
@@ -196,4 +238,22 @@ def review_case(case_id: CaseId, body: ReviewIn, principal: WriterDep, db: DbDep
 def close_case(case_id: CaseId, principal: WriterDep, db: DbDep) -> CaseDetail:
     """Close with the latest decision; confirmed only after an approving supervisor review."""
     services.close(db, principal.user, case_id)
+    return case_detail(db, case_id)
+
+
+@router.get("/{case_id}/narrative", response_model=NarrativeView)
+def get_narrative(
+    case_id: CaseId, principal: PrincipalDep, db: DbDep, analytics: AnalyticsDep
+) -> NarrativeView:
+    """The STR/SAR narrative: every version, and a draft generated from the evidence."""
+    return narrative_view(db, analytics, principal, case_id)
+
+
+@router.post("/{case_id}/narrative", response_model=CaseDetail, status_code=201)
+def save_narrative(
+    case_id: CaseId, body: NarrativeIn, principal: WriterDep, db: DbDep
+) -> CaseDetail:
+    """A new version of the narrative (owner and assignees); a decision made on an earlier one
+    no longer covers the case."""
+    services.save_narrative(db, principal.user, case_id, body.body)
     return case_detail(db, case_id)

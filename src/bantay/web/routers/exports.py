@@ -35,7 +35,8 @@ ExportFormat = Literal["goaml", "fincen", "ftm", "pack"]
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_labels(principal: SupervisorDep, db: DbDep) -> PlainTextResponse:
-    """Closed cases' entities as `side,entity_id,label` for `bantay train --labels FILE`."""
+    """The analysts' dispositions as `side,entity_id,label` for `bantay train --labels FILE`:
+    reviewed case outcomes, and alerts closed in triage as explained (not offenders)."""
     text = services.labels_csv(db, principal.user)
     return PlainTextResponse(
         text,

@@ -2,7 +2,7 @@
 // Network graph: hovering a node highlights its payments and dims the rest.
 (function () {
   document.querySelectorAll("svg.network").forEach(function (svg) {
-    var edges = svg.querySelectorAll(".edge");
+    var edges = svg.querySelectorAll(".edge, .elabel");
     var nodes = svg.querySelectorAll(".node");
     nodes.forEach(function (n) {
       n.addEventListener("mouseenter", function () {

@@ -1,0 +1,288 @@
+"""Triage of alerts without a case: assign, close with a reason code, reopen; "my queue".
+
+Most alerts never need a case: an analyst reads the reasons, finds the family remittances they
+are, and closes the alert with a reason code. Each step is a row of ``web_alert_triage`` (an
+append-only history) and an audit entry, written in one transaction; an alert's state is its
+latest step. Rules, whoever calls:
+
+- anyone may take an open alert (assign it to themselves); assigning to somebody else, and
+  reopening an alert somebody else closed, needs the supervisor role;
+- closing needs a reason code (:data:`REASON_CODES`); an analyst closes alerts that are unassigned
+  or assigned to them; at most :data:`MAX_BULK` alerts in one step;
+- closings whose reason says the activity is explained (``explained_*``) are training labels
+  (not an offender, see :func:`triage_labels`); a reviewed case outcome for the same entity
+  overrides them (:func:`bantay.cases.services.dispositions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bantay.cases.db import writing
+from bantay.cases.models import AlertTriage, User
+from bantay.cases.services import (
+    MAX_ALERT_ID,
+    MAX_NOTE,
+    _entry,
+    get_user,
+    has_role,
+    text_field,
+)
+from bantay.errors import Conflict, Forbidden, Invalid
+
+#: reason code -> (what it means, the training label it gives: False = not an offender, None = none)
+REASON_CODES: dict[str, tuple[str, bool | None]] = {
+    "explained_family": ("Explained: family support (relationship and pattern consistent)", False),
+    "explained_business": ("Explained: business, payroll or merchant activity", False),
+    "explained_customer": ("Explained by the customer's documented answers", False),
+    "duplicate": ("Duplicate of another alert or entity under review", None),
+    "data_error": ("Data error (wrong mapping, test or corrected record)", None),
+    "insufficient_information": ("Not enough information to act on; no further action", None),
+}
+MAX_BULK = 500
+
+
+class AlertCatalog(Protocol):
+    """What triage asks of the analytics: the latest scan's alerts by id."""
+
+    def alerts(self, alert_ids: list[str]) -> dict[str, dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class AlertState:
+    alert_id: str
+    side: str
+    entity_id: str
+    state: str  # open | closed
+    assignee: str | None
+    reason_code: str | None
+    #: who closed it (when closed), else who took the latest step
+    by: str
+    at: str
+
+
+def _ids(alert_ids: list[str]) -> list[str]:
+    ids = sorted(
+        {text_field(a, "alert_id", max_len=MAX_ALERT_ID, single_line=True) for a in alert_ids}
+    )
+    if not ids:
+        raise Invalid("alert_ids: choose at least one alert")
+    if len(ids) > MAX_BULK:
+        raise Invalid(f"alert_ids: at most {MAX_BULK} alerts in one step")
+    return ids
+
+
+def _checked(alerts: AlertCatalog, ids: list[str]) -> dict[str, dict[str, Any]]:
+    found = alerts.alerts(ids)
+    missing = [a for a in ids if a not in found]
+    if missing:
+        raise Invalid(f"alert_ids: not alerts of the latest scan: {', '.join(missing[:5])}")
+    return found
+
+
+def states(db: Session, ids: list[str] | None = None) -> dict[str, AlertState]:
+    """Each triaged alert's state (all of them when ``ids`` is None)."""
+    q = select(AlertTriage).order_by(AlertTriage.id)
+    if ids is not None:
+        q = q.where(AlertTriage.alert_id.in_(ids))
+    names = {u.id: u.username for u in db.execute(select(User)).scalars()}
+    out: dict[str, AlertState] = {}
+    for t in db.execute(q).scalars():
+        prev = out.get(t.alert_id)
+        state = prev.state if prev else "open"
+        assignee = prev.assignee if prev else None
+        reason = prev.reason_code if prev else None
+        by = prev.by if prev and state == "closed" else names.get(t.user_id, "?")
+        if t.action == "assign":
+            assignee = names.get(t.assignee_id) if t.assignee_id else None
+        elif t.action == "close":
+            state, reason, by = "closed", t.reason_code, names.get(t.user_id, "?")
+        elif t.action == "reopen":
+            state, reason, by = "open", None, names.get(t.user_id, "?")
+        out[t.alert_id] = AlertState(
+            t.alert_id, t.side, t.entity_id, state, assignee, reason, by, str(t.at)
+        )
+    return out
+
+
+def version(db: Session) -> tuple[int, int]:
+    """Changes whenever a triage step is written (for the in-memory queue)."""
+    n, last = db.execute(select(func.count(), func.max(AlertTriage.id))).one()
+    return int(n), int(last or 0)
+
+
+def queue_states(db: Session) -> dict[str, tuple[str, str]]:
+    """alert_id -> (state, assignee user name or '') for the in-memory queue."""
+    return {a: (s.state, s.assignee or "") for a, s in states(db).items()}
+
+
+def assign(
+    db: Session,
+    user: User,
+    alert_ids: list[str],
+    assignee: str | None,
+    *,
+    alerts: AlertCatalog,
+) -> list[str]:
+    """Assign alerts to ``assignee`` (None: unassign). Returns the alert ids."""
+    ids = _ids(alert_ids)
+    found = _checked(alerts, ids)
+    with writing(db):
+        target = get_user(db, assignee) if assignee else None
+        if target is not None and not target.active:
+            raise Invalid(f"assignee: {target.username} is disabled")
+        if (target is None or target.id != user.id) and not has_role(user, "supervisor"):
+            raise Forbidden("an analyst takes alerts for themselves; a supervisor assigns others")
+        current = states(db, ids)
+        if not has_role(user, "supervisor"):
+            taken = [
+                a
+                for a in ids
+                if current.get(a) and current[a].assignee not in (None, user.username)
+            ]
+            if taken:
+                raise Forbidden(f"alert {taken[0]} is assigned to {current[taken[0]].assignee}")
+        for a in ids:
+            db.add(
+                AlertTriage(
+                    alert_id=a,
+                    side=found[a]["side"],
+                    entity_id=found[a]["entity_id"],
+                    action="assign",
+                    assignee_id=target.id if target else None,
+                    user_id=user.id,
+                )
+            )
+        db.flush()
+        _entry(
+            db,
+            user,
+            "alert_assigned",
+            "alerts",
+            ",".join(ids)[:300],
+            {"alerts": ids, "assignee": target.username if target else None},
+        )
+    return ids
+
+
+def close(
+    db: Session,
+    user: User,
+    alert_ids: list[str],
+    reason_code: str,
+    note: str = "",
+    *,
+    alerts: AlertCatalog,
+) -> list[str]:
+    """Close open alerts with a reason code (one or many: bulk close). Returns the alert ids."""
+    if reason_code not in REASON_CODES:
+        raise Invalid(f"reason_code: one of {', '.join(REASON_CODES)}")
+    text = note.strip()
+    if len(text) > MAX_NOTE:
+        raise Invalid(f"note: at most {MAX_NOTE:,} characters")
+    ids = _ids(alert_ids)
+    found = _checked(alerts, ids)
+    with writing(db):
+        current = states(db, ids)
+        done = [a for a in ids if a in current and current[a].state == "closed"]
+        if done:
+            raise Conflict(f"alert {done[0]} is already closed (reopen it first)")
+        if not has_role(user, "supervisor"):
+            others = [
+                a for a in ids if a in current and current[a].assignee not in (None, user.username)
+            ]
+            if others:
+                raise Forbidden(
+                    f"alert {others[0]} is assigned to {current[others[0]].assignee}: "
+                    "they or a supervisor close it"
+                )
+        for a in ids:
+            db.add(
+                AlertTriage(
+                    alert_id=a,
+                    side=found[a]["side"],
+                    entity_id=found[a]["entity_id"],
+                    action="close",
+                    reason_code=reason_code,
+                    note=text or None,
+                    user_id=user.id,
+                )
+            )
+        db.flush()
+        _entry(
+            db,
+            user,
+            "alert_closed",
+            "alerts",
+            ",".join(ids)[:300],
+            {
+                "alerts": ids,
+                "entities": [f"{found[a]['side']}:{found[a]['entity_id']}" for a in ids],
+                "reason_code": reason_code,
+                "note": text or None,
+            },
+        )
+    return ids
+
+
+def reopen(db: Session, user: User, alert_id: str, note: str, *, alerts: AlertCatalog) -> None:
+    """Reopen a closed alert (whoever closed it, or a supervisor), with a note."""
+    (a,) = _ids([alert_id])
+    found = _checked(alerts, [a])
+    why = text_field(note, "note", max_len=MAX_NOTE, min_len=5)
+    with writing(db):
+        current = states(db, [a]).get(a)
+        if current is None or current.state != "closed":
+            raise Conflict(f"alert {a} is not closed")
+        if current.by != user.username and not has_role(user, "supervisor"):
+            raise Forbidden("an alert is reopened by who closed it or by a supervisor")
+        db.add(
+            AlertTriage(
+                alert_id=a,
+                side=found[a]["side"],
+                entity_id=found[a]["entity_id"],
+                action="reopen",
+                note=why,
+                user_id=user.id,
+            )
+        )
+        db.flush()
+        _entry(db, user, "alert_reopened", "alert", a, {"note": why})
+
+
+def history(db: Session, side: str, entity_id: str) -> list[dict[str, Any]]:
+    """Every triage step on the entity's alerts (this scan's and earlier ones), oldest first."""
+    names = {u.id: u.username for u in db.execute(select(User)).scalars()}
+    rows = db.execute(
+        select(AlertTriage)
+        .where(AlertTriage.side == side, AlertTriage.entity_id == entity_id)
+        .order_by(AlertTriage.id)
+    ).scalars()
+    return [
+        {
+            "alert_id": t.alert_id,
+            "action": t.action,
+            "assignee": names.get(t.assignee_id) if t.assignee_id else None,
+            "reason_code": t.reason_code,
+            "reason": REASON_CODES[t.reason_code][0] if t.reason_code in REASON_CODES else None,
+            "note": t.note,
+            "by": names.get(t.user_id, "?"),
+            "at": t.at,
+        }
+        for t in rows
+    ]
+
+
+def triage_labels(db: Session) -> dict[tuple[str, str], bool]:
+    """(side, entity_id) -> label from the latest closing of each alert whose reason gives one."""
+    out: dict[tuple[str, str], bool] = {}
+    for s in states(db).values():
+        if s.state == "closed" and s.reason_code in REASON_CODES:
+            label = REASON_CODES[s.reason_code][1]
+            if label is not None:
+                out[(s.side, s.entity_id)] = label
+    return out
