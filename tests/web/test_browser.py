@@ -1,7 +1,8 @@
 """End to end in headless Chromium (Debian's package driven by Playwright): a wrong password, the
 queue, an entity (charts before the pair evidence, the heatmap's scale, the network), a case with
-its narrative and decision, the audit log; triage, search, the transaction explorer and a goAML
-export from a freshly started app. No page may answer 404 (the favicon included).
+its narrative and decision, the audit log; triage (closings confirmed by a second supervisor),
+search, the transaction explorer and a goAML export from a freshly started app. No page may answer
+404 (the favicon included).
 
 Screenshots go to the test's tmp dir and to tests/web/output/ (ignored by git); with
 ``BANTAY_SCREENSHOTS=DIR`` (``make screenshots``) the queue, entity and case views are also
@@ -215,6 +216,25 @@ def test_triage_search_explorer_and_goaml_export(server: str) -> None:
             page.wait_for_url("**/alerts**")
             page.goto(f"{server}/alerts?triage=closed")
             assert page.locator("#queue tbody input[name=alert_id]").count() == 2
+            # another supervisor confirms the two closings: they become training labels
+            sue = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            _no_404(sue, missing)
+            sue.goto(f"{server}/login")
+            sue.fill("#username", "sue")
+            sue.fill("#password", PASSWORD)
+            sue.click("#login-button")
+            sue.wait_for_url("**/alerts")
+            sue.click("#awaiting-confirmation")
+            sue.wait_for_url("**triage=awaiting_confirmation**")
+            to_confirm = sue.locator("#queue tbody input[name=alert_id]")
+            assert to_confirm.count() == 2
+            to_confirm.nth(0).check()
+            to_confirm.nth(1).check()
+            sue.click("#confirm-closings-button")
+            sue.wait_for_url("**triage=awaiting_confirmation**")
+            assert sue.locator("#queue tbody input[name=alert_id]").count() == 0
+            page.goto(f"{server}/alerts?triage=closed")
+            assert page.locator("#queue .closing-confirmed").count() == 2
             # take one: it is in My queue
             page.goto(f"{server}/alerts?triage=open")
             page.locator("#queue tbody input[name=alert_id]").nth(0).check()

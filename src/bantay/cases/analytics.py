@@ -39,8 +39,9 @@ SORTS = {
     "entity": "entity_id",
 }
 STATUSES = ("new", "in_case", "pending_review", "confirmed", "false_positive", "closed")
-#: triage states of an alert outside cases (bantay.cases.triage)
-TRIAGE_STATES = ("open", "closed")
+#: triage states of an alert outside cases (bantay.cases.triage); ``awaiting_confirmation``: closed
+#: with a reason that gives a training label, not yet confirmed by a second (supervisor) pair of eyes
+TRIAGE_STATES = ("open", "closed", "awaiting_confirmation")
 #: (table, column) pairs looked up by value: a copy of (value, rowid) sorted and indexed by value,
 #: so a lookup does not scan a million rows; rows are then read by rowid
 LOOKUPS = (
@@ -74,7 +75,8 @@ class QueueFilter:
     institution: str | None = None
     status: str | None = None
     q: str | None = None
-    #: triage (workflow database): ``open`` or ``closed``; the user name an alert is assigned to
+    #: triage (workflow database): ``open``, ``closed`` or ``awaiting_confirmation`` (closed, its
+    #: label not yet confirmed); the user name an alert is assigned to
     triage: str | None = None
     assignee: str | None = None
 
@@ -184,7 +186,8 @@ class Analytics:
                        'new' AS status,
                        sc.created_at AS raised_at,
                        'open' AS triage,
-                       '' AS assignee
+                       '' AS assignee,
+                       '' AS confirmation
                 FROM ws.alerts a
                 LEFT JOIN ws.scans sc ON sc.scan_id = a.scan_id
                 LEFT JOIN ws.entities e ON e.entity_id = a.entity_id
@@ -203,7 +206,7 @@ class Analytics:
             )
             cur.execute(
                 "CREATE OR REPLACE TABLE alert_triage "
-                "(alert_id VARCHAR, triage VARCHAR, assignee VARCHAR)"
+                "(alert_id VARCHAR, triage VARCHAR, assignee VARCHAR, confirmation VARCHAR)"
             )
             self.status_version = None
             self.triage_version = None
@@ -247,8 +250,9 @@ class Analytics:
                 )
             self.status_version = version
 
-    def set_triage(self, version: object, states: dict[str, tuple[str, str]]) -> None:
-        """Replace the in-memory triage state (alert_id -> (state, assignee)) when it changed."""
+    def set_triage(self, version: object, states: dict[str, tuple[str, str, str]]) -> None:
+        """Replace the in-memory triage state (alert_id -> (state, assignee, confirmation)) when
+        it changed."""
         if version == self.triage_version:
             return
         with self._lock:
@@ -256,16 +260,17 @@ class Analytics:
             cur.execute("DELETE FROM alert_triage")
             if states:
                 cur.executemany(
-                    "INSERT INTO alert_triage VALUES (?, ?, ?)",
-                    [[a, st, who] for a, (st, who) in states.items()],
+                    "INSERT INTO alert_triage VALUES (?, ?, ?, ?)",
+                    [[a, st, who, conf] for a, (st, who, conf) in states.items()],
                 )
             for table in ("queue", "queue_by_name"):
                 cur.execute(
-                    f"UPDATE {table} SET triage = 'open', assignee = '' "
-                    "WHERE triage <> 'open' OR assignee <> ''"
+                    f"UPDATE {table} SET triage = 'open', assignee = '', confirmation = '' "
+                    "WHERE triage <> 'open' OR assignee <> '' OR confirmation <> ''"
                 )
                 cur.execute(
-                    f"UPDATE {table} SET triage = t.triage, assignee = t.assignee "
+                    f"UPDATE {table} SET triage = t.triage, assignee = t.assignee, "
+                    "confirmation = t.confirmation "
                     f"FROM alert_triage t WHERE {table}.alert_id = t.alert_id"
                 )
             self.triage_version = version
@@ -330,8 +335,11 @@ class Analytics:
         if f.triage:
             if f.triage not in TRIAGE_STATES:
                 raise Invalid(f"triage must be one of {', '.join(TRIAGE_STATES)}")
-            where.append("q.triage = ?")
-            params.append(f.triage)
+            if f.triage == "awaiting_confirmation":
+                where.append("q.triage = 'closed' AND q.confirmation = 'awaiting'")
+            else:
+                where.append("q.triage = ?")
+                params.append(f.triage)
         if f.assignee:
             where.append("q.assignee = ?")
             params.append(f.assignee)
@@ -369,7 +377,7 @@ class Analytics:
         cur.execute(
             f"""SELECT q.alert_id, q.side, q.entity_id, q.rank, q.score, q.summary, q.name,
                        q.country, q.institutions, q.indicators, q.status, q.raised_at, q.triage,
-                       q.assignee
+                       q.assignee, q.confirmation
                 FROM {table} q WHERE {" AND ".join(page_where) or "TRUE"}
                 ORDER BY q.{col} {direction}, q.alert_id LIMIT ?""",
             [*page_params, limit + 1],

@@ -164,7 +164,8 @@ class CaseEvidence(Base):
 
 
 class AlertTriage(Base):
-    """One triage step on an alert outside any case: assigned, closed with a reason code, reopened.
+    """One triage step on an alert outside any case: assigned, closed with a reason code, its
+    closing confirmed by a supervisor, reopened.
 
     Append-only history; an alert's state is its latest step (:mod:`bantay.cases.triage`)."""
 
@@ -353,17 +354,21 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
     ),
     "web_alert_triage": (
         "Triage of alerts without a case, as an append-only history: who assigned an alert to "
-        "whom, who closed it with which reason code, who reopened it. An alert's state is its "
-        "latest step; closings with an `explained_*` reason code are training labels (not an "
-        "offender) unless a reviewed case outcome says otherwise.",
+        "whom, who closed it with which reason code, which supervisor confirmed the closing, who "
+        "reopened it. An alert's state is its latest steps. A closing with an `explained_*` "
+        "reason code becomes a training label (not an offender) only once a supervisor other "
+        "than who closed it has confirmed it (four eyes), unless a reviewed case outcome says "
+        "otherwise; reopening the alert voids the confirmation.",
         {
             "id": "Key (the order of the steps).",
             "alert_id": "The alert (as in `alerts`; each scan gives its alerts new ids).",
             "side": "`payer` or `beneficiary`.",
             "entity_id": "The alerted entity.",
-            "action": "`assign`, `close` or `reopen`.",
+            "action": "`assign`, `close`, `confirm` (a supervisor confirmed the current "
+            "closing) or `reopen`.",
             "assignee_id": "With `assign`: the user it is assigned to (empty: unassigned).",
-            "reason_code": "With `close`: why (`bantay.cases.triage.REASON_CODES`).",
+            "reason_code": "With `close`: why (`bantay.cases.triage.REASON_CODES`); with "
+            "`confirm`: the reason code of the closing confirmed.",
             "note": "The analyst's note (at most 5,000 characters).",
             "user_id": "Who took the step.",
             "at": "When (UTC).",

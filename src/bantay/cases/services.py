@@ -12,10 +12,12 @@ Rules kept here, whoever calls:
 - **Decisions freeze their subject**: a decision covers the case's members and their evidence (alert
   ids) as they were when it was made (``subject``, hashed). A change to the case afterwards
   reopens review: the decision can no longer be reviewed or closed on, a new one is needed.
-- **Training labels come from dispositions**: a closed case's members *as its closing decision
-  stated them*, when a supervisor approved that decision; and alerts closed in triage with a
-  reason code saying the activity is explained (:mod:`bantay.cases.triage`: not offenders). A
-  reviewed case outcome overrides a triage closing of the same entity.
+- **Training labels come only from reviewed dispositions** (four eyes): a closed case's members
+  *as its closing decision stated them*, when a supervisor approved that decision; and alerts
+  closed in triage with a reason code saying the activity is explained (not offenders), once a
+  supervisor other than who closed the alert confirmed the closing
+  (:func:`bantay.cases.triage.confirm`). A reviewed case outcome overrides a triage closing of the
+  same entity.
 - Closed cases are read-only; only existing entities join a case; every text has a bound.
 """
 
@@ -1077,9 +1079,9 @@ def dispositions(db: Session) -> list[tuple[str, str, bool]]:
 
 
 def training_labels(db: Session) -> list[tuple[str, str, bool]]:
-    """(side, entity_id, label): the triage closings that give a label
-    (:func:`bantay.cases.triage.triage_labels`), overridden by reviewed case outcomes
-    (:func:`dispositions`) for the same entity."""
+    """(side, entity_id, label): the confirmed triage closings that give a label
+    (:func:`bantay.cases.triage.triage_labels`: confirmed by a supervisor other than who closed
+    the alert), overridden by reviewed case outcomes (:func:`dispositions`) for the same entity."""
     from bantay.cases.triage import triage_labels  # triage builds on this module
 
     labels = triage_labels(db)
@@ -1089,7 +1091,8 @@ def training_labels(db: Session) -> list[tuple[str, str, bool]]:
 
 def labels_csv(db: Session, user: User) -> str:
     """The analysts' dispositions as the CSV ``bantay train --labels`` reads
-    (side,entity_id,label): reviewed case outcomes, and alerts closed in triage as explained."""
+    (side,entity_id,label): reviewed case outcomes, and alerts closed in triage as explained
+    whose closing a second person (a supervisor) confirmed."""
     require_role(user, "supervisor")
     rows = training_labels(db)
     text = csv_text(

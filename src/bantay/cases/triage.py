@@ -1,4 +1,4 @@
-"""Triage of alerts without a case: assign, close with a reason code, reopen; "my queue".
+"""Triage of alerts without a case: assign, close with a reason code, confirm, reopen; "my queue".
 
 Most alerts never need a case: an analyst reads the reasons, finds the family remittances they
 are, and closes the alert with a reason code. Each step is a row of ``web_alert_triage`` (an
@@ -9,9 +9,12 @@ latest step. Rules, whoever calls:
   reopening an alert somebody else closed, needs the supervisor role;
 - closing needs a reason code (:data:`REASON_CODES`); an analyst closes alerts that are unassigned
   or assigned to them; at most :data:`MAX_BULK` alerts in one step;
-- closings whose reason says the activity is explained (``explained_*``) are training labels
-  (not an offender, see :func:`triage_labels`); a reviewed case outcome for the same entity
-  overrides them (:func:`bantay.cases.services.dispositions`).
+- a closing whose reason gives a training label (the ``explained_*`` codes: not an offender)
+  becomes a label only once a supervisor other than the user who closed it has confirmed it
+  (:func:`confirm`; four eyes, like a case's reviewed outcome). Reopening an alert voids its
+  confirmation: a later closing needs a new one. :func:`triage_labels` gives the confirmed
+  closings; a reviewed case outcome for the same entity overrides them
+  (:func:`bantay.cases.services.dispositions`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from bantay.cases.services import (
     _entry,
     get_user,
     has_role,
+    require_role,
     text_field,
 )
 from bantay.errors import Conflict, Forbidden, Invalid
@@ -63,6 +67,32 @@ class AlertState:
     #: who closed it (when closed), else who took the latest step
     by: str
     at: str
+    #: the user id of who closed it (when closed)
+    closed_by_id: int | None = None
+    #: the supervisor who confirmed the current closing (None: not confirmed, or not closed)
+    confirmed_by: str | None = None
+
+    @property
+    def gives_label(self) -> bool:
+        """Closed with a reason code that gives a training label (confirmed or not)."""
+        return self.state == "closed" and label_of(self.reason_code) is not None
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Closed with a label-giving reason, and no supervisor has confirmed it yet."""
+        return self.gives_label and self.confirmed_by is None
+
+    @property
+    def confirmation(self) -> str:
+        """For the queue: ``awaiting``, ``confirmed``, or '' (no label to confirm)."""
+        if not self.gives_label:
+            return ""
+        return "awaiting" if self.confirmed_by is None else "confirmed"
+
+
+def label_of(reason_code: str | None) -> bool | None:
+    """The training label a closing's reason code gives (None: none)."""
+    return REASON_CODES[reason_code][1] if reason_code in REASON_CODES else None
 
 
 def _ids(alert_ids: list[str]) -> list[str]:
@@ -97,14 +127,30 @@ def states(db: Session, ids: list[str] | None = None) -> dict[str, AlertState]:
         assignee = prev.assignee if prev else None
         reason = prev.reason_code if prev else None
         by = prev.by if prev and state == "closed" else names.get(t.user_id, "?")
+        closer = prev.closed_by_id if prev and state == "closed" else None
+        confirmed = prev.confirmed_by if prev and state == "closed" else None
         if t.action == "assign":
             assignee = names.get(t.assignee_id) if t.assignee_id else None
         elif t.action == "close":
             state, reason, by = "closed", t.reason_code, names.get(t.user_id, "?")
+            closer, confirmed = t.user_id, None
+        elif t.action == "confirm":
+            confirmed = names.get(t.user_id, "?")
         elif t.action == "reopen":
+            # a reopened alert's confirmation is void: a later closing needs a new one
             state, reason, by = "open", None, names.get(t.user_id, "?")
+            closer, confirmed = None, None
         out[t.alert_id] = AlertState(
-            t.alert_id, t.side, t.entity_id, state, assignee, reason, by, str(t.at)
+            t.alert_id,
+            t.side,
+            t.entity_id,
+            state,
+            assignee,
+            reason,
+            by,
+            str(t.at),
+            closer,
+            confirmed,
         )
     return out
 
@@ -115,9 +161,21 @@ def version(db: Session) -> tuple[int, int]:
     return int(n), int(last or 0)
 
 
-def queue_states(db: Session) -> dict[str, tuple[str, str]]:
-    """alert_id -> (state, assignee user name or '') for the in-memory queue."""
-    return {a: (s.state, s.assignee or "") for a, s in states(db).items()}
+def queue_states(db: Session) -> dict[str, tuple[str, str, str]]:
+    """alert_id -> (state, assignee user name or '', confirmation) for the in-memory queue
+    (confirmation: ``awaiting``, ``confirmed`` or '', :attr:`AlertState.confirmation`)."""
+    return {a: (s.state, s.assignee or "", s.confirmation) for a, s in states(db).items()}
+
+
+def can_confirm(user: User, state: AlertState | None) -> bool:
+    """Whether :func:`confirm` would accept ``user``'s confirmation of the alert's closing now
+    (so pages offer it only then)."""
+    return (
+        state is not None
+        and has_role(user, "supervisor")
+        and state.awaiting_confirmation
+        and state.closed_by_id != user.id
+    )
 
 
 def assign(
@@ -230,7 +288,10 @@ def close(
 
 
 def reopen(db: Session, user: User, alert_id: str, note: str, *, alerts: AlertCatalog) -> None:
-    """Reopen a closed alert (whoever closed it, or a supervisor), with a note."""
+    """Reopen a closed alert (whoever closed it, or a supervisor), with a note.
+
+    A confirmation of the closing is void from then on: the alert gives no training label until it
+    is closed again and that closing is confirmed."""
     (a,) = _ids([alert_id])
     found = _checked(alerts, [a])
     why = text_field(note, "note", max_len=MAX_NOTE, min_len=5)
@@ -251,7 +312,74 @@ def reopen(db: Session, user: User, alert_id: str, note: str, *, alerts: AlertCa
             )
         )
         db.flush()
-        _entry(db, user, "alert_reopened", "alert", a, {"note": why})
+        _entry(
+            db,
+            user,
+            "alert_reopened",
+            "alert",
+            a,
+            {"note": why, "voided_confirmation_by": current.confirmed_by},
+        )
+
+
+def confirm(db: Session, user: User, alert_ids: list[str], note: str = "") -> list[str]:
+    """Confirm closings (bulk: up to :data:`MAX_BULK`), so that they become training labels.
+
+    A supervisor confirms alerts closed with a label-giving reason code, not yet confirmed, that
+    somebody else closed (four eyes). All or none: one alert that does not qualify refuses the
+    step. Each confirmation is a ``confirm`` step (carrying the reason code it confirms) and the
+    step has one audit entry. Returns the alert ids."""
+    require_role(user, "supervisor")
+    text = note.strip()
+    if len(text) > MAX_NOTE:
+        raise Invalid(f"note: at most {MAX_NOTE:,} characters")
+    ids = _ids(alert_ids)
+    with writing(db):
+        current = states(db, ids)
+        for a in ids:
+            s = current.get(a)
+            if s is None or s.state != "closed":
+                raise Conflict(f"alert {a} is not closed: only a closing is confirmed")
+            if not s.gives_label:
+                raise Conflict(
+                    f"alert {a} was closed as {s.reason_code}, which gives no training label: "
+                    "there is nothing to confirm"
+                )
+            if s.confirmed_by is not None:
+                raise Conflict(f"alert {a}'s closing is already confirmed by {s.confirmed_by}")
+            if s.closed_by_id == user.id:
+                raise Forbidden(
+                    f"you closed alert {a}: a supervisor other than who closed it confirms the "
+                    "closing (four eyes)"
+                )
+        for a in ids:
+            s = current[a]
+            db.add(
+                AlertTriage(
+                    alert_id=a,
+                    side=s.side,
+                    entity_id=s.entity_id,
+                    action="confirm",
+                    reason_code=s.reason_code,
+                    note=text or None,
+                    user_id=user.id,
+                )
+            )
+        db.flush()
+        _entry(
+            db,
+            user,
+            "alert_closing_confirmed",
+            "alerts",
+            ",".join(ids)[:300],
+            {
+                "alerts": ids,
+                "entities": [f"{current[a].side}:{current[a].entity_id}" for a in ids],
+                "closings": {a: [current[a].by, current[a].reason_code] for a in ids},
+                "note": text or None,
+            },
+        )
+    return ids
 
 
 def history(db: Session, side: str, entity_id: str) -> list[dict[str, Any]]:
@@ -278,11 +406,12 @@ def history(db: Session, side: str, entity_id: str) -> list[dict[str, Any]]:
 
 
 def triage_labels(db: Session) -> dict[tuple[str, str], bool]:
-    """(side, entity_id) -> label from the latest closing of each alert whose reason gives one."""
+    """(side, entity_id) -> label from each alert whose current closing gives one and was
+    confirmed by a supervisor other than who closed it (:func:`confirm`); unconfirmed closings,
+    and closings of reopened alerts, give none."""
     out: dict[tuple[str, str], bool] = {}
     for s in states(db).values():
-        if s.state == "closed" and s.reason_code in REASON_CODES:
-            label = REASON_CODES[s.reason_code][1]
-            if label is not None:
-                out[(s.side, s.entity_id)] = label
+        label = label_of(s.reason_code)
+        if s.state == "closed" and s.confirmed_by is not None and label is not None:
+            out[(s.side, s.entity_id)] = label
     return out

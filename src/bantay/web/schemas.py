@@ -79,6 +79,11 @@ class AlertRow(BaseModel):
     raised_at: dt.datetime | None = Field(default=None, description="When its scan ran (UTC).")
     triage: str = Field(default="open", description="open, or closed in triage (no case)")
     assignee: str = Field(default="", description="Who the alert is assigned to ('' nobody).")
+    confirmation: str = Field(
+        default="",
+        description="A closing that gives a training label: awaiting (a supervisor other than "
+        "who closed it has yet to confirm it) or confirmed; '' otherwise.",
+    )
 
 
 class AlertList(BaseModel):
@@ -265,6 +270,11 @@ class TriageAssignIn(BaseModel):
 class TriageCloseIn(BaseModel):
     alert_ids: AlertIds
     reason_code: str = Field(max_length=40, examples=["explained_family"])
+    note: str = Field(default="", max_length=limits.MAX_NOTE)
+
+
+class TriageConfirmIn(BaseModel):
+    alert_ids: AlertIds
     note: str = Field(default="", max_length=limits.MAX_NOTE)
 
 

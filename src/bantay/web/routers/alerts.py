@@ -23,6 +23,7 @@ from bantay.web.schemas import (
     AlertRow,
     TriageAssignIn,
     TriageCloseIn,
+    TriageConfirmIn,
     TriageDone,
     TriageReopenIn,
 )
@@ -86,7 +87,12 @@ def list_alerts(
         str | None, Query(max_length=200, description="name contains, or exact entity id")
     ] = None,
     triage: Annotated[
-        str | None, Query(max_length=20, description="open, or closed in triage")
+        str | None,
+        Query(
+            max_length=30,
+            description="open, closed (in triage), or awaiting_confirmation (closed with a "
+            "label-giving reason, not yet confirmed by a supervisor)",
+        ),
     ] = None,
     assignee: Annotated[
         str | None, Query(max_length=64, description="user name the alert is assigned to")
@@ -131,6 +137,16 @@ def close_alerts(
     return TriageDone(alert_ids=ids)
 
 
+@router.post("/triage/confirm", response_model=TriageDone)
+def confirm_closings(
+    body: TriageConfirmIn, principal: WriterDep, db: DbDep, analytics: AnalyticsDep
+) -> TriageDone:
+    """Confirm closings with a label-giving reason (`explained_*`), so that they become training
+    labels: supervisors only, never one's own closing (bulk: up to 500)."""
+    ids = triage.confirm(db, principal.user, body.alert_ids, body.note)
+    return TriageDone(alert_ids=ids)
+
+
 @router.post("/{alert_id}/reopen", response_model=TriageDone)
 def reopen_alert(
     alert_id: Annotated[str, Path(max_length=64)],
@@ -139,7 +155,8 @@ def reopen_alert(
     db: DbDep,
     analytics: AnalyticsDep,
 ) -> TriageDone:
-    """Reopen an alert closed in triage (who closed it, or a supervisor), with a note."""
+    """Reopen an alert closed in triage (who closed it, or a supervisor), with a note; a
+    confirmation of its closing is void (it gives no label until closed and confirmed again)."""
     triage.reopen(db, principal.user, alert_id, body.note, alerts=analytics)
     return TriageDone(alert_ids=[alert_id])
 

@@ -36,7 +36,8 @@ ExportFormat = Literal["goaml", "fincen", "ftm", "pack"]
 )
 def export_labels(principal: SupervisorDep, db: DbDep) -> PlainTextResponse:
     """The analysts' dispositions as `side,entity_id,label` for `bantay train --labels FILE`:
-    reviewed case outcomes, and alerts closed in triage as explained (not offenders)."""
+    reviewed case outcomes, and alerts closed in triage as explained (not offenders) whose closing
+    a supervisor other than who closed them confirmed."""
     text = services.labels_csv(db, principal.user)
     return PlainTextResponse(
         text,

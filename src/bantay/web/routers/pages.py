@@ -194,7 +194,7 @@ def alerts_page(
     institution: Param = "",
     status: Short = "",
     q: Param = "",
-    triage: Short = "",
+    triage: Annotated[str, Query(max_length=30)] = "",
     assignee: Annotated[str, Query(max_length=64)] = "",
     sort: Short = "score",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
@@ -261,14 +261,15 @@ def alerts_triage(
     principal: WriterDep,
     db: DbDep,
     analytics: AnalyticsDep,
-    action: Annotated[str, Form(pattern="^(take|assign|unassign|close)$")],
+    action: Annotated[str, Form(pattern="^(take|assign|unassign|close|confirm)$")],
     alert_id: Annotated[list[str], Form(max_length=triage_core.MAX_BULK)] = [],  # noqa: B006
     reason_code: Annotated[str, Form(max_length=40)] = "",
     note: Annotated[str, Form(max_length=services.MAX_NOTE)] = "",
     assignee: Annotated[str, Form(max_length=64)] = "",
     back: Annotated[str, Form(max_length=2000)] = "/alerts",
 ) -> RedirectResponse:
-    """The queue's bulk actions on the ticked alerts: take, assign, unassign, close."""
+    """The queue's bulk actions on the ticked alerts: take, assign, unassign, close, and (for
+    supervisors) confirm closings."""
     u = principal.user
     if action == "take":
         triage_core.assign(db, u, alert_id, u.username, alerts=analytics)
@@ -276,6 +277,8 @@ def alerts_triage(
         triage_core.assign(db, u, alert_id, assignee or None, alerts=analytics)
     elif action == "unassign":
         triage_core.assign(db, u, alert_id, None, alerts=analytics)
+    elif action == "confirm":
+        triage_core.confirm(db, u, alert_id, note)
     else:
         triage_core.close(db, u, alert_id, reason_code, note, alerts=analytics)
     return RedirectResponse(_safe_next(back), status_code=303)
@@ -309,6 +312,7 @@ def entity_page(
     currency = "USD"
     open_cases = list_case_rows(db, "open", 200, 0).data
     alerts = analytics.entity_alerts(side, entity_id)
+    states = triage_core.states(db, [a["alert_id"] for a in alerts])
     return render(
         request,
         "entity.html",
@@ -325,7 +329,8 @@ def entity_page(
         open_cases=open_cases,
         entity_cases=services.entity_cases(db, side, entity_id),
         entity_alerts=alerts,
-        alert_states=triage_core.states(db, [a["alert_id"] for a in alerts]),
+        alert_states=states,
+        confirmable={a for a, st in states.items() if triage_core.can_confirm(principal.user, st)},
         triage_history=triage_core.history(db, side, entity_id),
         reasons={k: v[0] for k, v in triage_core.REASON_CODES.items()},
     )
