@@ -193,3 +193,17 @@ def test_every_other_route_needs_a_login(settings: Any) -> None:
                     if resp.status_code == 303:
                         assert resp.headers["location"].startswith("/login"), (method, path)
     assert checked > 40
+
+
+def test_the_entity_page_widens_its_network_by_links(make_client: Any) -> None:
+    ana, _ = make_client("ana")
+    page = ana.get(f"/entities/payer/{ENTITY}").text
+    links = re.findall(r'<li><a href="(/entities/payer/[^"]+\?expand=[^"]+)">', page)
+    assert links and 'id="widened"' not in page
+    href = links[0].replace("&amp;", "&")
+    wide = ana.get(href)
+    assert wide.status_code == 200 and 'id="widened"' in wide.text
+    # the node widened is no longer offered; the others still are
+    assert href not in wide.text.replace("&amp;", "&")
+    bad = ana.get(f"/entities/payer/{ENTITY}?expand=nobody")
+    assert bad.status_code in (400, 422) and "expand" in bad.text

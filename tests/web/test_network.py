@@ -16,6 +16,7 @@ from bantay.workspace import DUCKDB_FILE
 
 PAYER = "E000000000000"
 CO_PAYER = "EXTRA0PAYER1"  # a payer of no one else in the world
+OWN_BENE = "EXTRA0BENE3"  # paid by CO_PAYER alone
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,24 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
            SELECT * REPLACE ('X' || transaction_id AS transaction_id, ? AS payer_record_id,
                              'extra:B2' AS beneficiary_record_id)
            FROM transactions WHERE payer_record_id = ? ORDER BY transaction_id LIMIT 3""",
+        [theirs, mine],
+    )
+    # the co-payer also pays somebody of its own, whom only a widened network draws
+    con.execute(
+        """INSERT INTO party_records (party_record_id, kind, institution, name, ingest_id,
+               source, file, line)
+           VALUES ('extra:B3', 'beneficiary_side', 'quicksend', 'Third record', 'I-synthetic',
+                   'synthetic', 'extra.csv', 3)"""
+    )
+    con.execute(
+        "INSERT INTO entity_members VALUES ('extra:B3', ?, 'singleton', 'R-synthetic')",
+        [OWN_BENE],
+    )
+    con.execute(
+        """INSERT INTO transactions BY NAME
+           SELECT * REPLACE ('Y' || transaction_id AS transaction_id, ? AS payer_record_id,
+                             'extra:B3' AS beneficiary_record_id)
+           FROM transactions WHERE payer_record_id = ? ORDER BY transaction_id LIMIT 2""",
         [theirs, mine],
     )
     con.execute(
@@ -98,3 +117,35 @@ def test_co_payers_are_linked_to_the_shared_beneficiary(world: tuple[Path, str])
         svg,
     )
     assert "ALERTED" in svg and "dark ring: alerted" in svg
+
+
+def test_the_network_widens_one_hop_at_a_time(world: tuple[Path, str]) -> None:
+    """A drawn node widened (``expand``) adds its own counterparties one ring further out, each
+    linked to it; a node not drawn is ignored; the picture grows to hold the new ring."""
+    ws, _bene = world
+    an = Analytics(ws)
+    try:
+        g = an.network("payer", PAYER)
+        drawn = {n["entity_id"] for n in g["nodes"]}
+        assert CO_PAYER in drawn and OWN_BENE not in drawn
+        key = ("payer", CO_PAYER)
+        own = {key[1]: {x["entity_id"] for x in an.network(*key)["nodes"] if x["ring"] == 1}}
+        wide = an.network("payer", PAYER, expand=[key, ("payer", "NOT-DRAWN")])
+    finally:
+        an.close()
+    nodes = {n["entity_id"]: n for n in wide["nodes"]}
+    assert "NOT-DRAWN" not in nodes
+    assert own[key[1]] <= set(nodes)
+    new = own[key[1]] - drawn
+    assert new == {OWN_BENE}
+    assert all(nodes[e]["ring"] == 3 for e in new)
+    linked = {
+        e["beneficiary"] if key[0] == "payer" else e["payer"]
+        for e in wide["edges"]
+        if key[1] in (e["payer"], e["beneficiary"])
+    }
+    assert own[key[1]] <= linked
+    assert all(e["payer"] in nodes and e["beneficiary"] in nodes for e in wide["edges"])
+    svg = charts.network(wide, PAYER)
+    assert 'viewBox="0 0 880 880"' in svg and 'viewBox="0 0 640 640"' in charts.network(g, PAYER)
+    assert len(re.findall(r'<line class="edge"', svg)) == len(wide["edges"])

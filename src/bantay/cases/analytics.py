@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,8 @@ STANDIN_B = (
     ">= 6 THEN 'tel:' || regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') "
     "ELSE NULL END"
 )
+#: The outermost ring a widened network draws (the entity is ring 0).
+MAX_RING = 4
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -789,8 +792,43 @@ class Analytics:
             for r, standin in rows
         }
 
-    def network(self, side: str, entity_id: str, limit: int = 20) -> dict[str, Any]:
-        """The entity, its counterparties and their other counterparties (two hops), with dens.
+    def _counterparties(
+        self, side: str, entity_id: str, limit: int
+    ) -> tuple[dict[str, str], list[tuple[str, list[float]]]]:
+        """(record -> entity of each counterparty record, the ``limit`` counterparty entities
+        with the most money: (entity, [amount, count])). Remittances only."""
+        pred, params = self.side_predicate(side, entity_id)
+        other = "beneficiary" if side == "payer" else "payer"
+        ocol = "beneficiary_record_id" if side == "payer" else "payer_record_id"
+        cur = self.cursor()
+        cur.execute(
+            f"""SELECT t.{ocol}, {STANDIN_B if other == "beneficiary" else "NULL"},
+                       sum(t.amount_reporting)::DOUBLE, count(*)
+                FROM ws.transactions t
+                WHERE {pred} AND coalesce(t.channel, '') <> 'card' AND t.{ocol} IS NOT NULL
+                GROUP BY 1, 2""",
+            params,
+        )
+        got = cur.fetchall()
+        ent_of = self._entities_of(other, [(str(r), s) for r, s, _, _ in got])
+        agg: dict[str, list[float]] = {}
+        for r, _s, a, n in got:
+            e = ent_of[str(r)]
+            x = agg.setdefault(e, [0.0, 0])
+            x[0] += float(a)
+            x[1] += int(n)
+        return ent_of, sorted(agg.items(), key=lambda kv: -kv[1][0])[:limit]
+
+    def network(
+        self,
+        side: str,
+        entity_id: str,
+        limit: int = 20,
+        expand: Sequence[tuple[str, str]] = (),
+    ) -> dict[str, Any]:
+        """The entity, its counterparties and their other counterparties (two hops), with dens;
+        each node of ``expand`` (one already drawn) adds its own counterparties, one hop further
+        out (the analyst widens the picture one hop at a time).
 
         Remittances only (card spending is not a payment relationship). For a payer: the
         beneficiaries it paid, and the other payers of those beneficiaries (co-payers) with an
@@ -808,22 +846,7 @@ class Analytics:
         )
         remit = "coalesce(t.channel, '') <> 'card'"
         cur = self.cursor()
-        cur.execute(
-            f"""SELECT t.{ocol}, {STANDIN_B if other == "beneficiary" else "NULL"},
-                       sum(t.amount_reporting)::DOUBLE, count(*)
-                FROM ws.transactions t
-                WHERE {pred} AND {remit} AND t.{ocol} IS NOT NULL GROUP BY 1, 2""",
-            params,
-        )
-        got = cur.fetchall()
-        ent_of = self._entities_of(other, [(str(r), s) for r, s, _, _ in got])
-        agg: dict[str, list[float]] = {}
-        for r, _s, a, n in got:
-            e = ent_of[str(r)]
-            x = agg.setdefault(e, [0.0, 0])
-            x[0] += float(a)
-            x[1] += int(n)
-        first = sorted(agg.items(), key=lambda kv: -kv[1][0])[:limit]
+        ent_of, first = self._counterparties(side, entity_id, limit)
         nodes: dict[tuple[str, str], dict[str, Any]] = {
             (side, entity_id): {"side": side, "entity_id": entity_id, "ring": 0}
         }
@@ -882,6 +905,17 @@ class Analytics:
                     nodes[(side, far)] = {"side": side, "entity_id": far, "ring": 2}
                 p, b = (far, o) if side == "payer" else (o, far)
                 edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": int(n)})
+        for key in dict.fromkeys(expand):
+            if key not in nodes:
+                continue  # only a node drawn can be widened
+            ring = min(int(nodes[key]["ring"]) + 1, MAX_RING)
+            there = "beneficiary" if key[0] == "payer" else "payer"
+            have = {(e["payer"], e["beneficiary"]) for e in edges}
+            for o, (a, n) in self._counterparties(key[0], key[1], limit)[1]:
+                nodes.setdefault((there, o), {"side": there, "entity_id": o, "ring": ring})
+                p, b = (key[1], o) if key[0] == "payer" else (o, key[1])
+                if (p, b) not in have:
+                    edges.append({"payer": p, "beneficiary": b, "amount": round(a, 2), "n": int(n)})
         ids = sorted({k[1] for k in nodes})
         net = {
             (str(r["side"]), str(r["entity_id"])): r

@@ -137,31 +137,36 @@ def network(graph: dict[str, Any], center: str, size: int = 640, links: bool = T
     """
     nodes = graph["nodes"]
     edges = graph["edges"]
+    outer = max((int(n["ring"]) for n in nodes), default=0)
+    size += 240 * max(outer - 2, 0)  # a widened network (rings 3 and 4) needs more room
     cx = cy = size / 2
     pos: dict[str, tuple[float, float]] = {}
     ring1 = [n for n in nodes if n["ring"] == 1]
-    ring2 = [n for n in nodes if n["ring"] == 2]
     for n in nodes:
         if n["ring"] == 0:
             pos[n["entity_id"]] = (cx, cy)
     for i, n in enumerate(ring1):
         a = 2 * math.pi * i / max(len(ring1), 1) - math.pi / 2
         pos[n["entity_id"]] = (cx + 150 * math.cos(a), cy + 150 * math.sin(a))
-    # place each outer node near the first inner node it is linked to
-    parent: dict[str, str] = {}
-    for e in edges:
-        for a_, b_ in ((e["payer"], e["beneficiary"]), (e["beneficiary"], e["payer"])):
-            if a_ in {n["entity_id"] for n in ring2} and b_ in pos and a_ not in parent:
-                parent[a_] = b_
-    placed: dict[str, int] = {}
-    for n in ring2:
-        px, py = pos.get(parent.get(n["entity_id"], ""), (cx, cy + 1))
-        base = math.atan2(py - cy, px - cx)
-        k = placed.get(parent.get(n["entity_id"], ""), 0)
-        placed[parent.get(n["entity_id"], "")] = k + 1
-        a = base + (k - 1) * 0.22
-        r = 270 - (k % 2) * 22
-        pos[n["entity_id"]] = (cx + r * math.cos(a), cy + r * math.sin(a))
+    # place each outer node near the first node of the ring inside it that it is linked to
+    for ring in range(2, outer + 1):
+        members = [n for n in nodes if n["ring"] == ring]
+        ids = {n["entity_id"] for n in members}
+        parent: dict[str, str] = {}
+        for e in edges:
+            for a_, b_ in ((e["payer"], e["beneficiary"]), (e["beneficiary"], e["payer"])):
+                if a_ in ids and b_ in pos and a_ not in parent:
+                    parent[a_] = b_
+        placed: dict[str, int] = {}
+        for n in members:
+            up = parent.get(n["entity_id"], "")
+            px, py = pos.get(up, (cx, cy + 1))
+            base = math.atan2(py - cy, px - cx)
+            k = placed.get(up, 0)
+            placed[up] = k + 1
+            a = base + (k - 1) * 0.22 / (ring - 1)
+            r = 150 + 120 * (ring - 1) - (k % 2) * 22
+            pos[n["entity_id"]] = (cx + r * math.cos(a), cy + r * math.sin(a))
     out = [
         f'<svg class="chart network" id="network-graph" role="img" viewBox="0 0 {size} {size}" '
         f'width="{size}" height="{size}" aria-label="Payment network">'

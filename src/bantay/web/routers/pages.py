@@ -42,7 +42,7 @@ from bantay.web.routers.alerts import read_queue
 from bantay.web.routers.audit import audit_rows
 from bantay.web.routers.auth import set_session_cookie
 from bantay.web.routers.cases import CaseId, case_detail, list_case_rows, narrative_view
-from bantay.web.routers.entities import read_entity
+from bantay.web.routers.entities import parse_expand, read_entity
 from bantay.web.routers.exports import export_case_file
 from bantay.web.routers.payments import FilterDep, case_payments, csv_download, entity_payments
 from bantay.web.routers.reporting import change_setting
@@ -297,6 +297,27 @@ def alert_reopen(
     return RedirectResponse(_safe_next(back), status_code=303)
 
 
+def _widen_links(
+    network: dict[str, Any], side: str, entity_id: str, widened: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """(label, href) for each drawn node not yet widened: the entity page with that node added
+    to ``expand`` (no script: a plain link, one hop at a time)."""
+    from bantay.web.routers.entities import MAX_EXPAND
+
+    if len(widened) >= MAX_EXPAND:
+        return []
+    base = f"/entities/{quote(side, safe='')}/{quote(entity_id, safe='')}"
+    out = []
+    for n in network["nodes"]:
+        key = (str(n["side"]), str(n["entity_id"]))
+        if n["ring"] == 0 or key in widened:
+            continue
+        value = ",".join(f"{s}:{e}" for s, e in [*widened, key])
+        label = f"{n['side']} {n.get('name') or n['entity_id']}"
+        out.append((label, f"{base}?{urlencode({'expand': value})}#network"))
+    return out
+
+
 @router.get("/entities/{side}/{entity_id}", response_class=HTMLResponse)
 def entity_page(
     request: Request,
@@ -306,8 +327,10 @@ def entity_page(
     db: DbDep,
     analytics: AnalyticsDep,
     settings: SettingsDep,
+    expand: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
-    data = read_entity(db, analytics, principal, side, entity_id)
+    widened = parse_expand(expand)
+    data = read_entity(db, analytics, principal, side, entity_id, widened)
     money = data["money"]
     currency = "USD"
     open_cases = list_case_rows(db, "open", 200, 0).data
@@ -326,6 +349,8 @@ def entity_page(
             charts.heatmap(money["heatmap"], money["weekdays"], money["local_time_known"])
         ),
         net_svg=Markup(charts.network(data["network"], entity_id)),
+        widen=_widen_links(data["network"], side, entity_id, widened),
+        widened=[f"{s_}:{e_}" for s_, e_ in widened],
         open_cases=open_cases,
         entity_cases=services.entity_cases(db, side, entity_id),
         entity_alerts=alerts,
