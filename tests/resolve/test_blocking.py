@@ -45,6 +45,24 @@ def test_nickname_missing_word_and_title_still_meet() -> None:
     assert variants["e"] == ["anson"]
 
 
+def test_a_word_and_the_city_meet_only_where_records_can_tell_namesakes_apart() -> None:
+    """A register's record with its date of birth missing still meets the records of its person
+    by a name word and the place; a name and a city alone (a payment's beneficiary side) do not
+    meet on them, since the scoring would then have nothing but the name to weigh."""
+    f = feats(
+        [
+            {"party_record_id": "a", "name": "Ralph Bathurst", "city": "Overstone",
+             "date_of_birth": "1620-01-01"},
+            {"party_record_id": "b", "name": "Rudolph Bathurst", "city": "Overstone",
+             "address": "NN6 0AG"},
+            {"party_record_id": "c", "name": "Maria Santos", "city": "Taguig"},
+            {"party_record_id": "d", "name": "Jose Santos", "city": "Taguig"},
+        ]
+    )  # fmt: skip
+    assert shares_key(f, "a", "b")  # the surname with the place, one side without a DOB
+    assert not shares_key(f, "c", "d")  # name and city only: relatives, as often as not
+
+
 def test_a_key_shared_by_too_many_records_blocks_nothing() -> None:
     rows = [
         {"party_record_id": f"r{i}", "name": f"John {s}", "address": "LS1 1AA"}
