@@ -21,6 +21,13 @@ from typing import Any
 
 import duckdb
 
+from bantay.detect.read_model import (
+    STANDIN_PREFIXES,
+    beneficiary_account_sql,
+    beneficiary_contact_sql,
+    beneficiary_phone_sql,
+    parse_reasons,
+)
 from bantay.errors import Invalid, NotFound
 from bantay.workspace import DUCKDB_FILE
 
@@ -55,15 +62,9 @@ LOOKUPS = (
     ("indicator_hits", "entity_id"),
     ("network_scores", "entity_id"),
 )
-#: The scan's stand-in key of a beneficiary without a resolved entity (bantay.detect.entities)
-STANDIN_B = (
-    "CASE WHEN length(regexp_replace(upper(coalesce(t.beneficiary_account, '')), "
-    "'[^0-9A-Z]', '', 'g')) > 0 THEN 'acct:' || regexp_replace(upper("
-    "t.beneficiary_account), '[^0-9A-Z]', '', 'g') "
-    "WHEN length(regexp_replace(coalesce(t.beneficiary_phone, ''), '[^0-9]', '', 'g')) "
-    ">= 6 THEN 'tel:' || regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') "
-    "ELSE NULL END"
-)
+#: The scan's stand-in key of a beneficiary without a resolved entity (acct:/tel:, else NULL),
+#: compiled from the Ibis expression the scan uses (bantay.detect.read_model)
+STANDIN_B = beneficiary_contact_sql("t")
 #: The outermost ring a widened network draws (the entity is ring 0).
 MAX_RING = 4
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -438,13 +439,11 @@ class Analytics:
         recs = self.records_of(entity_id)
         if recs:
             return f"t.{col} IN (SELECT unnest(?::VARCHAR[]))", [recs]
-        if side == "beneficiary" and entity_id.startswith("acct:"):
-            return (
-                "regexp_replace(upper(t.beneficiary_account), '[^0-9A-Z]', '', 'g') = ?",
-                [entity_id[5:]],
-            )
-        if side == "beneficiary" and entity_id.startswith("tel:"):
-            return "regexp_replace(t.beneficiary_phone, '[^0-9]', '', 'g') = ?", [entity_id[4:]]
+        acct, tel = STANDIN_PREFIXES
+        if side == "beneficiary" and entity_id.startswith(acct):
+            return f"{beneficiary_account_sql('t')} = ?", [entity_id[len(acct) :]]
+        if side == "beneficiary" and entity_id.startswith(tel):
+            return f"{beneficiary_phone_sql('t')} = ?", [entity_id[len(tel) :]]
         return f"t.{col} = ?", [entity_id]
 
     # ---- search --------------------------------------------------------------------------------
@@ -680,7 +679,7 @@ class Analytics:
             if m["name"]:
                 names[m["name"]] = names.get(m["name"], 0) + 1
         alert = mine(self.lookup("alerts", "entity_id", [entity_id]))[:1]
-        reasons: dict[str, Any] = json.loads(alert[0]["reasons"]) if alert else {}
+        reasons = parse_reasons(alert[0]["reasons"]) if alert else {}
         hits = [
             {
                 k: h[k]
@@ -868,7 +867,7 @@ class Analytics:
             }
         )
         standins = sorted(
-            o for o in ring1 if other == "beneficiary" and o.startswith(("acct:", "tel:"))
+            o for o in ring1 if other == "beneficiary" and o.startswith(STANDIN_PREFIXES)
         )
         if orecs or standins:
             match = f"t.{ocol} IN (SELECT unnest(?::VARCHAR[]))"

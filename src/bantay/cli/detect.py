@@ -7,7 +7,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -140,27 +140,23 @@ def alerts(
     """The top alerts of the latest scan, with their reasons in words."""
     from rich.markup import escape
 
+    from bantay.detect.read_model import top_alerts
     from bantay.detect.words import anchor, contribution_sentence, indicator_sentence, lowered
 
     if side is not None and side not in ("payer", "beneficiary"):
         raise BantayError(f"--side {side!r}: use payer or beneficiary")
     with open_workspace(workspace_path(workspace), read_only=True) as ws:
-        q = "SELECT rank, side, entity_id, score, summary, reasons FROM alerts"
-        params: list[Any] = []
-        if side:
-            q += " WHERE side = ?"
-            params.append(side)
-        rows = ws.con.execute(q + " ORDER BY rank LIMIT ?", [*params, top]).fetchall()
+        rows = top_alerts(ws.con, side=side, top=top)
     if as_json:
-        for rank, sd, ent, score, _summary, reasons in rows:
+        for a in rows:
             typer.echo(
                 json.dumps(
                     {
-                        "rank": rank,
-                        "side": sd,
-                        "entity_id": ent,
-                        "score": score,
-                        "reasons": json.loads(reasons),
+                        "rank": a["rank"],
+                        "side": a["side"],
+                        "entity_id": a["entity_id"],
+                        "score": a["score"],
+                        "reasons": a["reasons"],
                     }
                 )
             )
@@ -168,8 +164,15 @@ def alerts(
     if not rows:
         console.print("No alerts. Run `bantay scan` first, or lower --threshold.")
         return
-    for rank, sd, ent, score, summary, reasons in rows:
-        r = json.loads(reasons)
+    for a in rows:
+        rank, sd, ent, score, summary, r = (
+            a["rank"],
+            a["side"],
+            a["entity_id"],
+            a["score"],
+            a["summary"],
+            a["reasons"],
+        )
         console.print(
             f"\n[bold]#{rank}[/] {sd} [bold]{escape(str(ent))}[/] · score {score:.3f}",
             highlight=False,

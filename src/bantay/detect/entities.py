@@ -13,6 +13,9 @@ not
   account or mobile-money number identifies the receiving person better than free-text names, which
   differ from one payer's typing to the next.
 
+The stand-in key is defined once in :mod:`bantay.detect.read_model`, which also compiles it
+to the SQL the case analytics use.
+
 Pass another function to :func:`bantay.detect.scan.scan` (``entity_keys=``) to key differently.
 """
 
@@ -20,8 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import ibis
 import ibis.expr.types as ir
+
+from bantay.detect.read_model import stand_in_beneficiary_key
 
 #: Tables, in order of preference, that map ``party_record_id`` to ``entity_id``.
 ENTITY_TABLES = ("entity_members", "entity_records", "party_entities", "entities")
@@ -29,25 +33,7 @@ ENTITY_TABLES = ("entity_members", "entity_records", "party_entities", "entities
 #: (backend table names, transactions table) -> transactions with payer_entity, beneficiary_entity.
 EntityKeyFn = Callable[[Callable[[str], ir.Table], list[str], ir.Table], ir.Table]
 
-
-def _digits(col: ir.StringValue) -> ir.StringValue:
-    return col.re_replace(r"[^0-9]", "")
-
-
-def _account(col: ir.StringValue) -> ir.StringValue:
-    return col.upper().re_replace(r"[^0-9A-Z]", "")
-
-
-def stand_in_beneficiary_key(tx: ir.Table) -> ir.StringValue:
-    """The deterministic beneficiary key used where no resolved entity exists (see module doc)."""
-    acct = _account(tx.beneficiary_account)
-    tel = _digits(tx.beneficiary_phone)
-    return ibis.cases(
-        (tx.beneficiary_record_id.isnull(), ibis.null(str)),
-        (acct.notnull() & (acct.length() > 0), "acct:" + acct),
-        (tel.notnull() & (tel.length() >= 6), "tel:" + tel),
-        else_=tx.beneficiary_record_id,
-    )
+__all__ = ["ENTITY_TABLES", "EntityKeyFn", "default_entity_keys", "stand_in_beneficiary_key"]
 
 
 def _entity_table(table: Callable[[str], ir.Table], names: list[str]) -> ir.Table | None:

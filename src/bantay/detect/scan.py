@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,7 @@ from bantay.detect.model import (
     rules_only_probability,
 )
 from bantay.detect.network import SEED_TYPES, NetworkResult, Seed, analyse
+from bantay.detect.read_model import Reasons
 from bantay.detect.scoring import (
     FAMILY_FEATURES,
     KEY,
@@ -362,7 +363,7 @@ def explain(
     hits: pd.DataFrame | list[dict[str, Any]],
     net: NetworkResult,
     cat: Catalogue,
-) -> dict[str, Any]:
+) -> Reasons:
     """The reasons behind one entity's score (``hits``: all hits, or this entity's records from
     :func:`hits_by_entity`)."""
     key = KEY[side]
@@ -444,7 +445,7 @@ def explain(
             if isinstance(contrib, dict)
             else [],
         }
-    out = {"indicators": indicators, "network": network, "model": model, "family": family}
+    out = Reasons(indicators=indicators, network=network, model=model, family=family)
     if side == "payer":
         out["local_time"] = _local_time_note(row)
     return out
@@ -474,7 +475,7 @@ def expected_yield(scored: pd.DataFrame) -> tuple[float, float] | None:
     return float(alerted["score"].sum()), float(alerted["score"].mean())
 
 
-def summary_line(reasons: dict[str, Any]) -> str:
+def summary_line(reasons: Mapping[str, Any]) -> str:
     """The alert's one-line reason in words (:func:`bantay.detect.words.summary_line`)."""
     from bantay.detect.words import summary_line as in_words
 

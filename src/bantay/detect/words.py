@@ -8,6 +8,7 @@ bibliography (``sources.yaml`` -> ``docs/sources.md``), so that an STR can cite 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -205,7 +206,7 @@ def network_sentences(net: dict[str, Any]) -> list[str]:
     return out
 
 
-def summary_line(reasons: dict[str, Any]) -> str:
+def summary_line(reasons: Mapping[str, Any]) -> str:
     """The alert's one-line reason, in words: its strongest indicators, its network, what
     lowered it."""
     parts = [
@@ -227,7 +228,7 @@ def summary_line(reasons: dict[str, Any]) -> str:
     return "; ".join(parts) or "model score, no indicator fired"
 
 
-def lowered(side: str, reasons: dict[str, Any]) -> list[str]:
+def lowered(side: str, reasons: Mapping[str, Any]) -> list[str]:
     """What lowered the score, as sentences: negative model contributions and family evidence."""
     out = [
         contribution_sentence(side, m)

@@ -9,25 +9,30 @@ from pathlib import Path
 from bantay.csvsafe import neutral
 from bantay.export.case import CaseData, load_case, record_export
 from bantay.export.narrative import parts
+from bantay.schema import field_list
 
 KEY_TERM = "OCSE-FIN-2021-NTC3"
 LIMIT = 17_000
+#: the transaction fields of the CSV attachment (checked against the schema), then the indicators
 CSV_COLUMNS = [
-    "transaction_id",
-    "institution",
-    "ts_utc",
-    "amount",
-    "currency",
-    "amount_reporting",
-    "channel",
-    "payer_name",
-    "payer_account",
-    "payer_country",
-    "beneficiary_name",
-    "beneficiary_account",
-    "beneficiary_institution",
-    "beneficiary_country",
-    "merchant_name",
+    *field_list(
+        "transactions",
+        "transaction_id",
+        "institution",
+        "ts_utc",
+        "amount",
+        "currency",
+        "amount_reporting",
+        "channel",
+        "payer_name",
+        "payer_account",
+        "payer_country",
+        "beneficiary_name",
+        "beneficiary_account",
+        "beneficiary_institution",
+        "beneficiary_country",
+        "merchant_name",
+    ),
     "indicators",
 ]
 

@@ -78,6 +78,7 @@ from bantay.ingest.iso20022_fields import (
     ns_of,
     specs_for,
 )
+from bantay.schema import field_list
 
 __all__ = [
     "COLUMNS",
@@ -695,7 +696,8 @@ def _pacs008_tx(w: _Writer, row: _Row, instructing_bic: str) -> None:
         w.remittance(_text(row.get("memo")))
 
 
-_PAIN_PAYER_KEYS: Final = (
+_PAIN_PAYER_KEYS: Final = field_list(
+    "transactions",
     "institution",
     "timestamp",
     "payer_ref",
@@ -704,6 +706,7 @@ _PAIN_PAYER_KEYS: Final = (
     "payer_country",
     "payer_city",
     "payer_phone",
+    inputs=True,
 )
 
 

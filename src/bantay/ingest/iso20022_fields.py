@@ -17,6 +17,8 @@ from typing import Any, Final
 
 import pyarrow as pa
 
+from bantay.schema import field_list
+
 __all__ = [
     "AMOUNT",
     "CHANNEL",
@@ -63,7 +65,8 @@ PARSER_OPTIONS: Final[dict[str, bool]] = {
 }
 
 #: Canonical fields produced for each transaction, in order, all raw strings.
-FIELDS: Final = (
+FIELDS: Final = field_list(
+    "transactions",
     "transaction_id",
     "institution",
     "timestamp",
@@ -83,6 +86,7 @@ FIELDS: Final = (
     "beneficiary_city",
     "beneficiary_phone",
     "memo",
+    inputs=True,
 )
 #: All columns of a batch: the canonical fields, ``line`` (1-based transaction number in the file)
 #: and ``_error`` (null, or why the transaction is structurally unusable: quarantine it so).

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from bantay.namenoise import family_first, phone_format, swap_neighbours, with_middle
+
 _GIVEN = {
     "PH": ["Juan", "Maria", "Jose", "Ma. Luisa", "Maricel", "Rodrigo", "Cristina", "Mark Anthony",
            "Jocelyn", "Ramon", "Rosalie", "Emmanuel", "Teresita", "Analyn", "Jericho", "Lorna"],
@@ -109,20 +111,13 @@ def _person(rng: random.Random, i: int, rare_names: float = 0.0) -> Person:
 def _typo(rng: random.Random, s: str) -> str:
     if len(s) < 4:
         return s
-    i = rng.randint(1, len(s) - 2)
-    if s[i] == " " or s[i + 1] == " ":
-        return s
-    return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+    return swap_neighbours(s, rng.randint(1, len(s) - 2))
 
 
 def _written_name(rng: random.Random, p: Person, noise: float) -> str:
     given, family = p.given, p.family
     if p.middle:
-        r = rng.random()
-        if r < 0.4:
-            given = f"{given} {p.middle}"
-        elif r < 0.7:
-            given = f"{given} {p.middle[0]}."
+        given = with_middle(given, p.middle, rng.random(), 0.4, 0.7)
     if rng.random() < noise:
         r = rng.random()
         if given.startswith("Ma. ") and r < 0.5:
@@ -139,7 +134,7 @@ def _written_name(rng: random.Random, p: Person, noise: float) -> str:
             family = _typo(rng, family)
     r = rng.random()
     if r < 0.25:
-        return f"{family.upper()}, {given}"
+        return family_first(given, family)
     if r < 0.35:
         return f"{given} {family}".upper()
     if r < 0.4 and p.country == "CN":
@@ -152,13 +147,9 @@ def _written_phone(rng: random.Random, p: Person) -> str | None:
     r = rng.random()
     if r < 0.15:
         return None
-    if r < 0.5:
-        return f"+{cc}{p.nsn}"
-    if r < 0.7:
-        return f"+{cc} {p.nsn[:3]} {p.nsn[3:6]} {p.nsn[6:]}"
-    if cc == "1":
-        return f"({p.nsn[:3]}) {p.nsn[3:6]}-{p.nsn[6:]}"
-    return f"0{p.nsn[:3]} {p.nsn[3:6]} {p.nsn[6:]}"
+    # international, spaced international, then the local form: (NPA) NXX-XXXX or 0 + trunk
+    style = 0 if r < 0.5 else 1 if r < 0.7 else 2 if cc == "1" else 3
+    return phone_format(cc, "0", p.nsn, style)
 
 
 def party_records(

@@ -209,3 +209,25 @@ def build_model(raw: dict[str, dict[str, object]]) -> Model:
 def load_model() -> Model:
     """The data model, loaded once from the YAML files shipped with the package."""
     return build_model(_load_raw())
+
+
+#: Keys a table's rows are given under on the way in (simulated files, ISO 20022 readers and
+#: writers) that are not stored columns: a transaction's ``timestamp``, local time with its
+#: offset, which ingest stores as ``ts_utc``, ``local_time`` and ``utc_offset_minutes``.
+INPUT_KEYS: dict[str, tuple[str, ...]] = {"transactions": ("timestamp",)}
+
+
+def field_list(table: str, *names: str, inputs: bool = False) -> tuple[str, ...]:
+    """``names``, in their order, each checked to be a property of ``table``'s schema (or, with
+    ``inputs``, one of its :data:`INPUT_KEYS`): the field lists that other modules write out
+    (export columns, simulated and ISO 20022 rows) are taken from the YAML through this, so a
+    list naming a field the YAML does not hold fails on import, not in an analyst's file."""
+    known = set(load_model().by_table(table).properties)
+    if inputs:
+        known |= set(INPUT_KEYS.get(table, ()))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SchemaError(f"{table}: no field {', '.join(unknown)} in the schema")
+    if len(set(names)) != len(names):
+        raise SchemaError(f"{table}: a field is listed twice in {names}")
+    return names

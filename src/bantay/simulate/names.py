@@ -13,6 +13,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bantay import namenoise
+from bantay.namenoise import (
+    double_letter,
+    drop_letter,
+    family_first,
+    next_vowel,
+    swap_neighbours,
+    with_middle,
+)
 from bantay.simulate.reference import COUNTRIES
 
 _COMPOUND_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -79,15 +88,12 @@ def typo(rng: np.random.Generator, s: str) -> str:
     i = int(rng.integers(1, len(s) - 1))
     kind = int(rng.integers(0, 4))
     if kind == 0 and s[i] != " " and s[i + 1] != " ":
-        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+        return swap_neighbours(s, i)
     if kind == 1 and s[i] != " ":
-        return s[:i] + s[i + 1 :]
+        return drop_letter(s, i)
     if kind == 2 and s[i] != " ":
-        return s[:i] + s[i] + s[i:]
-    vowels = "aeiou"
-    if s[i] in vowels:
-        return s[:i] + vowels[(vowels.index(s[i]) + 1) % 5] + s[i + 1 :]
-    return s
+        return double_letter(s, i)
+    return next_vowel(s, i)
 
 
 def _given_variant(rng: np.random.Generator, given: str) -> str:
@@ -129,11 +135,7 @@ def name_variant(
     initial, or dropped."""
     g, f = given, family
     if middle:
-        r = rng.random()
-        if r < 0.35:
-            g = f"{g} {middle}"
-        elif r < 0.7:
-            g = f"{g} {middle[0]}."
+        g = with_middle(g, middle, rng.random(), 0.35, 0.7)
     if rng.random() < variant_prob:
         which = rng.random()
         if which < 0.5:
@@ -157,7 +159,7 @@ def joined_name(rng: np.random.Generator, given: str, family: str, reorder_prob:
         return family
     r = rng.random()
     if r < reorder_prob:
-        return f"{family.upper() if rng.random() < 0.5 else family}, {given}"
+        return family_first(given, family, upper=rng.random() < 0.5)
     if r < reorder_prob + 0.1:
         return f"{given} {family}".upper()
     return f"{given} {family}"
@@ -179,19 +181,4 @@ def e164(country: str, nsn: str) -> str:
 def phone_format(country: str, nsn: str, style: int) -> str:
     """The same number as different systems record it (style 0..5)."""
     c = COUNTRIES[country]
-    cc = c.calling_code
-    a, b, rest = nsn[:3], nsn[3:6], nsn[6:]
-    nanp = cc == "1"
-    trunk = "" if nanp else c.trunk
-    style %= 6
-    if style == 0:
-        return f"+{cc}{nsn}"
-    if style == 1:
-        return f"+{cc} {a} {b} {rest}"
-    if style == 2:
-        return f"{trunk}{nsn}" if not nanp else f"({a}) {b}-{rest}"
-    if style == 3:
-        return f"{trunk}{a} {b} {rest}"
-    if style == 4:
-        return f"{cc}{nsn}"
-    return f"{trunk}{a}-{b}-{rest}"
+    return namenoise.phone_format(c.calling_code, c.trunk, nsn, style)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from bantay.schema import field_list
 from bantay.simulate.behaviours import generate_chunk, n_chunks
 from bantay.simulate.layouts import LAYOUTS, RATES_MAPPING, SIGNALS_MAPPING, Layout, mapping_toml
 from bantay.simulate.reference import BASE_USD_RATES, CHANNELS, MERCHANTS
@@ -654,7 +655,8 @@ class WorldWriter:
 
 _BANK_TRANSFER = CHANNELS.index("bank_transfer")
 #: canonical Transaction keys written to pacs.008 (the reader takes the channel as bank_transfer)
-_ISO_KEYS = (
+_ISO_KEYS = field_list(
+    "transactions",
     "transaction_id",
     "institution",
     "timestamp",
@@ -671,6 +673,7 @@ _ISO_KEYS = (
     "beneficiary_city",
     "beneficiary_phone",
     "memo",
+    inputs=True,
 )
 
 

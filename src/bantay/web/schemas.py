@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bantay.cases import services as limits
+from bantay.detect.read_model import Side as Side  # the read model's sides, re-exported
 
-Side = Literal["payer", "beneficiary"]
 #: the largest id a path or query accepts (SQLite integers are 64-bit)
 MAX_ID = 2**62
 #: a user name as the workflow accepts it
