@@ -544,3 +544,25 @@ def test_property_round_trip(tmp_path: Path, rows: list[dict[str, object]], fmt:
     for i, (row, got) in enumerate(zip(rows, back, strict=True), start=1):
         assert got["line"] == i and got["_error"] is None and got["channel"] == "bank_transfer"
         assert {k: got[k] for k in row} == row
+
+
+def test_a_refused_file_leaves_no_parser_to_the_garbage_collector(tmp_path: Path) -> None:
+    """The error's traceback keeps the reader's frame alive in a reference cycle; the parser must
+    not be kept with it (freed later by the collector, it crashed the interpreter now and then)."""
+    import gc
+
+    from lxml import etree
+
+    text = pacs008()
+    cut = text.index("<CdtTrfTxInf>", text.index("</CdtTrfTxInf>")) + 40
+    path = write(tmp_path, text[:cut])
+    gc.collect()
+    gc.disable()
+    try:
+        with pytest.raises(InputFileError) as exc:
+            read(path)
+        assert exc.value.__context__ is not None  # the cycle is there
+        alive = [o for o in gc.get_objects() if isinstance(o, etree.iterparse)]
+    finally:
+        gc.enable()
+    assert alive == []

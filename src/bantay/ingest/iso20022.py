@@ -340,6 +340,7 @@ def iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.R
             tag=tags,
             **PARSER_OPTIONS,
         )
+        elem: Any = None
         try:
             for event, elem in context:
                 tag: str = elem.tag
@@ -401,11 +402,19 @@ def iter_sequential(path: Path, batch_size: int, skip: int = 0) -> Iterator[pa.R
                 f"{path}: malformed XML at {at}: {_msg_without_position(exc.msg)} "
                 "(the file is refused as a whole)"
             ) from None
+        finally:
+            # The parser and its tree go here, by reference count, while the file is open: an
+            # error's traceback keeps this frame alive in a reference cycle, and the parser then
+            # went to the garbage collector, which crashed in it now and then (whole-suite runs,
+            # "Fatal Python error: Aborted" inside a later collection). The root is read first.
+            root = context.root if st.messages == 0 else None
+            elem = None
+            context = None
         if st.messages == 0:
-            root = context.root
             found = (
                 f"root element <{_clark_to_text(root.tag)}>" if root is not None else "no element"
             )
+            root = None
             raise InputFileError(
                 f"{path}: no pacs.008 (FIToFICstmrCdtTrf) or pain.001 (CstmrCdtTrfInitn) message "
                 f"found; {found}"

@@ -773,6 +773,7 @@ def _read_head(path: Path) -> _Head | None:
             events=("start", "end"),
             **iso.PARSER_OPTIONS,
         )
+        elem: Any = None
         try:
             for event, elem in context:
                 local = iso.local_name(elem.tag)
@@ -809,6 +810,12 @@ def _read_head(path: Path) -> _Head | None:
                     return _Head(chain, grp)
         except etree.XMLSyntaxError:
             return None
+        finally:
+            # freed here, by reference count, not by the garbage collector (see the sequential
+            # reader, iso20022.iter_sequential)
+            elem = parent = node = None
+            ancestors = []
+            context = None
     return None
 
 
