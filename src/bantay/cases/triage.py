@@ -114,6 +114,39 @@ def _checked(alerts: AlertCatalog, ids: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _optional_note(note: str) -> str:
+    text = note.strip()
+    if len(text) > MAX_NOTE:
+        raise Invalid(f"note: at most {MAX_NOTE:,} characters")
+    return text
+
+
+def _write_step(
+    db: Session,
+    user: User,
+    entity_of: dict[str, tuple[str, str]],
+    event: str,
+    details: dict[str, Any],
+    per_alert: dict[str, dict[str, Any]] | None = None,
+    target: str = "alerts",
+    **step: Any,
+) -> None:
+    """One triage step on each alert of ``entity_of`` (alert -> (side, entity_id)), with the
+    fields ``step`` and the alert's own ``per_alert``, and the step's one audit entry, in the
+    caller's transaction; the entry's target is ``target`` (``alert`` for a step on one alert
+    by its nature, such as a reopening)."""
+    ids = list(entity_of)
+    for a, (side, entity_id) in entity_of.items():
+        fields = {**step, **(per_alert or {}).get(a, {})}
+        db.add(AlertTriage(alert_id=a, side=side, entity_id=entity_id, user_id=user.id, **fields))
+    db.flush()
+    _entry(db, user, event, target, ",".join(ids)[:300], details)
+
+
+def _sides(found: dict[str, dict[str, Any]], ids: list[str]) -> dict[str, tuple[str, str]]:
+    return {a: (str(found[a]["side"]), str(found[a]["entity_id"])) for a in ids}
+
+
 def states(db: Session, ids: list[str] | None = None) -> dict[str, AlertState]:
     """Each triaged alert's state (all of them when ``ids`` is None)."""
     q = select(AlertTriage).order_by(AlertTriage.id)
@@ -204,25 +237,14 @@ def assign(
             ]
             if taken:
                 raise Forbidden(f"alert {taken[0]} is assigned to {current[taken[0]].assignee}")
-        for a in ids:
-            db.add(
-                AlertTriage(
-                    alert_id=a,
-                    side=found[a]["side"],
-                    entity_id=found[a]["entity_id"],
-                    action="assign",
-                    assignee_id=target.id if target else None,
-                    user_id=user.id,
-                )
-            )
-        db.flush()
-        _entry(
+        _write_step(
             db,
             user,
+            _sides(found, ids),
             "alert_assigned",
-            "alerts",
-            ",".join(ids)[:300],
             {"alerts": ids, "assignee": target.username if target else None},
+            action="assign",
+            assignee_id=target.id if target else None,
         )
     return ids
 
@@ -239,9 +261,7 @@ def close(
     """Close open alerts with a reason code (one or many: bulk close). Returns the alert ids."""
     if reason_code not in REASON_CODES:
         raise Invalid(f"reason_code: one of {', '.join(REASON_CODES)}")
-    text = note.strip()
-    if len(text) > MAX_NOTE:
-        raise Invalid(f"note: at most {MAX_NOTE:,} characters")
+    text = _optional_note(note)
     ids = _ids(alert_ids)
     found = _checked(alerts, ids)
     with writing(db):
@@ -258,31 +278,20 @@ def close(
                     f"alert {others[0]} is assigned to {current[others[0]].assignee}: "
                     "they or a supervisor close it"
                 )
-        for a in ids:
-            db.add(
-                AlertTriage(
-                    alert_id=a,
-                    side=found[a]["side"],
-                    entity_id=found[a]["entity_id"],
-                    action="close",
-                    reason_code=reason_code,
-                    note=text or None,
-                    user_id=user.id,
-                )
-            )
-        db.flush()
-        _entry(
+        _write_step(
             db,
             user,
+            _sides(found, ids),
             "alert_closed",
-            "alerts",
-            ",".join(ids)[:300],
             {
                 "alerts": ids,
                 "entities": [f"{found[a]['side']}:{found[a]['entity_id']}" for a in ids],
                 "reason_code": reason_code,
                 "note": text or None,
             },
+            action="close",
+            reason_code=reason_code,
+            note=text or None,
         )
     return ids
 
@@ -301,24 +310,15 @@ def reopen(db: Session, user: User, alert_id: str, note: str, *, alerts: AlertCa
             raise Conflict(f"alert {a} is not closed")
         if current.by != user.username and not has_role(user, "supervisor"):
             raise Forbidden("an alert is reopened by who closed it or by a supervisor")
-        db.add(
-            AlertTriage(
-                alert_id=a,
-                side=found[a]["side"],
-                entity_id=found[a]["entity_id"],
-                action="reopen",
-                note=why,
-                user_id=user.id,
-            )
-        )
-        db.flush()
-        _entry(
+        _write_step(
             db,
             user,
+            _sides(found, [a]),
             "alert_reopened",
-            "alert",
-            a,
             {"note": why, "voided_confirmation_by": current.confirmed_by},
+            target="alert",
+            action="reopen",
+            note=why,
         )
 
 
@@ -330,9 +330,7 @@ def confirm(db: Session, user: User, alert_ids: list[str], note: str = "") -> li
     step. Each confirmation is a ``confirm`` step (carrying the reason code it confirms) and the
     step has one audit entry. Returns the alert ids."""
     require_role(user, "supervisor")
-    text = note.strip()
-    if len(text) > MAX_NOTE:
-        raise Invalid(f"note: at most {MAX_NOTE:,} characters")
+    text = _optional_note(note)
     ids = _ids(alert_ids)
     with writing(db):
         current = states(db, ids)
@@ -352,32 +350,20 @@ def confirm(db: Session, user: User, alert_ids: list[str], note: str = "") -> li
                     f"you closed alert {a}: a supervisor other than who closed it confirms the "
                     "closing (four eyes)"
                 )
-        for a in ids:
-            s = current[a]
-            db.add(
-                AlertTriage(
-                    alert_id=a,
-                    side=s.side,
-                    entity_id=s.entity_id,
-                    action="confirm",
-                    reason_code=s.reason_code,
-                    note=text or None,
-                    user_id=user.id,
-                )
-            )
-        db.flush()
-        _entry(
+        _write_step(
             db,
             user,
+            {a: (current[a].side, current[a].entity_id) for a in ids},
             "alert_closing_confirmed",
-            "alerts",
-            ",".join(ids)[:300],
             {
                 "alerts": ids,
                 "entities": [f"{current[a].side}:{current[a].entity_id}" for a in ids],
                 "closings": {a: [current[a].by, current[a].reason_code] for a in ids},
                 "note": text or None,
             },
+            per_alert={a: {"reason_code": current[a].reason_code} for a in ids},
+            action="confirm",
+            note=text or None,
         )
     return ids
 

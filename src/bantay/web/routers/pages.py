@@ -42,7 +42,7 @@ from bantay.web.routers.alerts import read_queue
 from bantay.web.routers.audit import audit_rows
 from bantay.web.routers.auth import set_session_cookie
 from bantay.web.routers.cases import CaseId, case_detail, list_case_rows, narrative_view
-from bantay.web.routers.entities import parse_expand, read_entity
+from bantay.web.routers.entities import MAX_EXPAND, parse_expand, read_entity
 from bantay.web.routers.exports import export_case_file
 from bantay.web.routers.payments import FilterDep, case_payments, csv_download, entity_payments
 from bantay.web.routers.reporting import change_setting
@@ -302,8 +302,6 @@ def _widen_links(
 ) -> list[tuple[str, str]]:
     """(label, href) for each drawn node not yet widened: the entity page with that node added
     to ``expand`` (no script: a plain link, one hop at a time)."""
-    from bantay.web.routers.entities import MAX_EXPAND
-
     if len(widened) >= MAX_EXPAND:
         return []
     base = f"/entities/{quote(side, safe='')}/{quote(entity_id, safe='')}"
