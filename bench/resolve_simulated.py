@@ -126,6 +126,68 @@ def errors(members: pl.DataFrame, truth: pl.DataFrame, feats: pl.DataFrame, n: i
     return show("wrong", wrong) + show("missed", missed)
 
 
+def ambiguity(
+    members: pl.DataFrame,
+    truth: pl.DataFrame,
+    t: pl.DataFrame,
+    feats: pl.DataFrame,
+    paid_by: pl.DataFrame,
+) -> str:
+    """What the beneficiary records Bantay did not join have to go on: the share of missed true
+    pairs whose records were paid by one payer person (what the context pass can use) or carry
+    the same normalised name, and, among all beneficiary record pairs with the same name, the
+    share that are one person, by how many records bear the name (what a name alone is worth).
+    ``t``: the beneficiaries' truth; ``truth``: every record's; ``paid_by``: (rid, prid)."""
+    payer_person = truth.select(pl.col("party_record_id").alias("prid"), "person_id")
+    payers = (
+        paid_by.join(payer_person, on="prid")
+        .group_by("rid")
+        .agg(pl.col("person_id").unique().alias("payers"))
+    )
+    names = feats.select(pl.col("unique_id").alias("rid"), "name_key")
+    d = (
+        t.rename({"party_record_id": "rid"})
+        .join(members.rename({"party_record_id": "rid"}), on="rid")
+        .join(payers, on="rid", how="left")
+        .join(names, on="rid", how="left")
+    )
+    pairs = d.join(d, on="person_id", suffix="_r").filter(pl.col("rid") < pl.col("rid_r"))
+    missed = pairs.filter(pl.col("entity_id") != pl.col("entity_id_r"))
+    share_payer = missed.select(
+        (pl.col("payers").list.set_intersection("payers_r").list.len() > 0).fill_null(False).mean()
+    ).item()
+    share_name = missed.select(
+        (pl.col("name_key") == pl.col("name_key_r")).fill_null(False).mean()
+    ).item()
+    named = d.drop_nulls("name_key")
+    per_name = named.group_by("name_key").len("n")
+    same = (
+        named.join(named, on="name_key", suffix="_r")
+        .filter(pl.col("rid") < pl.col("rid_r"))
+        .join(per_name, on="name_key")
+        .with_columns(
+            pl.when(pl.col("n") == 2)
+            .then(pl.lit("2"))
+            .when(pl.col("n") <= 5)
+            .then(pl.lit("3-5"))
+            .otherwise(pl.lit("6+"))
+            .alias("records")
+        )
+        .group_by("records")
+        .agg((pl.col("person_id") == pl.col("person_id_r")).mean().alias("one"), pl.len())
+        .sort("records")
+    )
+    by_n = ", ".join(
+        f"{r['records']} records: {r['one']:.2f} of {r['len']:,}"
+        for r in same.iter_rows(named=True)
+    )
+    return (
+        f"  beneficiary pairs missed: {missed.height:,} of {pairs.height:,}; paid by one payer "
+        f"person: {share_payer or 0:.3f}; same name: {share_name or 0:.3f}. Same-name pairs that "
+        f"are one person, by records bearing the name: {by_n}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--senders", type=int, default=2000)
@@ -137,6 +199,11 @@ def main() -> None:
     ap.add_argument("--errors", type=int, default=0, help="print N wrong and N missed pairs")
     ap.add_argument(
         "--names", action="store_true", help="print recipients sharing a name, per country"
+    )
+    ap.add_argument(
+        "--ambiguity",
+        action="store_true",
+        help="print what missed beneficiary pairs share (a payer, a name) and what a name is worth",
     )
     args = ap.parse_args()
     seeds = [args.seed] if args.seed is not None else args.seeds
@@ -168,6 +235,13 @@ def main() -> None:
                             "FROM party_records"
                         ).to_arrow_table()
                     )
+                    paid_by = pl.from_arrow(
+                        ws.con.sql(
+                            "SELECT DISTINCT beneficiary_record_id AS rid, payer_record_id AS prid "
+                            "FROM transactions WHERE beneficiary_record_id IS NOT NULL "
+                            "AND payer_record_id IS NOT NULL"
+                        ).to_arrow_table()
+                    )
             assert isinstance(members, pl.DataFrame) and isinstance(raw, pl.DataFrame)
             f = build_features(raw)
             key = pl.when(pl.col("name_key").is_not_null()).then(
@@ -188,6 +262,9 @@ def main() -> None:
                                      f"{m.bcubed_f1:.4f}"))  # fmt: skip
                 if pop == "beneficiaries" and args.errors:
                     print("\n".join(errors(members, t, f, args.errors)))
+                if pop == "beneficiaries" and args.ambiguity:
+                    assert isinstance(paid_by, pl.DataFrame)
+                    print(ambiguity(members, truth, t, f, paid_by))
             print(
                 f"{seed:<5} {profile:<9} resolved {report.n_records:,} records in {secs:.1f} s "
                 f"(model {report.model}); {ambiguous:,} records with ambiguous truth",

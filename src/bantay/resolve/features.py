@@ -231,8 +231,9 @@ def block_keys(feats: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
     were (bench/resolve_external.py, bench/resolve_simulated.py --seeds 1 2 3). It needs a date of
     birth or an address on the record because the records that carry neither, beneficiary sides
     with a name and a city, are where a shared word and city mean relatives and namesakes as often
-    as one person (simulated beneficiaries sharing their exact name are one person in 37-67% of
-    pairs), and the scoring would have nothing else to weigh.
+    as one person (simulated beneficiaries sharing their exact name are one person in 41-53% of
+    pairs: bench/resolve_simulated.py --profiles namesakes --ambiguity), and the scoring would have
+    nothing else to weigh.
 
     Keys without a second attribute were measured and left out. A rare word alone, the phonetic
     key alone or a word with the city for every record raised the recall ceiling of historical_50k
