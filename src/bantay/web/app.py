@@ -37,6 +37,7 @@ from bantay.web.routers import (
     pages,
     payments,
     reporting,
+    reports,
     search,
     users,
 )
@@ -150,6 +151,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         exports,
         users,
         reporting,
+        reports,
     ):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)

@@ -58,6 +58,12 @@ class WebSettings(BaseSettings):
         description="Largest request body (KiB) of a state-changing request, checked before the "
         "body is read; login and export requests have smaller limits of their own.",
     )
+    reports_per_minute: int = Field(
+        default=6000,
+        ge=1,
+        description="Reports one platform token may send a minute (`POST /api/reports`), in "
+        "bursts of up to a minute's worth; beyond it, 429 with Retry-After.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Default alert queue page size.")
     goaml_settings: Path | None = Field(
         default=None,
