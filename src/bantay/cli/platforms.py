@@ -57,3 +57,28 @@ def platforms_revoke(name: str, workspace: WorkspaceOpt = None) -> None:
     with _workflow(_ws(workspace)) as wf, wf.session() as db:
         p = revoke_platform(db, _operator(), name)
     console.print(f"revoked {p.name}'s token ({p.prefix}…) at {p.revoked_at}")
+
+
+reports_app = typer.Typer(
+    help="Platform reports received through POST /api/reports: link them to the money."
+)
+app.add_typer(reports_app, name="reports")
+
+
+@reports_app.command("link")
+def reports_link(workspace: WorkspaceOpt = None) -> None:
+    """Link every stored report's payment identifiers to the workspace's payers and beneficiaries
+    (tables report_parties and report_links); `bantay scan` then reads the links."""
+    from bantay.reports.link import link, report_parties
+    from bantay.workspace import open_workspace
+
+    path = _ws(workspace)
+    with _workflow(path) as wf, wf.session() as db:
+        parties = report_parties(db)
+    with open_workspace(path) as ws:
+        r = link(ws, parties)
+    console.print(
+        f"{r.reports:,} report(s) with {r.identifiers:,} payment identifier(s): {r.linked_reports:,} "
+        f"linked to {r.payer_entities:,} payer and {r.beneficiary_entities:,} beneficiary "
+        f"entit(ies) ({r.links:,} links); run `bantay scan` to score with them"
+    )

@@ -171,6 +171,54 @@ def signal_seeds(ws: Workspace) -> list[Seed]:
     return [Seed(str(t), str(v), str(s)) for t, v, s in rows if str(t) in SEED_TYPES]
 
 
+#: the most linked reports an alert lists (the entity page lists them all)
+MAX_ALERT_REPORTS = 20
+
+
+def _has_table(ws: Workspace, name: str) -> bool:
+    row = ws.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def report_links(ws: Workspace) -> pd.DataFrame:
+    """Platform reports linked to entities (``report_links``, written by ``bantay reports link``):
+    one row per report and entity; empty when nothing is linked."""
+    cols = ["side", "entity_id", "report_id", "platform", "platform_report_id", "category"]
+    if not _has_table(ws, "report_links"):
+        return pd.DataFrame(columns=cols)
+    return ws.con.execute(
+        f"SELECT DISTINCT {', '.join(cols)} FROM report_links ORDER BY side, entity_id, report_id"
+    ).df()
+
+
+def report_links_empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["side", "entity_id", "report_id", "platform", "platform_report_id", "category"]
+    )
+
+
+def report_seeds(links: pd.DataFrame) -> list[Seed]:
+    """Beneficiary entities a platform report reaches, as seeds (source ``platform:NAME``)."""
+    b = links[links["side"] == "beneficiary"].drop_duplicates(["entity_id", "platform"])
+    return [
+        Seed("entity", str(e), f"platform:{p}")
+        for e, p in zip(b["entity_id"], b["platform"], strict=True)
+    ]
+
+
+def _with_report_counts(feats: dict[str, pd.DataFrame], links: pd.DataFrame) -> None:
+    """Add ``n_platform_reports`` (distinct linked reports) to the payer and beneficiary frames."""
+    for side in ("payer", "beneficiary"):
+        mine = links[links["side"] == side]
+        n = mine.groupby("entity_id")["report_id"].nunique()
+        key = KEY[side]
+        feats[side]["n_platform_reports"] = (
+            feats[side][key].astype(str).map(n).fillna(0).astype("int64")
+        )
+
+
 def _main_destination(pairs: pd.DataFrame) -> pd.Series:
     hr = pairs[pairs["hr"].astype(bool)]
     if hr.empty:
@@ -497,6 +545,7 @@ def scan(
     engine: str = "duckdb",
     seeds: Iterable[Seed] = (),
     use_signals: bool = True,
+    use_reports: bool = True,
     catalogue: Catalogue | None = None,
     model: DetectionModel | str | None = "default",
     entity_keys: EntityKeyFn = default_entity_keys,
@@ -522,6 +571,9 @@ def scan(
             "or empty it for DuckDB's default"
         ) from exc
     seed_list = list(seeds) + (signal_seeds(ws) if use_signals else [])
+    links = report_links(ws) if use_reports else report_links_empty()
+    _with_report_counts(feats, links)
+    seed_list += report_seeds(links)
     net = analyse(
         feats["pairs"],
         feats["identifiers"],
@@ -546,6 +598,8 @@ def scan(
     chosen = select_alerts(scored, threshold, budget)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     settings = {"threshold": threshold, "budget": budget, "seeds": len(seed_list), "engine": engine}
+    if not links.empty:
+        settings["linked_reports"] = int(links["report_id"].nunique())
     scan_id = (
         now.strftime("%Y%m%dT%H%M%S")
         + "-"
@@ -555,10 +609,25 @@ def scan(
     hits_of = hits_by_entity(
         hits, {(side, str(e)) for side, sel in chosen.items() for e in sel[KEY[side]]}
     )
+    reports_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in links.to_dict("records"):
+        lst = reports_of.setdefault((str(rec["side"]), str(rec["entity_id"])), [])
+        if len(lst) < MAX_ALERT_REPORTS:
+            lst.append(
+                {
+                    "report_id": int(rec["report_id"]),
+                    "platform": str(rec["platform"]),
+                    "platform_report_id": str(rec["platform_report_id"]),
+                    "category": str(rec["category"]),
+                }
+            )
     for side, sel in chosen.items():
         for _, row in with_contributions(side, sel, mdl).iterrows():
             reasons = explain(side, row, hits_of.get((side, str(row[KEY[side]])), []), net, cat)
             ent = str(row[KEY[side]])
+            linked = reports_of.get((side, ent))
+            if linked:
+                reasons["reports"] = linked
             alert_rows.append(
                 {
                     "side": side,
