@@ -155,6 +155,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     ):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(reports.pages_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # outermost last: headers on every response, the body limit before anything reads the body
     app.add_middleware(BodyLimit, default=settings.max_body_kib * KIB)

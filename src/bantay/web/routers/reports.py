@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from bantay.cases.analytics import Analytics
 from bantay.cases.models import Platform
 from bantay.errors import NotAuthenticated, Throttled
+from bantay.reports import triage
 from bantay.reports.limits import RateLimit
 from bantay.reports.model import NotJson, ReportInvalid, parse_report
 from bantay.reports.store import platform_of_token, receive
-from bantay.web.deps import DbDep, SettingsDep
+from bantay.reports.triage import AccountRow
+from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, SettingsDep, WriterDep
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -113,3 +117,139 @@ def receive_report(
         201 if got.created else 200,
         headers={"Location": f"/api/reports/{got.report.id}"},
     )
+
+
+# ---- triage: the analysts' side -------------------------------------------------------------
+
+
+class QueueReport(BaseModel):
+    id: int
+    platform_report_id: str
+    category: str
+    received_at: str
+    linked: list[list[str]]
+
+
+class QueueRow(BaseModel):
+    rank: int
+    platform: str
+    reported_user_id: str
+    screen_names: list[str]
+    n_reports: int
+    categories: list[str]
+    ongoing: bool
+    linked: list[list[str]] = Field(description="[side, entity_id] pairs the reports reach.")
+    cases: list[int]
+    why: str
+    reports: list[QueueReport]
+
+
+class QueueList(BaseModel):
+    data: list[QueueRow]
+    count: int
+
+
+class OpenCase(BaseModel):
+    platform: str = Field(max_length=100)
+    reported_user_id: str = Field(max_length=200)
+
+
+def queue_rows(
+    db: Session, analytics: Analytics, principal: Principal, linked_only: bool = False
+) -> list[AccountRow]:
+    """The ranked report queue; reading it (report texts, accounts) is audited."""
+    rows = triage.queue(db, analytics.report_entities(), linked_only=linked_only)
+    principal.audit(db, "view", "reports", "queue", {"rows": len(rows)})
+    return rows
+
+
+@router.get("", response_model=QueueList)
+def report_queue(
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    linked: Annotated[bool, Query(description="Only accounts linked to the money.")] = False,
+) -> QueueList:
+    """The report queue: reports merged per reported account, ranked (linked money, repeat
+    reports, category)."""
+    rows = queue_rows(db, analytics, principal, linked)
+    return QueueList(
+        data=[
+            QueueRow(
+                rank=r.rank,
+                platform=r.platform,
+                reported_user_id=r.reported_user_id,
+                screen_names=r.screen_names,
+                n_reports=r.n_reports,
+                categories=r.categories,
+                ongoing=r.ongoing,
+                linked=[list(p) for p in r.linked],
+                cases=r.cases,
+                why=r.why(),
+                reports=[
+                    QueueReport(
+                        id=x["id"],
+                        platform_report_id=x["platform_report_id"],
+                        category=x["category"],
+                        received_at=str(x["received_at"]),
+                        linked=[list(p) for p in x["linked"]],
+                    )
+                    for x in r.reports
+                ],
+            )
+            for r in rows
+        ],
+        count=len(rows),
+    )
+
+
+@router.post("/case", status_code=201)
+def open_report_case(
+    body: OpenCase, principal: WriterDep, db: DbDep, analytics: AnalyticsDep
+) -> dict[str, int]:
+    """Open a case from a reported account: its reports, and the entities they link to."""
+    c = triage.open_case(
+        db,
+        principal.user,
+        body.platform,
+        body.reported_user_id,
+        analytics.report_entities(),
+        entities=analytics,
+    )
+    return {"case_id": c.id}
+
+
+pages_router = APIRouter(include_in_schema=False)
+
+
+@pages_router.get("/reports", response_class=HTMLResponse)
+def reports_page(
+    request: Request,
+    principal: PrincipalDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    linked: Annotated[bool, Query()] = False,
+) -> HTMLResponse:
+    from bantay.web.routers.pages import render
+
+    rows = queue_rows(db, analytics, principal, linked)
+    return render(request, "reports.html", me=principal, rows=rows, linked=linked)
+
+
+@pages_router.post("/reports/case")
+def reports_open_case(
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    platform: Annotated[str, Form(max_length=100)],
+    reported_user_id: Annotated[str, Form(max_length=200)],
+) -> RedirectResponse:
+    c = triage.open_case(
+        db,
+        principal.user,
+        platform,
+        reported_user_id,
+        analytics.report_entities(),
+        entities=analytics,
+    )
+    return RedirectResponse(f"/cases/{c.id}", status_code=303)
