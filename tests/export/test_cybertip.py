@@ -128,7 +128,7 @@ def ws(case_ws: Path, tmp_path: Path) -> Path:
     secret = "test-secret-0123456789-abcdefghijklmnop"
     with open_workflow(dst) as wf, wf.session() as db:
         p, _ = add_platform(db, secret, "cli:t", "ExampleCall")
-        ids = [receive(db, p, parse_report(b)).report.id for b in (EARLIER, REPORT)]
+        ids = [receive(db, p, parse_report(b)).report_id for b in (EARLIER, REPORT)]
         add_reports(db, services.Actor.operator(), 1, ids)
         add_reports(db, services.Actor.operator(), 2, ids[:1])
     return dst

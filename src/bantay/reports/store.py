@@ -13,24 +13,24 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from bantay.cases import audit
 from bantay.cases.db import writing
 from bantay.cases.models import Platform, PlatformReport, utcnow
 from bantay.cases.security import new_token, token_hash
-from bantay.errors import Conflict, Invalid, NotFound
+from bantay.errors import Conflict, Invalid, NotAuthenticated, NotFound, WorkflowError
 from bantay.reports.model import ReportInvalid, canonical
 
 PLATFORM_TOKEN_PREFIX = "btp_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 
 
-def _who(p: Platform) -> str:
+def _who(p: PlatformLike) -> str:
     return f"platform:{p.name}"[:64]
 
 
@@ -86,85 +86,166 @@ def platform_of_token(db: Session, secret: str, raw: str) -> Platform | None:
     """The platform a token belongs to, if the token is known and not revoked."""
     if not raw.startswith(PLATFORM_TOKEN_PREFIX):
         return None
-    p = db.execute(
-        select(Platform).where(Platform.token_hash == token_hash(secret, raw))
-    ).scalar_one_or_none()
+    return platform_by_hash(db, token_hash(secret, raw))
+
+
+def platform_by_hash(db: Session, digest: str) -> Platform | None:
+    """The platform whose token has this keyed hash, unless revoked."""
+    p = db.execute(select(Platform).where(Platform.token_hash == digest)).scalar_one_or_none()
     return p if p is not None and p.revoked_at is None else None
+
+
+class PlatformLike(Protocol):
+    """A platform as the intake needs it (the ORM row, or :class:`PlatformRef`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class PlatformRef:
+    """A platform's id and name, detached from any session (cached by the intake)."""
+
+    id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class Received:
-    report: PlatformReport
+    """What became of one report: its number, and whether it was new (else a repeat)."""
+
+    report_id: int
+    platform_report_id: str
     created: bool
 
 
-def receive(db: Session, platform: Platform, report: BaseModel) -> Received:
-    """Store ``report`` from ``platform`` (with its audit entry), or find it already stored."""
-    data: dict[str, Any] = report.model_dump(mode="json", exclude_none=True)
-    given = data.get("platform")
-    if given is not None and given != platform.name:
-        raise ReportInvalid(
-            [
-                {
-                    "loc": ["body", "platform"],
-                    "msg": f"the token is {platform.name!r}'s, not {given!r}'s",
-                    "type": "platform_mismatch",
-                }
-            ]
-        )
-    body = canonical(report)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    rid = str(data["platform_report_id"])
-    conflict: int | None = None
+def _mismatch(platform: PlatformLike, given: object) -> ReportInvalid:
+    return ReportInvalid(
+        [
+            {
+                "loc": ["body", "platform"],
+                "msg": f"the token is {platform.name!r}'s, not {given!r}'s",
+                "type": "platform_mismatch",
+            }
+        ]
+    )
+
+
+def receive_many(
+    db: Session, items: list[tuple[PlatformLike, BaseModel]]
+) -> list[Received | WorkflowError]:
+    """Store a batch of reports in one write transaction, each with its audit entry; per item,
+    its receipt or the error that refused it (a platform mismatch, or the same
+    ``platform_report_id`` with other content: refused and audited, never overwritten; a
+    platform whose token was revoked meanwhile, checked in the same transaction).
+
+    Within the batch, as across batches, the first of two reports with the same id is stored and
+    a later one is its repeat (or its refusal)."""
+    out: list[Received | WorkflowError] = [Invalid("not processed")] * len(items)
+    prepared: list[tuple[int, PlatformLike, str, str, str, dict[str, Any]]] = []
+    for i, (platform, report) in enumerate(items):
+        data: dict[str, Any] = report.model_dump(mode="json", exclude_none=True)
+        given = data.get("platform")
+        if given is not None and given != platform.name:
+            out[i] = _mismatch(platform, given)
+            continue
+        body = canonical(report)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        prepared.append((i, platform, str(data["platform_report_id"]), body, digest, data))
+    if not prepared:
+        return out
     with writing(db):
-        old = db.execute(
-            select(PlatformReport).where(
-                PlatformReport.platform_id == platform.id,
-                PlatformReport.platform_report_id == rid,
-            )
-        ).scalar_one_or_none()
-        if old is not None:
-            same = old.sha256 == digest
-            audit.append(
-                db,
-                user_id=None,
-                username=_who(platform),
-                action="report_repeated" if same else "report_refused",
-                object_type="report",
-                object_id=str(old.id),
-                detail={"platform_report_id": rid, "sha256": digest},
-            )
-            if same:
-                return Received(old, False)
-            conflict = old.id
-        else:
-            r = PlatformReport(
-                platform_id=platform.id,
-                platform_report_id=rid,
-                category=str(data["category"]),
-                reported_user_id=str(data["reported_account"]["platform_user_id"]),
-                received_at=utcnow(),
-                body=body,
-                sha256=digest,
-            )
-            db.add(r)
-            db.flush()
-            audit.append(
-                db,
-                user_id=None,
-                username=_who(platform),
-                action="report_received",
-                object_type="report",
-                object_id=str(r.id),
-                detail={"platform_report_id": rid, "sha256": digest, "category": r.category},
-            )
-    if conflict is not None:
-        # the refusal's audit entry is committed; nothing of the stored report changes
-        raise Conflict(
-            f"platform_report_id {rid!r} was received already (report {conflict}) with other "
-            "content; a correction needs a new platform_report_id"
+        active = set(
+            db.execute(
+                select(Platform.id).where(
+                    Platform.id.in_({p.id for _, p, _, _, _, _ in prepared}),
+                    Platform.revoked_at.is_(None),
+                )
+            ).scalars()
         )
-    return Received(r, True)
+        for i, p, *_ in prepared:
+            if p.id not in active:
+                out[i] = NotAuthenticated("invalid or revoked platform token")
+        prepared = [x for x in prepared if x[1].id in active]
+        keys = {(p.id, rid) for _, p, rid, _, _, _ in prepared}
+        # (platform id, report id) -> (stored id or None while new in this batch, sha256)
+        known: dict[tuple[int, str], tuple[int | None, str]] = {
+            (int(pid), str(prid)): (int(rid_), str(sha))
+            for rid_, pid, prid, sha in db.execute(
+                select(
+                    PlatformReport.id,
+                    PlatformReport.platform_id,
+                    PlatformReport.platform_report_id,
+                    PlatformReport.sha256,
+                ).where(
+                    tuple_(PlatformReport.platform_id, PlatformReport.platform_report_id).in_(keys)
+                )
+            )
+        }
+        now = utcnow()
+        new_rows: list[dict[str, Any]] = []
+        # per prepared item: (index, key, kind: new | repeat | refused, audit entry)
+        steps: list[tuple[int, tuple[int, str], str, dict[str, Any]]] = []
+        for i, platform, rid, body, digest, data in prepared:
+            k = (platform.id, rid)
+            entry: dict[str, Any] = {
+                "username": _who(platform),
+                "object_type": "report",
+                "object_id": "",
+                "detail": {"platform_report_id": rid, "sha256": digest},
+            }
+            if k in known:
+                kind = "repeat" if known[k][1] == digest else "refused"
+                entry["action"] = f"report_{'repeated' if kind == 'repeat' else 'refused'}"
+            else:
+                kind = "new"
+                known[k] = (None, digest)
+                entry["action"] = "report_received"
+                entry["detail"]["category"] = str(data["category"])
+                new_rows.append(
+                    {
+                        "platform_id": platform.id,
+                        "platform_report_id": rid,
+                        "category": str(data["category"]),
+                        "reported_user_id": str(data["reported_account"]["platform_user_id"]),
+                        "received_at": now,
+                        "body": body,
+                        "sha256": digest,
+                    }
+                )
+            steps.append((i, k, kind, entry))
+        if new_rows:
+            inserted = db.execute(
+                insert(PlatformReport).returning(PlatformReport.id, sort_by_parameter_order=True),
+                new_rows,
+            ).scalars()
+            for row, new_id in zip(new_rows, inserted, strict=True):
+                k = (int(row["platform_id"]), str(row["platform_report_id"]))
+                known[k] = (int(new_id), known[k][1])
+        for i, k, kind, entry in steps:
+            stored = known[k][0]
+            assert stored is not None
+            entry["object_id"] = str(stored)
+            if kind == "refused":
+                out[i] = Conflict(
+                    f"platform_report_id {k[1]!r} was received already (report {stored}) with "
+                    "other content; a correction needs a new platform_report_id"
+                )
+            else:
+                out[i] = Received(stored, k[1], kind == "new")
+        audit.append_many(db, [e for _, _, _, e in steps])
+    return out
+
+
+def receive(db: Session, platform: PlatformLike, report: BaseModel) -> Received:
+    """Store one report (with its audit entry), or find it already stored; raises what refused it."""
+    (got,) = receive_many(db, [(platform, report)])
+    if isinstance(got, WorkflowError):
+        raise got
+    return got
 
 
 def report_body(r: PlatformReport) -> dict[str, Any]:

@@ -8,22 +8,27 @@ each field). A new report is answered 201, the same ``platform_report_id`` again
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from bantay.cases.analytics import Analytics
-from bantay.cases.models import Platform
+from bantay.cases.security import token_hash
 from bantay.errors import NotAuthenticated, Throttled
 from bantay.reports import triage
+from bantay.reports.intake import Intake
 from bantay.reports.limits import RateLimit
 from bantay.reports.model import NotJson, ReportInvalid, parse_report
-from bantay.reports.store import platform_of_token, receive
+from bantay.reports.store import PLATFORM_TOKEN_PREFIX, PlatformRef, platform_by_hash
 from bantay.reports.triage import AccountRow
-from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, SettingsDep, WriterDep
+from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, WriterDep
+from bantay.web.settings import WebSettings
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -46,32 +51,58 @@ class ReportErrors(BaseModel):
     detail: list[FieldError]
 
 
-def _limiter(request: Request, settings: SettingsDep) -> RateLimit:
-    lim: RateLimit | None = getattr(request.app.state, "report_limit", None)
-    if lim is None:
-        lim = RateLimit(settings.reports_per_minute)
-        request.app.state.report_limit = lim
-    return lim
+_MAKING = threading.Lock()
 
 
-def get_platform(request: Request, db: DbDep, settings: SettingsDep) -> Platform:
+class _Intake:
+    """Per app: the writer (group commit), the rate limit and the platforms already seen by
+    token hash. A cached platform is re-checked against revocation in the writer's transaction
+    (:func:`bantay.reports.store.receive_many`), so a revoked token stops at once."""
+
+    def __init__(self, request: Request, settings: WebSettings) -> None:
+        self.writer = Intake(request.app.state.sessions)
+        self.limit = RateLimit(settings.reports_per_minute)
+        self.platforms: dict[str, PlatformRef] = {}
+
+
+def _state(request: Request) -> _Intake:
+    with _MAKING:
+        it: _Intake | None = getattr(request.app.state, "report_intake", None)
+        if it is None:
+            it = _Intake(request, request.app.state.settings)
+            request.app.state.report_intake = it
+    return it
+
+
+def _lookup(request: Request, digest_of: str) -> PlatformRef | None:
+    with request.app.state.workflow.session() as db:
+        p = platform_by_hash(db, digest_of)
+        return PlatformRef(p.id, p.name) if p is not None else None
+
+
+async def platform_of(request: Request, it: _Intake) -> PlatformRef:
     """The platform whose token the request carries (401 without a valid one), within its rate."""
+    settings: WebSettings = request.app.state.settings
     auth = request.headers.get("authorization", "")
     if not auth.lower().startswith("bearer "):
         raise NotAuthenticated("send the platform's token: Authorization: Bearer TOKEN")
-    p = platform_of_token(db, settings.secret_key.get_secret_value(), auth[7:].strip()[:200])
-    if p is None:
+    raw = auth[7:].strip()[:200]
+    if not raw.startswith(PLATFORM_TOKEN_PREFIX):
         raise NotAuthenticated("invalid or revoked platform token")
-    wait = _limiter(request, settings).allow(p.id)
+    digest = token_hash(settings.secret_key.get_secret_value(), raw)
+    p = it.platforms.get(digest)
+    if p is None:
+        p = await run_in_threadpool(_lookup, request, digest)
+        if p is None:
+            raise NotAuthenticated("invalid or revoked platform token")
+        it.platforms[digest] = p
+    wait = it.limit.allow(p.id)
     if wait:
         raise Throttled(f"over {settings.reports_per_minute} reports a minute", wait)
     return p
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
-
-
-async def json_body(request: Request, _platform: PlatformDep) -> bytes:
+async def json_body(request: Request) -> bytes:
     """The raw JSON body; a form, a multipart upload or any other type is refused (415)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype.startswith("multipart/") or ctype == "application/x-www-form-urlencoded":
@@ -98,25 +129,26 @@ async def json_body(request: Request, _platform: PlatformDep) -> bytes:
         429: {"description": "Over the platform's rate; Retry-After says when to retry."},
     },
 )
-def receive_report(
-    platform: PlatformDep, body: Annotated[bytes, Depends(json_body)], db: DbDep
-) -> Any:
-    """Receive one platform report (the JSON of `src/bantay/schema/platform_report.yaml`)."""
+async def receive_report(request: Request) -> Any:
+    """Receive one platform report (the JSON of `src/bantay/schema/platform_report.yaml`),
+    authenticated by the platform's token (`Authorization: Bearer TOKEN`)."""
+    it = _state(request)
+    platform = await platform_of(request, it)
+    body = await json_body(request)
     try:
         report = parse_report(body)
-        got = receive(db, platform, report)
+        got = await asyncio.wrap_future(it.writer.submit(platform, report))
     except ReportInvalid as exc:
         return JSONResponse({"detail": exc.errors}, 422)
+    except NotAuthenticated:
+        it.platforms = {k: v for k, v in it.platforms.items() if v.id != platform.id}
+        raise
     receipt = ReportReceipt(
-        report_id=got.report.id,
-        platform_report_id=got.report.platform_report_id,
+        report_id=got.report_id,
+        platform_report_id=got.platform_report_id,
         status="received" if got.created else "repeat",
     )
-    return JSONResponse(
-        receipt.model_dump(),
-        201 if got.created else 200,
-        headers={"Location": f"/api/reports/{got.report.id}"},
-    )
+    return JSONResponse(receipt.model_dump(), 201 if got.created else 200)
 
 
 # ---- triage: the analysts' side -------------------------------------------------------------
