@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -69,16 +70,28 @@ app.add_typer(reports_app, name="reports")
 def reports_link(workspace: WorkspaceOpt = None) -> None:
     """Link every stored report's payment identifiers to the workspace's payers and beneficiaries
     (tables report_parties and report_links); `bantay scan` then reads the links."""
-    from bantay.reports.link import link, report_parties
-    from bantay.workspace import open_workspace
+    from bantay.pipeline import link_workspace
 
-    path = _ws(workspace)
-    with _workflow(path) as wf, wf.session() as db:
-        parties = report_parties(db)
-    with open_workspace(path) as ws:
-        r = link(ws, parties)
+    r = link_workspace(_ws(workspace))
     console.print(
         f"{r.reports:,} report(s) with {r.identifiers:,} payment identifier(s): {r.linked_reports:,} "
         f"linked to {r.payer_entities:,} payer and {r.beneficiary_entities:,} beneficiary "
         f"entit(ies) ({r.links:,} links); run `bantay scan` to score with them"
     )
+
+
+@reports_app.command("simulate")
+def reports_simulate(
+    world: Annotated[
+        Path, typer.Option(help="A simulated world's folder (bantay simulate --out).")
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed of the platform's reports.")] = 0,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Receive a simulated video-call platform's user reports on a simulated world (the demo's
+    other side): some sessions of its offenders reported, some false reports, some unlinkable."""
+    from bantay.pipeline import load_demo_reports
+
+    path = _ws(workspace)
+    n = load_demo_reports(world, path, workspace_secret(path), seed)
+    console.print(f"received {n:,} new report(s) from the simulated platform")

@@ -5,14 +5,17 @@ Each identifier a report carries (card token, wallet, account, payout account: `
 ``report:<report id>:<payment>:<field>``, institution ``platform:<name>``), kept beside the
 institutions' ``party_records``, never mixed into them (the ingest counts stay whole). Linking then
 joins them, by the normalised identifier, to every party record holding the same one, and through
-entity resolution's ``entity_members`` to that record's entity (without a resolution, to the scan's
-stand-in key: the payer record, or ``acct:``/``tel:`` for a beneficiary). The result,
+entity resolution's ``entity_members`` to that record's entity, on every side (payer, beneficiary)
+the transactions show that entity on (without a resolution, to the scan's stand-in key: the payer
+record, or ``acct:``/``tel:`` for a beneficiary). The result,
 ``report_links``, says which report reaches which payer or beneficiary entity, by which identifier:
 ``bantay scan`` reads it (indicator ``R01_platform_report``, and linked beneficiaries seed the
 network), and the entity page and alert show the reports.
 
-Normalisation is the scan's own: accounts keep letters and digits, upper-cased; phones keep their
-digits (at least six). Names are kept for the analyst to read, never linked on by themselves (a
+Normalisation: accounts keep letters and digits, upper-cased (the scan's own); phones compare on
+their last nine digits (at least six digits in all), the national number whatever trunk prefix or
+country code a record wrote, so two countries' numbers that end alike can meet: the link keeps the
+value for the analyst to see. Names are kept for the analyst to read, never linked on by themselves (a
 payer name on a tip is weak evidence; an analyst can still search it). A report whose identifiers
 match nothing is still triaged on its own (:mod:`bantay.reports.triage`).
 """
@@ -38,6 +41,9 @@ LINK_FIELDS = {
     "phone": "phone",
 }
 MIN_PHONE_DIGITS = 6
+#: phones match on their last digits: the national number, whatever trunk prefix (0) or country
+#: code the record wrote it with (KYC files write ``0987 862 089``, a platform ``+66987862089``)
+PHONE_KEY_DIGITS = 9
 PARTY_COLUMNS = [
     "party_record_id",
     "report_id",
@@ -69,7 +75,7 @@ class LinkResult:
 def _norm(kind: str, value: str) -> str:
     if kind == "phone":
         d = "".join(ch for ch in value if ch.isdigit())
-        return d if len(d) >= MIN_PHONE_DIGITS else ""
+        return d[-PHONE_KEY_DIGITS:] if len(d) >= MIN_PHONE_DIGITS else ""
     return "".join(ch for ch in value.upper() if ch.isalnum())
 
 
@@ -152,38 +158,65 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE __party_ids AS
             WITH base AS (
-              SELECT pr.party_record_id, pr.kind,
+              SELECT pr.party_record_id,
                      upper(regexp_replace(coalesce(pr.account_id, ''), '[^0-9A-Za-z]', '', 'g'))
                        AS acct,
-                     regexp_replace(coalesce(pr.phone, ''), '[^0-9]', '', 'g') AS tel,
+                     regexp_replace(coalesce(pr.phone, ''), '[^0-9]', '', 'g') AS digits,
                      {ent} AS resolved
               FROM party_records pr {join_members})
-            SELECT party_record_id,
-                   CASE WHEN kind = 'beneficiary_side' THEN 'beneficiary' ELSE 'payer' END AS side,
-                   acct, tel,
-                   coalesce(resolved, CASE
-                     WHEN kind <> 'beneficiary_side' THEN party_record_id
-                     WHEN acct <> '' THEN 'acct:' || acct
-                     WHEN length(tel) >= {MIN_PHONE_DIGITS} THEN 'tel:' || tel
-                     ELSE party_record_id END) AS entity_id
+            SELECT *, CASE WHEN length(digits) >= {MIN_PHONE_DIGITS}
+                           THEN right(digits, {PHONE_KEY_DIGITS}) ELSE '' END AS tel
             FROM base"""
     )
+    # which side each record is a party of, as the transactions say (a KYC customer of an
+    # e-wallet receives; one of a bank sends; some do both)
     con.execute(
-        f"""CREATE OR REPLACE TABLE report_links AS
-            SELECT DISTINCT rp.report_id, rp.platform, rp.platform_report_id, rp.reported_user_id,
-                   rp.category, rp.received_at, p.side, p.entity_id, rp.identifier_type,
-                   rp.value, p.party_record_id AS via_record
-            FROM report_parties rp
-            JOIN __party_ids p ON rp.identifier_type = 'account' AND p.acct = rp.norm
-            WHERE p.acct <> ''
-            UNION
-            SELECT DISTINCT rp.report_id, rp.platform, rp.platform_report_id, rp.reported_user_id,
-                   rp.category, rp.received_at, p.side, p.entity_id, rp.identifier_type,
-                   rp.value, p.party_record_id AS via_record
-            FROM report_parties rp
-            JOIN __party_ids p ON rp.identifier_type = 'phone' AND p.tel = rp.norm
-            WHERE length(p.tel) >= {MIN_PHONE_DIGITS}"""
+        """CREATE OR REPLACE TEMP TABLE __sides AS
+           SELECT DISTINCT payer_record_id AS party_record_id, 'payer' AS side
+           FROM transactions WHERE payer_record_id IS NOT NULL
+           UNION
+           SELECT DISTINCT beneficiary_record_id, 'beneficiary'
+           FROM transactions WHERE beneficiary_record_id IS NOT NULL"""
     )
+    # record -> (entity, side) for every side its entity is a party of: the resolved entity's
+    # sides, else the scan's stand-in key of the record on each of its own sides
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE __record_entities AS
+            WITH es AS (
+              SELECT DISTINCT p.resolved AS entity_id, s.side
+              FROM __sides s JOIN __party_ids p USING (party_record_id)
+              WHERE p.resolved IS NOT NULL)
+            SELECT p.party_record_id, es.entity_id, es.side
+            FROM __party_ids p JOIN es ON es.entity_id = p.resolved
+            UNION ALL
+            SELECT p.party_record_id,
+                   CASE WHEN s.side = 'payer' THEN p.party_record_id
+                        WHEN p.acct <> '' THEN 'acct:' || p.acct
+                        WHEN length(p.digits) >= {MIN_PHONE_DIGITS} THEN 'tel:' || p.digits
+                        ELSE p.party_record_id END,
+                   s.side
+            FROM __party_ids p JOIN __sides s USING (party_record_id)
+            WHERE p.resolved IS NULL"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TABLE report_links AS
+           WITH matched AS (
+             SELECT rp.*, p.party_record_id AS via_record
+             FROM report_parties rp
+             JOIN __party_ids p ON rp.identifier_type = 'account' AND p.acct = rp.norm
+             WHERE p.acct <> ''
+             UNION ALL
+             SELECT rp.*, p.party_record_id AS via_record
+             FROM report_parties rp
+             JOIN __party_ids p ON rp.identifier_type = 'phone' AND p.tel = rp.norm
+             WHERE p.tel <> '')
+           SELECT DISTINCT m.report_id, m.platform, m.platform_report_id, m.reported_user_id,
+                  m.category, m.received_at, e.side, e.entity_id, m.identifier_type, m.value,
+                  m.via_record
+           FROM matched m JOIN __record_entities e ON e.party_record_id = m.via_record"""
+    )
+    con.execute("DROP TABLE IF EXISTS __sides")
+    con.execute("DROP TABLE IF EXISTS __record_entities")
     con.execute("DROP TABLE IF EXISTS __party_ids")
     r = con.execute(
         """SELECT (SELECT count(DISTINCT report_id) FROM report_parties),
