@@ -270,7 +270,7 @@ def bench_link(n_entities: int, n_reports: int) -> None:
         db.flush()
         rows = []
         for i in range(n_reports):
-            k = (i * 4) % n_entities
+            k = (i * 3) % n_entities
             # a quarter of the reports carry a party's account, a quarter its phone, half nothing known
             pay = (
                 {"account": f"acc {k}"}
