@@ -99,3 +99,24 @@ def test_cli_link(ws: Path) -> None:
     out = CliRunner().invoke(app, ["reports", "link", "-w", str(ws)])
     assert out.exit_code == 0, out.output
     assert "3 linked to 1 payer and 1 beneficiary" in " ".join(out.output.split())
+
+
+def test_report_odds_multiply_the_calibrated_odds_and_rerank() -> None:
+    import pandas as pd
+
+    from bantay.detect.catalogue import default_catalogue
+    from bantay.detect.scan import with_report_odds
+
+    df = pd.DataFrame(
+        {
+            "payer_entity": ["a", "b", "c"],
+            "score": [0.5, 0.2, 0.1],
+            "rank": [1, 2, 3],
+            "n_platform_reports": [0, 0, 5],
+        }
+    )
+    out = with_report_odds("payer", df, default_catalogue()).set_index("payer_entity")
+    # 0.1 is odds 1/9; three reports count (at most), each x20: odds 8000/9
+    assert out.loc["c", "score"] == pytest.approx(8000 / 9 / (1 + 8000 / 9), abs=1e-6)
+    assert list(out.sort_values("rank").index) == ["c", "a", "b"]
+    assert out.loc["a", "score"] == 0.5

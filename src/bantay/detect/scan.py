@@ -219,6 +219,35 @@ def _with_report_counts(feats: dict[str, pd.DataFrame], links: pd.DataFrame) -> 
         )
 
 
+#: the most linked reports whose weight counts (a flood of reports on one account is one signal)
+MAX_REPORT_WEIGHT = 3
+
+
+def with_report_odds(side: str, df: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """Scores with linked platform reports weighed in: the calibrated score's odds times the
+    report indicator's ``odds_ratio`` for each linked report (at most :data:`MAX_REPORT_WEIGHT`),
+    then re-ranked. The model was trained on payments alone, so a report (evidence from another
+    source) enters as a likelihood ratio on its output rather than as a feature it never saw."""
+    if "n_platform_reports" not in df.columns or not (df["n_platform_reports"] > 0).any():
+        return df
+    ind = next(
+        (i for i in cat.indicators if i.side == side and i.feature == "n_platform_reports"), None
+    )
+    if ind is None or "odds_ratio" not in ind.parameters:
+        return df
+    lr = float(ind.parameters["odds_ratio"].default)
+    n = df["n_platform_reports"].clip(upper=MAX_REPORT_WEIGHT).to_numpy(dtype=float)
+    p = df["score"].to_numpy(dtype=float).clip(1e-9, 1 - 1e-9)
+    odds = p / (1 - p) * lr**n
+    key = KEY[side]
+    df = df.assign(score=round_score(odds / (1 + odds)))
+    df = df.sort_values(["score", key], ascending=[False, True], kind="mergesort").reset_index(
+        drop=True
+    )
+    df["rank"] = np.arange(1, len(df) + 1)
+    return df
+
+
 def _main_destination(pairs: pd.DataFrame) -> pd.Series:
     hr = pairs[pairs["hr"].astype(bool)]
     if hr.empty:
@@ -592,8 +621,8 @@ def scan(
         mdl = model
         model_name = "given" if model is not None else "rules-only"
     scored = {
-        "payer": score_side("payer", payer, mdl),
-        "beneficiary": score_side("beneficiary", benef, mdl),
+        "payer": with_report_odds("payer", score_side("payer", payer, mdl), cat),
+        "beneficiary": with_report_odds("beneficiary", score_side("beneficiary", benef, mdl), cat),
     }
     chosen = select_alerts(scored, threshold, budget)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
