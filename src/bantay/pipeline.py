@@ -329,6 +329,7 @@ class MonthRow:
 def money_over_time(workspace: Path) -> tuple[str, list[MonthRow]] | None:
     """Of the ten highest payer alerts, the one with the most payments (it draws best), and its
     payments month by month; None without payer alerts."""
+    from bantay.detect.read_model import top_alerts
     from bantay.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
@@ -336,20 +337,23 @@ def money_over_time(workspace: Path) -> tuple[str, list[MonthRow]] | None:
         if "alerts" not in tables:
             return None
         if "entity_members" in tables:
-            members = "SELECT party_record_id FROM entity_members WHERE entity_id = a.entity_id"
+            members = "SELECT party_record_id FROM entity_members WHERE entity_id = ?"
         else:
-            members = "SELECT a.entity_id"
-        top = ws.con.execute(
-            f"""
-            SELECT a.entity_id, (SELECT count(*) FROM transactions
-                                 WHERE channel <> 'card' AND payer_record_id IN ({members})) AS n
-            FROM (SELECT * FROM alerts WHERE side = 'payer' ORDER BY rank LIMIT 10) a
-            ORDER BY n DESC, a.rank LIMIT 1
-            """
-        ).fetchone()
-        if top is None:
+            members = "SELECT ?"
+        # of the ten best-ranked payer alerts, the one with the most non-card payments
+        best: tuple[int, str] | None = None
+        for alert in top_alerts(ws.con, side="payer", top=10):
+            row = ws.con.execute(
+                "SELECT count(*) FROM transactions WHERE channel <> 'card' AND payer_record_id IN "
+                f"({members})",
+                [alert["entity_id"]],
+            ).fetchone()
+            n = int(row[0]) if row else 0
+            if best is None or n > best[0]:
+                best = (n, alert["entity_id"])
+        if best is None:
             return None
-        members = members.replace("a.entity_id", "?")
+        top = (best[1],)
         members = f"{members} UNION SELECT ?"
         rows = ws.con.execute(
             f"""
