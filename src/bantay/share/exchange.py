@@ -394,55 +394,72 @@ class ImportResult:
         return len({m.entry_id for m in self.matches})
 
 
-def local_identifiers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """(party_record_id, type, value, region) of every exact identifier of the party records."""
-    parts = [
-        f"""SELECT party_record_id, '{kind}' AS type, {col} AS value,
-                   coalesce(residence_country, nationality) AS region
-            FROM party_records WHERE nullif(trim({col}), '') IS NOT NULL"""
-        for kind, col in COLUMNS.items()
-    ]
-    return con.execute(" UNION ALL ".join(parts)).fetchdf()
+#: (party_record_id, type, value, region) of every exact identifier of the party records
+LOCAL_IDENTIFIERS: Final = " UNION ALL ".join(
+    f"""SELECT party_record_id, '{kind}' AS type, {col} AS value,
+               coalesce(residence_country, nationality) AS region
+        FROM party_records WHERE nullif(trim({col}), '') IS NOT NULL"""
+    for kind, col in COLUMNS.items()
+)
 
 
-def hash_identifiers(ids: pd.DataFrame, hasher: ExactHasher) -> pd.DataFrame:
-    """``ids`` (type, value, region) with ``normalised`` and ``token``; unusable values dropped
-    from the result (they cannot match anything). Each distinct value is normalised and hashed
-    once."""
-    if ids.empty:
-        return ids.assign(normalised=pd.Series(dtype=object), token=pd.Series(dtype=object))
-    region = ids["region"].fillna("").astype(str)
-    uniq = ids.assign(region=region)[["type", "value", "region"]].drop_duplicates()
-    norm = [
-        normalise(t, v, r or None)
-        for t, v, r in zip(uniq["type"], uniq["value"], uniq["region"], strict=True)
-    ]
-    uniq = uniq.assign(normalised=norm).dropna(subset=["normalised"])
-    tokens: list[str] = []
-    for kind, grp in uniq.groupby("type", sort=False):
-        tokens_k = hasher.tokens(str(kind), grp["normalised"].astype(str))
-        tokens.extend(tokens_k)
-    uniq = pd.concat(
-        [grp for _, grp in uniq.groupby("type", sort=False)], ignore_index=True
-    ).assign(token=tokens)
-    return ids.assign(region=region).merge(uniq, on=["type", "value", "region"], how="inner")
-
-
-def join_tokens(
-    con: duckdb.DuckDBPyConnection, local: pd.DataFrame, bundle: pd.DataFrame
+def exact_matches(
+    con: duckdb.DuckDBPyConnection,
+    identifiers_sql: str,
+    bundle: pd.DataFrame,
+    hasher: ExactHasher,
 ) -> pd.DataFrame:
-    """Rows of ``local`` (…, type, token) joined with ``bundle`` (entry_id, type, token) in
-    DuckDB: the keyed-hash match."""
-    con.register("_local_tokens", local)
-    con.register("_bundle_tokens", bundle)
+    """The keyed-hash match: rows (entry_id, party_record_id, type, normalised) where a local
+    identifier's token equals a bundle token of the same type.
+
+    ``identifiers_sql`` selects (party_record_id, type, value, region); ``bundle`` has
+    (entry_id, type, token). Each distinct (type, value, region) is normalised
+    (:func:`bantay.share.protect.normalise`: the resolver's normalisation) and hashed once, in
+    Python; the joins run in DuckDB, from the bundle's side, so only matched values go back to
+    the records."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _share_ids AS
+            SELECT party_record_id, type, value,
+                   CASE WHEN type = 'phone' THEN coalesce(region, '') ELSE '' END AS region
+            FROM ({identifiers_sql})"""
+    )
+    distinct = con.sql("SELECT DISTINCT type, value, region FROM _share_ids").to_arrow_table()
+    types = distinct.column("type").to_pylist()
+    values = distinct.column("value").to_pylist()
+    regions = distinct.column("region").to_pylist()
+    out_t: list[str] = []
+    out_v: list[str] = []
+    out_r: list[str] = []
+    out_n: list[str] = []
+    out_k: list[str] = []
+    token = hasher.token
+    for t, v, r in zip(types, values, regions, strict=True):
+        n = normalise(t, v, r or None)
+        if n is None:
+            continue
+        out_t.append(t)
+        out_v.append(v)
+        out_r.append(r)
+        out_n.append(n)
+        out_k.append(token(t, n))
+    hashed = pd.DataFrame(
+        {"type": out_t, "value": out_v, "region": out_r, "normalised": out_n, "token": out_k}
+    )
+    con.register("_share_hashed", hashed)
+    con.register("_share_bundle", bundle)
     try:
         return con.execute(
-            "SELECT b.entry_id, l.* FROM _bundle_tokens b JOIN _local_tokens l "
-            "ON l.token = b.token AND l.type = b.type"
+            """WITH hit AS (
+                   SELECT DISTINCT b.entry_id, h.type, h.value, h.region, h.normalised
+                   FROM _share_bundle b JOIN _share_hashed h ON h.token = b.token AND h.type = b.type)
+               SELECT hit.entry_id, i.party_record_id, hit.type, hit.normalised
+               FROM hit JOIN _share_ids i USING (type, value, region)
+               ORDER BY 1, 2, 3"""
         ).fetchdf()
     finally:
-        con.unregister("_local_tokens")
-        con.unregister("_bundle_tokens")
+        con.unregister("_share_hashed")
+        con.unregister("_share_bundle")
+        con.execute("DROP TABLE IF EXISTS _share_ids")
 
 
 def name_matches(
@@ -534,10 +551,10 @@ def match_bundle(
             )
     matches: list[Match] = []
     with open_workspace(Path(workspace), read_only=True) as ws:
-        progress("hash identifiers", 0, 3)
-        local = hash_identifiers(local_identifiers(ws.con), hasher)
-        progress("match identifiers", 1, 3)
-        for r in join_tokens(ws.con, local, btok).itertuples(index=False):
+        progress("match identifiers", 0, 3)
+        exact = exact_matches(ws.con, LOCAL_IDENTIFIERS, btok, hasher)
+        progress("encode names", 1, 3)
+        for r in exact.itertuples(index=False):
             o = ops[str(r.entry_id)]
             matches.append(
                 Match(o.entry_id, o.opinion, o.role, str(r.type), str(r.party_record_id),
