@@ -541,8 +541,8 @@ def share_demo(
     seed: int = 0,
     senders: int = 2000,
     months: int = 6,
-    institution_a: str = "maple_bank",
-    institution_b: str = "harbour_bank",
+    institution_a: str = "quicksend",
+    institution_b: str = "cashbridge",
     confirm_limit: int = 500,
 ) -> ShareDemo:
     """One world split between two institutions' workspaces (``out/a``, ``out/b``): A confirms

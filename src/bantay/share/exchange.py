@@ -414,51 +414,47 @@ def exact_matches(
 
     ``identifiers_sql`` selects (party_record_id, type, value, region); ``bundle`` has
     (entry_id, type, token). Each distinct (type, value, region) is normalised
-    (:func:`bantay.share.protect.normalise`: the resolver's normalisation) and hashed once, in
-    Python; the joins run in DuckDB, from the bundle's side, so only matched values go back to
-    the records."""
+    (:func:`bantay.share.protect.normalise`: the resolver's normalisation), keyed-hashed and
+    probed in a hash table of the bundle's tokens, once, in one pass; only the values that match
+    go back to DuckDB, which joins them to the records that hold them."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _share_ids AS
             SELECT party_record_id, type, value,
                    CASE WHEN type = 'phone' THEN coalesce(region, '') ELSE '' END AS region
             FROM ({identifiers_sql})"""
     )
-    distinct = con.sql("SELECT DISTINCT type, value, region FROM _share_ids").to_arrow_table()
-    types = distinct.column("type").to_pylist()
-    values = distinct.column("value").to_pylist()
-    regions = distinct.column("region").to_pylist()
-    out_t: list[str] = []
-    out_v: list[str] = []
-    out_r: list[str] = []
-    out_n: list[str] = []
-    out_k: list[str] = []
-    token = hasher.token
-    for t, v, r in zip(types, values, regions, strict=True):
-        n = normalise(t, v, r or None)
-        if n is None:
-            continue
-        out_t.append(t)
-        out_v.append(v)
-        out_r.append(r)
-        out_n.append(n)
-        out_k.append(token(t, n))
-    hashed = pd.DataFrame(
-        {"type": out_t, "value": out_v, "region": out_r, "normalised": out_n, "token": out_k}
-    )
-    con.register("_share_hashed", hashed)
-    con.register("_share_bundle", bundle)
+    wanted: dict[tuple[str, bytes], list[str]] = {}
+    for e, t, k in zip(bundle["entry_id"], bundle["type"], bundle["token"], strict=True):
+        try:
+            wanted.setdefault((str(t), bytes.fromhex(str(k))), []).append(str(e))
+        except ValueError as exc:
+            raise ShareError(f"bundle entry {e}: token {k!r} is not hexadecimal") from exc
+    kinds = {t for t, _ in wanted}
+    hits: list[tuple[str, str, str, str, str]] = []
+    for kind in sorted(kinds):
+        probe = hasher.prefixed(kind)
+        distinct = con.execute(
+            "SELECT DISTINCT value, region FROM _share_ids WHERE type = ?", [kind]
+        ).fetchnumpy()
+        for v, r in zip(distinct["value"].tolist(), distinct["region"].tolist(), strict=True):
+            n = normalise(kind, v, r or None)
+            if n is None:
+                continue
+            h = probe.copy()
+            h.update(n.encode("utf-8"))
+            entries = wanted.get((kind, h.digest()))
+            if entries:
+                hits += [(e, kind, v, r, n) for e in entries]
+    hit = pd.DataFrame(hits, columns=["entry_id", "type", "value", "region", "normalised"])
+    con.register("_share_hits", hit)
     try:
         return con.execute(
-            """WITH hit AS (
-                   SELECT DISTINCT b.entry_id, h.type, h.value, h.region, h.normalised
-                   FROM _share_bundle b JOIN _share_hashed h ON h.token = b.token AND h.type = b.type)
-               SELECT hit.entry_id, i.party_record_id, hit.type, hit.normalised
-               FROM hit JOIN _share_ids i USING (type, value, region)
+            """SELECT DISTINCT h.entry_id, i.party_record_id, h.type, h.normalised
+               FROM _share_hits h JOIN _share_ids i USING (type, value, region)
                ORDER BY 1, 2, 3"""
         ).fetchdf()
     finally:
-        con.unregister("_share_hashed")
-        con.unregister("_share_bundle")
+        con.unregister("_share_hits")
         con.execute("DROP TABLE IF EXISTS _share_ids")
 
 

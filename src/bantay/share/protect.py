@@ -30,7 +30,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -99,6 +99,13 @@ class ExactHasher:
         h = self._base.copy()
         h.update(kind.encode() + _SEP + value.encode("utf-8"))
         return h.hexdigest()
+
+    def prefixed(self, kind: str) -> Any:
+        """The HMAC state after ``kind`` and the separator: ``copy()``, ``update(value)`` and
+        ``digest()`` give the token's bytes (the fast path of matching)."""
+        base = self._base.copy()
+        base.update(kind.encode() + _SEP)
+        return base
 
     def tokens(self, kind: str, values: Iterable[str]) -> list[str]:
         """:meth:`token` of many values of one kind (the prefix hashed once)."""
