@@ -50,7 +50,7 @@ A_ROWS = [
 ]  # fmt: skip
 B_ROWS = [
     ("B1", "MARICEL SANTOS", "", "PH", "Angeles", "+63 917 123 4567", "", "PH99 0000", ""),
-    ("B2", "Marycel Santos", "", "PH", "Pasay", "", "", "", ""),
+    ("B2", "Maricell Santos", "", "PH", "Pasay", "", "", "", ""),
     ("B3", "Jon Whitaker", "1968-05-06", "AU", "Perth", "", "JOHN.WHITAKER@EXAMPLE.COM", "", ""),
     ("B4", "Harold Quimby", "1960-07-08", "AU", "Hobart", "0400 333 444", "", "", ""),
     ("B5", "Ana Reyes", "1980-03-03", "PH", "Cebu City", "+63 918 555 0000", "", "PH77", ""),

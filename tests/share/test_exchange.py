@@ -116,7 +116,7 @@ def test_round_trip_matches_by_keyed_hash_and_by_name(
     assert got == {
         ("bank_b:B1", "phone", "facilitator"),  # 0917 123 4567 in PH = +63 917 123 4567
         ("bank_b:B1", "name", "facilitator"),
-        ("bank_b:B2", "name", "facilitator"),  # Marycel: a misspelling, no shared identifier
+        ("bank_b:B2", "name", "facilitator"),  # Maricell: a typo, no shared identifier
         ("bank_b:B3", "email", "payer"),  # upper-cased e-mail
         ("bank_b:B3", "name", "payer"),  # Jon Whitaker, same year of birth
     }
@@ -145,7 +145,7 @@ def test_round_trip_matches_by_keyed_hash_and_by_name(
     assert "+639171234567" in {s.value for s in seeds if s.identifier_type == "phone"}
     # the facilitator's signals seed the scan; the payer's do not (the scan seeds from facilitators)
     assert {s.value for s in seeds} == {"+639171234567", "MARICEL SANTOS|Angeles",
-                                        "Marycel Santos|Pasay"}  # fmt: skip
+                                        "Maricell Santos|Pasay"}  # fmt: skip
 
 
 def test_negative_opinions_are_matched_but_make_no_signal(

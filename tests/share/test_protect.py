@@ -77,3 +77,12 @@ def test_dice_matrix_matches_pairwise_dice() -> None:
         for j in range(len(names)):
             assert abs(m[i, j] - dice(f[i], f[j])) < 1e-12
     assert dice_matrix(f[:0], f).shape == (0, 4)
+
+
+def test_the_command_line_default_is_the_measured_threshold() -> None:
+    import inspect
+
+    from bantay.cli.share import import_
+    from bantay.share.protect import DEFAULT_DICE
+
+    assert inspect.signature(import_).parameters["dice"].default == DEFAULT_DICE

@@ -137,8 +137,11 @@ def import_(
     workspace: WorkspaceOpt = None,
     dice: Annotated[
         float,
-        typer.Option(help="Dice coefficient at or above which name encodings match."),
-    ] = 0.8,
+        typer.Option(
+            help="Dice coefficient at or above which name encodings match (0.89: precision "
+            "0.99 on the simulator's name variants, bench/bench_share.py)."
+        ),
+    ] = 0.89,
     database_url: DbUrlOpt = None,
 ) -> None:
     """Check a bundle (signature, issuer, key, expiry), match it against this workspace's party

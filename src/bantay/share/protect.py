@@ -49,9 +49,10 @@ EXACT_TYPES: Final = ("phone", "account", "email", "id_document")
 CLK_BITS: Final = 1024
 CLK_K: Final = 20
 CLK_Q: Final = 2
-#: The Dice coefficient at or above which two name filters are taken as one name, measured by
-#: ``bench/bench_share.py`` on the simulator's name variants and typos (see docs/sharing.md).
-DEFAULT_DICE: Final = 0.8
+#: The Dice coefficient at or above which two name filters are taken as one name: the lowest
+#: threshold with precision >= 0.99 that ``bench/bench_share.py`` measured (0.888) on the
+#: simulator's name variants and typos, 5,000 persons among 25,000 (see docs/sharing.md).
+DEFAULT_DICE: Final = 0.89
 _SEP: Final = b"\x1f"
 
 
