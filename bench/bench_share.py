@@ -1,7 +1,7 @@
 """Sharing between institutions (issue 20): three figures, each beside a baseline measured in the
 same run.
 
-    python bench/bench_share.py                      # full size (10M x 1M, 5k names, demo)
+    python bench/bench_share.py                      # full size (10M x 1M, 5k names, 10k-sender demo)
     python bench/bench_share.py --local 100000 --bundle 10000 --names 300 --skip-demo   # quick
 
 1. **Keyed-hash matching**: ``--bundle`` bundle tokens (``--overlap`` of them held locally)
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--typo-prob", type=float, default=0.08, help="baseline profile: 0.08")
     ap.add_argument("--density", type=float, default=0.4, help="name pool Zipf density")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--demo-senders", type=int, default=2000)
+    ap.add_argument("--demo-senders", type=int, default=10000)
     ap.add_argument("--demo-months", type=int, default=6)
     ap.add_argument("--demo-out", type=Path, default=None, help="demo folder (default: temp)")
     ap.add_argument("--skip-exact", action="store_true")
@@ -324,7 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   shipped default Dice {DEFAULT_DICE}: precision {p_def:.3f}, recall {r_def:.3f}")
 
     if not args.skip_demo:
+        import logging
+
         from bantay.pipeline import share_demo
+
+        logging.getLogger("splink").setLevel(logging.ERROR)  # its training chatter, not figures
 
         print(f"\n3. two institutions, one world ({args.demo_senders:,} senders, "
               f"{args.demo_months} months, seed {args.seed}), load {_load()}")  # fmt: skip
