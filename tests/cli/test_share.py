@@ -69,3 +69,21 @@ def test_two_banks_share_through_the_command_line(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not an entry this workspace exported" in r.stderr
     r = bantay("share", "keys", "-w", a, "--institution", "Bank A")
     assert r.returncode == 2 and "institution 'Bank A'" in r.stderr
+
+
+def test_simulate_splits_a_world_between_institutions(tmp_path: Path) -> None:
+    out = tmp_path / "world"
+    ok("simulate", "--out", out, "--senders", "300", "--months", "2", "--seed", "1",
+       "--workspace-for", "quicksend", "--workspace-for", "cashbridge")  # fmt: skip
+    from bantay.workspace import open_workspace
+
+    for inst in ("quicksend", "cashbridge"):
+        with open_workspace(out / "workspaces" / inst, read_only=True) as ws:
+            got = ws.con.execute(
+                "SELECT DISTINCT institution FROM party_records UNION "
+                "SELECT DISTINCT institution FROM transactions"
+            ).fetchall()
+        assert got == [(inst,)]
+    r = bantay("simulate", "--out", tmp_path / "w2", "--senders", "300", "--months", "1",
+               "--workspace-for", "nobank")  # fmt: skip
+    assert r.returncode == 2 and "no institution nobank" in r.stderr

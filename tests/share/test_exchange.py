@@ -263,3 +263,22 @@ def test_export_needs_keys(tmp_path: Path, banks: tuple[Path, Path]) -> None:
     shutil.rmtree(a / "share" / "consortium")
     with pytest.raises(ShareError, match="no consortium key"):
         export_bundle(a, tmp_path / "b.json")
+
+
+def test_a_workspace_without_records_imports_nothing_but_records_the_import(
+    banks: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from bantay.workspace import init_workspace
+
+    a, _ = banks
+    empty = tmp_path / "empty"
+    init_workspace(empty).close()
+    k = Keys.of(empty)
+    k.make_signing_key("bank_e")
+    k.load_consortium_key(tmp_path / "consortium.key")
+    k.trust(tmp_path / "bank_a.card.json")
+    export_bundle(a, tmp_path / "b.json")
+    r = import_bundle(empty, tmp_path / "b.json")
+    assert r.matches == [] and r.signals == 0 and r.opinions == 2
+    assert [x["bundle_id"] for x in read_ledger(empty, "imports.jsonl")] == [r.bundle_id]
+    assert len(_audit(empty, "share_import")) == 1
