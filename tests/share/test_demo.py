@@ -58,3 +58,38 @@ def test_an_unknown_institution_is_named(tmp_path: Path, demo: tuple[Path, objec
         load_institutions(
             out / "world" / "manifest.json", tmp_path / "ws", ["nobank"], run_resolve=False
         )
+
+
+def test_the_demo_bundle_holds_none_of_the_issuers_identifiers(demo: tuple[Path, object]) -> None:
+    """Every raw phone, account, e-mail, document and name of institution A, as written and as
+    normalised (and each name word of six letters or more), searched byte for byte in its bundle."""
+    from bantay.resolve.normalize import (
+        name_tokens,
+        normalize_email,
+        normalize_identifier,
+        normalize_phone,
+    )
+
+    out, _ = demo
+    data = (out / "bundle.json").read_bytes()
+    with open_workspace(out / "a", read_only=True) as ws:
+        rows = ws.con.execute(
+            "SELECT party_record_id, customer_ref, name, phone, email, account_id, id_document, "
+            "coalesce(residence_country, nationality) FROM party_records"
+        ).fetchall()
+        entities = [r[0] for r in ws.con.execute("SELECT entity_id FROM entities").fetchall()]
+    forms: set[str] = set(entities)
+    for rec_id, ref, name, phone, email, account, doc, country in rows:
+        forms.update(v for v in (rec_id, ref, name, phone, email, account, doc) if v)
+        forms.update(t for t in name_tokens(name) if len(t) >= 6)
+        for v in (
+            normalize_phone(phone, country),
+            normalize_email(email),
+            normalize_identifier(account),
+            normalize_identifier(doc),
+        ):
+            if v:
+                forms.update((v, v.lstrip("+")))
+    assert len(forms) > 500
+    found = [f for f in forms if len(f) >= 6 and f.encode() in data]
+    assert found == []

@@ -282,3 +282,25 @@ def test_a_workspace_without_records_imports_nothing_but_records_the_import(
     assert r.matches == [] and r.signals == 0 and r.opinions == 2
     assert [x["bundle_id"] for x in read_ledger(empty, "imports.jsonl")] == [r.bundle_id]
     assert len(_audit(empty, "share_import")) == 1
+
+
+def test_bundles_under_an_older_key_import_after_rotation(
+    banks: tuple[Path, Path], tmp_path: Path
+) -> None:
+    a, b = banks
+    export_bundle(a, tmp_path / "old.json")
+    ka, kb = Keys.of(a), Keys.of(b)
+    old = ka.current_id()
+    new = ka.new_consortium_key()
+    kb.load_consortium_key(ka.save_consortium_key(tmp_path / "new.key"))
+    assert kb.current_id() == new != old and kb.consortium_ids() == sorted([old or "", new])
+    export_bundle(a, tmp_path / "new.json")
+    # tokens change with the key: the same opinion, other tokens
+    tok = [
+        json.loads((tmp_path / f).read_text())["payload"]["opinions"][0]["identifiers"][0]["token"]
+        for f in ("old.json", "new.json")
+    ]
+    assert tok[0] != tok[1]
+    r_old = import_bundle(b, tmp_path / "old.json")
+    r_new = import_bundle(b, tmp_path / "new.json")
+    assert r_old.matched_entries == r_new.matched_entries == 2
