@@ -236,9 +236,13 @@ def test_a_refused_import_leaves_no_trace_but_the_refusal(
     doc = json.loads(p.read_text())
     doc["payload"]["opinions"][0]["confidence"] = 1.0
     p.write_text(json.dumps(doc))
-    with pytest.raises(ShareError):
-        import_bundle(b, p)
+    with pytest.raises(ShareError, match="signature does not verify"):
+        import_bundle(b, p, username="cli:tester")
     assert signals(b) == [] and read_ledger(b, "imports.jsonl") == []
+    (entry,) = _audit(b, "share_refused")
+    detail = json.loads(entry.detail)
+    assert entry.username == "cli:tester" and "signature does not verify" in detail["reason"]
+    assert _audit(b, "share_import") == []
 
 
 def test_overview_lists_keys_bundles_and_revocations(

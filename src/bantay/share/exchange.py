@@ -586,10 +586,14 @@ def import_bundle(
     keys = Keys.of(ws_path)
     if not 0.0 < dice <= 1.0:
         raise ShareError(f"--dice {dice}: between 0 (exclusive) and 1")
-    bundle = read_bundle(Path(path), keys, now)
-    done = {str(r["bundle_id"]) for r in read_ledger(ws_path, "imports.jsonl")}
-    if bundle.bundle_id in done:
-        raise ShareError(f"{path}: bundle {bundle.bundle_id} is already imported")
+    try:
+        bundle = read_bundle(Path(path), keys, now)
+        done = {str(r["bundle_id"]) for r in read_ledger(ws_path, "imports.jsonl")}
+        if bundle.bundle_id in done:
+            raise ShareError(f"{path}: bundle {bundle.bundle_id} is already imported")
+    except ShareError as exc:
+        _audit_refusal(ws_path, db_url, username, Path(path), str(exc))
+        raise
     _, key = keys.consortium_key(bundle.key_id)
     matches = match_bundle(ws_path, bundle, key, dice, progress)
     # signals: one per (identifier type, value) of this workspace; entries and ways joined
@@ -688,6 +692,22 @@ def import_bundle(
         },
     )
     return result
+
+
+def _audit_refusal(ws: Path, db_url: str | None, username: str, path: Path, reason: str) -> None:
+    """An audit entry for a bundle that was refused (who tried to import what, and why)."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    _audit(
+        ws,
+        db_url,
+        username,
+        "share_refused",
+        path.name[:300],
+        {"source": str(path.resolve()), "sha256": digest, "reason": reason},
+    )
 
 
 def _signal_id(source: str, kind: str, value: str) -> str:
