@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,14 @@ def test_two_banks_share_through_the_command_line(tmp_path: Path) -> None:
     assert r.returncode == 2 and "not an entry this workspace exported" in r.stderr
     r = bantay("share", "keys", "-w", a, "--institution", "Bank A")
     assert r.returncode == 2 and "institution 'Bank A'" in r.stderr
+
+    # the importer withdraws the second bundle (say its issuer's key was stolen)
+    second = json.loads(again.read_text())["payload"]["bundle_id"]
+    out = ok("share", "revoke", "--bundle", second, "--reason", "key stolen", "-w", b)
+    assert f"withdrew bundle {second}" in out
+    assert "imported bundles withdrawn" in ok("share", "list", "-w", b)
+    r = bantay("share", "revoke", "payer:E-P1", "-w", a)
+    assert r.returncode == 2 and "needs a reason" in r.stderr
 
 
 def test_simulate_splits_a_world_between_institutions(tmp_path: Path) -> None:

@@ -308,3 +308,20 @@ def test_bundles_under_an_older_key_import_after_rotation(
     r_old = import_bundle(b, tmp_path / "old.json")
     r_new = import_bundle(b, tmp_path / "new.json")
     assert r_old.matched_entries == r_new.matched_entries == 2
+
+
+def test_an_importer_withdraws_a_bundle(banks: tuple[Path, Path], tmp_path: Path) -> None:
+    from bantay.share.exchange import withdraw_bundle
+
+    a, b = banks
+    export_bundle(a, tmp_path / "b.json")
+    r = import_bundle(b, tmp_path / "b.json")
+    with pytest.raises(ShareError, match="needs a reason"):
+        withdraw_bundle(b, r.bundle_id, " ")
+    with pytest.raises(ShareError, match="was not imported"):
+        withdraw_bundle(b, "b-nothing", "key stolen")
+    gone = withdraw_bundle(b, r.bundle_id, "bank_a's signing key was stolen")
+    assert len(gone) == 5 and signals(b) == []
+    (entry,) = _audit(b, "share_withdraw")
+    assert sorted(json.loads(entry.detail)["removed_signals"]) == sorted(gone)
+    assert overview(b).withdrawn[0]["bundle_id"] == r.bundle_id

@@ -216,22 +216,47 @@ def list_(workspace: WorkspaceOpt = None) -> None:
     for r in o.revocations:
         t.add_row(r["entry_id"], r["revoked"], escape(r["reason"]))
     console.print(t)
+    if o.withdrawn:
+        t = Table(title="imported bundles withdrawn")
+        for col in ("bundle", "issuer", "at", "reason"):
+            t.add_column(col)
+        for w in o.withdrawn:
+            t.add_row(w["bundle_id"], escape(w["issuer"]), w["at"], escape(w["reason"]))
+        console.print(t)
 
 
 @share_app.command("revoke")
 def revoke(
     entries: Annotated[
-        list[str], typer.Argument(help="Entry ids, or side:entity_id, of this workspace's exports.")
-    ],
-    reason: Annotated[str, typer.Option(help="Why the opinion is withdrawn (audited).")],
+        list[str] | None,
+        typer.Argument(help="Entry ids, or side:entity_id, of this workspace's exports."),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn (audited).")] = "",
+    bundle: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead: withdraw an imported bundle here (its issuer's key was stolen, or it "
+            "came in error): every signal it made is removed."
+        ),
+    ] = None,
     workspace: WorkspaceOpt = None,
     database_url: DbUrlOpt = None,
 ) -> None:
     """Withdraw opinions this institution shared: the next export lists them as revocations,
-    and importers remove the signals made from them; audited."""
+    and importers remove the signals made from them. With --bundle, withdraw an imported bundle
+    in this workspace. Audited either way."""
     from bantay.share.exchange import revoke as run
+    from bantay.share.exchange import withdraw_bundle
+    from bantay.share.keys import ShareError
 
-    new = run(workspace_path(workspace), entries, reason, username=_user(), db_url=database_url)
+    ws = workspace_path(workspace)
+    if bundle is not None:
+        if entries:
+            raise ShareError("give entries to revoke, or --bundle to withdraw, not both")
+        gone = withdraw_bundle(ws, bundle, reason, username=_user(), db_url=database_url)
+        console.print(f"withdrew bundle {escape(bundle)}: {len(gone)} signals removed")
+        return
+    new = run(ws, entries or [], reason, username=_user(), db_url=database_url)
     console.print(
         f"revoked {len(new)} entr{'y' if len(new) == 1 else 'ies'}"
         + (f": {', '.join(new)}" if new else " (all were already revoked)")

@@ -362,6 +362,49 @@ def revoke(
     return new
 
 
+def withdraw_bundle(
+    workspace: Path,
+    bundle_id: str,
+    reason: str,
+    *,
+    username: str = "cli",
+    db_url: str | None = None,
+) -> list[str]:
+    """The importer's side: remove every signal an imported bundle made (its issuer's signing key
+    was stolen, or the bundle was sent in error). Returns the removed signal ids; audited."""
+    ws = Path(workspace)
+    if not reason.strip():
+        raise ShareError("withdrawing a bundle needs a reason (--reason)")
+    rows = [r for r in read_ledger(ws, "imports.jsonl") if r.get("bundle_id") == bundle_id]
+    if not rows:
+        raise ShareError(
+            f"bundle {bundle_id!r} was not imported into this workspace (bantay share list)"
+        )
+    issuer = str(rows[0]["issuer"])
+    source = f"share:{issuer}:{bundle_id}"
+    with open_workspace(ws) as w:
+        gone = [
+            str(s)
+            for (s,) in w.con.execute(
+                "SELECT signal_id FROM signals WHERE signal_source = ? ORDER BY 1", [source]
+            ).fetchall()
+        ]
+        w.con.execute("DELETE FROM signals WHERE signal_source = ?", [source])
+    _append(
+        _ledger(ws, "withdrawn.jsonl"),
+        [{"bundle_id": bundle_id, "issuer": issuer, "at": iso(utcnow()), "reason": reason}],
+    )
+    _audit(
+        ws,
+        db_url,
+        username,
+        "share_withdraw",
+        bundle_id,
+        {"issuer": issuer, "removed_signals": gone, "reason": reason.strip()},
+    )
+    return gone
+
+
 # ---- import ------------------------------------------------------------------------------------
 
 
@@ -753,6 +796,7 @@ class Overview:
     exports: list[dict[str, Any]]
     imports: list[dict[str, Any]]
     revocations: list[dict[str, Any]]
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)
 
 
 def overview(workspace: Path) -> Overview:
@@ -782,4 +826,5 @@ def overview(workspace: Path) -> Overview:
         exports=list(exports.values()),
         imports=[{**v, "entries": len(v["entries"])} for v in imports.values()],
         revocations=read_ledger(ws, "revocations.jsonl"),
+        withdrawn=read_ledger(ws, "withdrawn.jsonl"),
     )
