@@ -280,8 +280,11 @@ def demo(
     """Two institutions, one synthetic world: A's workspace holds only A's customers and their
     payments, B's only B's; A confirms cases (simulated analysts, reviewed) and exports a bundle,
     B imports it; B's recall among its top 2 x positives before and after, against the truth."""
+    import logging
+
     from bantay.pipeline import share_demo
 
+    logging.getLogger("splink").setLevel(logging.ERROR)  # entity resolution's training chatter
     with console.status("simulate, split, resolve, scan, confirm, export, import, rescan"):
         d = share_demo(
             out,
