@@ -50,8 +50,8 @@ CLK_BITS: Final = 1024
 CLK_K: Final = 20
 CLK_Q: Final = 2
 #: The Dice coefficient at or above which two name filters are taken as one name: the lowest
-#: threshold with precision >= 0.99 that ``bench/bench_share.py`` measured (0.888) on the
-#: simulator's name variants and typos, 5,000 persons among 25,000 (see docs/sharing.md).
+#: threshold with precision >= 0.99 that ``bench/bench_share.py`` measured (0.877-0.888 over three
+#: keys) on the simulator's name variants and typos, 5,000 persons among 25,000 (docs/sharing.md).
 DEFAULT_DICE: Final = 0.89
 _SEP: Final = b"\x1f"
 
