@@ -37,6 +37,7 @@ screenshots: install
 bench: install
 	$(PY) bench/bench_ingest_csv.py --rows 10000000
 	$(PY) bench/bench_iso20022.py
+	$(PY) bench/bench_share.py
 	for f in bench/bench_simulate*.py bench/bench_resolve*.py bench/bench_detect*.py; do \
 	  [ -f "$$f" ] && $(PY) "$$f" || true; done
 

@@ -68,7 +68,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail("CI must run the Spark tests: install a Java runtime (see .ci/run)")
         pytest.skip("no Java runtime: the Spark tests need one")
-    from bantay.resolve.spark_session import local_spark
+    from bantay.engine.spark_engine import local_spark
 
     session = local_spark(tmp_path_factory.mktemp("spark"), cores=1, shuffle_partitions=2)
     yield session

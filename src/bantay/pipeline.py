@@ -334,6 +334,7 @@ class MonthRow:
 def money_over_time(workspace: Path) -> tuple[str, list[MonthRow]] | None:
     """Of the ten highest payer alerts, the one with the most payments (it draws best), and its
     payments month by month; None without payer alerts."""
+    from bantay.detect.read_model import top_alerts
     from bantay.workspace import open_workspace
 
     with open_workspace(workspace, read_only=True) as ws:
@@ -341,20 +342,23 @@ def money_over_time(workspace: Path) -> tuple[str, list[MonthRow]] | None:
         if "alerts" not in tables:
             return None
         if "entity_members" in tables:
-            members = "SELECT party_record_id FROM entity_members WHERE entity_id = a.entity_id"
+            members = "SELECT party_record_id FROM entity_members WHERE entity_id = ?"
         else:
-            members = "SELECT a.entity_id"
-        top = ws.con.execute(
-            f"""
-            SELECT a.entity_id, (SELECT count(*) FROM transactions
-                                 WHERE channel <> 'card' AND payer_record_id IN ({members})) AS n
-            FROM (SELECT * FROM alerts WHERE side = 'payer' ORDER BY rank LIMIT 10) a
-            ORDER BY n DESC, a.rank LIMIT 1
-            """
-        ).fetchone()
-        if top is None:
+            members = "SELECT ?"
+        # of the ten best-ranked payer alerts, the one with the most non-card payments
+        best: tuple[int, str] | None = None
+        for alert in top_alerts(ws.con, side="payer", top=10):
+            row = ws.con.execute(
+                "SELECT count(*) FROM transactions WHERE channel <> 'card' AND payer_record_id IN "
+                f"({members})",
+                [alert["entity_id"]],
+            ).fetchone()
+            n = int(row[0]) if row else 0
+            if best is None or n > best[0]:
+                best = (n, alert["entity_id"])
+        if best is None:
             return None
-        members = members.replace("a.entity_id", "?")
+        top = (best[1],)
         members = f"{members} UNION SELECT ?"
         rows = ws.con.execute(
             f"""
@@ -455,3 +459,213 @@ def link_workspace(workspace: Path) -> Any:
         parties = report_parties(db)
     with open_workspace(workspace) as ws:
         return link(ws, parties)
+
+
+# --- sharing between institutions (bantay share) -------------------------------------------------
+
+
+def load_institutions(
+    manifest: Path,
+    ws_dir: Path,
+    institutions: Sequence[str],
+    with_signals: bool = False,
+    run_resolve: bool = True,
+) -> Path:
+    """A new workspace in ``ws_dir`` holding what ``institutions`` hold of a world: their own
+    exports and KYC files (their customers and those customers' payments), the rate tables, and
+    the world's signal list only ``with_signals``. Entities resolved unless not ``run_resolve``."""
+    import json
+
+    from bantay.errors import InputFileError
+    from bantay.ingest import ingest_file, read_manifest
+    from bantay.workspace import init_workspace
+
+    entries = json.loads(Path(manifest).read_text(encoding="utf-8"))["files"]
+    known = {str(e.get("institution")) for e in entries if e.get("institution")}
+    unknown = set(institutions) - known
+    if unknown:
+        raise InputFileError(
+            f"{manifest}: no institution {', '.join(sorted(unknown))} (the world has "
+            f"{', '.join(sorted(known))})"
+        )
+    ws = init_workspace(ws_dir)
+    try:
+        for e, (path, fmt, mapping, kind) in zip(entries, read_manifest(manifest), strict=True):
+            inst = e.get("institution")
+            keep = inst in institutions or kind == "rates" or (kind == "signals" and with_signals)
+            if keep:
+                ingest_file(ws, path, fmt=fmt, mapping=mapping, kind=kind)
+        if run_resolve:
+            from bantay.resolve.run import resolve as resolve_entities
+
+            resolve_entities(ws)
+    finally:
+        ws.close()
+    return Path(ws_dir)
+
+
+@dataclass(frozen=True)
+class ShareDemo:
+    """What the two-institution demo measured (:func:`share_demo`)."""
+
+    institution_a: str
+    institution_b: str
+    bundle: Path
+    confirmed: int
+    opinions: int
+    matched_entries: int
+    signals: int
+    #: B's positives (truth) and Bantay's recall among B's top 2 x positives, before and after
+    payer_positives: int
+    payer_recall_before: float
+    payer_recall_after: float
+    beneficiary_positives: int
+    beneficiary_recall_before: float
+    beneficiary_recall_after: float
+    #: signal values B received that it did not hold itself (normalised): must be 0
+    values_not_held: int
+
+
+def _confirm_outcomes(ws_dir: Path, truth: Path, limit: int) -> int:
+    """Institution A's analysts at work, simulated: the top alerts (2 x the positives, per side)
+    that the world's truth says are offenders are confirmed in a case each, reviewed by a
+    supervisor and closed. Returns the number of cases closed as confirmed."""
+    from bantay.cases import services
+    from bantay.cases.analytics import Analytics
+    from bantay.cases.db import open_workflow
+    from bantay.evaluate.detection import labels, side_frame
+    from bantay.workspace import open_workspace
+
+    picked: list[tuple[str, str]] = []
+    with open_workspace(ws_dir, read_only=True) as ws:
+        lab = labels(ws, truth)
+        for side, frame in (("beneficiary", lab.beneficiary), ("payer", lab.payer)):
+            df = side_frame(ws, side, frame).sort_values(
+                ["score", "entity_id"], ascending=[False, True], kind="mergesort"
+            )
+            top = df.head(2 * max(int(df["label"].sum()), 1))
+            picked += [(side, str(e)) for e in top.loc[top["label"], "entity_id"]]
+    picked = picked[:limit]
+    an = Analytics(ws_dir)
+    op = services.Actor.operator()
+    try:
+        with open_workflow(ws_dir) as wf, wf.session() as db:
+            users = {u.username: u for u in services.list_users(db)}
+            ana = users.get("demo-analyst") or services.add_user(
+                db, op, "demo-analyst", "bantay-demo-only", "analyst"
+            )
+            sup = users.get("demo-supervisor") or services.add_user(
+                db, op, "demo-supervisor", "bantay-demo-only", "supervisor"
+            )
+            for side, ent in picked:
+                c = services.create_case(db, ana, f"{side} {ent}", [(side, ent, None)], entities=an)
+                services.decide(db, ana, c.id, "confirmed", "Confirmed in the simulated demo.")
+                services.review(db, sup, c.id, True, "Agreed (simulated demo).")
+                services.close(db, ana, c.id)
+    finally:
+        an.close()
+    return len(picked)
+
+
+def _recalls(ws_dir: Path, truth: Path) -> tuple[int, float, int, float]:
+    from bantay.evaluate.detection import evaluate
+    from bantay.workspace import open_workspace
+
+    with open_workspace(ws_dir, read_only=True) as ws:
+        rep = evaluate(ws, truth)
+    p, b = rep["payer"], rep["beneficiary"]
+    return (
+        p.n_positive,
+        p.methods["Bantay"]["recall@2x"],
+        b.n_positive,
+        b.methods["Bantay"]["recall@2x"],
+    )
+
+
+def share_demo(
+    out: Path,
+    *,
+    seed: int = 0,
+    senders: int = 2000,
+    months: int = 6,
+    institution_a: str = "quicksend",
+    institution_b: str = "cashbridge",
+    confirm_limit: int = 500,
+) -> ShareDemo:
+    """One world split between two institutions' workspaces (``out/a``, ``out/b``): A confirms
+    cases and exports a bundle; B is scanned before and after importing it, and its recall among
+    its top 2 x positives is measured both times against the world's truth."""
+    from bantay.detect.scan import scan
+    from bantay.resolve.normalize import normalize_email, normalize_identifier, normalize_phone
+    from bantay.share.exchange import export_bundle, import_bundle
+    from bantay.share.keys import Keys
+    from bantay.simulate import simulate
+    from bantay.workspace import open_workspace
+
+    out = Path(out)
+    world = out / "world"
+    if not (world / "manifest.json").exists():
+        simulate(world, senders=senders, months=months, seed=seed, profile="baseline")
+    truth = world / "truth"
+    ws_a, ws_b = out / "a", out / "b"
+    for path in (ws_a, ws_b):
+        if path.exists():
+            shutil.rmtree(path)
+    load_institutions(world / "manifest.json", ws_a, [institution_a])
+    load_institutions(world / "manifest.json", ws_b, [institution_b])
+    for path in (ws_a, ws_b):
+        with open_workspace(path) as ws:
+            scan(ws)
+    confirmed = _confirm_outcomes(ws_a, truth, confirm_limit)
+    ka, kb = Keys.of(ws_a), Keys.of(ws_b)
+    ka.make_signing_key(institution_a)
+    kb.make_signing_key(institution_b)
+    ka.new_consortium_key()
+    kb.load_consortium_key(ka.save_consortium_key(out / "consortium.key"))
+    card = out / f"{institution_a}.card.json"
+    import json
+
+    card.write_text(json.dumps(ka.public_card()) + "\n", encoding="utf-8")
+    kb.trust(card)
+    bundle = out / "bundle.json"
+    exported = export_bundle(ws_a, bundle, username="demo")
+    before = _recalls(ws_b, truth)
+    imported = import_bundle(ws_b, bundle, username="demo")
+    with open_workspace(ws_b) as ws:
+        scan(ws)
+        recs = ws.con.execute(
+            "SELECT name, city, phone, email, account_id, id_document, "
+            "coalesce(residence_country, nationality) FROM party_records"
+        ).fetchall()
+        got = ws.con.execute(
+            "SELECT identifier_type, value FROM signals WHERE signal_source LIKE 'share:%'"
+        ).fetchall()
+    after = _recalls(ws_b, truth)
+    held = {str(v) for r in recs for v in r[:6] if v}
+    for r in recs:
+        held |= {
+            normalize_phone(r[2], r[6]) or "",
+            normalize_email(r[3]) or "",
+            normalize_identifier(r[4]) or "",
+            normalize_identifier(r[5]) or "",
+        }
+    not_held = 0
+    for kind, value in got:
+        parts = str(value).split("|") if kind == "name_city" else [str(value)]
+        not_held += any(p and p not in held for p in parts)
+    return ShareDemo(
+        institution_a=institution_a,
+        institution_b=institution_b,
+        bundle=bundle,
+        confirmed=confirmed,
+        opinions=exported.opinions,
+        matched_entries=imported.matched_entries,
+        signals=imported.signals,
+        payer_positives=before[0],
+        payer_recall_before=before[1],
+        payer_recall_after=after[1],
+        beneficiary_positives=before[2],
+        beneficiary_recall_before=before[3],
+        beneficiary_recall_after=after[3],
+        values_not_held=not_held,
+    )

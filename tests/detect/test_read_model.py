@@ -12,7 +12,9 @@ from bantay.detect.read_model import (
     beneficiary_contact_sql,
     beneficiary_phone_sql,
     stand_in_beneficiary_key,
+    top_alert_per_side,
     top_alerts,
+    top_scored,
 )
 
 ROWS = pd.DataFrame(
@@ -104,3 +106,20 @@ def test_top_alerts_reads_alerts_by_rank_with_reasons_parsed() -> None:
     assert got[0]["reasons"] == {"indicators": [{"id": "x"}]}
     assert [a["entity_id"] for a in top_alerts(con, side="beneficiary")] == ["b"]
     assert len(top_alerts(con, top=1)) == 1
+
+
+def test_the_best_alert_of_each_side_and_the_top_scored_entities() -> None:
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE alerts AS SELECT * FROM (VALUES "
+        "(3, 'payer', 'p2', 'A3'), (1, 'payer', 'p1', 'A1'), (2, 'beneficiary', 'b1', 'A2')) "
+        "AS t(rank, side, entity_id, alert_id)"
+    )
+    assert top_alert_per_side(con) == [("payer", "p1", "A1"), ("beneficiary", "b1", "A2")]
+    con.execute(
+        "CREATE TABLE scores AS SELECT * FROM (VALUES "
+        "('beneficiary', 'b1', 0.2), ('beneficiary', 'b2', 0.7), ('payer', 'p1', 0.9)) "
+        "AS t(side, entity_id, score)"
+    )
+    assert top_scored(con, "beneficiary") == ["b2"]
+    assert top_scored(con, "beneficiary", top=5) == ["b2", "b1"]

@@ -220,7 +220,7 @@ def test_intermediate_tables_change_nothing_and_are_removed(
 ) -> None:
     """The payments and pairs computed once in a scratch database give the same features as the
     expressions inlined, and the scratch database is gone after the scan."""
-    from bantay.detect.engines import DuckDBEngine
+    from bantay.engine import DuckDBEngine
 
     load(ws, offender_rows() + family_rows())
     created: list[str] = []

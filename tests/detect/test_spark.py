@@ -10,9 +10,10 @@ import pytest
 from detect_data import load, tx
 
 from bantay.detect.catalogue import default_catalogue
-from bantay.detect.engines import DuckDBEngine, SparkEngine
 from bantay.detect.features import reference_rates
 from bantay.detect.scan import compute_features
+from bantay.engine import DuckDBEngine
+from bantay.engine.spark_engine import SparkEngine
 from bantay.workspace import Workspace
 
 pytestmark = [
@@ -78,7 +79,15 @@ def test_spark_matches_duckdb(ws: Workspace, spark: Any) -> None:
     rates = reference_rates(cat, "USD", {})
     duck = compute_features(DuckDBEngine(ws), cat, rates)
     sprk = compute_features(SparkEngine(ws, spark), cat, rates)
-    for name in ("pairs", "payer", "beneficiary", "identifiers"):
+    for name in (
+        "pairs",
+        "payer",
+        "beneficiary",
+        "identifiers",
+        "copayers",
+        "cobenefs",
+        "shared_payers",
+    ):
         a, b = duck[name], sprk[name][duck[name].columns]
         assert len(a) > 0
         pd.testing.assert_frame_equal(

@@ -354,7 +354,7 @@ def test_syntax_error_mid_file_refuses_the_file_at_its_line(tmp_path: Path, befo
     """The contract, whatever the lxml/libxml2 build: reading the file fails with the line and
     column of the fault. When it fails (before the first batch or after some) depends on how far
     the parser reads ahead, so that is not asserted; the caller refuses the whole file either way
-    (``tests/ingest/test_engine.py``)."""
+    (``tests/ingest/test_loader.py``)."""
     txs = PACS008_TX_FULL * before + "<CdtTrfTxInf><PmtId>\n</Bad></CdtTrfTxInf>" + PACS008_TX_FULL
     text = pacs008(txs=txs)
     bad_line = text[: text.index("</Bad>")].count("\n") + 1

@@ -115,3 +115,24 @@ def test_features_saved_before_the_letter_columns_are_completed(rws: Workspace) 
     back = load_features(rws)
     assert back["name_letters"].to_list() == [["d", "e"]]
     assert back["name_single_letters"].to_list() == [["e"]]
+
+
+def test_every_level_takes_its_prior_from_the_priors_file_and_the_file_holds_nothing_else() -> None:
+    """Issue 16: priors are data (resolve/priors.toml), with their assumptions beside them."""
+    import tomllib
+
+    with mdl.PRIORS_FILE.open("rb") as fh:
+        data = tomllib.load(fh)
+    sections = {k: v for k, v in data.items() if isinstance(v, dict)}
+    specs = mdl._all_specs()
+    assert set(sections) == set(specs)
+    for name, (_col, levels) in specs.items():
+        assert [lv.label for lv in levels] == list(sections[name]), name
+        for lv in levels:
+            assert (lv.m, lv.u) == (sections[name][lv.label]["m"], sections[name][lv.label]["u"])
+        # about one each (name's m sum to 1.09 and date of birth's to 1.02, as they always did)
+        assert sum(lv.m for lv in levels) == pytest.approx(1.0, abs=0.1), name
+        assert sum(lv.u for lv in levels) == pytest.approx(1.0, abs=1e-3), name
+    assert data["probability_two_random_records_match"] == (
+        mdl.PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH
+    )

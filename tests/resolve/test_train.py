@@ -8,18 +8,19 @@ from typing import Any
 import pytest
 from splink import Linker
 
+from bantay.engine import DuckDBEngine
 from bantay.resolve import model as mdl
 from bantay.resolve.features import FEATURE_COLUMNS, build_features, with_population_keys
-from bantay.resolve.run import Backend, _train
+from bantay.resolve.run import _train
 from bantay.resolve.synthetic import party_records
 
 
 def test_a_failing_em_session_leaves_the_model_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
     feats = with_population_keys(build_features(party_records(300, seed=5))).select(FEATURE_COLUMNS)
     present = [c for c in mdl.COMPARISON_COLUMNS.values() if feats[c].null_count() < feats.height]
-    backend = Backend("duckdb")
+    backend = DuckDBEngine()
     try:
-        sdf = backend.register(feats, "bantay_party_features")
+        sdf = backend.splink_register(feats, "bantay_party_features")
         linker = Linker(sdf, mdl.priors(present).settings(), log_level=logging.WARNING)
         em = type(linker.training).estimate_parameters_using_expectation_maximisation
         calls: list[str] = []
@@ -53,9 +54,9 @@ def test_every_em_session_runs() -> None:
     feats = with_population_keys(build_features(party_records(600, seed=7))).select(FEATURE_COLUMNS)
     present = [c for c in mdl.COMPARISON_COLUMNS.values() if feats[c].null_count() < feats.height]
     assert "name_key" in present and "dob" in present
-    backend = Backend("duckdb")
+    backend = DuckDBEngine()
     try:
-        sdf = backend.register(feats, "bantay_party_features")
+        sdf = backend.splink_register(feats, "bantay_party_features")
         linker = Linker(sdf, mdl.priors(present).settings(), log_level=logging.WARNING)
         notes: list[str] = []
         _train(linker, sdf, feats.height, present, notes)

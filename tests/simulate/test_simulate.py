@@ -251,7 +251,7 @@ def test_family_remittances_share_surnames_and_paydays(world: Path) -> None:
     assert top in ("family_remittance", "inlaw_remittance")
 
 
-def test_offenders_pay_more_later_in_their_careers(tmp_path: Path) -> None:
+def test_offenders_pay_with_a_heavy_tail_and_more_later_in_their_careers(tmp_path: Path) -> None:
     """Escalation (S1: amounts rise with tenure) is a small effect (amount ~ payment
     index^0.07-0.11) under per-payment noise; a world of a few dozen offenders can hide it, so
     this one has a few hundred payments from payers with careers."""
@@ -260,6 +260,11 @@ def test_offenders_pay_more_later_in_their_careers(tmp_path: Path) -> None:
         pl.col("amount_usd").cast(pl.Float64), pl.col("session_index").cast(pl.Int32)
     )
     o = tx.filter(pl.col("flow") == "osec_payment")
+    # a heavy tail: the top tenth of offenders make a third or more of the payments (judged on
+    # this world's few hundred payments; a small world's couple of dozen offenders can hide it)
+    per = o.group_by("payer_person_id").len().sort("len", descending=True)
+    top = per["len"].head(max(1, per.height // 10)).sum()
+    assert top / per["len"].sum() > 0.3
     rel = o.with_columns(
         (
             pl.col("amount_usd").log() - pl.col("amount_usd").log().mean().over("payer_person_id")
@@ -276,9 +281,6 @@ def test_offenders_heavy_tail_escalation_night(world: Path) -> None:
         pl.col("session_index").cast(pl.Int32),
     )
     o = tx.filter(pl.col("flow") == "osec_payment")
-    per = o.group_by("payer_person_id").len().sort("len", descending=True)
-    top = per["len"].head(max(1, per.height // 10)).sum()
-    assert top / per["len"].sum() > 0.3  # a few payers make most payments
     # escalation: within a payer, later payments are larger and closer together
     rel = (
         o.with_columns(

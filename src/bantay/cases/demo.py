@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bantay.cases import services
 from bantay.cases.db import open_workflow
+from bantay.detect.read_model import top_alert_per_side, top_scored
 from bantay.errors import NotFound
 from bantay.workspace import Workspace
 
@@ -55,22 +56,14 @@ def create_demo_case(ws: Path, username: str = "demo") -> int | None:
     from bantay.workspace import open_workspace
 
     with open_workspace(ws, read_only=True) as w:
-        scan = w.con.execute("SELECT max(scan_id) FROM alerts").fetchone()
-        if not scan or scan[0] is None:
+        tables = {r[0] for r in w.con.execute("SHOW TABLES").fetchall()}
+        if "alerts" not in tables:
             return None
-        rows = w.con.execute(
-            """SELECT side, entity_id, alert_id FROM (
-                   SELECT *, row_number() OVER (PARTITION BY side ORDER BY rank) AS k
-                   FROM alerts WHERE scan_id = ?) WHERE k = 1 ORDER BY side DESC""",
-            [scan[0]],
-        ).fetchall()
-        members: list[tuple[str, str, str | None]] = [(str(s), str(e), str(a)) for s, e, a in rows]
+        members: list[tuple[str, str, str | None]] = list(top_alert_per_side(w.con))
+        if not members:
+            return None
         if not any(side == "beneficiary" for side, _, _ in members):
-            top = w.con.execute(
-                "SELECT entity_id FROM scores WHERE side = 'beneficiary' ORDER BY score DESC LIMIT 1"
-            ).fetchone()
-            if top:
-                members.append(("beneficiary", str(top[0]), None))
+            members += [("beneficiary", e, None) for e in top_scored(w.con, "beneficiary")]
     from bantay.cases.analytics import Analytics
 
     an = Analytics(Path(ws))

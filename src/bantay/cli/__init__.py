@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "bantay.cli.demo",
     "bantay.cli.export",
     "bantay.cli.platforms",
+    "bantay.cli.share",
 ]
 
 for _name in COMMAND_MODULES:

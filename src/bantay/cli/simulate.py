@@ -45,6 +45,15 @@ def simulate(
             "to 0 and the other roles share it; the manifest records it.",
         ),
     ] = None,
+    workspace_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--workspace-for",
+            help="Also make OUT/workspaces/INSTITUTION holding only that institution's customers "
+            "and their payments (ingested and resolved; repeatable): one world split between "
+            "institutions, as for bantay share.",
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic world: per-institution exports in their own layouts with mapping files,
     rates.csv, signals.csv, manifest.json, and the ground truth in OUT/truth/.
@@ -90,6 +99,13 @@ def simulate(
     console.print(f"ground truth in {out / 'truth'} (never give it to the detector)")
     if report:
         print_report(out)
+    if workspace_for:
+        from bantay.pipeline import load_institutions
+
+        for inst in workspace_for:
+            with console.status(f"workspace for {inst}: ingest and resolve"):
+                ws = load_institutions(out / "manifest.json", out / "workspaces" / inst, [inst])
+            console.print(f"workspace {ws}: {inst}'s customers and their payments only")
 
 
 def print_report(out: Path) -> None:

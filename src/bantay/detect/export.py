@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from bantay.csvsafe import neutral
-from bantay.detect.engines import DuckDBEngine
 from bantay.detect.entities import EntityKeyFn, default_entity_keys
+from bantay.engine import DuckDBEngine
 from bantay.workspace import Workspace
 
 COLUMNS = (

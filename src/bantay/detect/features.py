@@ -198,6 +198,12 @@ class FeatureTables:
     payer: ir.Table
     beneficiary: ir.Table
     identifiers: ir.Table
+    #: per payer, the other unrelated payers of its high-risk beneficiaries (``n_copayers``)
+    copayers: ir.Table
+    #: per beneficiary, the other beneficiaries of its unrelated payers (``n_cobenefs``)
+    cobenefs: ir.Table
+    #: beneficiary pairs ``a < b`` sharing at least N04's ``location_needs_payer`` unrelated payers
+    shared_payers: ir.Table
 
 
 def enrich(tx: ir.Table, cat: Catalogue, rates: Rates) -> ir.Table:
@@ -981,6 +987,35 @@ def build_identifiers(t: ir.Table) -> ir.Table:
     ).distinct()
 
 
+def build_copayment(pairs: ir.Table, cat: Catalogue) -> tuple[ir.Table, ir.Table, ir.Table]:
+    """Who shares whom, over the unrelated high-risk payer-beneficiary pairs: co-payers per payer,
+    co-beneficiaries per beneficiary, and the beneficiary pairs that share payers (den edges).
+
+    These self-joins grow with the square of a beneficiary's fan-in (or a payer's fan-out), so
+    they run on the engine (distributed under Spark) rather than in the driver's memory; only
+    their per-entity counts and the pairs that can make a den edge come back."""
+    unrel = pairs.filter(~pairs.related & pairs.hr)
+    pb = unrel.select("payer_entity", "beneficiary_entity").distinct()
+    x = pb.rename(payer_x="payer_entity", benef_x="beneficiary_entity")
+    y = pb.rename(payer_y="payer_entity", benef_y="beneficiary_entity")
+    co = x.join(y, x.benef_x == y.benef_y).filter(lambda t: t.payer_x != t.payer_y)
+    copayers = co.group_by(payer_entity=co.payer_x).aggregate(
+        n_copayers=co.payer_y.nunique().cast("int64")
+    )
+    cb = x.join(y, x.payer_x == y.payer_y).filter(lambda t: t.benef_x != t.benef_y)
+    cobenefs = cb.group_by(beneficiary_entity=cb.benef_x).aggregate(
+        n_cobenefs=cb.benef_y.nunique().cast("int64")
+    )
+    low = int(cat.indicator("N04_den_membership").param("location_needs_payer"))
+    both = cb.filter(cb.benef_x < cb.benef_y)
+    shared = (
+        both.group_by(a=both.benef_x, b=both.benef_y)
+        .aggregate(n=both.count().cast("int64"))
+        .filter(lambda t: t.n >= low)
+    )
+    return copayers, cobenefs, shared
+
+
 def build_features(
     table: Callable[[str], ir.Table],
     names: list[str],
@@ -1007,9 +1042,13 @@ def build_features(
     kyc = materialize(payer_kyc(customers, t), "payer_kyc")
     learned = learned_surnames(execute(learned_origin_words(pair_names(t), cat)))
     pairs = materialize(build_pairs(t, kyc, cat, learned), "pairs")
+    copayers, cobenefs, shared = build_copayment(pairs, cat)
     return FeatureTables(
         pairs=pairs,
         payer=build_payer(t, pairs, kyc, cat, materialize),
         beneficiary=build_beneficiary(t, pairs, cat),
         identifiers=build_identifiers(t),
+        copayers=copayers,
+        cobenefs=cobenefs,
+        shared_payers=shared,
     )

@@ -1,13 +1,13 @@
 """Network analysis on the payer–beneficiary graph (python-igraph).
 
-The engine (DuckDB or Spark) reduces the transactions to one row per payer–beneficiary pair; the
-graph
-work below runs on those pairs, which are far fewer than the payments:
+The engine (DuckDB or Spark) reduces the transactions to one row per payer–beneficiary pair, and
+the pairs to who shares whom (:func:`bantay.detect.features.build_copayment`: the self-joins that
+grow with the square of a fan-in); the graph work below runs on the driver over those rows, which
+are far fewer than the payments:
 
 * co-payers: other unrelated payers of the same beneficiaries (shared beneficiaries);
 * dens: beneficiaries linked by a shared phone or account, by shared unrelated payers, or by a
-  shared
-  city plus a shared unrelated payer; a den is a connected group of two or more;
+  shared city plus a shared unrelated payer; a den is a connected group of two or more;
 * seeds: beneficiaries matching known facilitators (signals or ``--seeds FILE``); personalised
   PageRank from them, and the shortest payment path from each entity to a seed.
 """
@@ -33,6 +33,15 @@ class Seed:
     identifier_type: str
     value: str
     source: str = "seeds"
+
+
+@dataclass(frozen=True)
+class Copayment:
+    """What :func:`bantay.detect.features.build_copayment` computed on the engine."""
+
+    copayers: pd.DataFrame  # payer_entity, n_copayers
+    cobenefs: pd.DataFrame  # beneficiary_entity, n_cobenefs
+    shared_payers: pd.DataFrame  # a, b, n (beneficiary pairs a < b)
 
 
 @dataclass
@@ -130,7 +139,7 @@ def _components(nodes: list[str], edges: list[tuple[str, str]]) -> dict[str, int
 
 
 def _den_edges(
-    unrel: pd.DataFrame, identifiers: pd.DataFrame, cat: Catalogue, e164: pd.Series | None = None
+    copay: Copayment, identifiers: pd.DataFrame, cat: Catalogue, e164: pd.Series | None = None
 ) -> list[tuple[str, str]]:
     n04 = cat.indicator("N04_den_membership")
     min_shared = int(n04.param("min_shared_payers"))
@@ -157,12 +166,7 @@ def _den_edges(
                 strict=True,
             )
         )
-    pb = unrel[["payer_entity", "beneficiary_entity"]].drop_duplicates()
-    both = pb.merge(pb, on="payer_entity")
-    both = both[both.beneficiary_entity_x < both.beneficiary_entity_y]
-    shared = both.groupby(["beneficiary_entity_x", "beneficiary_entity_y"]).size()
-    shared = shared.rename("n").reset_index()
-    shared.columns = pd.Index(["a", "b", "n"])
+    shared = copay.shared_payers
     # beneficiaries sharing enough unrelated payers; or fewer payers and a city
     strong = shared[shared["n"] >= min_shared]
     weak = shared[(shared["n"] >= loc_payers) & (shared["n"] < min_shared)]
@@ -186,28 +190,24 @@ def analyse(
     payers: pd.Series,
     beneficiaries: pd.Series,
     cat: Catalogue,
+    copay: Copayment,
     seeds: Iterable[Seed] = (),
 ) -> NetworkResult:
-    """Network features for every payer and beneficiary entity."""
+    """Network features for every payer and beneficiary entity. The engine has already reduced
+    the pairs to who shares whom (``copay``); the graph work here (dens as connected components,
+    personalised PageRank and paths from seeds) runs on the driver over pair rows."""
     unrel = pairs[(~pairs["related"].astype(bool)) & pairs["hr"].astype(bool)]
 
-    # shared beneficiaries: other unrelated payers of the same beneficiaries
-    pb = unrel[["payer_entity", "beneficiary_entity"]].drop_duplicates()
-    co = pb.merge(pb, on="beneficiary_entity")
-    co = co[co.payer_entity_x != co.payer_entity_y]
-    n_copayers = co.groupby("payer_entity_x")["payer_entity_y"].nunique()
-    n_cobenefs = (
-        pb.merge(pb, on="payer_entity")
-        .query("beneficiary_entity_x != beneficiary_entity_y")
-        .groupby("beneficiary_entity_x")["beneficiary_entity_y"]
-        .nunique()
-    )
+    # shared beneficiaries (computed on the engine): other unrelated payers of the same
+    # beneficiaries, other beneficiaries of the same unrelated payers
+    n_copayers = copay.copayers.set_index("payer_entity")["n_copayers"]
+    n_cobenefs = copay.cobenefs.set_index("beneficiary_entity")["n_cobenefs"]
 
     # dens
     bnodes = sorted(set(beneficiaries.astype(str)))
     # phones read once (E.164) for dens and seeds alike
     e164 = e164_column(identifiers.fillna(""))
-    comp = _components(bnodes, _den_edges(unrel, identifiers, cat, e164))
+    comp = _components(bnodes, _den_edges(copay, identifiers, cat, e164))
     comp_s = pd.Series(comp, dtype="int64")
     sizes = comp_s.map(comp_s.value_counts())
     den_size = sizes.where(sizes >= 2, 0)

@@ -6,8 +6,9 @@ One definition of each thing that used to be written twice:
   else its phone; see :mod:`bantay.detect.entities`) is an Ibis expression here, and the SQL that
   the case analytics run over ``ws.transactions`` is compiled from that same expression
   (:func:`beneficiary_contact_sql`), so the two cannot drift apart;
-* an alert as it is read back (:class:`Alert`) and its reasons (:class:`Reasons`), with the one
-  query that reads the top alerts of a scan (:func:`top_alerts`).
+* an alert as it is read back (:class:`Alert`) and its reasons (:class:`Reasons`), with the
+  queries that read the top alerts of a scan (:func:`top_alerts`, :func:`top_alert_per_side`) and
+  the top-scored entities (:func:`top_scored`).
 
 Detection stays portable: the Ibis side runs on DuckDB and Spark alike; only the compiled SQL is
 DuckDB's, for the DuckDB-only read side.
@@ -161,3 +162,22 @@ def top_alerts(
         )
         for rank, sd, ent, score, summary, reasons in rows
     ]
+
+
+def top_alert_per_side(con: Any, table: str = "alerts") -> list[tuple[Side, str, str]]:
+    """``(side, entity_id, alert_id)`` of the best-ranked alert of each side, payers first."""
+    rows = con.execute(
+        f"""SELECT side, entity_id, alert_id FROM (
+                SELECT *, row_number() OVER (PARTITION BY side ORDER BY rank) AS k
+                FROM {table}) WHERE k = 1 ORDER BY side DESC"""
+    ).fetchall()
+    return [(sd, str(ent), str(aid)) for sd, ent, aid in rows]
+
+
+def top_scored(con: Any, side: Side, top: int = 1, table: str = "scores") -> list[str]:
+    """The ``top`` entities of one side by score, alerted or not."""
+    rows = con.execute(
+        f"SELECT entity_id FROM {table} WHERE side = ? ORDER BY score DESC, entity_id LIMIT ?",
+        [side, top],
+    ).fetchall()
+    return [str(r[0]) for r in rows]

@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from bantay.detect.catalogue import Catalogue, default_catalogue
-from bantay.detect.engines import Engine, open_engine
 from bantay.detect.entities import EntityKeyFn, default_entity_keys
 from bantay.detect.features import REPEAT_PAYMENTS, Rates, build_features, reference_rates
 from bantay.detect.model import (
@@ -32,7 +31,7 @@ from bantay.detect.model import (
     round_score,
     rules_only_probability,
 )
-from bantay.detect.network import SEED_TYPES, NetworkResult, Seed, analyse
+from bantay.detect.network import SEED_TYPES, Copayment, NetworkResult, Seed, analyse
 from bantay.detect.read_model import Reasons
 from bantay.detect.scoring import (
     FAMILY_FEATURES,
@@ -41,6 +40,7 @@ from bantay.detect.scoring import (
     evaluate_indicators,
     rule_scores,
 )
+from bantay.engine import Engine, open_engine
 from bantay.errors import BantayError
 from bantay.workspace import Workspace
 
@@ -136,6 +136,9 @@ def compute_features(
             engine.execute(ft.identifiers).fillna(""),
             ["beneficiary_entity", "phone", "account", "name", "city", "country"],
         ),
+        "copayers": _sorted(engine.execute(ft.copayers), "payer_entity"),
+        "cobenefs": _sorted(engine.execute(ft.cobenefs), "beneficiary_entity"),
+        "shared_payers": _sorted(engine.execute(ft.shared_payers), ["a", "b"]),
     }
 
 
@@ -609,6 +612,7 @@ def scan(
         feats["payer"]["payer_entity"],
         feats["beneficiary"]["beneficiary_entity"],
         cat,
+        Copayment(feats["copayers"], feats["cobenefs"], feats["shared_payers"]),
         seed_list,
     )
     payer, benef, hits = assemble(feats, net, cat)

@@ -9,8 +9,11 @@ explained away by a family look; S20 warns that recipients often are the victims
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import yaml
 
 from bantay.detect.catalogue import Catalogue
 
@@ -162,51 +165,13 @@ FAMILY_FEATURES: tuple[str, ...] = (
     "min_pair_day_spread",
 )
 
+#: Plain words for the model's features (``feature_words.yaml``): ``notes`` for those added beside
+#: the indicators' own features, whatever the side; ``payer``/``beneficiary`` where the side matters.
+FEATURE_WORDS: dict[str, dict[str, str]] = yaml.safe_load(
+    Path(__file__).with_name("feature_words.yaml").read_text(encoding="utf-8")
+)
 #: What the model features added beside the indicators' own features mean (for the generated docs).
-FEATURE_NOTES: dict[str, str] = {
-    "max_benef_fan_in": "most unrelated foreign payers (small sums) of any one of the payer's "
-    "unrelated high-risk beneficiaries (AUSTRAC: many unrelated payers to one beneficiary)",
-    "max_benef_payer_countries": "most payer countries among the unrelated payers of any one of "
-    "the payer's beneficiaries (fan-in from several countries)",
-    "max_benef_surnames": "most distinct payer surnames among the unrelated payers of any one of "
-    "the payer's beneficiaries",
-    "max_benef_repeat_fan_in": "most other unrelated foreign payers who paid one of the payer's "
-    "unrelated high-risk beneficiaries small sums twice or more (buyers who come back, not a "
-    "crowd paying a guesthouse or a seller once each; S1, S2, S8)",
-    "max_copayer_own_rule": "highest rule score, on their own behaviour alone (no network "
-    "indicators, after family-link evidence), of any other unrelated payer of the payer's "
-    "high-risk beneficiaries: a beneficiary paid by a likely offender is a likely facilitator "
-    "(S12, S20)",
-    "n_hr_abroad": "high-risk payments made while the payer's card was used in the "
-    "beneficiary's country (within a day): paying someone where one is, as travellers do",
-    "n_repeat_unrel_payers": "unrelated foreign payers who paid the beneficiary small sums twice "
-    "or more (S1, S8)",
-    "max_payer_own_rule": "highest rule score, on its own behaviour alone, of any unrelated payer "
-    "of the beneficiary (S12, S20)",
-    "max_unrel_benefs_month": "most distinct unrelated high-risk beneficiaries paid within one "
-    "calendar month (Westpac: multiple beneficiaries in short timeframes)",
-    "share_hr_months": "months with a high-risk payment ÷ months the payer is seen (weighed by "
-    "the months seen: features.shrunk)",
-    "amount_cv_hr": "coefficient of variation of the high-risk payment amounts",
-    "share_amount_related": "share of the high-risk amount paid to beneficiaries with family-link "
-    "evidence",
-    "max_pair_months": "most distinct months in which the payer paid one beneficiary",
-    "max_related_pair_months": "most distinct months in which the payer paid one related "
-    "beneficiary (a long family relationship)",
-    "min_pair_day_spread": "smallest circular spread (days) of the day of each month's largest "
-    "payment among high-risk beneficiaries paid in three months or more (payday regularity, F03; "
-    "15.2 when none); can only raise the score as it grows",
-    "n_related_kinds": "kinds of related purchases made (privacy tools, screen capture, "
-    "livestream tokens, travel; settings.related_purchase_kinds)",
-    "n_purchases_privacy": "card purchases of VPN and privacy tools",
-    "n_purchases_capture": "card purchases of screen-capture software",
-    "n_purchases_tokens": "card purchases of livestream tokens and digital goods",
-    "n_purchases_travel": "card purchases of airline tickets and travel",
-    "share_night_hr": "share of high-risk payments made in payer-local night hours (P07), "
-    "weighed by the number of payments (features.shrunk: one payment is weak evidence)",
-    "seed_rank": "personalised PageRank from known facilitators (N05), 1 = a direct payer's level",
-    "rule_score": "the indicators' summed band scores, less the family-link reduction",
-}
+FEATURE_NOTES: dict[str, str] = FEATURE_WORDS["notes"]
 
 
 def corridor(side: str, df: pd.DataFrame) -> pd.Series:

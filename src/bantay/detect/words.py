@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from bantay.detect.scoring import FEATURE_NOTES, MODEL_FEATURES
+from bantay.detect.scoring import FEATURE_NOTES, FEATURE_WORDS, MODEL_FEATURES
 
 #: Where the bibliography is published (reasons link to ``SOURCES_DOC#s8``).
 SOURCES_DOC = "docs/sources.md"
@@ -53,84 +53,10 @@ def anchor(source_id: str) -> str:
     return f"{SOURCES_DOC}#{source_id.lower()}"
 
 
-#: Plain words for the model features that are not an indicator's own feature nor in
-#: :data:`bantay.detect.scoring.FEATURE_NOTES`, per side (some names mean different things on
-#: each side). "High-risk" means a receiving country on settings.high_risk_countries.
+#: Plain words for the model features that are not an indicator's own feature, per side (some
+#: names mean different things on each side; ``feature_words.yaml``).
 _WORDS: dict[str, dict[str, str]] = {
-    "payer": {
-        "n_hr_tx": "payments to high-risk countries",
-        "n_lowval_sea": "low-value payments (A$10-A$100) to South-East Asia",
-        "n_small_hr": "small payments (under A$500) to high-risk countries",
-        "n_small55_hr": "very small payments (under A$55) to high-risk countries",
-        "n_night_hr": "payments to high-risk countries sent at night, payer-local time",
-        "n_cover_hr": "small payments to high-risk countries with a cover description (family "
-        "support, school fees, ...)",
-        "n_related_purchases": "card purchases of privacy tools, screen capture, livestream tokens "
-        "or travel",
-        "n_routed": "payments routed to a high-risk country through another one (the "
-        "beneficiary's phone or bank is in a high-risk country)",
-        "n_payment_sources": "distinct accounts and institutions the payer pays high-risk "
-        "countries from",
-        "n_unrel_hr_benefs": "beneficiaries in high-risk countries with no family link, paid "
-        "small sums",
-        "n_hr_benefs": "beneficiaries in high-risk countries",
-        "n_rel_benefs": "beneficiaries in high-risk countries with a family link (shared surname, "
-        "name origin, payday or long stable relationship)",
-        "share_hr_related": "share of the high-risk payments that go to family-linked "
-        "beneficiaries (weighed by the number of payments)",
-        "share_small_hr": "share of the high-risk payments that are small (weighed by the number "
-        "of payments)",
-        "share_p2p_hr": "share of the high-risk payments sent person to person (remittance, "
-        "wallet) rather than by bank transfer",
-        "share_even_hr": "share of the high-risk payments in even amounts (P09)",
-        "mean_amount_hr": "average high-risk payment (weighed by the number of payments)",
-        "span_hr_days": "days between the first and the last high-risk payment",
-        "mean_interval_days": "average days between two high-risk payments",
-        "rate_30d": "high-risk payments per 30 days",
-        "max_pair_span_days": "longest time, in days, the payer has paid one high-risk beneficiary",
-        "escalation_ratio": "amount × count paid in the later half of the payer's high-risk "
-        "payments ÷ the earlier half (P05)",
-        "payer_male": "1 when the payer's KYC says male",
-        "rel_surname": "high-risk beneficiaries sharing the payer's surname (F01)",
-        "rel_origin": "high-risk beneficiaries whose names and the payer's come from the "
-        "beneficiary country (F02)",
-        "rel_payday": "high-risk beneficiaries paid about the same day each month (F03)",
-        "rel_stable": "high-risk beneficiaries paid steadily over a long time (F04)",
-        "n_copayers": "other unrelated payers of the same beneficiaries (N03)",
-        "den_size": "size of the largest den among the payer's beneficiaries (N04)",
-        "n_den_benefs": "of the payer's unrelated beneficiaries, how many belong to a den",
-        "seed_rank": "closeness to known facilitators in the payment network (N05), 1 = as close "
-        "as a direct payer of one",
-        "rule_score": "the indicators' summed band scores, less the family-link reduction",
-    },
-    "beneficiary": {
-        "n_in": "payments received",
-        "n_payers": "distinct payers",
-        "n_sending_institutions": "distinct institutions the payments came through (B04)",
-        "hr": "1 when the beneficiary is in a high-risk country",
-        "n_unrel_foreign_payers": "unrelated payers abroad sending small sums (B01)",
-        "n_small_inbound_nonrel": "small payments from unrelated payers abroad (B02)",
-        "n_unrel_payments": "payments from unrelated payers abroad (B03)",
-        "n_payer_surnames": "distinct surnames among the unrelated payers abroad (N01)",
-        "n_payer_countries": "distinct countries of the unrelated payers abroad",
-        "n_rel_payers": "payers with a family link to the beneficiary",
-        "share_unrel_payers": "share of the payers that are unrelated and abroad",
-        "share_night_in": "share of the payments sent at night, payer-local time",
-        "share_cover_in": "share of the payments with a cover description",
-        "share_small_in": "share of the payments that are small (under A$500)",
-        "mean_amount_in": "average payment received",
-        "span_in_days": "days between the first and the last payment received",
-        "rate_in_30d": "payments received per 30 days",
-        "max_payer_span_days": "longest time, in days, one payer has paid the beneficiary",
-        "n_cobenefs": "other beneficiaries the same unrelated payers pay",
-        "den_size": "beneficiaries in the den (linked by shared phones, accounts, locations and "
-        "payers; N04)",
-        "den_payers": "unrelated payers of the den's beneficiaries",
-        "seed_rank": "closeness to known facilitators in the payment network (N05), 1 = as close "
-        "as a direct payer of one",
-        "mean_payer_rule": "average rule score of the beneficiary's unrelated payers",
-        "rule_score": "the indicators' summed band scores",
-    },
+    side: FEATURE_WORDS.get(side, {}) for side in ("payer", "beneficiary")
 }
 
 

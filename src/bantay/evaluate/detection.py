@@ -87,8 +87,8 @@ def read_truth(truth_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def entity_transactions(ws: Workspace) -> pd.DataFrame:
     """institution, transaction_id, payer_entity, beneficiary_entity (the scan's entity keys)."""
-    from bantay.detect.engines import DuckDBEngine
     from bantay.detect.entities import default_entity_keys
+    from bantay.engine import DuckDBEngine
 
     eng = DuckDBEngine(ws)
     t = default_entity_keys(eng.table, eng.names, eng.table("transactions"))

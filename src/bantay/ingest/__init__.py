@@ -12,10 +12,10 @@ import duckdb
 import pyarrow as pa
 
 from bantay.errors import InputFileError, MappingError
-from bantay.ingest.engine import (
-    Engine,
+from bantay.ingest.loader import (
     Format,
     IngestReport,
+    Loader,
     infer_format,
     new_ingest_id,
     sha256_file,
@@ -86,7 +86,7 @@ def ingest_file(
         started = time.perf_counter()
         started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         report.ingest_id = new_ingest_id()
-        engine = Engine(ws, progress)
+        loader = Loader(ws, progress)
         arrow = None
         if fmt == "iso20022":
             from bantay.ingest.iso20022 import SCHEMA, iter_batches
@@ -95,7 +95,7 @@ def ingest_file(
         try:
             _load(
                 ws,
-                engine,
+                loader,
                 path,
                 fmt,
                 mapping,
@@ -115,7 +115,7 @@ def ingest_file(
 
 def _load(
     ws: Workspace,
-    engine: Engine,
+    loader: Loader,
     path: Path,
     fmt: Format,
     mapping: Mapping,
@@ -128,7 +128,7 @@ def _load(
     started_at: dt.datetime,
 ) -> None:
     with ws.transaction() as con:
-        engine.run(path, fmt, mapping, src, report, arrow=arrow)
+        loader.run(path, fmt, mapping, src, report, arrow=arrow)
         loaded = _count(con, f"SELECT count(*) FROM {mapping.table} WHERE ingest_id = ?", report)
         quarantined = _count(con, "SELECT count(*) FROM quarantine WHERE ingest_id = ?", report)
         dups = _count(

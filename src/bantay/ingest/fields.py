@@ -2,7 +2,7 @@
 
 Every canonical field becomes two things: a SQL expression for its parsed value, and checks, each a
 condition with a reason code and a SQL expression for the human-readable reason naming the value.
-The engine (``bantay.ingest.engine``) evaluates them in DuckDB over whole files at once. A failing
+The loader (``bantay.ingest.loader``) evaluates them in DuckDB over whole files at once. A failing
 check of a required field quarantines the record; one of any other field is a *field fault*: the
 record loads with the field empty (its parsed value is NULL whenever a check fails) and the fault is
 recorded.

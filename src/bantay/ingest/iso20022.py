@@ -1,7 +1,7 @@
 """ISO 20022 credit transfers (pacs.008, pain.001): a streaming reader and a streaming writer.
 
 The reader turns each credit-transfer transaction (``CdtTrfTxInf``) into one row of raw strings
-named by canonical Transaction field, in Arrow record batches, for the ingest engine to validate,
+named by canonical Transaction field, in Arrow record batches, for the ingest loader to validate,
 load or quarantine. It streams the file with ``lxml.etree.iterparse``, clearing every transaction
 once read, so memory stays flat however large the file.
 

@@ -138,7 +138,7 @@ def context_pass(
         )
     present = [*model.columns_present, mdl.CONTEXT_COLUMN]
     settings = mdl.settings(present, model.probability_two_random_records_match, model.parameters)
-    sdf = backend.register(bene, "bantay_party_features_context")
+    sdf = backend.splink_register(bene, "bantay_party_features_context")
     linker = Linker(sdf, settings, log_level=logging.WARNING)
     for col in ("name_key", "city"):  # term frequencies of all records, as in the first pass
         if col in model.columns_present:
@@ -149,9 +149,9 @@ def context_pass(
                 .select(col, (pl.col("len") / pl.col("len").sum()).alias(f"tf_{col}"))
             )
             linker.table_management.register_term_frequency_lookup(
-                backend.register(tf, f"bantay_tf_{col}"), col
+                backend.splink_register(tf, f"bantay_tf_{col}"), col
             )
     pred = linker.inference.predict(threshold_match_probability=link_floor, warning_mode="never")
-    second = pairs_frame(backend.to_polars(pred), model)
+    second = pairs_frame(backend.splink_frame(pred), model)
     out = pl.concat([second, pairs], how="vertical_relaxed")
     return out.unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)

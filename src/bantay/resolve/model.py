@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +44,35 @@ logger = logging.getLogger(__name__)
 DEFAULT_THRESHOLD = 0.9
 #: Below this many records the priors are used as the model (EM needs enough pairs to converge).
 MIN_TRAIN_RECORDS = 500
-#: Prior probability that two random records are the same person (overwritten by training).
-PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH = 1e-4
 MODEL_FILE = "resolve/model.json"
+PRIORS_FILE = Path(__file__).with_name("priors.toml")
+
+
+@cache
+def _priors_file() -> dict[str, Any]:
+    with PRIORS_FILE.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def level_priors() -> dict[str, tuple[float, float]]:
+    """Every level's prior (m, u) by label, from ``priors.toml`` (labels are unique across the
+    model's comparisons)."""
+    out: dict[str, tuple[float, float]] = {}
+    for section, levels in _priors_file().items():
+        if not isinstance(levels, dict):
+            continue
+        for label, mu in levels.items():
+            if label in out:
+                raise ValueError(f"{PRIORS_FILE}: level {label!r} twice (again in [{section}])")
+            out[label] = (float(mu["m"]), float(mu["u"]))
+    return out
+
+
+#: Prior probability that two random records are the same person (overwritten by training).
+PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH = float(
+    _priors_file()["probability_two_random_records_match"]
+)
 
 
 @dataclass(frozen=True)
@@ -63,12 +91,12 @@ class Level:
 def _lv(
     creator: ComparisonLevelCreator,
     label: str,
-    m: float,
-    u: float,
     tf: str | None = None,
     fix_m: bool = False,
 ) -> Level:
-    return Level(creator=creator, label=label, m=m, u=u, tf_column=tf, fix_m=fix_m)
+    """A level with its prior m and u from ``priors.toml`` (looked up by its label)."""
+    prior = level_priors()[label]
+    return Level(creator=creator, label=label, m=prior[0], u=prior[1], tf_column=tf, fix_m=fix_m)
 
 
 class SharedElementLevel(ComparisonLevelCreator):
@@ -96,29 +124,25 @@ def _name_levels() -> list[Level]:
         '("name_has_initial_l" OR "name_has_initial_r")', base_dialect_str="duckdb"
     )
     return [
-        _lv(cll.ExactMatchLevel("name_key"), "same name (any order)", 0.70, 2e-4, "name_key"),
+        _lv(cll.ExactMatchLevel("name_key"), "same name (any order)", "name_key"),
         # every word agrees once nicknames are written out (Wally Bryant / Walter Bryant), from the
         # maintained ``nicknames`` data set (normalize.nickname_forms)
         _lv(
             cll.ArrayIntersectLevel("name_variants", 1),
             "same name but for a nickname",
-            0.05,
-            3e-4,
         ),
-        _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike (or nicknames)", 0.10, 2e-4),
+        _lv(cll.ExactMatchLevel("name_phonetic"), "names sound alike (or nicknames)"),
         # a typo keeps each word's first letter (keying errors rarely hit it): without that,
         # Jaro-Winkler on the sorted key rewards a long shared surname, and relatives sharing a
         # phone (``dimaculangan divina`` / ``dimaculangan jun``) scored as one person with a typo
         _lv(
             cll.And(cll.JaroWinklerLevel("name_key", 0.92), cll.ExactMatchLevel("name_initials")),
             "name with a typo",
-            0.08,
-            5e-4,
         ),
         # a typo anywhere, the first letter included (``kichael``/``michael``): two edits at most
         # over the whole name; relatives sharing a surname differ by a whole given name
-        _lv(cll.LevenshteinLevel("name_key", 2), "name two letters apart", 0.04, 2e-4),
-        _lv(cll.ArrayIntersectLevel("name_tokens", 2), "two or more name words shared", 0.05, 1e-3),
+        _lv(cll.LevenshteinLevel("name_key", 2), "name two letters apart"),
+        _lv(cll.ArrayIntersectLevel("name_tokens", 2), "two or more name words shared"),
         _lv(
             cll.And(
                 cll.ExactMatchLevel("name_initials"),
@@ -126,8 +150,6 @@ def _name_levels() -> list[Level]:
                 has_initial,
             ),
             "initials agree, a name word shared",
-            0.03,
-            1e-3,
         ),
         # two full given names that differ, one surname: relatives, far more often than one
         # person. EM cannot learn that without labels: relatives sharing a phone (a den's
@@ -142,8 +164,6 @@ def _name_levels() -> list[Level]:
                 cll.Not(SharedElementLevel("name_letters", "name_single_letters")),
             ),
             "one name word shared, the other words differ",
-            0.005,
-            0.015,
             fix_m=True,
         ),
         # a word, not an initial: ``jimenez r`` / ``cuenca r`` share nothing but a letter. Like the
@@ -153,11 +173,9 @@ def _name_levels() -> list[Level]:
         _lv(
             cll.ArrayIntersectLevel("name_words", 1),
             "one name word shared",
-            0.015,
-            0.005,
             fix_m=True,
         ),
-        _lv(cll.ElseLevel(), "names differ", 0.02, 0.977),
+        _lv(cll.ElseLevel(), "names differ"),
     ]
 
 
@@ -168,70 +186,68 @@ def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
         "date_of_birth": (
             "dob",
             [
-                _lv(cll.ExactMatchLevel("dob"), "same date of birth", 0.90, 5e-5),
-                _lv(cll.LevenshteinLevel("dob", 1), "date of birth one digit apart", 0.06, 1e-3),
+                _lv(cll.ExactMatchLevel("dob"), "same date of birth"),
+                _lv(cll.LevenshteinLevel("dob", 1), "date of birth one digit apart"),
                 # day and month written the other way round, or a second typo
-                _lv(cll.LevenshteinLevel("dob", 2), "date of birth two digits apart", 0.02, 5e-3),
+                _lv(cll.LevenshteinLevel("dob", 2), "date of birth two digits apart"),
                 _lv(
                     cll.ExactMatchLevel(ColumnExpression("dob").substr(1, 4)),
                     "same year of birth",
-                    0.01,
-                    0.01,
                 ),
-                _lv(cll.ElseLevel(), "dates of birth differ", 0.03, 0.984),
+                _lv(cll.ElseLevel(), "dates of birth differ"),
             ],
         ),
         "phone": (
             "phone",
             [
-                _lv(cll.ExactMatchLevel("phone"), "same phone", 0.85, 1e-6),
-                _lv(cll.LevenshteinLevel("phone", 1), "phone one digit apart", 0.05, 1e-5),
-                _lv(cll.ElseLevel(), "phones differ", 0.10, 0.99999),
+                _lv(cll.ExactMatchLevel("phone"), "same phone"),
+                _lv(cll.LevenshteinLevel("phone", 1), "phone one digit apart"),
+                _lv(cll.ElseLevel(), "phones differ"),
             ],
         ),
         "account": (
             "account",
             [
-                _lv(cll.ExactMatchLevel("account"), "same account", 0.70, 1e-6),
-                _lv(cll.ElseLevel(), "accounts differ", 0.30, 0.999999),
+                _lv(cll.ExactMatchLevel("account"), "same account"),
+                _lv(cll.ElseLevel(), "accounts differ"),
             ],
         ),
         "email": (
             "email",
             [
-                _lv(cll.ExactMatchLevel("email"), "same e-mail", 0.85, 1e-6),
-                _lv(cll.ElseLevel(), "e-mails differ", 0.15, 0.999999),
+                _lv(cll.ExactMatchLevel("email"), "same e-mail"),
+                _lv(cll.ElseLevel(), "e-mails differ"),
             ],
         ),
         "id_document": (
             "id_doc",
             [
-                _lv(cll.ExactMatchLevel("id_doc"), "same document", 0.90, 1e-6),
-                _lv(cll.LevenshteinLevel("id_doc", 1), "document one character apart", 0.05, 1e-5),
-                _lv(cll.ElseLevel(), "documents differ", 0.05, 0.99999),
+                _lv(cll.ExactMatchLevel("id_doc"), "same document"),
+                _lv(cll.LevenshteinLevel("id_doc", 1), "document one character apart"),
+                _lv(cll.ElseLevel(), "documents differ"),
             ],
         ),
         "city": (
             "city",
             [
-                _lv(cll.ExactMatchLevel("city"), "same city", 0.80, 0.02, "city"),
-                _lv(cll.JaroWinklerLevel("city", 0.9), "city spelled alike", 0.05, 5e-3),
-                _lv(cll.ElseLevel(), "cities differ", 0.15, 0.975),
+                _lv(cll.ExactMatchLevel("city"), "same city", "city"),
+                _lv(cll.JaroWinklerLevel("city", 0.9), "city spelled alike"),
+                _lv(cll.ElseLevel(), "cities differ"),
             ],
         ),
         "country": (
             "country",
             [
-                _lv(cll.ExactMatchLevel("country"), "same country", 0.95, 0.3),
-                _lv(cll.ElseLevel(), "countries differ", 0.05, 0.7),
+                _lv(cll.ExactMatchLevel("country"), "same country"),
+                _lv(cll.ElseLevel(), "countries differ"),
             ],
         ),
         "address": (
             "address",
             [
-                _lv(cll.ExactMatchLevel("address"), "same address", 0.60, 1e-4),
-                _lv(cll.JaroWinklerLevel("address", 0.88), "address spelled alike", 0.25, 2e-3),
-                _lv(cll.ElseLevel(), "addresses differ", 0.15, 0.9979),
+                _lv(cll.ExactMatchLevel("address"), "same address"),
+                _lv(cll.JaroWinklerLevel("address", 0.88), "address spelled alike"),
+                _lv(cll.ElseLevel(), "addresses differ"),
             ],
         ),
     }
@@ -246,7 +262,7 @@ CONTEXT_COMPARISON = "counterpart"
 CONTEXT_COLUMN = "counterparts"
 #: Prior m of "paid by the same payer" (share of a person's record pairs paid by one payer), used
 #: where too few confidently linked pairs exist to estimate it.
-CONTEXT_PRIOR_M = 0.4
+CONTEXT_PRIOR_M = level_priors()["paid by the same payer"][0]
 
 
 #: Identifiers whose two different values make "paid by the same payer" no evidence: a payer pays
@@ -266,10 +282,8 @@ def _context_levels() -> list[Level]:
         _lv(
             cll.And(cll.ArrayIntersectLevel(CONTEXT_COLUMN, 1), _no_conflict()),
             "paid by the same payer",
-            CONTEXT_PRIOR_M,
-            1e-3,
         ),
-        _lv(cll.ElseLevel(), "paid by different payers", 1 - CONTEXT_PRIOR_M, 1 - 1e-3),
+        _lv(cll.ElseLevel(), "paid by different payers"),
     ]
 
 

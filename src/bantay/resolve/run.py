@@ -25,11 +25,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
-import pyarrow as pa
 
+from bantay.engine import Engine, EngineName, open_engine
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
 from bantay.resolve.attach import PAIRS_SCHEMA, attach_pairs
@@ -50,7 +50,6 @@ from bantay.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 
-Engine = Literal["duckdb", "spark"]
 Progress = Callable[[str], None]
 
 #: Pairs at or above this probability are kept in entity_links (so near misses can be reviewed).
@@ -110,85 +109,19 @@ def first_row(cursor: Any) -> Any:
 # --------------------------------------------------------------------------- engines
 
 
-class Backend:
-    """The Splink database API of one engine, and moving tables in and out of it."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        spark: Any = None,
-        tmp_dir: Path | None = None,
-        memory_limit: str | None = None,
-    ) -> None:
-        self.engine = engine
-        if engine == "duckdb":
-            import duckdb
-            from splink import DuckDBAPI
-
-            con = duckdb.connect()
-            if tmp_dir is not None:
-                tmp_dir.mkdir(parents=True, exist_ok=True)
-                con.execute(f"SET temp_directory = '{tmp_dir.as_posix()}'")
-            if memory_limit:
-                con.execute(f"SET memory_limit = '{memory_limit}'")
-            con.execute("SET preserve_insertion_order = false")
-            self.db_api: Any = DuckDBAPI(connection=con)
-            self._con = con
-        elif engine == "spark":
-            try:
-                from splink.backends.spark import SparkAPI
-            except ImportError as exc:  # pragma: no cover - depends on the install
-                raise ResolveError(
-                    "the Spark engine needs PySpark: pip install 'bantay[spark]'"
-                ) from exc
-            if spark is None:
-                from bantay.resolve.spark_session import local_spark
-
-                spark = local_spark(tmp_dir)
-            self.spark = spark
-            self.db_api = SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call]
-        else:
-            raise ResolveError(f"unknown engine {engine!r}; use duckdb or spark")
-
-    def register(self, df: pl.DataFrame, name: str) -> Any:
-        table = df.to_arrow()
-        if self.engine == "spark":
-            table = _spark_safe(table)
-        return self.db_api.register(table, table_name=name)
-
-    def sql(self, query: str) -> pl.DataFrame:
-        """The result of a query over the engine's tables (Splink's and those registered)."""
-        if self.engine == "duckdb":
-            out = pl.from_arrow(self._con.sql(query).to_arrow_table())
-        else:
-            out = pl.from_arrow(self.spark.sql(query).toArrow())
-        assert isinstance(out, pl.DataFrame)
-        return out
-
-    def to_polars(self, sdf: Any) -> pl.DataFrame:
-        if self.engine == "duckdb":
-            out = pl.from_arrow(sdf.as_duckdbpyrelation().to_arrow_table())
-        else:
-            out = pl.from_arrow(self.spark.table(sdf.physical_name).toArrow())
-        assert isinstance(out, pl.DataFrame)
-        return out
-
-    def close(self) -> None:
-        if self.engine == "duckdb":
-            self._con.close()
+# --------------------------------------------------------------------------- engines
 
 
-def _spark_safe(table: pa.Table) -> pa.Table:
-    """Spark reads large_string/large_list poorly from Arrow; cast to the plain types."""
-    fields = []
-    for f in table.schema:
-        t = f.type
-        if pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            t = pa.string()
-        elif pa.types.is_large_list(t):
-            t = pa.list_(pa.string())
-        fields.append(pa.field(f.name, t))
-    return table.cast(pa.schema(fields))
+def _scoring_engine(ws: Workspace, engine: EngineName, spark: Any) -> Engine:
+    """The engine Splink scores pairs on: a private DuckDB connection spilling under the
+    workspace's ``resolve/tmp`` within ``resolve_memory_limit``, or the Spark session."""
+    return open_engine(
+        None,
+        engine,
+        spark,
+        tmp_dir=ws.path / RESOLVE_DIR / "tmp",
+        memory_limit=ws.settings.get("resolve_memory_limit"),
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -326,7 +259,7 @@ def _train(
 
 
 def training_sample(
-    backend: Backend, feats: pl.DataFrame, sdf: Any, notes: list[str]
+    backend: Engine, feats: pl.DataFrame, sdf: Any, notes: list[str]
 ) -> tuple[pl.DataFrame, Any]:
     """The records the model is trained on (:data:`TRAIN_MAX_RECORDS`) and their engine table:
     all of them (``sdf`` itself) up to that many, otherwise a fixed random sample."""
@@ -337,11 +270,11 @@ def training_sample(
         f"model trained on a random sample of {TRAIN_MAX_RECORDS:,} of {feats.height:,} records; "
         "every record is scored"
     )
-    return sample, backend.register(sample, "bantay_party_features_train")
+    return sample, backend.splink_register(sample, "bantay_party_features_train")
 
 
 def _score(
-    backend: Backend,
+    backend: Engine,
     feats: pl.DataFrame,
     saved: mdl.SavedModel | None,
     train: bool,
@@ -352,7 +285,7 @@ def _score(
     from splink import Linker
 
     n = feats.height
-    sdf = backend.register(feats, "bantay_party_features")
+    sdf = backend.splink_register(feats, "bantay_party_features")
     if saved is not None and not train:
         model, origin = saved, "saved"
     else:
@@ -403,7 +336,7 @@ def _score(
 
 
 def _settle_prior(
-    backend: Backend, table: str, model: mdl.SavedModel, n: int, notes: list[str]
+    backend: Engine, table: str, model: mdl.SavedModel, n: int, notes: list[str]
 ) -> tuple[mdl.SavedModel, str]:
     """After training: λ from the candidate pairs (:func:`refined_lambda`). The pairs are not
     scored again: their weights move by the change of the prior. Returns the settled model and
@@ -424,7 +357,7 @@ def _settle_prior(
 
 
 def _kept_pairs(
-    backend: Backend, table: str, model: mdl.SavedModel, weight: str = "match_weight"
+    backend: Engine, table: str, model: mdl.SavedModel, weight: str = "match_weight"
 ) -> pl.DataFrame:
     """The pairs of a prediction table worth keeping, with their weight ``weight`` (an SQL
     expression): every pair at or above :data:`LINK_FLOOR`, and the *contrary* pairs, scored below
@@ -445,7 +378,7 @@ def _kept_pairs(
     comp = nodes.select(
         "unique_id", pl.Series("c", g.connected_components().membership, dtype=pl.Int64)
     )
-    backend.register(comp, "bantay_link_components")
+    backend.splink_register(comp, "bantay_link_components")
     pred = backend.sql(
         f"SELECT p.*, {weight} AS bantay_weight FROM {table} p "
         "LEFT JOIN bantay_link_components cl ON p.unique_id_l = cl.unique_id "
@@ -489,21 +422,21 @@ def refined_lambda(hist: pl.DataFrame, lam: float, n: int, iterations: int = 200
 
 
 def _incremental_pairs(
-    backend: Backend, old: pl.DataFrame, new: pl.DataFrame, model: mdl.SavedModel
+    backend: Engine, old: pl.DataFrame, new: pl.DataFrame, model: mdl.SavedModel
 ) -> pl.DataFrame:
     """Pairs old × new and new × new, scored with the saved model."""
     from splink import Linker
 
     both = pl.concat([old, new], how="vertical_relaxed")
-    sdf_all = backend.register(both, "bantay_party_features_all")
-    sdf_old = backend.register(old, "bantay_party_features_old")
-    sdf_new = backend.register(new, "bantay_party_features_new")
+    sdf_all = backend.splink_register(both, "bantay_party_features_all")
+    sdf_old = backend.splink_register(old, "bantay_party_features_old")
+    sdf_new = backend.splink_register(new, "bantay_party_features_new")
     linker = Linker(sdf_all, model.settings(), log_level=logging.WARNING)
     for lv_col in ("name_key", "city"):
         if lv_col in model.columns_present:
             linker.table_management.compute_tf_table(lv_col)
     frames = [
-        backend.to_polars(
+        backend.splink_frame(
             linker.inference.predict_between(
                 sdf_old, sdf_new, threshold_match_probability=LINK_FLOOR, warning_mode="never"
             )
@@ -511,7 +444,7 @@ def _incremental_pairs(
     ]
     if new.height > 1:
         frames.append(
-            backend.to_polars(
+            backend.splink_frame(
                 linker.inference.predict_within(
                     sdf_new, threshold_match_probability=LINK_FLOOR, warning_mode="never"
                 )
@@ -711,7 +644,7 @@ def load_features(ws: Workspace) -> pl.DataFrame:
 def resolve(
     ws: Workspace,
     *,
-    engine: Engine = "duckdb",
+    engine: EngineName = "duckdb",
     threshold: float | None = None,
     full: bool = False,
     retrain: bool = False,
@@ -782,7 +715,7 @@ def _run_full(
     ws: Workspace,
     report: ResolveReport,
     saved: mdl.SavedModel | None,
-    engine: Engine,
+    engine: EngineName,
     spark: Any,
     say: Progress,
     started: dt.datetime,
@@ -815,9 +748,7 @@ def _run_full(
         report.engine = "none"
     else:
         say(f"scoring pairs on {engine}" + (" (training the model first)" if train else ""))
-        backend = Backend(
-            engine, spark, ws.path / RESOLVE_DIR / "tmp", ws.settings.get("resolve_memory_limit")
-        )
+        backend = _scoring_engine(ws, engine, spark)
         try:
             pairs, model, origin = _score(backend, feats, saved, train, present, report.notes)
             t = _timed(report, "score", t)
@@ -886,7 +817,7 @@ def _run_incremental(
     ws: Workspace,
     report: ResolveReport,
     saved: mdl.SavedModel,
-    engine: Engine,
+    engine: EngineName,
     spark: Any,
     say: Progress,
     started: dt.datetime,
@@ -936,9 +867,7 @@ def _run_incremental(
         )
     del present
     say(f"scoring {new.height:,} new records against {old.height:,} on {engine}")
-    backend = Backend(
-        engine, spark, ws.path / RESOLVE_DIR / "tmp", ws.settings.get("resolve_memory_limit")
-    )
+    backend = _scoring_engine(ws, engine, spark)
     try:
         new_pairs = _incremental_pairs(
             backend, old.select(FEATURE_COLUMNS), new.select(FEATURE_COLUMNS), saved

@@ -1,4 +1,4 @@
-"""The ingest engine: read a file, map and validate every row in DuckDB, load or quarantine it.
+"""The ingest loader: read a file, map and validate every row in DuckDB, load or quarantine it.
 
 One file is one DuckDB transaction: a failure or a killed process leaves the workspace as it was.
 The work is two set-based passes, whatever the size of the file:
@@ -645,7 +645,7 @@ def identity_mapping(kind: Kind, header: list[str], base: Mapping | None = None)
     return m
 
 
-class Engine:
+class Loader:
     """Loads one file into a workspace. Use :func:`bantay.ingest.ingest_file`."""
 
     def __init__(self, ws: Workspace, progress: Callable[[str], None] | None = None) -> None:
@@ -1123,8 +1123,8 @@ def new_ingest_id() -> str:
 
 
 __all__ = [
-    "Engine",
     "IngestReport",
+    "Loader",
     "identity_mapping",
     "infer_format",
     "sha256_file",
