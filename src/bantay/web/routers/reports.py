@@ -22,7 +22,7 @@ from bantay.cases.analytics import Analytics
 from bantay.cases.security import token_hash
 from bantay.errors import NotAuthenticated, Throttled
 from bantay.reports import triage
-from bantay.reports.intake import Intake
+from bantay.reports.intake import WAIT_S, Intake
 from bantay.reports.limits import RateLimit
 from bantay.reports.model import NotJson, ReportInvalid, parse_report
 from bantay.reports.store import PLATFORM_TOKEN_PREFIX, PlatformRef, platform_by_hash
@@ -137,9 +137,18 @@ async def receive_report(request: Request) -> Any:
     body = await json_body(request)
     try:
         report = parse_report(body)
-        got = await asyncio.wrap_future(it.writer.submit(platform, report))
+        got = await asyncio.wait_for(
+            asyncio.wrap_future(it.writer.submit(platform, report)), WAIT_S
+        )
     except ReportInvalid as exc:
         return JSONResponse({"detail": exc.errors}, 422)
+    except TimeoutError:
+        # not known to be stored: the platform retries with the same id (a repeat if it was)
+        return JSONResponse(
+            {"detail": "the report could not be written in time; retry with the same id"},
+            503,
+            headers={"Retry-After": "5"},
+        )
     except NotAuthenticated:
         it.platforms = {k: v for k, v in it.platforms.items() if v.id != platform.id}
         raise
