@@ -138,3 +138,42 @@ def test_pages_show_the_queue_and_the_entitys_reports(rclient: TestClient) -> No
     ent = rclient.get(f"/entities/payer/{PAYER}", headers={"Accept": "text/html"})
     assert 'id="platform-reports"' in ent.text
     assert "account ACC0" in ent.text and "account acc0" in ent.text
+
+
+def test_cybertip_export_from_the_case(report_ws: tuple[Path, str]) -> None:
+    from lxml import etree
+
+    s = WebSettings(
+        workspace=report_ws[0],
+        secret_key=SECRET,  # type: ignore[arg-type]
+        cybertip_reporter_email="tips@esp.example",
+    )
+    with TestClient(create_app(s)) as c:
+        csrf = login(c, "ana")
+        cid = c.post(
+            "/api/reports/case",
+            json={"platform": "ExampleCall", "reported_user_id": "u3"},
+            headers={"X-CSRF-Token": csrf},
+        ).json()["case_id"]
+        denied = c.post(f"/api/reports/cases/{cid}/cybertip", headers={"X-CSRF-Token": csrf})
+        assert denied.status_code == 403  # analysts do not take reports out of the app
+        c.post("/api/auth/logout", headers={"X-CSRF-Token": csrf})
+        csrf = login(c, "sam")
+        page = c.get(f"/cases/{cid}", headers={"Accept": "text/html"})
+        assert 'id="export-cybertip"' in page.text
+        r = c.post(f"/api/reports/cases/{cid}/cybertip", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 200, r.text
+        root = etree.fromstring(r.content)
+        assert root.findtext("incidentSummary/incidentType") == (
+            "Online Enticement of Children for Sexual Acts"
+        )
+        assert root.find("incidentSummary/escalateToHighPriority") is not None
+        assert root.findtext("personOrUserReported/espIdentifier") == "u3"
+        assert root.findtext("reporter/reportingPerson/email") == "tips@esp.example"
+        trail = c.get("/api/audit", params={"action": "case_exported"})
+        assert trail.status_code == 200 and "cybertip" in trail.text
+    s2 = WebSettings(workspace=report_ws[0], secret_key=SECRET)  # type: ignore[arg-type]
+    with TestClient(create_app(s2)) as c:
+        csrf = login(c, "sam")
+        r = c.post(f"/api/reports/cases/{cid}/cybertip", headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 422 and "CYBERTIP_REPORTER_EMAIL" in r.json()["detail"]

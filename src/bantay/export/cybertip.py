@@ -26,16 +26,19 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from sqlalchemy.orm import Session
 
+from bantay.cases.analytics import Analytics
 from bantay.cases.db import open_workflow
-from bantay.cases.models import PlatformReport
 from bantay.export.case import (
     CaseData,
     EmptyCase,
     ExportError,
     UnknownCase,
     load_case,
+    read_case,
     record_export,
+    reporting_currency,
     write_atomic,
 )
 from bantay.reports.cases import case_reports
@@ -196,7 +199,10 @@ def build_report(
     if not reports:
         raise NoReports(f"case {case_id} has no platform reports: add one from the report queue")
     if "@" not in reporter_email:
-        raise ExportError("the reporting person's email is needed (--reporter-email)")
+        raise ExportError(
+            "the reporting person's email is needed (--reporter-email; in the web app, "
+            "BANTAY_WEB_CYBERTIP_REPORTER_EMAIL)"
+        )
     now = now or dt.datetime.now(dt.UTC)
     bodies = [b for _, b in reports]
     platforms = list(dict.fromkeys(p for p, _ in reports))
@@ -313,6 +319,30 @@ def build_report(
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
+def case_report_bodies(db: Session, case_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """(platform name, report JSON) of the case's reports, oldest first."""
+    names = platform_names(db)
+    return [(names.get(r.platform_id, "?"), report_body(r)) for r in case_reports(db, case_id)]
+
+
+def render_case(
+    db: Session, an: Analytics, case_id: int, reporter_email: str, payments: str = "evidence"
+) -> bytes:
+    """The case's CyberTipline XML from an open workflow session and analytics (the web app)."""
+    from bantay.cases.models import Case
+
+    if db.get(Case, case_id) is None:
+        raise UnknownCase(f"no case {case_id}")
+    reports = case_report_bodies(db, case_id)
+    evidence: list[dict[str, Any]] = []
+    if reports:
+        try:
+            evidence = read_case(db, an, case_id, reporting_currency(an), payments).evidence
+        except EmptyCase:
+            evidence = []
+    return build_report(reports, reporter_email, case_id=case_id, evidence=evidence)
+
+
 def read_reports(
     workspace: Path, case_id: int, db_url: str | None
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -321,9 +351,7 @@ def read_reports(
     with open_workflow(Path(workspace), db_url) as wf, wf.session() as db:
         if db.get(Case, case_id) is None:
             raise UnknownCase(f"no case {case_id}")
-        names = platform_names(db)
-        rows: list[PlatformReport] = case_reports(db, case_id)
-        return [(names.get(r.platform_id, "?"), report_body(r)) for r in rows]
+        return case_report_bodies(db, case_id)
 
 
 def export_cybertip(

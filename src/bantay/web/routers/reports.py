@@ -13,21 +13,26 @@ import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from bantay.cases import services
 from bantay.cases.analytics import Analytics
 from bantay.cases.security import token_hash
 from bantay.errors import NotAuthenticated, Throttled
+from bantay.export import cybertip
+from bantay.export.case import audit_export
 from bantay.reports import triage
 from bantay.reports.intake import WAIT_S, Intake
 from bantay.reports.limits import RateLimit
 from bantay.reports.model import NotJson, ReportInvalid, parse_report
 from bantay.reports.store import PLATFORM_TOKEN_PREFIX, PlatformRef, platform_by_hash
 from bantay.reports.triage import AccountRow
-from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, WriterDep
+from bantay.web.deps import AnalyticsDep, DbDep, Principal, PrincipalDep, SettingsDep, WriterDep
+from bantay.web.schemas import MAX_ID
 from bantay.web.settings import WebSettings
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -294,3 +299,55 @@ def reports_open_case(
         entities=analytics,
     )
     return RedirectResponse(f"/cases/{c.id}", status_code=303)
+
+
+def _cybertip_download(
+    db: Session, analytics: Analytics, settings: WebSettings, principal: Principal, case_id: int
+) -> Response:
+    """The case's CyberTipline XML as a download; supervisors only (personal data leaves the
+    app), audited with its hash like every export."""
+    services.require_role(principal.user, "supervisor")
+    body = cybertip.render_case(db, analytics, case_id, settings.cybertip_reporter_email)
+    name = f"bantay-case-{case_id}-cybertip.xml"
+    audit_export(
+        db,
+        case_id,
+        "cybertip",
+        body,
+        username=principal.user.username,
+        user_id=principal.user.id,
+        target=f"download:{name}",
+    )
+    return Response(
+        body,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post(
+    "/cases/{case_id}/cybertip",
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}}},
+)
+def export_cybertip(
+    case_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+) -> Response:
+    """A case's platform reports and payment evidence as a CyberTipline report (XML in the ISP
+    web service's element order), for the platform to submit; supervisors only, audited."""
+    return _cybertip_download(db, analytics, settings, principal, case_id)
+
+
+@pages_router.post("/cases/{case_id}/export-cybertip", response_model=None)
+def export_cybertip_page(
+    case_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    principal: WriterDep,
+    db: DbDep,
+    analytics: AnalyticsDep,
+    settings: SettingsDep,
+) -> Response:
+    return _cybertip_download(db, analytics, settings, principal, case_id)
