@@ -276,6 +276,8 @@ def test_legacy_log_is_checked_then_anchored(tmp_path: Path) -> None:
 def test_append_many_chains_like_append(tmp_path: Path) -> None:
     """A batch of entries (the report intake's) continues the chain entry by entry, verifies,
     and schedules a checkpoint when it crosses one."""
+    from itertools import pairwise
+
     from sqlalchemy import select
 
     from bantay.cases.db import writing
@@ -295,7 +297,7 @@ def test_append_many_chains_like_append(tmp_path: Path) -> None:
             )
         assert ids == list(range(2, audit.CHECKPOINT_EVERY + 7))
         rows = list(db.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars())
-        assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in pairwise(rows))
         assert audit.verify(db).ok
         # the batch crossed entry CHECKPOINT_EVERY: a checkpoint was written after the commit
         assert audit.read_checkpoints(audit.config(db).checkpoints)
