@@ -36,6 +36,8 @@ def test_demo_steps_run_the_pipeline_in_order(tmp_path: Path) -> None:
         "init",
         "ingest",
         "resolve",
+        "reports",
+        "reports",
         "scan",
         "alerts",
         "alerts",

@@ -297,6 +297,11 @@ def demo_steps(
             ["ingest", "--manifest", str(world / "manifest.json"), "-w", ws],
         ),
         DemoStep("4 · resolve who is who", ["resolve", "-w", ws]),
+        DemoStep(
+            "  · a video-call platform's user reports come in (some true, some false)",
+            ["reports", "simulate", "--world", str(world), "--seed", str(seed), "-w", ws],
+        ),
+        DemoStep("  · link the reports to the money", ["reports", "link", "-w", ws]),
         DemoStep("5 · scan: indicators, network, model", ["scan", "-w", ws]),
         DemoStep(
             "6 · the top payer alerts and their reasons",
@@ -416,6 +421,44 @@ def demo_reports(folder: Path, case_id: int, analyst_code: bool) -> list[DemoRep
         DemoReport("ftm", folder / f"case{case_id}-followthemoney.jsonl", []),
         DemoReport("pack", folder / f"case{case_id}-referral-pack.html", []),
     ]
+
+
+# --- the two-sided demo: a simulated platform's reports ------------------------------------------
+
+
+def load_demo_reports(world: Path, workspace: Path, secret: str, seed: int = 0) -> int:
+    """The simulated platform's reports on ``world`` (:mod:`bantay.simulate.platform`) received
+    into ``workspace``'s workflow database as that platform (added once), each validated by the
+    intake's schema and audited as the API would; how many were new."""
+    from sqlalchemy import select
+
+    from bantay.cases.db import open_workflow
+    from bantay.cases.models import Platform
+    from bantay.reports.model import parse_report
+    from bantay.reports.store import add_platform, receive
+    from bantay.simulate.platform import PLATFORM, platform_reports
+
+    bodies = platform_reports(world, seed=seed)
+    new = 0
+    with open_workflow(workspace) as wf, wf.session() as db:
+        p = db.execute(select(Platform).where(Platform.name == PLATFORM)).scalar_one_or_none()
+        if p is None:
+            p, _token = add_platform(db, secret, "demo", PLATFORM)
+        for b in bodies:
+            new += int(receive(db, p, parse_report(b)).created)
+    return new
+
+
+def link_workspace(workspace: Path) -> Any:
+    """``bantay reports link``: every stored report linked to the workspace's entities."""
+    from bantay.cases.db import open_workflow
+    from bantay.reports.link import link, report_parties
+    from bantay.workspace import open_workspace
+
+    with open_workflow(workspace) as wf, wf.session() as db:
+        parties = report_parties(db)
+    with open_workspace(workspace) as ws:
+        return link(ws, parties)
 
 
 # --- sharing between institutions (bantay share) -------------------------------------------------

@@ -271,3 +271,33 @@ def test_legacy_log_is_checked_then_anchored(tmp_path: Path) -> None:
     con.execute("UPDATE web_audit_log SET username = 'x' WHERE id = 2")
     con.commit()
     assert _verify(tmp_path).kinds == ["altered"]
+
+
+def test_append_many_chains_like_append(tmp_path: Path) -> None:
+    """A batch of entries (the report intake's) continues the chain entry by entry, verifies,
+    and schedules a checkpoint when it crosses one."""
+    from itertools import pairwise
+
+    from sqlalchemy import select
+
+    from bantay.cases.db import writing
+
+    with open_workflow(tmp_path, f"sqlite:///{tmp_path / 'wf.sqlite'}") as wf, wf.session() as db:
+        with writing(db):
+            audit.append(
+                db, user_id=None, username="x", action="view", object_type="t", object_id="0"
+            )
+        with writing(db):
+            ids = audit.append_many(
+                db,
+                [
+                    {"username": "p", "action": "a", "object_type": "t", "object_id": str(i)}
+                    for i in range(audit.CHECKPOINT_EVERY + 5)
+                ],
+            )
+        assert ids == list(range(2, audit.CHECKPOINT_EVERY + 7))
+        rows = list(db.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars())
+        assert all(b.prev_hash == a.hash for a, b in pairwise(rows))
+        assert audit.verify(db).ok
+        # the batch crossed entry CHECKPOINT_EVERY: a checkpoint was written after the commit
+        assert audit.read_checkpoints(audit.config(db).checkpoints)

@@ -38,4 +38,4 @@ def test_unknown_format(case_ws: Path, tmp_path: Path) -> None:
     args = ["export", "case", "1", "-w", str(case_ws), "--format", "pdf"]
     r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "x")])
     assert r.exit_code != 0
-    assert "unknown format 'pdf'; use goaml, fincen, ftm or pack" in str(r.exception)
+    assert "unknown format 'pdf'; use goaml, fincen, ftm, pack or cybertip" in str(r.exception)

@@ -292,6 +292,50 @@ class Analytics:
         )
         return {str(r["alert_id"]): r for r in _rows(cur)}
 
+    def _has_ws_table(self, name: str) -> bool:
+        row = (
+            self.cursor()
+            .execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'ws' "
+                "AND table_name = ?",
+                [name],
+            )
+            .fetchone()
+        )
+        return bool(row and row[0])
+
+    def linked_reports(self, side: str, entity_id: str) -> list[dict[str, Any]]:
+        """Platform reports linked to the entity by a payment identifier (``report_links``),
+        newest first, each with the identifiers that link it."""
+        if not self._has_ws_table("report_links"):
+            return []
+        cur = self.cursor()
+        cur.execute(
+            """SELECT report_id, platform, platform_report_id, reported_user_id, category,
+                      received_at, string_agg(DISTINCT identifier_type || ' ' || value, ', ')
+                        AS via
+               FROM ws.report_links WHERE side = ? AND entity_id = ?
+               GROUP BY ALL ORDER BY received_at DESC, report_id DESC LIMIT 500""",
+            [side, entity_id],
+        )
+        return _rows(cur)
+
+    def report_entities(self) -> dict[int, list[tuple[str, str]]]:
+        """report id -> the (side, entity) pairs it is linked to (empty without links)."""
+        if not self._has_ws_table("report_links"):
+            return {}
+        out: dict[int, list[tuple[str, str]]] = {}
+        for rid, side, ent in (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT report_id, side, entity_id FROM ws.report_links "
+                "ORDER BY report_id, side, entity_id"
+            )
+            .fetchall()
+        ):
+            out.setdefault(int(rid), []).append((str(side), str(ent)))
+        return out
+
     def entity_alerts(self, side: str, entity_id: str) -> list[dict[str, Any]]:
         """The entity's alerts in the workspace (the latest scan's), with when they were raised."""
         rows = self.lookup(

@@ -201,6 +201,49 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class Platform(Base):
+    """A platform that sends user reports (``POST /api/reports``): a principal of its own, not a
+    user; its token is stored as a keyed hash and can be revoked."""
+
+    __tablename__ = "web_platforms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class PlatformReport(Base):
+    """One platform report as received (never rewritten); the JSON is kept whole in ``body``."""
+
+    __tablename__ = "web_reports"
+    __table_args__ = (UniqueConstraint("platform_id", "platform_report_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("web_platforms.id"))
+    platform_report_id: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    reported_user_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+Index("ix_web_reports_account", PlatformReport.platform_id, PlatformReport.reported_user_id)
+
+
+class CaseReport(Base):
+    """A platform report put into a case (beside the payment evidence)."""
+
+    __tablename__ = "web_case_reports"
+    __table_args__ = (UniqueConstraint("case_id", "report_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("web_cases.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("web_reports.id"))
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("web_users.id"), default=None)
+    added_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 #: What each workflow table and column holds: docs/data-model.md is generated from this (and
 #: tests/cases/test_models.py fails when a column has no entry).
 TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
@@ -372,6 +415,47 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "note": "The analyst's note (at most 5,000 characters).",
             "user_id": "Who took the step.",
             "at": "When (UTC).",
+        },
+    ),
+    "web_platforms": (
+        "Platforms that send user reports to `POST /api/reports` (`bantay platforms add`): each "
+        "is a principal of its own, with one token, shown once; revoked, it is refused (401).",
+        {
+            "id": "Key.",
+            "name": "The platform's name (1-100 characters), unique.",
+            "token_hash": "HMAC-SHA256 (web secret key) of the token; never the token.",
+            "prefix": "First characters of the token, to recognise it.",
+            "created_at": "When it was added (UTC).",
+            "revoked_at": "When its token was revoked (UTC); empty while it is valid.",
+        },
+    ),
+    "web_reports": (
+        "Platform reports as received, never rewritten: the validated JSON whole, with the "
+        "fields the triage queue sorts and merges on. The same `platform_report_id` from the "
+        "same platform is one report (a repeat is answered 200 and audited).",
+        {
+            "id": "Key (Bantay's report number).",
+            "platform_id": "The platform that sent it (from its token).",
+            "platform_report_id": "The platform's own id of the report (the idempotency key).",
+            "category": "`child_sex_trafficking`, `online_enticement`, `livestreamed_abuse` "
+            "or `other`.",
+            "reported_user_id": "The platform's id of the reported account (reports on one "
+            "account merge in triage).",
+            "received_at": "When Bantay received it (UTC).",
+            "body": "The report's JSON (`src/bantay/schema/platform_report.yaml`), canonical: "
+            "sorted keys, no empty fields.",
+            "sha256": "SHA-256 of `body`.",
+        },
+    ),
+    "web_case_reports": (
+        "Platform reports put into a case, beside its payment evidence (the CyberTipline "
+        "export reads them).",
+        {
+            "id": "Key.",
+            "case_id": "The case.",
+            "report_id": "The report (`web_reports.id`).",
+            "added_by": "Who added it (empty: the command line).",
+            "added_at": "When (UTC).",
         },
     ),
     "web_audit_log": (

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "bantay.cli.web",
     "bantay.cli.demo",
     "bantay.cli.export",
+    "bantay.cli.platforms",
     "bantay.cli.share",
 ]
 

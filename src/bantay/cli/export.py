@@ -24,8 +24,9 @@ def export_case(
         str,
         typer.Option(
             "--format",
-            help="goaml (STR XML), fincen (SAR narrative + CSV), ftm (FollowTheMoney JSON lines) "
-            "or pack (self-contained HTML referral pack).",
+            help="goaml (STR XML), fincen (SAR narrative + CSV), ftm (FollowTheMoney JSON lines), "
+            "pack (self-contained HTML referral pack) or cybertip (NCMEC CyberTipline report XML "
+            "from the case's platform reports; the platform submits it).",
         ),
     ] = "goaml",
     settings: Annotated[
@@ -62,6 +63,13 @@ def export_case(
             "all: every payment of the members."
         ),
     ] = "evidence",
+    reporter_email: Annotated[
+        str | None,
+        typer.Option(
+            envvar="BANTAY_CYBERTIP_REPORTER_EMAIL",
+            help="cybertip: the reporting person's email (the platform's NCMEC contact).",
+        ),
+    ] = None,
 ) -> None:
     """Export a case (goAML STR validated against the XSD, FinCEN SAR draft, FtM entities or a
     referral pack); every export is recorded in the audit trail."""
@@ -91,8 +99,25 @@ def export_case(
         export_pack(workspace_path(workspace), case_id, out, user, database_url, payments)
         console.print(f"wrote the referral pack for case {case_id} to {out}")
         return
+    if format == "cybertip":
+        from bantay.export.cybertip import export_cybertip
+
+        n = export_cybertip(
+            workspace_path(workspace),
+            case_id,
+            out,
+            reporter_email or "",
+            user,
+            database_url,
+            payments,
+        )
+        console.print(
+            f"wrote the CyberTipline report of case {case_id} ({n} platform report(s)) to {out}; "
+            "submit it from the platform, to the test endpoint first (docs/exports.md)"
+        )
+        return
     if format != "goaml":
-        raise BantayError(f"unknown format {format!r}; use goaml, fincen, ftm or pack")
+        raise BantayError(f"unknown format {format!r}; use goaml, fincen, ftm, pack or cybertip")
     if settings is not None:
         entity = ReportingEntity.from_toml(settings)
     elif rentity_id is not None:

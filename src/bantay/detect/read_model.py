@@ -113,6 +113,8 @@ class Reasons(TypedDict, total=False):
     family: dict[str, Any]
     #: where the payer-local hours of the high-risk payments came from (payers only)
     local_time: dict[str, Any]
+    #: platform reports linked to the entity by a payment identifier (``report_links``)
+    reports: list[dict[str, Any]]
 
 
 class Alert(TypedDict):

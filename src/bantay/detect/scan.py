@@ -174,6 +174,83 @@ def signal_seeds(ws: Workspace) -> list[Seed]:
     return [Seed(str(t), str(v), str(s)) for t, v, s in rows if str(t) in SEED_TYPES]
 
 
+#: the most linked reports an alert lists (the entity page lists them all)
+MAX_ALERT_REPORTS = 20
+
+
+def _has_table(ws: Workspace, name: str) -> bool:
+    row = ws.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def report_links(ws: Workspace) -> pd.DataFrame:
+    """Platform reports linked to entities (``report_links``, written by ``bantay reports link``):
+    one row per report and entity; empty when nothing is linked."""
+    cols = ["side", "entity_id", "report_id", "platform", "platform_report_id", "category"]
+    if not _has_table(ws, "report_links"):
+        return pd.DataFrame(columns=cols)
+    return ws.con.execute(
+        f"SELECT DISTINCT {', '.join(cols)} FROM report_links ORDER BY side, entity_id, report_id"
+    ).df()
+
+
+def report_links_empty() -> pd.DataFrame:
+    return pd.DataFrame(
+        columns=["side", "entity_id", "report_id", "platform", "platform_report_id", "category"]
+    )
+
+
+def report_seeds(links: pd.DataFrame) -> list[Seed]:
+    """Beneficiary entities a platform report reaches, as seeds (source ``platform:NAME``)."""
+    b = links[links["side"] == "beneficiary"].drop_duplicates(["entity_id", "platform"])
+    return [
+        Seed("entity", str(e), f"platform:{p}")
+        for e, p in zip(b["entity_id"], b["platform"], strict=True)
+    ]
+
+
+def _with_report_counts(feats: dict[str, pd.DataFrame], links: pd.DataFrame) -> None:
+    """Add ``n_platform_reports`` (distinct linked reports) to the payer and beneficiary frames."""
+    for side in ("payer", "beneficiary"):
+        mine = links[links["side"] == side]
+        n = mine.groupby("entity_id")["report_id"].nunique()
+        key = KEY[side]
+        feats[side]["n_platform_reports"] = (
+            feats[side][key].astype(str).map(n).fillna(0).astype("int64")
+        )
+
+
+#: the most linked reports whose weight counts (a flood of reports on one account is one signal)
+MAX_REPORT_WEIGHT = 3
+
+
+def with_report_odds(side: str, df: pd.DataFrame, cat: Catalogue) -> pd.DataFrame:
+    """Scores with linked platform reports weighed in: the calibrated score's odds times the
+    report indicator's ``odds_ratio`` for each linked report (at most :data:`MAX_REPORT_WEIGHT`),
+    then re-ranked. The model was trained on payments alone, so a report (evidence from another
+    source) enters as a likelihood ratio on its output rather than as a feature it never saw."""
+    if "n_platform_reports" not in df.columns or not (df["n_platform_reports"] > 0).any():
+        return df
+    ind = next(
+        (i for i in cat.indicators if i.side == side and i.feature == "n_platform_reports"), None
+    )
+    if ind is None or "odds_ratio" not in ind.parameters:
+        return df
+    lr = float(ind.parameters["odds_ratio"].default)
+    n = df["n_platform_reports"].clip(upper=MAX_REPORT_WEIGHT).to_numpy(dtype=float)
+    p = df["score"].to_numpy(dtype=float).clip(1e-9, 1 - 1e-9)
+    odds = p / (1 - p) * lr**n
+    key = KEY[side]
+    df = df.assign(score=round_score(odds / (1 + odds)))
+    df = df.sort_values(["score", key], ascending=[False, True], kind="mergesort").reset_index(
+        drop=True
+    )
+    df["rank"] = np.arange(1, len(df) + 1)
+    return df
+
+
 def _main_destination(pairs: pd.DataFrame) -> pd.Series:
     hr = pairs[pairs["hr"].astype(bool)]
     if hr.empty:
@@ -500,6 +577,7 @@ def scan(
     engine: str = "duckdb",
     seeds: Iterable[Seed] = (),
     use_signals: bool = True,
+    use_reports: bool = True,
     catalogue: Catalogue | None = None,
     model: DetectionModel | str | None = "default",
     entity_keys: EntityKeyFn = default_entity_keys,
@@ -525,6 +603,9 @@ def scan(
             "or empty it for DuckDB's default"
         ) from exc
     seed_list = list(seeds) + (signal_seeds(ws) if use_signals else [])
+    links = report_links(ws) if use_reports else report_links_empty()
+    _with_report_counts(feats, links)
+    seed_list += report_seeds(links)
     net = analyse(
         feats["pairs"],
         feats["identifiers"],
@@ -544,12 +625,14 @@ def scan(
         mdl = model
         model_name = "given" if model is not None else "rules-only"
     scored = {
-        "payer": score_side("payer", payer, mdl),
-        "beneficiary": score_side("beneficiary", benef, mdl),
+        "payer": with_report_odds("payer", score_side("payer", payer, mdl), cat),
+        "beneficiary": with_report_odds("beneficiary", score_side("beneficiary", benef, mdl), cat),
     }
     chosen = select_alerts(scored, threshold, budget)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     settings = {"threshold": threshold, "budget": budget, "seeds": len(seed_list), "engine": engine}
+    if not links.empty:
+        settings["linked_reports"] = int(links["report_id"].nunique())
     scan_id = (
         now.strftime("%Y%m%dT%H%M%S")
         + "-"
@@ -559,10 +642,25 @@ def scan(
     hits_of = hits_by_entity(
         hits, {(side, str(e)) for side, sel in chosen.items() for e in sel[KEY[side]]}
     )
+    reports_of: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in links.to_dict("records"):
+        lst = reports_of.setdefault((str(rec["side"]), str(rec["entity_id"])), [])
+        if len(lst) < MAX_ALERT_REPORTS:
+            lst.append(
+                {
+                    "report_id": int(rec["report_id"]),
+                    "platform": str(rec["platform"]),
+                    "platform_report_id": str(rec["platform_report_id"]),
+                    "category": str(rec["category"]),
+                }
+            )
     for side, sel in chosen.items():
         for _, row in with_contributions(side, sel, mdl).iterrows():
             reasons = explain(side, row, hits_of.get((side, str(row[KEY[side]])), []), net, cat)
             ent = str(row[KEY[side]])
+            linked = reports_of.get((side, ent))
+            if linked:
+                reasons["reports"] = linked
             alert_rows.append(
                 {
                     "side": side,

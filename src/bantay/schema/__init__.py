@@ -30,6 +30,8 @@ PropertyType = Literal[
     "currency",
     "country",
     "enum",
+    "boolean",
+    "object",
 ]
 
 #: DuckDB/SQL type of each property type. Amounts are exact decimals with six places, which holds
@@ -46,6 +48,8 @@ SQL_TYPES: dict[str, str] = {
     "currency": "VARCHAR",
     "country": "VARCHAR",
     "enum": "VARCHAR",
+    "boolean": "BOOLEAN",
+    "object": "JSON",
 }
 
 TYPE_DESCRIPTIONS: dict[str, str] = {
@@ -60,6 +64,8 @@ TYPE_DESCRIPTIONS: dict[str, str] = {
     "currency": "ISO 4217 code (or crypto-asset ticker)",
     "country": "ISO 3166-1 alpha-2 code",
     "enum": "one of the listed values",
+    "boolean": "true or false",
+    "object": "a nested JSON object of the schema named beside it (documents only)",
 }
 
 
@@ -75,6 +81,11 @@ class Property(BaseModel):
     #: record (``quarantine``: for a property whose emptiness means something, such as "no expiry")
     on_invalid: Literal["empty", "quarantine"] = "empty"
     values: tuple[str, ...] | None = None
+    #: documents only (``document: true``): the schema of an ``object`` property, whether the
+    #: property is a list of values, and the longest text a string property takes
+    schema_name: str | None = Field(default=None, alias="schema")
+    many: bool = False
+    max_length: int | None = None
 
     @model_validator(mode="after")
     def _enum_values(self) -> Property:
@@ -82,6 +93,8 @@ class Property(BaseModel):
             raise ValueError("an enum property needs `values`")
         if self.type != "enum" and self.values:
             raise ValueError("only enum properties take `values`")
+        if (self.type == "object") != (self.schema_name is not None):
+            raise ValueError("an object property, and only one, names its `schema`")
         return self
 
     @property
@@ -101,6 +114,9 @@ class Schema(BaseModel):
     description: str
     table: str | None = None
     abstract: bool = False
+    #: a JSON document received through the API (a platform report), not a workspace table: it
+    #: may nest other documents (``type: object``) and lists (``many: true``)
+    document: bool = False
     extends: tuple[str, ...] = ()
     key: tuple[str, ...] = ()
     properties: dict[str, Property] = Field(default_factory=dict)
@@ -199,8 +215,16 @@ def build_model(raw: dict[str, dict[str, object]]) -> Model:
         for k in schema.key:
             if k not in ordered:
                 raise SchemaError(f"schema {name}: key property {k!r} is not declared")
-        if schema.table is None and not schema.abstract:
-            raise SchemaError(f"schema {name} needs a `table` or `abstract: true`")
+        if schema.table is None and not schema.abstract and not schema.document:
+            raise SchemaError(
+                f"schema {name} needs a `table`, `abstract: true` or `document: true`"
+            )
+        nested = [p for p in ordered.values() if p.type == "object" or p.many or p.max_length]
+        if nested and not schema.document:
+            raise SchemaError(f"schema {name}: only documents nest objects, lists or lengths")
+        for p in nested:
+            if p.schema_name is not None and p.schema_name not in parsed:
+                raise SchemaError(f"schema {name}: {p.name} names unknown schema {p.schema_name}")
         resolved[name] = schema.model_copy(update={"properties": ordered})
     return Model(schemas=resolved)
 

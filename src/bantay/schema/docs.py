@@ -27,6 +27,11 @@ def render_data_model(model: Model | None = None) -> str:
         out.append(f"## {s.name}\n")
         if s.abstract:
             out.append("*Abstract: its properties are inherited by the schemas that extend it.*\n")
+        elif s.document:
+            out.append(
+                "*Document: a JSON body received through the API, validated against this schema "
+                "and kept in the workflow database (no workspace table).*\n"
+            )
         else:
             out.append(f"Table `{s.table}`.")
             if s.extends:
@@ -38,6 +43,12 @@ def render_data_model(model: Model | None = None) -> str:
             typ = f"`{p.type}`"
             if p.values:
                 typ += ": " + ", ".join(f"`{v}`" for v in p.values)
+            if p.schema_name:
+                typ += f" [{p.schema_name}](#{p.schema_name.lower()})"
+            if p.many:
+                typ = "list of " + typ
+            if p.max_length:
+                typ += f" (at most {p.max_length:,} characters)"
             req = (
                 "**required**"
                 if p.required

@@ -37,6 +37,7 @@ from bantay.web.routers import (
     pages,
     payments,
     reporting,
+    reports,
     search,
     users,
 )
@@ -150,9 +151,11 @@ def create_app(settings: WebSettings) -> FastAPI:
         exports,
         users,
         reporting,
+        reports,
     ):
         app.include_router(r.router, prefix="/api")
     app.include_router(pages.router)
+    app.include_router(reports.pages_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     # outermost last: headers on every response, the body limit before anything reads the body
     app.add_middleware(BodyLimit, default=settings.max_body_kib * KIB)

@@ -13,6 +13,7 @@ from bantay.errors import (
 )
 from bantay.export.case import EmptyCase, ExportError, UnknownCase
 from bantay.export.settings import SettingError
+from bantay.reports.model import NotJson
 
 #: most specific class first wins (looked up along the exception's MRO)
 STATUS: dict[type[BantayError], int] = {
@@ -26,6 +27,7 @@ STATUS: dict[type[BantayError], int] = {
     EmptyCase: 409,
     ExportError: 422,
     SettingError: 422,
+    NotJson: 415,
 }
 
 

@@ -26,6 +26,7 @@ ROUTE_LIMITS: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("POST", re.compile(r"^/api/cases/\d+/(close|review|assign)$"), 16 * KIB),
     ("POST", re.compile(r"^/api/exports/"), 1 * KIB),
     ("POST", re.compile(r"^/cases/\d+/export/"), 1 * KIB),
+    ("POST", re.compile(r"^/api/reports$"), 64 * KIB),
 )
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

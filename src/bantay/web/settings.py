@@ -58,6 +58,18 @@ class WebSettings(BaseSettings):
         description="Largest request body (KiB) of a state-changing request, checked before the "
         "body is read; login and export requests have smaller limits of their own.",
     )
+    reports_per_minute: int = Field(
+        default=6000,
+        ge=1,
+        description="Reports one platform token may send a minute (`POST /api/reports`), in "
+        "bursts of up to a minute's worth; beyond it, 429 with Retry-After.",
+    )
+    cybertip_reporter_email: str = Field(
+        default="",
+        max_length=254,
+        description="The reporting person's email in CyberTipline exports from the case page "
+        "(the platform's NCMEC contact); without it the export says so.",
+    )
     page_size: int = Field(default=50, ge=1, le=500, description="Default alert queue page size.")
     goaml_settings: Path | None = Field(
         default=None,

@@ -23,6 +23,7 @@ from bantay.export import charts
 from bantay.export import settings as reporting_settings
 from bantay.export.download import FORMATS
 from bantay.export.explore import PaymentFilter
+from bantay.reports.cases import case_reports
 from bantay.web.deps import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -356,6 +357,7 @@ def entity_page(
         confirmable={a for a, st in states.items() if triage_core.can_confirm(principal.user, st)},
         triage_history=triage_core.history(db, side, entity_id),
         reasons={k: v[0] for k, v in triage_core.REASON_CODES.items()},
+        linked_reports=analytics.linked_reports(side, entity_id),
     )
 
 
@@ -433,6 +435,7 @@ def case_page(
         can_assign=supervisor or c.owner == principal.user.username,
         export_formats=EXPORT_LABELS,
         member_names=member_names,
+        case_reports=case_reports(db, case_id),
     )
 
 
