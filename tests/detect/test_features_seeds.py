@@ -74,6 +74,42 @@ def test_signals_valid_during_the_payments_seed_the_scan(ws: Workspace) -> None:
     assert len(r.network.seeds) == 1
 
 
+def test_a_shared_payer_signal_seeds_the_walk_from_that_payer(ws: Workspace) -> None:
+    """Issue 20: a payer another institution confirmed (a shared payer signal, matched to this
+    workspace's own record of the payer) seeds the network: its beneficiary is one hop away, the
+    beneficiary's other payer two, and the payer's alert reasons name the signal."""
+    load(ws, tx(3, "REMIT1:A", "h:B") + tx(3, "REMIT1:C", "h:B") + tx(3, "REMIT1:D", "h:E"))
+    pcols = [r[0] for r in ws.con.execute("DESCRIBE party_records").fetchall()]
+    for i, (rid, phone) in enumerate((("REMIT1:A", "0412 345 678"), ("REMIT1:D", "0499 000 111"))):
+        rec = {c: None for c in pcols}
+        rec.update(
+            party_record_id=rid, kind="customer", institution="REMIT1", customer_ref=rid[7:],
+            name=rid[7:], phone=phone, residence_country="AU", ingest_id="t", source="t",
+            file="t.csv", line=i + 2,
+        )  # fmt: skip
+        ws.con.execute(
+            f"INSERT INTO party_records VALUES ({', '.join('?' * len(pcols))})", list(rec.values())
+        )
+    cols = [r[0] for r in ws.con.execute("DESCRIBE signals").fetchall()]
+    row = {c: None for c in cols}
+    row.update(
+        signal_id="s0", identifier_type="phone", value="+61412345678", role="payer",
+        signal_source="share:bank_a:b-1", confidence=0.9, ingest_id="t", source="t",
+        file="t.csv", line=2,
+    )  # fmt: skip
+    ws.con.execute(f"INSERT INTO signals VALUES ({', '.join('?' * len(cols))})", list(row.values()))
+    r = scan(ws, model=None, write=False)
+    assert list(r.network.payer_seeds) == ["REMIT1:A"]
+    payer = r.network.payer.set_index("payer_entity")
+    benef = r.network.beneficiary.set_index("beneficiary_entity")
+    assert payer.loc["REMIT1:A", "seed_hops"] == 0
+    assert benef.loc["h:B", "seed_hops"] == 1 and payer.loc["REMIT1:C", "seed_hops"] == 2
+    assert payer.loc["REMIT1:D", "seed_hops"] == -1  # not reached
+    assert r.network.payer_seeds["REMIT1:A"] == ["phone:+61412345678 (share:bank_a:b-1)"]
+    # without --signals nothing seeds
+    assert scan(ws, model=None, write=False, use_signals=False).network.payer_seeds == {}
+
+
 def test_purchase_kinds_and_monthly_fan_out(ws: Workspace) -> None:
     start = dt.datetime(2024, 3, 1, 13, 0)
     rows = []

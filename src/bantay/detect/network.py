@@ -8,7 +8,8 @@ are far fewer than the payments:
 * co-payers: other unrelated payers of the same beneficiaries (shared beneficiaries);
 * dens: beneficiaries linked by a shared phone or account, by shared unrelated payers, or by a
   shared city plus a shared unrelated payer; a den is a connected group of two or more;
-* seeds: beneficiaries matching known facilitators (signals or ``--seeds FILE``); personalised
+* seeds: beneficiaries matching known facilitators (signals or ``--seeds FILE``), and payers
+  matching payer signals (another institution's confirmed payers, shared: issue 20); personalised
   PageRank from them, and the shortest payment path from each entity to a seed.
 """
 
@@ -50,6 +51,8 @@ class NetworkResult:
     beneficiary: pd.DataFrame
     seeds: dict[str, list[str]] = field(default_factory=dict)  # entity -> matched seed values
     paths: dict[str, list[str]] = field(default_factory=dict)  # entity -> path to nearest seed
+    #: payer entity -> the payer signals it matched (confirmed elsewhere and shared, issue 20)
+    payer_seeds: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _phone_key(value: str) -> str:
@@ -192,6 +195,7 @@ def analyse(
     cat: Catalogue,
     copay: Copayment,
     seeds: Iterable[Seed] = (),
+    payer_seeds: dict[str, list[str]] | None = None,
 ) -> NetworkResult:
     """Network features for every payer and beneficiary entity. The engine has already reduced
     the pairs to who shares whom (``copay``); the graph work here (dens as connected components,
@@ -248,7 +252,10 @@ def analyse(
     rank = np.zeros(len(nodes))
     hops = np.full(len(nodes), -1)
     paths: dict[str, list[str]] = {}
+    payer_seeds = payer_seeds or {}
     seed_ids = [index[f"b:{b}"] for b in seed_hits if f"b:{b}" in index]
+    # payers another institution confirmed (shared payer signals) seed the walk as well
+    seed_ids += [index[f"p:{p}"] for p in sorted(payer_seeds) if f"p:{p}" in index]
     if seed_ids and g.ecount():
         damping = float(cat.indicator("N05_seed_proximity").param("damping"))
         pr = np.asarray(
@@ -301,5 +308,6 @@ def analyse(
         payer=payer.reset_index(),
         beneficiary=benef.reset_index(),
         seeds=seed_hits,
+        payer_seeds={p: v for p, v in payer_seeds.items() if f"p:{p}" in index},
         paths=paths,
     )

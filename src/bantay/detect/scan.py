@@ -31,7 +31,14 @@ from bantay.detect.model import (
     round_score,
     rules_only_probability,
 )
-from bantay.detect.network import SEED_TYPES, Copayment, NetworkResult, Seed, analyse
+from bantay.detect.network import (
+    SEED_TYPES,
+    Copayment,
+    NetworkResult,
+    Seed,
+    analyse,
+    match_seeds,
+)
 from bantay.detect.read_model import Reasons
 from bantay.detect.scoring import (
     FAMILY_FEATURES,
@@ -249,6 +256,46 @@ def with_report_odds(side: str, df: pd.DataFrame, cat: Catalogue) -> pd.DataFram
     )
     df["rank"] = np.arange(1, len(df) + 1)
     return df
+
+
+def payer_signal_entities(ws: Workspace) -> dict[str, list[str]]:
+    """Payer entities holding a phone or account that a payer signal names (payers another
+    institution confirmed and shared, ``bantay share import``), unless the signal expired before
+    the scanned period: entity -> ``["phone:+63... (share:ISSUER:BUNDLE)", ...]``. A record is keyed
+    as the scan keys payers: its resolved entity, else its own record id."""
+    rows = ws.con.execute(
+        "SELECT identifier_type, value, signal_source FROM signals "
+        "WHERE role = 'payer' AND identifier_type IN ('phone', 'account', 'wallet') "
+        "AND (expires IS NULL OR expires >= "
+        "coalesce((SELECT max(ts_utc)::DATE FROM transactions), current_date))"
+    ).fetchall()
+    if not rows:
+        return {}
+    members = _has_table(ws, "entity_members")
+    recs = ws.con.execute(
+        "SELECT pr.party_record_id, coalesce(pr.phone, '') AS phone, "
+        "coalesce(pr.account_id, '') AS account, coalesce(pr.residence_country, '') AS country, "
+        + ("em.entity_id" if members else "NULL")
+        + " AS entity_id FROM party_records pr "
+        + ("LEFT JOIN entity_members em USING (party_record_id) " if members else "")
+        + "WHERE pr.party_record_id IN (SELECT payer_record_id FROM transactions) "
+        "AND (pr.phone IS NOT NULL OR pr.account_id IS NOT NULL)"
+    ).df()
+    if recs.empty:
+        return {}
+    key = recs["entity_id"].where(recs["entity_id"].notna(), recs["party_record_id"]).astype(str)
+    ids = pd.DataFrame(
+        {
+            "beneficiary_entity": key,  # match_seeds keys on this column name
+            "phone": recs["phone"],
+            "account": recs["account"],
+            "name": "",
+            "city": "",
+            "country": recs["country"],
+        }
+    )
+    seeds = [Seed(str(t), str(v), str(src)) for t, v, src in rows]
+    return match_seeds(ids, seeds)
 
 
 def _main_destination(pairs: pd.DataFrame) -> pd.Series:
@@ -482,6 +529,8 @@ def explain(
     else:
         network["n_copayers"] = int(row.get("n_copayers", 0) or 0)
         network["n_den_beneficiaries"] = int(row.get("n_den_benefs", 0) or 0)
+        if net.payer_seeds.get(ent):
+            network["seed_match"] = net.payer_seeds[ent]
     model: list[dict[str, Any]] = []
     contrib = row.get("_contrib")
     if isinstance(contrib, dict):
@@ -614,6 +663,7 @@ def scan(
         cat,
         Copayment(feats["copayers"], feats["cobenefs"], feats["shared_payers"]),
         seed_list,
+        payer_signal_entities(ws) if use_signals else {},
     )
     payer, benef, hits = assemble(feats, net, cat)
     if isinstance(model, str):
