@@ -120,3 +120,32 @@ def test_report_odds_multiply_the_calibrated_odds_and_rerank() -> None:
     assert out.loc["c", "score"] == pytest.approx(8000 / 9 / (1 + 8000 / 9), abs=1e-6)
     assert list(out.sort_values("rank").index) == ["c", "a", "b"]
     assert out.loc["a", "score"] == 0.5
+
+
+def test_phones_ending_alike_in_two_countries_do_not_link(tmp_path: Path) -> None:
+    """Phones meet on their last nine digits, then must agree in E.164: a Philippine number that
+    ends like an Australian customer's is another number."""
+    path = build(tmp_path / "ws", n_alerts=10, big_entity_tx=12)
+    with open_workspace(path) as w:
+        rec = w.con.execute(
+            "SELECT party_record_id FROM entity_members WHERE entity_id = ? LIMIT 1", [PAYER]
+        ).fetchone()
+        assert rec is not None
+        w.con.execute(
+            "UPDATE party_records SET phone = '0412 345 678', residence_country = 'AU' "
+            "WHERE party_record_id = ?",
+            [rec[0]],
+        )
+    with open_workflow(path) as wf, wf.session() as db:
+        p, _ = add_platform(db, SECRET, "cli:t", "ExampleCall")
+        for rid, phone in (("R-AU", "+61 412 345 678"), ("R-PH", "+63 412 345 678")):
+            receive(db, p, parse_report(body(rid, phone=phone)))
+        # a national number, read in the reported account's country
+        local = body("R-AU-national", phone="0412 345 678")
+        local["reported_account"]["country"] = "AU"
+        receive(db, p, parse_report(local))
+        parties = report_parties(db)
+    with open_workspace(path) as w:
+        link(w, parties)
+        got = sorted(x["platform_report_id"] for x in linked_reports(w, "payer", PAYER))
+    assert got == ["R-AU", "R-AU-national"]

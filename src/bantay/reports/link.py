@@ -12,10 +12,12 @@ record, or ``acct:``/``tel:`` for a beneficiary). The result,
 ``bantay scan`` reads it (indicator ``R01_platform_report``, and linked beneficiaries seed the
 network), and the entity page and alert show the reports.
 
-Normalisation: accounts keep letters and digits, upper-cased (the scan's own); phones compare on
-their last nine digits (at least six digits in all), the national number whatever trunk prefix or
-country code a record wrote, so two countries' numbers that end alike can meet: the link keeps the
-value for the analyst to see. Names are kept for the analyst to read, never linked on by themselves (a
+Normalisation: accounts keep letters and digits, upper-cased (the scan's own); phones meet on their
+last nine digits (at least six digits in all), the national number whatever trunk prefix or country
+code a record wrote, and are then read in E.164 by the resolver's normalisation (the report's number
+in the reported account's country, the record's in its residence country): two numbers that end
+alike but differ in E.164 (two countries') do not link; where either cannot be read, the digits
+decide, and the link keeps the value for the analyst to see. Names are kept for the analyst to read, never linked on by themselves (a
 payer name on a tip is weak evidence; an analyst can still search it). A report whose identifiers
 match nothing is still triaged on its own (:mod:`bantay.reports.triage`).
 """
@@ -30,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantay.cases.models import Platform, PlatformReport
+from bantay.resolve.normalize import normalize_phone
 from bantay.workspace import Workspace
 
 #: report payment fields -> the identifier type they link as
@@ -59,6 +62,7 @@ PARTY_COLUMNS = [
     "name",
     "amount",
     "currency",
+    "e164",
 ]
 
 
@@ -93,7 +97,9 @@ def report_parties(db: Session) -> pd.DataFrame:
         PlatformReport.body,
     ).order_by(PlatformReport.id)
     for rid, pid, prid, user, cat, at, body in db.execute(q):
-        for i, p in enumerate(json.loads(body).get("payments", [])):
+        doc = json.loads(body)
+        region = str((doc.get("reported_account") or {}).get("country") or "") or None
+        for i, p in enumerate(doc.get("payments", [])):
             for field, kind in LINK_FIELDS.items():
                 v = p.get(field)
                 if not v:
@@ -117,6 +123,7 @@ def report_parties(db: Session) -> pd.DataFrame:
                         p.get("payer_name"),
                         p.get("amount"),
                         p.get("currency"),
+                        (normalize_phone(str(v), region) or "") if kind == "phone" else "",
                     )
                 )
     return pd.DataFrame.from_records(rows, columns=PARTY_COLUMNS)
@@ -128,6 +135,25 @@ def _has(ws: Workspace, table: str) -> bool:
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
         ).fetchone()[0]  # type: ignore[index]
     )
+
+
+def _drop_other_numbers(ws: Workspace) -> None:
+    """Phones met on their last nine digits are the same number only if, read in E.164 (the
+    report's number in the reported account's country, the record's in its residence country),
+    they agree; a pair where either cannot be read so stays on the digits alone."""
+    rows = ws.con.execute(
+        "SELECT DISTINCT party_record_id, via_record, e164, raw_phone, region FROM __matched "
+        "WHERE identifier_type = 'phone' AND e164 <> ''"
+    ).fetchall()
+    other = [
+        (rp, rec)
+        for rp, rec, e164, raw, region in rows
+        if (theirs := normalize_phone(raw, region or None)) and theirs != e164
+    ]
+    if other:
+        ws.con.executemany(
+            "DELETE FROM __matched WHERE party_record_id = ? AND via_record = ?", other
+        )
 
 
 def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
@@ -145,7 +171,7 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
                       received_at::TIMESTAMP AS received_at, field::VARCHAR AS field,
                       identifier_type::VARCHAR AS identifier_type, value::VARCHAR AS value,
                       norm::VARCHAR AS norm, name::VARCHAR AS name, amount::VARCHAR AS amount,
-                      currency::VARCHAR AS currency
+                      currency::VARCHAR AS currency, coalesce(e164::VARCHAR, '') AS e164
                FROM __report_parties"""
         )
     finally:
@@ -162,6 +188,7 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
                      upper(regexp_replace(coalesce(pr.account_id, ''), '[^0-9A-Za-z]', '', 'g'))
                        AS acct,
                      regexp_replace(coalesce(pr.phone, ''), '[^0-9]', '', 'g') AS digits,
+                     pr.phone AS raw_phone, pr.residence_country AS region,
                      {ent} AS resolved
               FROM party_records pr {join_members})
             SELECT *, CASE WHEN length(digits) >= {MIN_PHONE_DIGITS}
@@ -199,22 +226,27 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
             WHERE p.resolved IS NULL"""
     )
     con.execute(
+        """CREATE OR REPLACE TEMP TABLE __matched AS
+           SELECT rp.*, p.party_record_id AS via_record, NULL::VARCHAR AS raw_phone,
+                  NULL::VARCHAR AS region
+           FROM report_parties rp
+           JOIN __party_ids p ON rp.identifier_type = 'account' AND p.acct = rp.norm
+           WHERE p.acct <> ''
+           UNION ALL
+           SELECT rp.*, p.party_record_id AS via_record, p.raw_phone, p.region
+           FROM report_parties rp
+           JOIN __party_ids p ON rp.identifier_type = 'phone' AND p.tel = rp.norm
+           WHERE p.tel <> ''"""
+    )
+    _drop_other_numbers(ws)
+    con.execute(
         """CREATE OR REPLACE TABLE report_links AS
-           WITH matched AS (
-             SELECT rp.*, p.party_record_id AS via_record
-             FROM report_parties rp
-             JOIN __party_ids p ON rp.identifier_type = 'account' AND p.acct = rp.norm
-             WHERE p.acct <> ''
-             UNION ALL
-             SELECT rp.*, p.party_record_id AS via_record
-             FROM report_parties rp
-             JOIN __party_ids p ON rp.identifier_type = 'phone' AND p.tel = rp.norm
-             WHERE p.tel <> '')
            SELECT DISTINCT m.report_id, m.platform, m.platform_report_id, m.reported_user_id,
                   m.category, m.received_at, e.side, e.entity_id, m.identifier_type, m.value,
                   m.via_record
-           FROM matched m JOIN __record_entities e ON e.party_record_id = m.via_record"""
+           FROM __matched m JOIN __record_entities e ON e.party_record_id = m.via_record"""
     )
+    con.execute("DROP TABLE IF EXISTS __matched")
     con.execute("DROP TABLE IF EXISTS __sides")
     con.execute("DROP TABLE IF EXISTS __record_entities")
     con.execute("DROP TABLE IF EXISTS __party_ids")
