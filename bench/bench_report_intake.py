@@ -10,9 +10,12 @@ scale, and the two-sided demo's payer recall with reports linked vs without.
 workspace, with a platform token. A minimal asyncio HTTP/1.1 client (keep-alive connections, no
 HTTP library, so the client costs little of the machine) sends ``--requests`` ``GET /healthz``
 then as many ``POST /api/reports`` (each a new ``platform_report_id``: validated, stored, audited,
-committed) from ``--concurrency`` connections, in the same server run. It prints throughput, p50
-and p99 latency of each, and the reports' ratio to the health check; then checks that every report
-was stored and the audit chain verifies. The client shares the machine's cores with the server.
+committed) from ``--concurrency`` connections, in the same server run (closed loop: as fast as they
+go). Then the target as a platform's traffic meets it (open loop): as many new reports, each due at
+``i / 500`` seconds, its latency counted from when it was due (so a backlog shows), over a pool of
+keep-alive connections. It prints throughput, p50 and p99 latency of each, and the ratio to the
+health check; then checks that every report was stored and the audit chain verifies. The client
+shares the machine's cores with the server.
 
 **Linking.** A workspace with ``--entities`` payer and beneficiary entities (one party record each,
 with an account and a phone, ``entity_members``, one payment per record) and ``--reports`` reports
@@ -44,6 +47,10 @@ from pathlib import Path
 import numpy as np
 
 PASSWORD = "bench-password-not-secret"
+
+
+#: the intake target (issue 19): reports a second, with p99 <= 50 ms
+TARGET_RATE = 500.0
 
 
 def free_port() -> int:
@@ -110,6 +117,39 @@ async def load(
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return time.perf_counter() - t0, lat, codes
+
+
+async def load_at_rate(
+    port: int, requests: list[bytes], rate: float, connections: int = 64
+) -> tuple[float, list[float], dict[int, int]]:
+    """Open loop: request ``i`` is due at ``i / rate`` seconds and its latency counts from then (a
+    request kept waiting for a free connection waits on the clock, so a slow server cannot hide
+    its backlog); ``connections`` keep-alive connections carry them. (seconds, latencies, codes)."""
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    lat: list[float] = []
+    codes: dict[int, int] = {}
+    # the first request is due a second from now: making the tasks takes a while, and a request
+    # late from the start would count the client's set-up against the server
+    t0 = time.perf_counter() + 1.0
+
+    async def one(i: int, raw: bytes) -> None:
+        due = t0 + i / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        conn = await pool.get()
+        try:
+            status, _ = await _request(*conn, raw)
+        finally:
+            pool.put_nowait(conn)
+        lat.append((time.perf_counter() - due) * 1000)
+        codes[status] = codes.get(status, 0) + 1
+
+    await asyncio.gather(*(one(i, raw) for i, raw in enumerate(requests)))
+    seconds = time.perf_counter() - t0
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return seconds, lat, codes
 
 
 def report_body(i: int) -> bytes:
@@ -188,6 +228,9 @@ def bench_intake(n: int, concurrency: int) -> None:
         r_s, r_lat, r_codes = asyncio.run(load(port, bodies, concurrency))
         again = [_post("/api/reports", token, report_body(i)) for i in range(min(n, 2000))]
         a_s, a_lat, a_codes = asyncio.run(load(port, again, concurrency))
+        # the target as a platform's traffic would meet it: reports arriving at 500 a second
+        paced = [_post("/api/reports", token, report_body(n + i)) for i in range(n)]
+        o_s, o_lat, o_codes = asyncio.run(load_at_rate(port, paced, TARGET_RATE))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -203,6 +246,7 @@ def bench_intake(n: int, concurrency: int) -> None:
         ("GET /healthz (baseline)", n, h_s, h_lat, h_codes),
         ("POST /api/reports (new)", n, r_s, r_lat, r_codes),
         ("POST /api/reports (repeat: 200)", len(again), a_s, a_lat, a_codes),
+        (f"POST /api/reports (new, {TARGET_RATE:.0f}/s due)", n, o_s, o_lat, o_codes),
     ]
     print(
         f"\nintake: one uvicorn worker, {concurrency} keep-alive connections, client on the same machine"
@@ -219,11 +263,18 @@ def bench_intake(n: int, concurrency: int) -> None:
         )
     rps = n / r_s
     print(
-        f"target >= 500 reports/s with p99 <= 50 ms: {rps:.0f} reports/s, p99 "
-        f"{pct(r_lat, 0.99):.1f} ms -> {'met' if rps >= 500 and pct(r_lat, 0.99) <= 50 else 'NOT met'}"
+        f"as fast as {concurrency} connections go: {rps:.0f} reports/s, p99 {pct(r_lat, 0.99):.1f} ms "
+        "(closed loop: at saturation the p99 is the queue those connections make)"
+    )
+    o_rps, o_p99 = n / o_s, pct(o_lat, 0.99)
+    met = o_rps >= 0.98 * TARGET_RATE and o_p99 <= 50
+    print(
+        f"target >= {TARGET_RATE:.0f} reports/s with p99 <= 50 ms (reports due at {TARGET_RATE:.0f}/s, "
+        f"latency from when each was due): {o_rps:.0f} reports/s, p99 {o_p99:.1f} ms -> "
+        f"{'met' if met else 'NOT met'}"
     )
     print(
-        f"stored {stored:,} reports (expected {n:,}); audit chain: {'intact' if verified.ok else verified.kinds()}"
+        f"stored {stored:,} reports (expected {2 * n:,}); audit chain: {'intact' if verified.ok else verified.kinds()}"
     )
 
 

@@ -96,7 +96,7 @@ def serve(
         )
     except ValueError as exc:
         raise BantayError(str(exc)) from exc
-    web = create_app(settings)
+    web = create_app(settings, serving=True)
     console.print(
         f"Bantay web app on http://{host}:{port}/ (workspace {path}); it listens once the alert "
         "queue is prepared; Ctrl-C to stop"
