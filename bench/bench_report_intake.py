@@ -37,31 +37,19 @@ import asyncio
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from serving import pct, start_serve, stop_serve
+
 PASSWORD = "bench-password-not-secret"
 
 
 #: the intake target (issue 19): reports a second, with p99 <= 50 ms
 TARGET_RATE = 500.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
 # ---- a small keep-alive HTTP/1.1 client ----------------------------------------------------------
@@ -189,39 +177,15 @@ def bench_intake(n: int, concurrency: int) -> None:
     secret = "bench-" + os.urandom(24).hex()
     with open_workflow(ws) as wf, wf.session() as db:
         _p, token = add_platform(db, secret, "bench", "BenchCall")
-    port = free_port()
-    env = {
-        **os.environ,
-        "BANTAY_WEB_SECRET_KEY": secret,
-        # the rate limit is per token; the bench is one platform sending as fast as it can
-        "BANTAY_WEB_REPORTS_PER_MINUTE": str(max(6000, n * 60)),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from bantay.cli import main; main()",
-            "serve",
-            "-w",
-            str(ws),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
+    proc, port, _ready = start_serve(
+        ws,
+        {
+            "BANTAY_WEB_SECRET_KEY": secret,
+            # the rate limit is per token; the bench is one platform sending as fast as it can
+            "BANTAY_WEB_REPORTS_PER_MINUTE": str(max(6000, n * 60)),
+        },
     )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("server did not start") from None
-                time.sleep(0.2)
         asyncio.run(load(port, [_get("/healthz")] * 500, concurrency))  # warm
         h_s, h_lat, h_codes = asyncio.run(load(port, [_get("/healthz")] * n, concurrency))
         bodies = [_post("/api/reports", token, report_body(i)) for i in range(n)]
@@ -232,8 +196,7 @@ def bench_intake(n: int, concurrency: int) -> None:
         paced = [_post("/api/reports", token, report_body(n + i)) for i in range(n)]
         o_s, o_lat, o_codes = asyncio.run(load_at_rate(port, paced, TARGET_RATE))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_serve(proc)
     with open_workflow(ws) as wf, wf.session() as db:
         from sqlalchemy import func, select
 

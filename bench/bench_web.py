@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,19 +29,9 @@ import httpx
 
 from bantay.cases.db import open_workflow
 from bantay.cases.synthetic import build
+from serving import pct, start_serve, stop_serve
 
 PASSWORD = "bench-password-not-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
 def main() -> None:
@@ -73,39 +59,10 @@ def main() -> None:
     with open_workflow(ws) as wf, wf.session() as db, contextlib.suppress(Conflict):
         services.add_user(db, services.Actor.operator(), "bench", PASSWORD, "supervisor")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BANTAY_WEB_SECRET_KEY": "bench-" + os.urandom(24).hex()}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from bantay.cli import main; main()",
-            "serve",
-            "-w",
-            str(ws),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    # the server prepares the queue and lookup maps before it listens
+    proc, port, t_ready = start_serve(ws, wait_s=900)
     try:
-        t_start = time.perf_counter()
-        client = httpx.Client(base_url=base, timeout=120)
-        deadline = time.monotonic() + 900  # the server prepares the queue before it listens
-        while True:
-            try:
-                if client.get("/healthz").status_code == 200:
-                    t_ready = time.perf_counter() - t_start
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
         r = client.post("/api/auth/login", json={"username": "bench", "password": PASSWORD})
         r.raise_for_status()
         t0 = time.perf_counter()
@@ -180,8 +137,7 @@ def main() -> None:
             rows.append((name, statistics.median(times), pct(times, 0.95), max(times)))
         verify = client.get("/api/audit/verify").json()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop_serve(proc)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 

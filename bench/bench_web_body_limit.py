@@ -17,11 +17,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -32,38 +28,9 @@ from pathlib import Path
 import psutil
 
 from bantay.cases.synthetic import build
+from serving import start_serve, stop_serve
 
 MB = 1 << 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(ws: Path, env_extra: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {**os.environ, "BANTAY_WEB_SECRET_KEY": "bench-" + os.urandom(24).hex(), **env_extra}
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-c", "from bantay.cli import main; main()", "serve", "-w", str(ws)),
-            *("--host", "127.0.0.1", "--port", str(port)),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            c.request("GET", "/healthz")
-            if c.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start")
 
 
 def chunks(total: int) -> Iterator[bytes]:
@@ -136,7 +103,7 @@ def main() -> None:
         ]
         rows: list[tuple[str, str, str, str, float, float, float]] = []
         for label, env in runs:
-            proc, port = start(ws, env)
+            proc, port, _ready = start_serve(ws, env)
             try:
                 for name, path, ctype in cases:
                     for declared in (True, False):
@@ -146,8 +113,7 @@ def main() -> None:
                         )
                         rows.append((label, name, how, outcome, b, peak, peak - b))
             finally:
-                proc.terminate()
-                proc.wait(30)
+                stop_serve(proc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\nAn anonymous {args.mb} MB POST: server resident memory (MB)\n")
