@@ -18,6 +18,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,14 +53,10 @@ pytestmark = [
 README_SHOTS = {"queue": "queue.png", "entity": "entity.png", "case": "case.png"}
 
 
-@pytest.fixture
-def server(settings: WebSettings, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def served(settings: WebSettings) -> Iterator[str]:
+    """The app on a free port of 127.0.0.1 in a thread (uvicorn), its URL while the block runs."""
     import uvicorn
-
-    # the reporting entity of a goAML export (the app starts with its settings file)
-    fiu = tmp_path / "fiu.toml"
-    fiu.write_text('[reporting_entity]\nrentity_id = 7\nreporting_user_code = "ANA01"\n')
-    settings = settings.model_copy(update={"goaml_settings": fiu})
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -74,9 +71,22 @@ def server(settings: WebSettings, tmp_path: Path) -> Iterator[str]:
     while not srv.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    t.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        t.join(timeout=10)
+
+
+@pytest.fixture
+def server(settings: WebSettings, tmp_path: Path) -> Iterator[str]:
+    # the reporting entity of a goAML export (the app starts with its settings file)
+    fiu = tmp_path / "fiu.toml"
+    fiu.write_text('[reporting_entity]\nrentity_id = 7\nreporting_user_code = "ANA01"\n')
+    settings = settings.model_copy(update={"goaml_settings": fiu})
+
+    with served(settings) as url:
+        yield url
 
 
 def _no_404(page: object, seen: list[str]) -> None:

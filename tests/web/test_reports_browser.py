@@ -3,19 +3,15 @@ read a row's reports, open a case from it and find the reports beside the linked
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bantay.web.app import create_app
 from bantay.web.settings import WebSettings
 
 from .conftest import PASSWORD, SECRET
-from .test_browser import ARGS, CHROMIUM
+from .test_browser import ARGS, CHROMIUM, served
 from .test_reports_triage import PAYER, report_ws  # noqa: F401 (the fixture)
 
 pytestmark = [
@@ -26,26 +22,9 @@ pytestmark = [
 
 @pytest.fixture
 def server(report_ws: tuple[Path, str]) -> Iterator[str]:  # noqa: F811
-    import uvicorn
-
     settings = WebSettings(workspace=report_ws[0], secret_key=SECRET)  # type: ignore[arg-type]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning", ws="none"
-        )
-    )
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "server did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    t.join(timeout=10)
+    with served(settings) as url:
+        yield url
 
 
 def test_report_queue_to_case(server: str) -> None:
