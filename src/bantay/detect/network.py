@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bantay.detect.catalogue import Catalogue
+from bantay.detect.read_model import MIN_PHONE_DIGITS
 from bantay.resolve.normalize import normalize_phone
 
 SEED_TYPES = ("phone", "account", "wallet", "name_city", "entity")
@@ -55,9 +56,16 @@ class NetworkResult:
     payer_seeds: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _phone_key(value: str) -> str:
+#: phones also meet on their last digits: the national number, whatever trunk prefix (0) or
+#: country code a record wrote it with (``0987 862 089`` and ``+66987862089``)
+PHONE_TAIL_DIGITS = 9
+
+
+def phone_tail_key(value: str) -> str:
+    """A phone's last :data:`PHONE_TAIL_DIGITS` digits; ``""`` under
+    :data:`~bantay.detect.read_model.MIN_PHONE_DIGITS` digits in all."""
     digits = "".join(ch for ch in value if ch.isdigit())
-    return digits[-9:] if len(digits) >= 6 else ""
+    return digits[-PHONE_TAIL_DIGITS:] if len(digits) >= MIN_PHONE_DIGITS else ""
 
 
 @lru_cache(maxsize=200_000)
@@ -87,12 +95,13 @@ def _phone_match(ids: pd.DataFrame, value: str) -> pd.Series:
     e164 = ids["_e164"]
     seed = phone_e164(value)
     if seed:
-        return (e164 == seed) | ((e164 == "") & (ids["_tail"] == _phone_key(seed)))
-    key = _phone_key(value)
+        return (e164 == seed) | ((e164 == "") & (ids["_tail"] == phone_tail_key(seed)))
+    key = phone_tail_key(value)
     return (ids["_tail"] == key) & (key != "")
 
 
-def _account_key(value: str) -> str:
+def account_key(value: str) -> str:
+    """An account or wallet id as the scan compares it: letters and digits, upper-cased."""
     return "".join(ch for ch in value.upper() if ch.isalnum())
 
 
@@ -111,9 +120,9 @@ def match_seeds(
         return {}
     ids = identifiers.fillna("")
     ids = ids.assign(
-        _e164=e164_column(ids) if e164 is None else e164, _tail=ids["phone"].map(_phone_key)
+        _e164=e164_column(ids) if e164 is None else e164, _tail=ids["phone"].map(phone_tail_key)
     )
-    account = ids["account"].map(_account_key)
+    account = ids["account"].map(account_key)
     name_city = ids["name"].map(_text_key) + "|" + ids["city"].map(_text_key)
     out: dict[str, list[str]] = {}
     for s in seeds:
@@ -122,7 +131,7 @@ def match_seeds(
         elif s.identifier_type == "phone":
             hit = _phone_match(ids, s.value)
         elif s.identifier_type in ("account", "wallet"):
-            key = _account_key(s.value)
+            key = account_key(s.value)
             hit = (account == key) & (key != "")
         elif s.identifier_type == "name_city":
             name, _, city = s.value.partition("|")
@@ -150,9 +159,9 @@ def _den_edges(
     edges: list[tuple[str, str]] = []
     ids = identifiers.fillna("")
     e164 = e164_column(ids) if e164 is None else e164
-    tail = ids["phone"].map(_phone_key)
+    tail = ids["phone"].map(phone_tail_key)
     phone_keys = e164.where(e164 != "", ("tail:" + tail).where(tail != "", ""))
-    for col, key in (("phone", None), ("account", _account_key)):
+    for col, key in (("phone", None), ("account", account_key)):
         k = phone_keys if key is None else ids[col].map(key)
         # every beneficiary sharing a key is linked to the first (by name) of those holding it
         members = (

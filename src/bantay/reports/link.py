@@ -32,6 +32,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bantay.cases.models import Platform, PlatformReport
+from bantay.detect.network import PHONE_TAIL_DIGITS, account_key, phone_tail_key
+from bantay.detect.read_model import MIN_PHONE_DIGITS, STANDIN_PREFIXES
 from bantay.resolve.normalize import normalize_phone
 from bantay.workspace import Workspace
 
@@ -43,10 +45,6 @@ LINK_FIELDS = {
     "payout_account": "account",
     "phone": "phone",
 }
-MIN_PHONE_DIGITS = 6
-#: phones match on their last digits: the national number, whatever trunk prefix (0) or country
-#: code the record wrote it with (KYC files write ``0987 862 089``, a platform ``+66987862089``)
-PHONE_KEY_DIGITS = 9
 PARTY_COLUMNS = [
     "party_record_id",
     "report_id",
@@ -77,10 +75,8 @@ class LinkResult:
 
 
 def _norm(kind: str, value: str) -> str:
-    if kind == "phone":
-        d = "".join(ch for ch in value if ch.isdigit())
-        return d[-PHONE_KEY_DIGITS:] if len(d) >= MIN_PHONE_DIGITS else ""
-    return "".join(ch for ch in value.upper() if ch.isalnum())
+    """The scan's own keys: a phone's last digits, an account's letters and digits."""
+    return phone_tail_key(value) if kind == "phone" else account_key(value)
 
 
 def report_parties(db: Session) -> pd.DataFrame:
@@ -192,7 +188,7 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
                      {ent} AS resolved
               FROM party_records pr {join_members})
             SELECT *, CASE WHEN length(digits) >= {MIN_PHONE_DIGITS}
-                           THEN right(digits, {PHONE_KEY_DIGITS}) ELSE '' END AS tel
+                           THEN right(digits, {PHONE_TAIL_DIGITS}) ELSE '' END AS tel
             FROM base"""
     )
     # which side each record is a party of, as the transactions say (a KYC customer of an
@@ -207,6 +203,7 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
     )
     # record -> (entity, side) for every side its entity is a party of: the resolved entity's
     # sides, else the scan's stand-in key of the record on each of its own sides
+    acct_prefix, tel_prefix = STANDIN_PREFIXES
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE __record_entities AS
             WITH es AS (
@@ -218,8 +215,8 @@ def link(ws: Workspace, parties: pd.DataFrame) -> LinkResult:
             UNION ALL
             SELECT p.party_record_id,
                    CASE WHEN s.side = 'payer' THEN p.party_record_id
-                        WHEN p.acct <> '' THEN 'acct:' || p.acct
-                        WHEN length(p.digits) >= {MIN_PHONE_DIGITS} THEN 'tel:' || p.digits
+                        WHEN p.acct <> '' THEN '{acct_prefix}' || p.acct
+                        WHEN length(p.digits) >= {MIN_PHONE_DIGITS} THEN '{tel_prefix}' || p.digits
                         ELSE p.party_record_id END,
                    s.side
             FROM __party_ids p JOIN __sides s USING (party_record_id)
