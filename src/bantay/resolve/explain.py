@@ -150,7 +150,9 @@ def _term_frequencies(ws: Workspace, column: str, values: list[Any]) -> dict[Any
 
 def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
     """Explain whether and why two records (or entities) are linked."""
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
+
+    from bantay.engine import DuckDBEngine
 
     a, b = resolve_ref(ws, ref_a), resolve_ref(ws, ref_b)
     if a == b:
@@ -169,14 +171,14 @@ def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
         tf = _term_frequencies(ws, col, [rec_a[col], rec_b[col]])
         rec_a[f"tf_{col}"] = tf.get(rec_a[col])
         rec_b[f"tf_{col}"] = tf.get(rec_b[col])
-    con_api = DuckDBAPI()
     table = pl.DataFrame([rec_a, rec_b], schema=feats.select(FEATURE_COLUMNS).schema)
-    sdf = con_api.register(table.to_arrow(), table_name="bantay_explain_input")
-    linker = Linker(sdf, model.settings(), log_level=logging.WARNING)
-    left = {k: v for k, v in rec_a.items()}
-    right = {k: v for k, v in rec_b.items()}
-    scored = linker.inference.score_pair(left, right, include_found_by_blocking_rules=True)
-    row = scored.as_record_list()[0]
+    with DuckDBEngine() as engine:
+        sdf = engine.splink_register(table, "bantay_explain_input")
+        linker = Linker(sdf, model.settings(), log_level=logging.WARNING)
+        scored = linker.inference.score_pair(
+            dict(rec_a), dict(rec_b), include_found_by_blocking_rules=True
+        )
+        row = scored.as_record_list()[0]
     fields: list[FieldExplanation] = []
     for name in model.parameters:
         gamma = row.get(f"gamma_{name}")
