@@ -286,7 +286,7 @@ def payer_signal_entities(ws: Workspace) -> dict[str, list[str]]:
     key = recs["entity_id"].where(recs["entity_id"].notna(), recs["party_record_id"]).astype(str)
     ids = pd.DataFrame(
         {
-            "beneficiary_entity": key,  # match_seeds keys on this column name
+            "payer_entity": key,
             "phone": recs["phone"],
             "account": recs["account"],
             "name": "",
@@ -295,7 +295,7 @@ def payer_signal_entities(ws: Workspace) -> dict[str, list[str]]:
         }
     )
     seeds = [Seed(str(t), str(v), str(src)) for t, v, src in rows]
-    return match_seeds(ids, seeds)
+    return match_seeds(ids, seeds, key="payer_entity")
 
 
 def _main_destination(pairs: pd.DataFrame) -> pd.Series:
