@@ -114,9 +114,9 @@ def match_seeds(
     identifiers: pd.DataFrame,
     seeds: Iterable[Seed],
     e164: pd.Series | None = None,
-    key: str = "beneficiary_entity",
+    entity: str = "beneficiary_entity",
 ) -> dict[str, list[str]]:
-    """Entities (column ``key``: beneficiaries unless told) whose phone, account/wallet or name
+    """Entities (column ``entity``: beneficiaries unless told) whose phone, account/wallet or name
     and city match a seed (``e164``: the identifiers' phones already read, see
     :func:`e164_column`)."""
     seeds = list(seeds)
@@ -131,7 +131,7 @@ def match_seeds(
     out: dict[str, list[str]] = {}
     for s in seeds:
         if s.identifier_type == "entity":
-            hit = ids[key] == s.value
+            hit = ids[entity] == s.value
         elif s.identifier_type == "phone":
             hit = _phone_match(ids, s.value)
         elif s.identifier_type in ("account", "wallet"):
@@ -143,7 +143,7 @@ def match_seeds(
             hit = name_city == key
         else:
             continue
-        for ent in ids.loc[hit, key].unique():
+        for ent in ids.loc[hit, entity].unique():
             out.setdefault(str(ent), []).append(f"{s.identifier_type}:{s.value} ({s.source})")
     return out
 

@@ -295,7 +295,7 @@ def payer_signal_entities(ws: Workspace) -> dict[str, list[str]]:
         }
     )
     seeds = [Seed(str(t), str(v), str(src)) for t, v, src in rows]
-    return match_seeds(ids, seeds, key="payer_entity")
+    return match_seeds(ids, seeds, entity="payer_entity")
 
 
 def _main_destination(pairs: pd.DataFrame) -> pd.Series:
