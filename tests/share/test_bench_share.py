@@ -45,6 +45,19 @@ def test_names_bench_compares_encodings_with_plaintext() -> None:
 
 def test_main_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--local", "3000", "--bundle", "300", "--names", "100", "--distractors", "200"]
+    args += ["--register-records", "300"]
     assert bench_share.main([*args, "--skip-demo"]) == 0
     out = capsys.readouterr().out
     assert "x plaintext" in out and "recall@P>=0.99" in out and "encodings / plaintext" in out
+
+
+def test_names_bench_on_the_register_nobody_here_generated() -> None:
+    if not bench_share.REGISTER.exists():
+        pytest.skip("../shared/data/historical_50k is not here")  # CI has ../shared
+    rows, n_pairs, n_true, (p_def, r_def), _ = bench_share.bench_names_register(
+        bench_share.REGISTER, records=2000, seed=1
+    )
+    assert [r.method for r in rows] == ["CLK, Dice (encodings)", "plaintext Jaro-Winkler"]
+    assert 0 < n_true < n_pairs
+    assert all(0.0 <= r.recall <= 1.0 for r in rows)
+    assert 0.0 <= p_def <= 1.0 and 0.0 <= r_def <= 1.0
