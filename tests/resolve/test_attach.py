@@ -10,7 +10,8 @@ import pytest
 from tests.resolve.conftest import entity_of, insert_records
 
 from bantay.resolve import model as mdl
-from bantay.resolve.attach import attach_pairs
+from bantay.resolve.attach import attach_pairs, entity_prior_pairs
+from bantay.resolve.cluster import ATTACHED_MARK
 from bantay.resolve.explain import explain_pair
 from bantay.resolve.features import build_features
 from bantay.resolve.judgements import judge
@@ -188,3 +189,79 @@ def test_a_resolve_run_stores_the_attachment_and_a_judgement_undoes_it(rws: Work
     assert "attached with probability" in verdict and "the pair alone scores" in verdict
     judge(rws, "REMIT:x", "BANK0:g", "not_same", "analyst", "two people")
     assert entity_of(rws)["REMIT:x"] != entity_of(rws)["BANK0:g"]
+
+
+def _scored(*pairs: tuple[str, str, float]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "party_record_id_l": [min(a, b) for a, b, _ in pairs],
+            "party_record_id_r": [max(a, b) for a, b, _ in pairs],
+            "match_probability": [p for _, _, p in pairs],
+            "match_weight": [0.0] * len(pairs),
+            "agreed_fields": [
+                "phone=same phone" if "phone" in a + b else "name=name with a typo, city=same city"
+                for a, b, _ in pairs
+            ],
+        }
+    )
+
+
+def _members(entities: dict[str, list[str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [(rid, e) for e, rids in entities.items() for rid in rids],
+        schema={"party_record_id": pl.String, "entity_id": pl.String},
+        orient="row",
+    )
+
+
+#: an entity of ten records, held together by links above the threshold
+TEN = [f"r{i}" for i in range(10)]
+LINKED = [(a, b, 0.999) for a, b in pairwise(TEN)]
+
+
+def test_a_straggler_near_the_threshold_joins_the_large_entity_it_points_at() -> None:
+    # odds 1:1 against one record, ten records: 10 / (1 + 10) = 0.91
+    pairs = _scored(*LINKED, ("s", "r3", 0.5))
+    found = entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "S": ["s"]}))
+    assert found.height == 1
+    row = found.row(0, named=True)
+    assert {row["party_record_id_l"], row["party_record_id_r"]} == {"s", "r3"}
+    assert row["match_probability"] == pytest.approx(10 / 11)
+    assert "entity of 10 records" in row["agreed_fields"]
+    assert row["agreed_fields"].endswith(ATTACHED_MARK)
+
+
+def test_the_same_pair_against_a_single_record_stays_below_the_threshold() -> None:
+    pairs = _scored(("s", "r0", 0.5), ("r0", "x", 0.1))
+    assert entity_prior_pairs(
+        pairs, 0.9, _members({"E": ["r0"], "S": ["s"], "X": ["x"]})
+    ).is_empty()
+
+
+def test_two_entities_the_straggler_points_at_compete() -> None:
+    other = [f"o{i}" for i in range(10)]
+    pairs = _scored(
+        *LINKED, *[(a, b, 0.999) for a, b in pairwise(other)], ("s", "r3", 0.5), ("s", "o1", 0.5)
+    )
+    found = entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "O": other, "S": ["s"]}))
+    assert found.is_empty()  # 10 / (1 + 10 + 10) each
+
+
+def test_a_large_entity_is_not_attached_by_one_weak_pair() -> None:
+    # two entities of three and ten records: the smaller is no straggler, and one pair at 0.5
+    # between them does not join two people whose other records were never linked
+    three = ["t0", "t1", "t2"]
+    pairs = _scored(*LINKED, ("t0", "t1", 0.99), ("t1", "t2", 0.99), ("t0", "r1", 0.5))
+    assert entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "T": three})).is_empty()
+
+
+def test_a_pair_the_model_scored_low_attaches_nothing() -> None:
+    # a differing date of birth already counted against the pair: 0.05 -> 10 * 0.053 / 1.53
+    pairs = _scored(*LINKED, ("s", "r3", 0.05))
+    assert entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "S": ["s"]})).is_empty()
+
+
+def test_a_shared_phone_under_another_name_is_not_lifted_by_the_entity() -> None:
+    # a household's one phone: the pair counts the phone and not the name
+    pairs = _scored(*LINKED, ("phone:s", "r3", 0.85))
+    assert entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "S": ["phone:s"]})).is_empty()

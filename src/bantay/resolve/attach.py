@@ -61,6 +61,8 @@ IDENTIFYING = ("phone", "account", "email", "id_doc", "dob", "city", "address")
 #: A name borne by more entities than this in one country attaches nothing (too common to tell its
 #: bearers apart by the name; competing, they rarely reach a threshold), so its pairs are not formed.
 MAX_BEARERS = 20
+#: :func:`entity_prior_pairs` attaches entities of at most this many records (stragglers).
+STRAGGLER_MAX = 2
 #: The name levels an attachment may rest on, best first, with the column that must agree.
 NAME_LEVELS = (
     ("same name (any order)", "name_key"),
@@ -260,4 +262,99 @@ def attach_pairs(
         pl.format("{}, entity of {} records " + ATTACHED_MARK, "why", "size").alias(
             "agreed_fields"
         ),
+    ).unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)
+
+
+def entity_prior_pairs(
+    pairs: pl.DataFrame, threshold: float, members: pl.DataFrame
+) -> pl.DataFrame:
+    """Attachments of a straggler to the larger entity its pairs point at, weighed as an entity.
+
+    A pair's probability weighs two records against the prior that two random records match. A
+    record left alone below the threshold (another birth place, a missing date of birth, one name
+    word short) that scores near the threshold against a record of an entity of ``|E|`` records is
+    weighed, by the reckoning of :func:`attach_pairs`, with ``|E|`` chances of being the match::
+
+        score(E) = |E| * odds of its best pair with E     p(E) = score(E) / (1 + sum of scores)
+
+    ``1`` for someone not seen yet, and every other entity its pairs point at competing, so a
+    record scored alike against two people attaches to neither. Only pairs that agree on who the
+    person is (the name's or the date of birth's level counted for the match) attach: records tied
+    by a shared phone, account or address alone are a household as often as one person, and the
+    entity's size says nothing about that (its records share the one phone). Only an entity smaller than the
+    candidate attaches (the larger one is the evidence), and only on pairs already scored (the
+    fields the model compared, a differing identifier counting against as it did in the pair).
+    ``members`` (party_record_id, entity_id) are the entities as clustered
+    (:func:`bantay.resolve.cluster.cluster_frame`): a record its group's check kept apart is a
+    straggler too.
+    """
+    empty = pl.DataFrame(schema=PAIRS_SCHEMA)
+    below = pairs.filter(
+        (pl.col("match_probability") < threshold)
+        & (pl.col("match_probability") > 0)
+        & pl.col("agreed_fields").str.contains(r"(^|, )(name|date_of_birth)=").fill_null(False)
+    )
+    if below.height == 0:
+        return empty
+    ents = members.select(
+        pl.col("party_record_id").alias("unique_id"),
+        "entity_id",
+        pl.len().over("entity_id").alias("size"),
+    )
+    sides = pl.concat(
+        [
+            below.select(
+                pl.col("party_record_id_l").alias("a"),
+                pl.col("party_record_id_r").alias("b"),
+                "match_probability",
+                "agreed_fields",
+            ),
+            below.select(
+                pl.col("party_record_id_r").alias("a"),
+                pl.col("party_record_id_l").alias("b"),
+                "match_probability",
+                "agreed_fields",
+            ),
+        ]
+    )
+    cand = (
+        sides.join(ents.rename({"unique_id": "a", "entity_id": "ea", "size": "sa"}), on="a")
+        .join(ents.rename({"unique_id": "b", "entity_id": "eb", "size": "sb"}), on="b")
+        .filter(
+            (pl.col("ea") != pl.col("eb"))
+            & (pl.col("sa") <= STRAGGLER_MAX)
+            & (pl.col("sb") > pl.col("sa"))
+        )
+    )
+    if cand.height == 0:
+        return empty
+    odds = pl.col("match_probability") / (1 - pl.col("match_probability"))
+    best = (
+        cand.with_columns(odds.alias("odds"))
+        .sort("odds", "a", "b", descending=[True, False, False])
+        .group_by("ea", "eb", maintain_order=True)
+        .first()
+        .with_columns((pl.col("sb") * pl.col("odds")).alias("score"))
+        .with_columns((pl.col("score") / (1 + pl.col("score").sum().over("ea"))).alias("p"))
+    )
+    won = (
+        best.sort("ea", "p", "eb", descending=[False, True, False])
+        .unique("ea", keep="first", maintain_order=True)
+        .filter(pl.col("p") >= threshold)
+    )
+    if won.height == 0:
+        return empty
+    return won.select(
+        pl.min_horizontal("a", "b").alias("party_record_id_l"),
+        pl.max_horizontal("a", "b").alias("party_record_id_r"),
+        pl.col("p").cast(pl.Float64).alias("match_probability"),
+        pl.when(pl.col("p") < 1)
+        .then((pl.col("p") / (1 - pl.col("p"))).log(2))
+        .otherwise(pl.lit(60.0))
+        .alias("match_weight"),
+        pl.format(
+            "{}, best pair of an entity of {} records " + ATTACHED_MARK,
+            pl.col("agreed_fields").fill_null(""),
+            "sb",
+        ).alias("agreed_fields"),
     ).unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)

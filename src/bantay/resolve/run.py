@@ -32,7 +32,7 @@ import polars as pl
 from bantay.engine import Engine, EngineName, open_engine
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
-from bantay.resolve.attach import PAIRS_SCHEMA, attach_pairs
+from bantay.resolve.attach import PAIRS_SCHEMA, attach_pairs, entity_prior_pairs
 from bantay.resolve.blocking import expand_present
 from bantay.resolve.cluster import FrameClustering, cluster_frame
 from bantay.resolve.context import context_pass
@@ -792,13 +792,24 @@ def _with_attachments(
     report: ResolveReport,
 ) -> pl.DataFrame:
     """``pairs`` plus the attachments of name-only records (:mod:`bantay.resolve.attach`)."""
-    same, _not_same = _active_judgements(ws)
+    same, not_same = _active_judgements(ws)
     key = ["party_record_id_l", "party_record_id_r"]
     extra = pl.DataFrame(schema=PAIRS_SCHEMA)
     for _round in range(ATTACH_ROUNDS):  # an entity grown by an attachment may settle another
-        found = attach_pairs(
-            feats, pl.concat([pairs, extra], how="diagonal_relaxed"), model, report.threshold, same
-        ).join(extra, on=key, how="anti")
+        seen = pl.concat([pairs, extra], how="diagonal_relaxed")
+        found = pl.concat(
+            [
+                attach_pairs(feats, seen, model, report.threshold, same),
+                entity_prior_pairs(
+                    seen,
+                    report.threshold,
+                    cluster_frame(
+                        feats["unique_id"], seen, report.threshold, same=same, not_same=not_same
+                    ).members,
+                ),
+            ]
+        )
+        found = found.unique(key, keep="first").join(extra, on=key, how="anti")
         if found.height == 0:
             break
         extra = pl.concat([extra, found])
