@@ -474,7 +474,12 @@ def link(ws: Workspace, parties: pd.DataFrame, *, resolve: bool = True) -> LinkR
     if threshold is not None:
         say += f"; {n[6]:,} link(s) of {n[7]:,} report(s) found by it beyond the exact identifiers"
     return LinkResult(
-        *n[:6],
+        reports=n[0],
+        identifiers=n[1],
+        linked_reports=n[2],
+        links=n[3],
+        payer_entities=n[4],
+        beneficiary_entities=n[5],
         scored=threshold is not None,
         resolved_links=n[6],
         resolved_reports=n[7],
