@@ -4,6 +4,7 @@ scale, and the two-sided demo's payer recall with reports linked vs without.
     nice python bench/bench_report_intake.py                       # all three, default sizes
     nice python bench/bench_report_intake.py --only intake --requests 20000 --concurrency 32
     nice python bench/bench_report_intake.py --only link --entities 1000000 --reports 100000
+    nice python bench/bench_report_intake.py --only link --exact-only --no-names
     nice python bench/bench_report_intake.py --only demo --senders 3000 --months 6
 
 **Intake.** ``bantay serve`` (one uvicorn worker) in a child process on a small synthetic
@@ -18,10 +19,15 @@ health check; then checks that every report was stored and the audit chain verif
 shares the machine's cores with the server.
 
 **Linking.** A workspace with ``--entities`` payer and beneficiary entities (one party record each,
-with an account and a phone, ``entity_members``, one payment per record) and ``--reports`` reports
-stored in the workflow database (bulk-inserted, not through HTTP), a quarter of whose identifiers
-match a party: times ``report_parties`` (read the reports) and ``link`` (the joins), as
-``bantay reports link`` runs them.
+with a name, an account and a phone, ``entity_members``, one payment per record) resolved as far
+as linking needs: the records' saved features and the model of priors, as ``bantay resolve``
+leaves them (built, not timed). ``--reports`` reports are stored in the workflow database
+(bulk-inserted, not through HTTP): a quarter carry a party's account, a quarter its phone, a
+quarter its name and its phone with the last digit wrong (only entity resolution links those),
+a quarter a wallet no one has (``--no-names``: that quarter carries a wallet too, the mix before
+reports were scored). Times ``report_parties`` (read the reports) and ``link`` (scoring the
+report parties with the saved model, and the joins), as ``bantay reports link`` runs them;
+``--exact-only`` links by the exact identifiers alone (what happens without a saved model).
 
 **Demo recall.** A simulated world (``--senders``, ``--months``, ``--seed``), ingested and
 resolved; the simulated platform's reports (a share of the offenders' sessions reported, as many
@@ -241,14 +247,28 @@ def bench_intake(n: int, concurrency: int) -> None:
     )
 
 
-def bench_link(n_entities: int, n_reports: int) -> None:
+#: synthetic names from syllables, 400 given names x 8,000 family names paired at random: most
+#: records bear a name of their own, about one in seven shares it (as people do)
+_SYL = "['ka','lo','mi','ra','su','te','vo','na','pe','di','ro','sa','lu','me','ta','bi','no','ga','ze','ho']"
+_G, _F = "(hash(i) % 400)::BIGINT", "(hash(i * 7 + 1) % 8000)::BIGINT"
+NAME_SQL = (
+    f"{_SYL}[1 + {_G} % 20] || {_SYL}[1 + {_G} // 20] || ' ' || {_SYL}[1 + {_F} % 20] "
+    f"|| {_SYL}[1 + ({_F} // 20) % 20] || {_SYL}[1 + {_F} // 400]"
+)
+
+
+def bench_link(n_entities: int, n_reports: int, names: bool = True, resolve: bool = True) -> None:
     import datetime as dt
 
+    import polars as pl
     from sqlalchemy import insert
 
     from bantay.cases.db import open_workflow
     from bantay.cases.models import Platform, PlatformReport
     from bantay.reports.link import link, report_parties
+    from bantay.resolve import model as mdl
+    from bantay.resolve.features import INPUT_COLUMNS, build_features, with_population_keys
+    from bantay.resolve.run import features_dir, model_path
     from bantay.workspace import init_workspace
 
     tmp = Path(tempfile.mkdtemp(prefix="bantay-bench-link-"))
@@ -259,7 +279,7 @@ def bench_link(n_entities: int, n_reports: int) -> None:
         f"""INSERT INTO party_records (party_record_id, kind, institution, customer_ref, name,
                account_id, phone, ingest_id, source, file, line)
             SELECT 'bank:R' || i, CASE WHEN i % 2 = 0 THEN 'customer' ELSE 'beneficiary_side' END,
-                   'bank', 'R' || i, 'Person ' || i, 'ACC-' || i,
+                   'bank', 'R' || i, {NAME_SQL}, 'ACC-' || i,
                    '+63 9' || lpad((i * 7919 % 100000000)::VARCHAR, 9, '0'),
                    'I-bench', 'bench', 'bench.csv', i + 2
             FROM range({n_entities}) t(i)"""
@@ -277,6 +297,19 @@ def bench_link(n_entities: int, n_reports: int) -> None:
                    'bench', 'bench.csv', i + 2
             FROM range({n_entities}) t(i)"""
     )
+    # resolved as linking needs it: the records' features and a model (priors), as saved by
+    # `bantay resolve` (one record per entity here, so no scoring is needed to make the entities)
+    records = pl.from_arrow(
+        con.sql(f"SELECT {', '.join(INPUT_COLUMNS)} FROM party_records").to_arrow_table()
+    )
+    assert isinstance(records, pl.DataFrame)
+    feats = with_population_keys(build_features(records))
+    features_dir(ws).mkdir(parents=True, exist_ok=True)
+    feats.write_parquet(features_dir(ws) / "part-bench.parquet")
+    present = [c for c in mdl.COMPARISON_COLUMNS.values() if feats[c].null_count() < feats.height]
+    mdl.priors(present).save(model_path(ws))
+    names_of = dict(con.execute("SELECT customer_ref, name FROM party_records").fetchall())
+    del records, feats
     now = dt.datetime(2026, 1, 5, 13, 0)
     with open_workflow(tmp / "ws") as wf, wf.session() as db:
         p = Platform(name="BenchCall", token_hash="x" * 64, prefix="btp_x")
@@ -285,12 +318,19 @@ def bench_link(n_entities: int, n_reports: int) -> None:
         rows = []
         for i in range(n_reports):
             k = (i * 3) % n_entities
-            # a quarter of the reports carry a party's account, a quarter its phone, half nothing known
+            # a quarter of the reports carry a party's account, a quarter its phone, a quarter its
+            # name and its phone with the last digit wrong, a quarter nothing known
+            tel = k * 7919 % 100000000
             pay = (
                 {"account": f"acc {k}"}
                 if i % 4 == 0
-                else {"phone": f"+639{k * 7919 % 100000000:09d}"}
+                else {"phone": f"+639{tel:09d}"}
                 if i % 4 == 1
+                else {
+                    "payer_name": names_of[f"R{k}"],
+                    "phone": f"+639{tel - tel % 10 + (tel + 1) % 10:09d}",
+                }
+                if i % 4 == 2 and names
                 else {"wallet_id": f"W-{i}"}
             )
             body = {
@@ -317,7 +357,7 @@ def bench_link(n_entities: int, n_reports: int) -> None:
         parties = report_parties(db)
     t_read = time.perf_counter() - t0
     t0 = time.perf_counter()
-    r = link(ws, parties)
+    r = link(ws, parties, resolve=resolve)
     t_link = time.perf_counter() - t0
     ws.close()
     shutil.rmtree(tmp, ignore_errors=True)
@@ -334,6 +374,7 @@ def bench_link(n_entities: int, n_reports: int) -> None:
         f"{r.links:,} links to {r.payer_entities:,} payer and {r.beneficiary_entities:,} "
         "beneficiary entities"
     )
+    print(r.scoring)
 
 
 def bench_demo(senders: int, months: int, seed: int, keep: Path | None) -> None:
@@ -399,6 +440,12 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=16, help="intake: connections")
     ap.add_argument("--entities", type=int, default=1_000_000, help="link: entities")
     ap.add_argument("--reports", type=int, default=100_000, help="link: reports")
+    ap.add_argument(
+        "--no-names", action="store_true", help="link: no payer names (the mix before scoring)"
+    )
+    ap.add_argument(
+        "--exact-only", action="store_true", help="link: exact identifiers only (no scoring)"
+    )
     ap.add_argument("--senders", type=int, default=1500, help="demo: people in payer countries")
     ap.add_argument("--months", type=int, default=6, help="demo: months of payments")
     ap.add_argument("--seed", type=int, default=7, help="demo: world seed")
@@ -408,7 +455,7 @@ def main() -> None:
     if "intake" in parts:
         bench_intake(args.requests, args.concurrency)
     if "link" in parts:
-        bench_link(args.entities, args.reports)
+        bench_link(args.entities, args.reports, not args.no_names, not args.exact_only)
     if "demo" in parts:
         bench_demo(args.senders, args.months, args.seed, args.keep)
     _ = np  # numpy is imported by the scan anyway; kept for at_budget's arrays

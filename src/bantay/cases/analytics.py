@@ -305,8 +305,8 @@ class Analytics:
         return bool(row and row[0])
 
     def linked_reports(self, side: str, entity_id: str) -> list[dict[str, Any]]:
-        """Platform reports linked to the entity by a payment identifier (``report_links``),
-        newest first, each with the identifiers that link it."""
+        """Platform reports linked to the entity by a payment identifier or by entity resolution
+        (``report_links``), newest first, each with the identifiers that link it."""
         if not self._has_ws_table("report_links"):
             return []
         cur = self.cursor()

@@ -69,7 +69,10 @@ app.add_typer(reports_app, name="reports")
 @reports_app.command("link")
 def reports_link(workspace: WorkspaceOpt = None) -> None:
     """Link every stored report's payment identifiers to the workspace's payers and beneficiaries
-    (tables report_parties and report_links); `bantay scan` then reads the links."""
+    (tables report_parties and report_links): scored by the saved entity-resolution model (payer
+    name, phone, accounts), an identifier shared linking in any case; without a saved model (run
+    `bantay resolve` first) by exact identifiers only, and it says so. `bantay scan` then reads
+    the links."""
     from bantay.pipeline import link_workspace
 
     r = link_workspace(_ws(workspace))
@@ -78,6 +81,7 @@ def reports_link(workspace: WorkspaceOpt = None) -> None:
         f"linked to {r.payer_entities:,} payer and {r.beneficiary_entities:,} beneficiary "
         f"entit(ies) ({r.links:,} links); run `bantay scan` to score with them"
     )
+    console.print(r.scoring, style="" if r.scored else "yellow")
 
 
 @reports_app.command("simulate")
