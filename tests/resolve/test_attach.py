@@ -265,3 +265,39 @@ def test_a_shared_phone_under_another_name_is_not_lifted_by_the_entity() -> None
     # a household's one phone: the pair counts the phone and not the name
     pairs = _scored(*LINKED, ("phone:s", "r3", 0.85))
     assert entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "S": ["phone:s"]})).is_empty()
+
+
+def _three_and_a_crowd(crowd: int, namesakes: int = 0) -> pl.DataFrame:
+    """An entity of three records of one name, a bare record of it, and ``crowd`` records of other
+    names in the country (``namesakes`` of them bearing the name, each with an account of its own).
+    With the priors the name's level gives odds 3 x 1e-4 x 3,500 x 3.2 = 3.3 (p 0.77)."""
+    three = [(f"BANK{i}:g", "Mary Grace Tan Dela Paz", None, "575328682873") for i in range(3)]
+    others = [
+        (f"KYC:{i}", "Mary Grace Tan Dela Paz" if i < namesakes else f"Person Number {i:05d}",
+         None, f"9{i:011d}")
+        for i in range(crowd)
+    ]  # fmt: skip
+    rows = _rows(*three, ("REMIT:x", "Mary Grace Tan Dela Paz", None, None), *others)
+    ent = {r["party_record_id"]: "E1" for r in rows[:3]} | {
+        r["party_record_id"]: r["party_record_id"] for r in rows[3:]
+    }
+    return _attach(rows, ent).filter(
+        pl.col("party_record_id_l").eq("REMIT:x") | pl.col("party_record_id_r").eq("REMIT:x")
+    )
+
+
+def test_a_name_nobody_else_bears_among_many_weighs_more_than_the_average_name() -> None:
+    out = _three_and_a_crowd(20_000)
+    assert out.height == 1
+    assert out["match_probability"][0] >= 0.9
+    assert "borne by 0 other record(s)" in out["agreed_fields"][0]
+
+
+def test_a_small_population_says_nothing_of_a_name_s_rarity() -> None:
+    # twenty records cannot show a name is rarer than the model's average: the level's ratio stays
+    assert _three_and_a_crowd(20).is_empty()
+
+
+def test_other_bearers_in_the_population_take_the_rarity_away() -> None:
+    # four other people bear it (each with an account, so each competes as well)
+    assert _three_and_a_crowd(20_000, namesakes=4).is_empty()
