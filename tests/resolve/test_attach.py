@@ -199,7 +199,9 @@ def _scored(*pairs: tuple[str, str, float]) -> pl.DataFrame:
             "match_probability": [p for _, _, p in pairs],
             "match_weight": [0.0] * len(pairs),
             "agreed_fields": [
-                "phone=same phone" if "phone" in a + b else "name=name with a typo, city=same city"
+                "phone=same phone"
+                if "phone" in a + b
+                else "name=name with a typo, date_of_birth=same date of birth"
                 for a, b, _ in pairs
             ],
         }
@@ -301,3 +303,11 @@ def test_a_small_population_says_nothing_of_a_name_s_rarity() -> None:
 def test_other_bearers_in_the_population_take_the_rarity_away() -> None:
     # four other people bear it (each with an account, so each competes as well)
     assert _three_and_a_crowd(20_000, namesakes=4).is_empty()
+
+
+def test_a_name_and_a_town_are_what_namesakes_share() -> None:
+    # the same name in the same city, nothing else: two people as often as one
+    pairs = _scored(*LINKED, ("s", "r3", 0.85)).with_columns(
+        pl.lit("name=same name (any order), city=same city").alias("agreed_fields")
+    )
+    assert entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "S": ["s"]})).is_empty()

@@ -791,32 +791,36 @@ def _with_attachments(
     model: mdl.SavedModel,
     report: ResolveReport,
 ) -> pl.DataFrame:
-    """``pairs`` plus the attachments of name-only records (:mod:`bantay.resolve.attach`)."""
+    """``pairs`` plus the attachments (:mod:`bantay.resolve.attach`): of records and small entities
+    to the one entity likely to bear their name, then of stragglers to the larger entity their
+    pairs point at."""
     same, not_same = _active_judgements(ws)
     key = ["party_record_id_l", "party_record_id_r"]
     extra = pl.DataFrame(schema=PAIRS_SCHEMA)
     for _round in range(ATTACH_ROUNDS):  # an entity grown by an attachment may settle another
-        seen = pl.concat([pairs, extra], how="diagonal_relaxed")
-        found = pl.concat(
-            [
-                attach_pairs(feats, seen, model, report.threshold, same),
-                entity_prior_pairs(
-                    seen,
-                    report.threshold,
-                    cluster_frame(
-                        feats["unique_id"], seen, report.threshold, same=same, not_same=not_same
-                    ).members,
-                ),
-            ]
-        )
-        found = found.unique(key, keep="first").join(extra, on=key, how="anti")
+        found = attach_pairs(
+            feats, pl.concat([pairs, extra], how="diagonal_relaxed"), model, report.threshold, same
+        ).join(extra, on=key, how="anti")
         if found.height == 0:
             break
         extra = pl.concat([extra, found])
-    if extra.height:
+    by_name = extra.height
+    # then stragglers, weighed against the entities as clustered (one clustering: it is the
+    # costly part, and an entity grown by a straggler settles no other straggler's pairs)
+    seen = pl.concat([pairs, extra], how="diagonal_relaxed")
+    members = cluster_frame(
+        feats["unique_id"], seen, report.threshold, same=same, not_same=not_same
+    ).members
+    found = entity_prior_pairs(seen, report.threshold, members).join(extra, on=key, how="anti")
+    extra = pl.concat([extra, found.select(extra.columns)])
+    if by_name:
         report.notes.append(
-            f"{extra.height:,} record(s) or entities attached to the one entity likely to bear "
+            f"{by_name:,} record(s) or entities attached to the one entity likely to bear "
             "their name"
+        )
+    if found.height:
+        report.notes.append(
+            f"{found.height:,} straggler(s) attached to the larger entity their pairs point at"
         )
     # an attachment decides its pair: it replaces the pair's own score (kept below the threshold, or
     # kept as contrary evidence), which the attachment already weighed
