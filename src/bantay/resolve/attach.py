@@ -298,18 +298,9 @@ def attach_pairs(
     won = won.filter(pl.col("p") >= threshold)
     if won.height == 0:
         return empty
-    return won.select(
-        pl.min_horizontal("unique_id", "other").alias("party_record_id_l"),
-        pl.max_horizontal("unique_id", "other").alias("party_record_id_r"),
-        pl.col("p").cast(pl.Float64).alias("match_probability"),
-        pl.when(pl.col("p") < 1)
-        .then((pl.col("p") / (1 - pl.col("p"))).log(2))
-        .otherwise(pl.lit(60.0))
-        .alias("match_weight"),
-        pl.format("{}, entity of {} records " + ATTACHED_MARK, "why", "size").alias(
-            "agreed_fields"
-        ),
-    ).unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)
+    return _as_pairs(
+        won, "unique_id", "other", pl.format("{}, entity of {} records", "why", "size")
+    )
 
 
 def _says_who(agreed: pl.Expr) -> pl.Expr:
@@ -404,17 +395,25 @@ def entity_prior_pairs(
     )
     if won.height == 0:
         return empty
+    return _as_pairs(
+        won,
+        "a",
+        "b",
+        pl.format(
+            "{}, best pair of an entity of {} records", pl.col("agreed_fields").fill_null(""), "sb"
+        ),
+    )
+
+
+def _as_pairs(won: pl.DataFrame, a: str, b: str, why: pl.Expr) -> pl.DataFrame:
+    """Attachments (records ``a``, ``b``, probability ``p``) as scored pairs, marked as such."""
     return won.select(
-        pl.min_horizontal("a", "b").alias("party_record_id_l"),
-        pl.max_horizontal("a", "b").alias("party_record_id_r"),
+        pl.min_horizontal(a, b).alias("party_record_id_l"),
+        pl.max_horizontal(a, b).alias("party_record_id_r"),
         pl.col("p").cast(pl.Float64).alias("match_probability"),
         pl.when(pl.col("p") < 1)
         .then((pl.col("p") / (1 - pl.col("p"))).log(2))
         .otherwise(pl.lit(60.0))
         .alias("match_weight"),
-        pl.format(
-            "{}, best pair of an entity of {} records " + ATTACHED_MARK,
-            pl.col("agreed_fields").fill_null(""),
-            "sb",
-        ).alias("agreed_fields"),
+        pl.concat_str([why, pl.lit(ATTACHED_MARK)], separator=" ").alias("agreed_fields"),
     ).unique(["party_record_id_l", "party_record_id_r"], keep="first", maintain_order=True)
