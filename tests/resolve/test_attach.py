@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
@@ -208,12 +209,13 @@ def _scored(*pairs: tuple[str, str, float]) -> pl.DataFrame:
     )
 
 
-def _members(entities: dict[str, list[str]]) -> pl.DataFrame:
-    return pl.DataFrame(
+def _members(entities: dict[str, list[str]]) -> Callable[[], pl.DataFrame]:
+    frame = pl.DataFrame(
         [(rid, e) for e, rids in entities.items() for rid in rids],
         schema={"party_record_id": pl.String, "entity_id": pl.String},
         orient="row",
     )
+    return lambda: frame
 
 
 #: an entity of ten records, held together by links above the threshold

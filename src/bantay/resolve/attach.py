@@ -32,7 +32,8 @@ records outside the two entities weighed (a recipient's own repeated name must n
 her): a name nobody else among many records bears weighs more than the model's average same-name
 pair; a name others bear is not weakened below that average (competition between the entities that
 bear it does that: weakening it as well cost simulated beneficiary recall 0.876 -> 0.816 for no
-precision, bench/resolve_simulated.py --seeds 1 2). A name borne by more than :data:`MAX_BEARERS` entities in one country is left alone.
+precision, bench/resolve_simulated.py --seeds 1 2). A name borne by more than :data:`MAX_BEARERS`
+entities in one country is left alone.
 
 Run in rounds (``bantay.resolve.run``): an entity grown by one attachment may settle another. The
 attachment is stored as a pair (a record of each side whose names agree best) with that
@@ -42,7 +43,7 @@ counted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
@@ -73,14 +74,19 @@ NAME_LEVELS = (
 )
 
 
-def _level_lr(model: mdl.SavedModel, comparison: str, label: str) -> float | None:
-    params = model.parameters.get(comparison)
-    if not params:
-        return None
-    for lv_label, (m, u) in zip(mdl.level_labels(comparison), params, strict=False):
+def _level_mu(model: mdl.SavedModel, comparison: str, label: str) -> tuple[float, float] | None:
+    """The level's (m, u), where both are set."""
+    for lv_label, (m, u) in zip(
+        mdl.level_labels(comparison), model.parameters.get(comparison) or [], strict=False
+    ):
         if lv_label == label:
-            return m / u if m and u else None
+            return (m, u) if m and u else None
     return None
+
+
+def _level_lr(model: mdl.SavedModel, comparison: str, label: str) -> float | None:
+    mu = _level_mu(model, comparison, label)
+    return mu[0] / mu[1] if mu else None
 
 
 def _weigh_name_by_its_bearers(
@@ -88,14 +94,13 @@ def _weigh_name_by_its_bearers(
 ) -> pl.DataFrame:
     """The exact name's likelihood ratio from how rare the name is in the country, counted over
     the records outside the two entities weighed (a name a recipient's own records repeat is not a
-    common name): ``m / u`` with ``u = (bearers outside + 1) / records of the country``. A name
-    nobody else bears weighs more than the model's average same-name pair, one many others bear
-    less. Names that only sound alike keep the level's ratio."""
+    common name): ``m / u`` with ``u = (bearers outside + 1) / records of the country``, never
+    above the level's own ``u``. A name nobody else among many records bears weighs more than the
+    model's average same-name pair; a name others bear keeps that average. Names that only sound
+    alike keep the level's ratio."""
     label, col = NAME_LEVELS[0]
-    params = model.parameters.get("name")
-    labels = mdl.level_labels("name")
-    mu = next((mu for lv, mu in zip(labels, params or [], strict=False) if lv == label), None)
-    if not mu or not mu[0] or not mu[1]:
+    mu = _level_mu(model, "name", label)
+    if mu is None:
         return best
     m, u = mu
     bearers = ents.group_by(col, "country").agg(pl.len().alias("n_all"))
@@ -314,7 +319,7 @@ def _says_who(agreed: pl.Expr) -> pl.Expr:
 
 
 def entity_prior_pairs(
-    pairs: pl.DataFrame, threshold: float, members: pl.DataFrame
+    pairs: pl.DataFrame, threshold: float, members: Callable[[], pl.DataFrame]
 ) -> pl.DataFrame:
     """Attachments of a straggler to the larger entity its pairs point at, weighed as an entity.
 
@@ -335,9 +340,9 @@ def entity_prior_pairs(
     either (its records share the one phone, the one name and town). Only an entity smaller than the
     candidate attaches (the larger one is the evidence), and only on pairs already scored (the
     fields the model compared, a differing identifier counting against as it did in the pair).
-    ``members`` (party_record_id, entity_id) are the entities as clustered
+    ``members()`` gives (party_record_id, entity_id), the entities as clustered
     (:func:`bantay.resolve.cluster.cluster_frame`): a record its group's check kept apart is a
-    straggler too.
+    straggler too. It is called only where some pair could attach (a clustering of every record).
     """
     empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     below = pairs.filter(
@@ -347,26 +352,19 @@ def entity_prior_pairs(
     )
     if below.height == 0:
         return empty
-    ents = members.select(
+    ents = members().select(
         pl.col("party_record_id").alias("unique_id"),
         "entity_id",
         pl.len().over("entity_id").alias("size"),
     )
     sides = pl.concat(
-        [
-            below.select(
-                pl.col("party_record_id_l").alias("a"),
-                pl.col("party_record_id_r").alias("b"),
-                "match_probability",
-                "agreed_fields",
-            ),
-            below.select(
-                pl.col("party_record_id_r").alias("a"),
-                pl.col("party_record_id_l").alias("b"),
-                "match_probability",
-                "agreed_fields",
-            ),
-        ]
+        below.select(
+            pl.col(f"party_record_id_{x}").alias("a"),
+            pl.col(f"party_record_id_{y}").alias("b"),
+            "match_probability",
+            "agreed_fields",
+        )
+        for x, y in (("l", "r"), ("r", "l"))
     )
     cand = (
         sides.join(ents.rename({"unique_id": "a", "entity_id": "ea", "size": "sa"}), on="a")

@@ -809,10 +809,15 @@ def _with_attachments(
     # then stragglers, weighed against the entities as clustered (one clustering: it is the
     # costly part, and an entity grown by a straggler settles no other straggler's pairs)
     seen = pl.concat([pairs, extra], how="diagonal_relaxed")
-    members = cluster_frame(
-        feats["unique_id"], seen, report.threshold, same=same, not_same=not_same
-    ).members
-    found = entity_prior_pairs(seen, report.threshold, members).join(extra, on=key, how="anti")
+    found = entity_prior_pairs(
+        seen,
+        report.threshold,
+        lambda: (
+            cluster_frame(
+                feats["unique_id"], seen, report.threshold, same=same, not_same=not_same
+            ).members
+        ),
+    ).join(extra, on=key, how="anti")
     extra = pl.concat([extra, found.select(extra.columns)])
     if by_name:
         report.notes.append(
