@@ -63,6 +63,23 @@ def test_a_word_and_the_city_meet_only_where_records_can_tell_namesakes_apart() 
     assert not shares_key(f, "c", "d")  # name and city only: relatives, as often as not
 
 
+def test_one_whole_name_meets_where_both_records_can_tell_namesakes_apart() -> None:
+    """The same whole name meets when both records carry a date of birth or an address, however
+    the date differs (a typo in it) and wherever the town is missing: the scoring then weighs the
+    date or the address. A name and a city alone (a payment's beneficiary side) do not meet on it."""
+    f = feats(
+        [
+            {"party_record_id": "a", "name": "William Wragge", "date_of_birth": "1852-08-18"},
+            {"party_record_id": "b", "name": "William Wragge", "city": "Stourbridge",
+             "date_of_birth": "1852-09-18"},
+            {"party_record_id": "c", "name": "Maria Santos", "city": "Taguig"},
+            {"party_record_id": "d", "name": "Maria Santos", "city": "Pasig"},
+        ]
+    )  # fmt: skip
+    assert shares_key(f, "a", "b")
+    assert not shares_key(f, "c", "d")
+
+
 def test_a_key_shared_by_too_many_records_blocks_nothing() -> None:
     rows = [
         {"party_record_id": f"r{i}", "name": f"John {s}", "address": "LS1 1AA"}
