@@ -361,3 +361,39 @@ def test_a_payment_made_where_the_payers_card_is_used_is_made_abroad(ws: Workspa
     assert away["n_hr_abroad"] == 1 and home["n_hr_abroad"] == 0
     assert away["n_timed_hr"] == 1 and away["n_night_hr"] == 1  # only the payment from home
     assert home["n_timed_hr"] == 2 and home["n_night_hr"] == 2
+
+
+def test_the_payers_sex_is_empty_where_the_kyc_does_not_say(ws: Workspace) -> None:
+    """Issue 21: most remitters' exports carry no sex. Read as "not male", every such payer
+    looked like a woman to the model; the feature is 1 for male, 0 for female and empty where
+    the KYC does not say, stored as no row, and an alert's reasons show it as not known."""
+    rows = []
+    for payer in ("Known_Man", "Known_Woman", "Not_Said"):
+        rows += tx(6, f"REMIT1:{payer}", f"h:Benef_{payer}", start=EVENING)
+    load(ws, rows)
+    sexes = {"Known_Man": "male", "Known_Woman": "female", "Not_Said": None}
+    load(
+        ws,
+        [_kyc(p, "AU") | {"sex": s} for p, s in sexes.items()],
+        table="party_records",
+    )
+    r = scan(ws, model=None)
+    male = r.payer.set_index("payer_entity")["payer_male"]
+    assert male["REMIT1:Known_Man"] == 1.0
+    assert male["REMIT1:Known_Woman"] == 0.0
+    assert pd.isna(male["REMIT1:Not_Said"])
+    stored = ws.con.execute(
+        "SELECT entity_id, value FROM entity_features WHERE feature = 'payer_male'"
+    ).fetchall()
+    assert dict(stored) == {"REMIT1:Known_Man": 1.0, "REMIT1:Known_Woman": 0.0}
+
+
+def test_an_empty_feature_reads_as_not_known() -> None:
+    from bantay.detect.words import contribution_sentence, number
+
+    assert number(float("nan")) == "not known"
+    assert number(None) == "not known"
+    sentence = contribution_sentence(
+        "payer", {"feature": "payer_male", "value": None, "contribution": -0.4}
+    )
+    assert "not known, lowered the score (-0.40 log-odds)" in sentence

@@ -695,7 +695,7 @@ def build_payer(
         .left_join(kyc, "payer_entity")
     )
     r = _payer_rules(j, cat)
-    n_unrel, span, mean_interval, male = r.n_unrel, r.span, r.mean_interval, r.male
+    n_unrel, span, mean_interval = r.n_unrel, r.span, r.mean_interval
     n_hr = ibis.greatest(j.n_hr_tx, 1).cast("float64")
     return j.select(
         "payer_entity",
@@ -737,7 +737,11 @@ def build_payer(
         fintrac_benefs=r.fintrac,
         escalation_ratio=r.escalation,
         prolific_tx=r.prolific,
-        payer_male=male.cast("int64"),
+        # 1 male, 0 female, empty where the KYC does not say (most remitters' exports): an
+        # unknown sex read as "not male" made every remitter's payer look like a woman (issue 21)
+        payer_male=ibis.cases(
+            (j.payer_sex == "male", 1.0), (j.payer_sex == "female", 0.0), else_=ibis.null("float64")
+        ),
         max_unrel_benefs_month=j.max_unrel_benefs_month.fill_null(0),
         share_hr_months=shrunk(j.n_hr_months, j.n_months_seen),
         amount_cv_hr=(j.amount_sd_hr.fill_null(0.0) / ibis.greatest(j.amount_hr / n_hr, 1e-9)),

@@ -444,6 +444,15 @@ def with_contributions(side: str, df: pd.DataFrame, model: DetectionModel | None
     )
 
 
+def _feature_value(row: pd.Series, feature: str) -> float | None:
+    """A feature's value for the reasons; None where the evidence leaves it empty (the payer's
+    sex where the KYC does not say), never a stand-in number."""
+    v = row.get(feature)
+    if v is None or pd.isna(v):
+        return None
+    return float(v)
+
+
 def _family_evidence(row: pd.Series, cat: Catalogue) -> list[dict[str, Any]]:
     out = []
     for p in cat.protections:
@@ -540,7 +549,7 @@ def explain(
         model = [
             {
                 "feature": f,
-                "value": float(row.get(f, 0.0) or 0.0),
+                "value": _feature_value(row, f),
                 "contribution": round(float(c), 4),
             }
             for f, c in items
@@ -565,7 +574,7 @@ def explain(
             "model_features": [
                 {
                     "feature": f,
-                    "value": float(row.get(f, 0.0) or 0.0),
+                    "value": _feature_value(row, f),
                     "contribution": round(float(contrib[f]), 4),
                 }
                 for f in FAMILY_FEATURES

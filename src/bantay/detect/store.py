@@ -40,7 +40,8 @@ def _insert(ws: Workspace, table: str, df: pd.DataFrame) -> None:
 
 def _insert_long(ws: Workspace, scan_id: str, side: str, wide: pd.DataFrame) -> None:
     """``entity_features`` rows (one per entity and feature) from a wide frame, unpivoted by DuckDB
-    (a pandas melt of a national scan would hold every row as Python objects)."""
+    (a pandas melt of a national scan would hold every row as Python objects). A feature the
+    evidence leaves empty (the payer's sex where the KYC does not say) has no row."""
     feats = [c for c in wide.columns if c != "entity_id"]
     if not feats or wide.empty:
         return
@@ -50,7 +51,7 @@ def _insert_long(ws: Workspace, scan_id: str, side: str, wide: pd.DataFrame) -> 
         ws.con.execute(
             "INSERT INTO entity_features (scan_id, side, entity_id, feature, value) "
             "SELECT ?, ?, entity_id, feature, value FROM _bantay_wide "
-            f"UNPIVOT INCLUDE NULLS (value FOR feature IN ({on}))",
+            f"UNPIVOT (value FOR feature IN ({on}))",
             [scan_id, side],
         )
     finally:

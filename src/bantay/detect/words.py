@@ -71,11 +71,16 @@ def undescribed() -> list[tuple[str, str]]:
 
 
 def number(v: Any) -> str:
-    """A count as a whole number, anything else with three significant digits."""
+    """A count as a whole number, anything else with three significant digits; an empty value
+    (evidence the data does not hold) as "not known"."""
+    if v is None:
+        return "not known"
     try:
         x = float(v)
     except (TypeError, ValueError):
         return str(v)
+    if x != x:
+        return "not known"
     if x == int(x) and abs(x) < 1e12:
         return f"{int(x):,}"
     return f"{x:,.3g}" if abs(x) < 1000 else f"{x:,.0f}"
