@@ -182,14 +182,34 @@ def main() -> None:
     ap.add_argument("--root", type=Path, default=Path("/tmp/bantay-bench-detect2"))
     ap.add_argument("--senders", type=int, default=2000)
     ap.add_argument("--months", type=int, default=6)
+    ap.add_argument(
+        "--train-months",
+        type=int,
+        nargs=2,
+        metavar=("LO", "HI"),
+        default=None,
+        help="each training world draws its window from LO..HI months (default: --months); the "
+        "counts, spans and months a payer is seen in grow with the window, and a model trained on "
+        "one window length reads a longer one as more evidence than it is",
+    )
     ap.add_argument("--train-seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8])
     ap.add_argument("--evasive-train-seeds", type=int, nargs="*", default=[1001, 1002, 1003])
     ap.add_argument("--eval-seeds", type=int, nargs="+", default=[101, 102, 103])
     ap.add_argument("--model-out", type=Path, default=None)
+    ap.add_argument(
+        "--ship",
+        choices=("A", "B"),
+        default="A",
+        help="the model written to --model-out: A (baseline worlds; evasive held out) or B "
+        "(baseline and evasive worlds: offender styles randomised as legitimate populations are)",
+    )
     ap.add_argument("--jobs", type=int, default=1, help="worlds scanned at a time")
     ap.add_argument("--prepare-only", action="store_true")
     ap.add_argument(
-        "--dump", type=Path, default=None, help="write each model's scored payers here (pickle)"
+        "--dump",
+        type=Path,
+        default=None,
+        help="write each model (JSON) and its scored payers (pickle) here",
     )
     a = ap.parse_args()
     t_start = time.perf_counter()
@@ -199,10 +219,13 @@ def main() -> None:
     plan += [("evasive", s, True) for s in a.evasive_train_seeds]
     evals = [(p, s) for p in ("baseline", "evasive") for s in a.eval_seeds]
     prepared: dict[tuple[str, int], tuple[Path, Path]] = {}
+    lo, hi = a.train_months or (a.months, a.months)
     for prof, s, rand in plan + [(p, s, False) for p, s in evals]:
         n = int(a.senders * size_rng.uniform(0.75, 1.5)) if rand else a.senders
-        name = f"{prof}-{s}-{n}" + ("-rand" if rand else "")
-        ws_dir, truth, secs = prepare_world(a.root / name, prof, s, n, a.months, rand)
+        months = size_rng.randint(lo, hi) if rand else a.months
+        name = f"{prof}-{s}-{n}" + (f"-{months}m" if months != a.months else "")
+        name += "-rand" if rand else ""
+        ws_dir, truth, secs = prepare_world(a.root / name, prof, s, n, months, rand)
         prepared[(prof, s)] = (ws_dir, truth)
         print(f"world {name}: ready in {secs:.0f}s", flush=True)
     if a.prepare_only:
@@ -237,11 +260,12 @@ def main() -> None:
         mixed.append(w)
         if i < len(eva):
             mixed.append(eva[i])
-    models = {"A (baseline worlds only; shipped)": model_a}
+    shipped = {"A": " shipped", "B": ""}[a.ship]
+    models = {f"A (baseline worlds only;{shipped or ' not shipped'})": model_a}
     if eva:
-        models["B (baseline + evasive worlds; evasive NOT held out)"] = train(
-            mixed, command=cmd + " (model B)"
-        )
+        models[
+            f"B (baseline + evasive worlds; evasive NOT held out;{'' if shipped else ' shipped'})"
+        ] = train(mixed, command=cmd + " (model B: baseline and evasive worlds)")
     # C: an ablation, to show how much the figures owe to the payment graph: model A's worlds
     # without any feature that looks beyond the payer's own payments (fan-in of its beneficiaries,
     # co-payers, dens, seeds; the network indicators inside rule_score stay)
@@ -258,8 +282,13 @@ def main() -> None:
         base, command=cmd + " (model C: ablation)", exclude=graph
     )
     if a.model_out:
-        model_a.save(a.model_out)
-        print(f"wrote {a.model_out}")
+        ship = model_a if a.ship == "A" else models[next(k for k in models if k.startswith("B"))]
+        ship.save(a.model_out)
+        print(f"wrote model {a.ship} to {a.model_out}")
+    if a.dump:
+        a.dump.mkdir(parents=True, exist_ok=True)
+        for mname, model in models.items():
+            model.save(a.dump / f"model-{mname.split()[0]}.json")
 
     for mname, model in models.items():
         for profile in ("baseline", "evasive"):

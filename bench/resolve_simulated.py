@@ -188,6 +188,56 @@ def ambiguity(
     )
 
 
+def evidence(t: pl.DataFrame, feats: pl.DataFrame) -> str:
+    """What the true beneficiary pairs have to go on besides a name: the share inside a chain of
+    shared identifiers (phone, account, e-mail, document) of one person, the share of the others
+    whose records carry one name that no other person bears, and the rest, where only a name that
+    other people bear too (or nothing) could link them. ``t``: the beneficiaries' truth."""
+    import igraph as ig
+
+    cols = ("phone", "account", "email", "id_doc")
+    d = t.join(
+        feats.select(pl.col("unique_id").alias("party_record_id"), "name_key", *cols),
+        on="party_record_id",
+    )
+    ids = pl.concat(
+        d.select(
+            "party_record_id", "person_id", pl.lit(c).alias("t"), pl.col(c).alias("v")
+        ).drop_nulls("v")
+        for c in cols
+    )
+    edges = (
+        ids.join(ids, on=["person_id", "t", "v"], suffix="_r")
+        .filter(pl.col("party_record_id") < pl.col("party_record_id_r"))
+        .select("party_record_id", "party_record_id_r")
+    )
+    index = {r: i for i, r in enumerate(d["party_record_id"].to_list())}
+    g = ig.Graph(n=len(index), edges=[(index[a], index[b]) for a, b in edges.iter_rows()])
+    bearers = (
+        d.drop_nulls("name_key")
+        .group_by("name_key")
+        .agg(pl.col("person_id").n_unique().alias("nb"))
+    )
+    d = d.with_columns(pl.Series("chain", g.connected_components().membership)).join(
+        bearers, on="name_key", how="left"
+    )
+    pairs = d.join(d, on="person_id", suffix="_r").filter(
+        pl.col("party_record_id") < pl.col("party_record_id_r")
+    )
+    n = max(pairs.height, 1)
+    chained = pairs.filter(pl.col("chain") == pl.col("chain_r")).height
+    unique_name = pairs.filter(
+        (pl.col("chain") != pl.col("chain_r"))
+        & (pl.col("name_key") == pl.col("name_key_r"))
+        & (pl.col("nb") == 1)
+    ).height
+    return (
+        f"  true beneficiary pairs: {pairs.height:,}; in one chain of shared identifiers "
+        f"{chained / n:.3f}; else one name no other person bears {unique_name / n:.3f}; the rest "
+        f"(a name other people bear too, or no common name) {(n - chained - unique_name) / n:.3f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--senders", type=int, default=2000)
@@ -203,7 +253,8 @@ def main() -> None:
     ap.add_argument(
         "--ambiguity",
         action="store_true",
-        help="print what missed beneficiary pairs share (a payer, a name) and what a name is worth",
+        help="print what missed beneficiary pairs share (a payer, a name), what a name is worth, "
+        "and what true pairs have to go on besides a name",
     )
     args = ap.parse_args()
     seeds = [args.seed] if args.seed is not None else args.seeds
@@ -265,6 +316,7 @@ def main() -> None:
                 if pop == "beneficiaries" and args.ambiguity:
                     assert isinstance(paid_by, pl.DataFrame)
                     print(ambiguity(members, truth, t, f, paid_by))
+                    print(evidence(t, f))
             print(
                 f"{seed:<5} {profile:<9} resolved {report.n_records:,} records in {secs:.1f} s "
                 f"(model {report.model}); {ambiguous:,} records with ambiguous truth",
