@@ -359,6 +359,12 @@ def entity_prior_pairs(
         "entity_id",
         pl.len().over("entity_id").alias("size"),
     )
+    small = ents.filter(pl.col("size") <= STRAGGLER_MAX)
+    # the pairs above the threshold are most of the pairs, and few of them touch a straggler
+    ids = small["unique_id"].implode()
+    below = below.filter(
+        pl.col("party_record_id_l").is_in(ids) | pl.col("party_record_id_r").is_in(ids)
+    )
     sides = pl.concat(
         below.select(
             pl.col(f"party_record_id_{x}").alias("a"),
@@ -369,13 +375,9 @@ def entity_prior_pairs(
         for x, y in (("l", "r"), ("r", "l"))
     )
     cand = (
-        sides.join(ents.rename({"unique_id": "a", "entity_id": "ea", "size": "sa"}), on="a")
+        sides.join(small.rename({"unique_id": "a", "entity_id": "ea", "size": "sa"}), on="a")
         .join(ents.rename({"unique_id": "b", "entity_id": "eb", "size": "sb"}), on="b")
-        .filter(
-            (pl.col("ea") != pl.col("eb"))
-            & (pl.col("sa") <= STRAGGLER_MAX)
-            & (pl.col("sb") > pl.col("sa"))
-        )
+        .filter((pl.col("ea") != pl.col("eb")) & (pl.col("sb") > pl.col("sa")))
     )
     if cand.height == 0:
         return empty
