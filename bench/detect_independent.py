@@ -158,6 +158,10 @@ def main() -> None:
                 for side in ("payer", "beneficiary"):
                     df = side_frame(ws, side, getattr(lab, side))
                     df["entity_id"] = f"s{seed}:" + df["entity_id"].astype(str)
+                    if "den_id" in df.columns:  # each world numbers its dens from D0001
+                        df["den_id"] = (
+                            df["den_id"].fillna("").map(lambda d, s=seed: f"s{s}:{d}" if d else "")
+                        )
                     frames[side].append(df)
                     if args.ceiling:
                         features[side].append(model_features(ws, side, getattr(lab, side)))
