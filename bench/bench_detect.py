@@ -260,12 +260,9 @@ def main() -> None:
         mixed.append(w)
         if i < len(eva):
             mixed.append(eva[i])
-    shipped = {"A": " shipped", "B": ""}[a.ship]
-    models = {f"A (baseline worlds only;{shipped or ' not shipped'})": model_a}
+    fitted = {"A": model_a}
     if eva:
-        models[
-            f"B (baseline + evasive worlds; evasive NOT held out;{'' if shipped else ' shipped'})"
-        ] = train(mixed, command=cmd + " (model B: baseline and evasive worlds)")
+        fitted["B"] = train(mixed, command=cmd + " (model B: baseline and evasive worlds)")
     # C: an ablation, to show how much the figures owe to the payment graph: model A's worlds
     # without any feature that looks beyond the payer's own payments (fan-in of its beneficiaries,
     # co-payers, dens, seeds; the network indicators inside rule_score stay)
@@ -278,17 +275,22 @@ def main() -> None:
         "n_den_benefs",
         "seed_rank",
     )
-    models["C (as A, without the graph features; ablation)"] = train(
-        base, command=cmd + " (model C: ablation)", exclude=graph
-    )
+    fitted["C"] = train(base, command=cmd + " (model C: ablation)", exclude=graph)
+    what = {
+        "A": "baseline worlds only",
+        "B": "baseline + evasive worlds; evasive NOT held out",
+        "C": "as A, without the graph features; ablation",
+    }
+    models = {f"{k} ({what[k]}{'; shipped' if k == a.ship else ''})": m for k, m in fitted.items()}
     if a.model_out:
-        ship = model_a if a.ship == "A" else models[next(k for k in models if k.startswith("B"))]
-        ship.save(a.model_out)
+        if a.ship not in fitted:
+            raise SystemExit(f"--ship {a.ship}: no such model (B needs --evasive-train-seeds)")
+        fitted[a.ship].save(a.model_out)
         print(f"wrote model {a.ship} to {a.model_out}")
     if a.dump:
         a.dump.mkdir(parents=True, exist_ok=True)
-        for mname, model in models.items():
-            model.save(a.dump / f"model-{mname.split()[0]}.json")
+        for k, model in fitted.items():
+            model.save(a.dump / f"model-{k}.json")
 
     for mname, model in models.items():
         for profile in ("baseline", "evasive"):

@@ -62,9 +62,8 @@ def world(d: Path, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     b["role"] = b["role"].fillna("")
     b["den_id"] = b["den_id"].fillna("").map(lambda x: f"{k}:{x}" if x else "")
     b["n_lowval_payers"] = 0
-    for f in (b, un):
-        col = "entity_id" if f is b else "beneficiary_entity"
-        f[col] = f"{k}:" + f[col].astype(str)
+    b["entity_id"] = f"{k}:" + b["entity_id"].astype(str)
+    un["beneficiary_entity"] = f"{k}:" + un["beneficiary_entity"].astype(str)
     return b, un
 
 

@@ -351,8 +351,8 @@ def entity_prior_pairs(
     empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     # below the threshold, or above it and kept apart by the group check (a straggler whose one
     # strong pair is outvoted by the entity's other records, which vary among themselves)
-    below = pairs.filter((pl.col("match_probability") > 0) & _says_who(pl.col("agreed_fields")))
-    if below.height == 0:
+    who = pairs.filter((pl.col("match_probability") > 0) & _says_who(pl.col("agreed_fields")))
+    if who.height == 0:
         return empty
     ents = members().select(
         pl.col("party_record_id").alias("unique_id"),
@@ -362,11 +362,11 @@ def entity_prior_pairs(
     small = ents.filter(pl.col("size") <= STRAGGLER_MAX)
     # the pairs above the threshold are most of the pairs, and few of them touch a straggler
     ids = small["unique_id"].implode()
-    below = below.filter(
+    who = who.filter(
         pl.col("party_record_id_l").is_in(ids) | pl.col("party_record_id_r").is_in(ids)
     )
     sides = pl.concat(
-        below.select(
+        who.select(
             pl.col(f"party_record_id_{x}").alias("a"),
             pl.col(f"party_record_id_{y}").alias("b"),
             "match_probability",
