@@ -58,7 +58,9 @@ def scan_world(job: tuple[str, int, str, str, bool]) -> tuple[TrainingWorld, pd.
 
 def without(world: TrainingWorld, roles: pd.Series, population: str) -> TrainingWorld:
     keep = world.payer["payer_entity"].map(roles).fillna("") != population
-    return TrainingWorld(world.name, world.profile, world.payer[keep], world.beneficiary)
+    return TrainingWorld(
+        world.name, world.profile, world.payer[keep], world.beneficiary, world.edges
+    )
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ import pytest
 from detect_data import load, tx
 from typer.testing import CliRunner
 
+from bantay.detect.model import PayerEvidence, default_model
 from bantay.detect.network import Seed
 from bantay.detect.scan import ScanResult, read_seeds_file, scan
 from bantay.workspace import Workspace, open_workspace
@@ -161,6 +162,13 @@ def test_scan_writes_tables_and_cli(ws: Workspace) -> None:
     assert f"payer alerts: {alerted[1]:,.1f} expected true of {alerted[0]:,}" in res.output
     res = runner.invoke(app, ["alerts", "-w", str(path), "--top", "3"])
     assert res.exit_code == 0 and "P01_low_value_sea" in res.output
+    # a beneficiary's alert names the payers whose scores weigh on it
+    res = runner.invoke(app, ["scan", "-w", str(path), "--model", "rules", "--threshold", "0"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["alerts", "-w", str(path), "--side", "beneficiary"])
+    assert res.exit_code == 0 and "unrelated high-risk payers by score: REMIT1:John_Smith" in (
+        res.output
+    )
     res = runner.invoke(app, ["export", "scores", "-w", str(path), "--format", "jsonl"])
     assert res.exit_code == 0, res.output
     rows = [json.loads(line) for line in res.output.splitlines()]
@@ -397,3 +405,46 @@ def test_an_empty_feature_reads_as_not_known() -> None:
         "payer", {"feature": "payer_male", "value": None, "contribution": -0.4}
     )
     assert "not known, lowered the score (-0.40 log-odds)" in sentence
+
+
+def test_beneficiaries_carry_their_unrelated_payers_scores(ws: Workspace) -> None:
+    """A beneficiary paid by a likely offender is a likely facilitator: each beneficiary carries
+    its unrelated payers' scores, a model that weighs them raises its score by them, and its alert
+    names the payers behind them."""
+    load(ws, offender_rows() + family_rows())
+    r = scan(ws, model=None, threshold=0.0)  # rules only: the payer scores 0.88
+    john = float(r.payer.set_index("payer_entity").loc["REMIT1:John_Smith", "score"])
+    assert john > 0.5
+    b = r.beneficiary.set_index("beneficiary_entity")
+    for k in range(3):
+        row = b.loc[f"tel:6391755501{k}"]
+        # one unrelated payer: its score is both the highest and the chance that one is an offender
+        assert row["max_payer_score"] == pytest.approx(john, abs=1e-6)
+        assert row["payers_score_or"] == pytest.approx(john, abs=1e-6)
+    # paid only by a relative: no unrelated payer's score counts
+    assert b.loc["tel:639182220000", "max_payer_score"] == 0.0
+    alerts = r.alerts[r.alerts.side == "beneficiary"].set_index("entity_id")
+    reasons = json.loads(alerts.loc["tel:63917555010", "reasons"])
+    assert reasons["network"]["scored_payers"] == [
+        {"payer_entity": "REMIT1:John_Smith", "score": round(john, 4)}
+    ]
+    assert (
+        "paid by 1 unrelated payer scored 0.5 or more (highest REMIT1:John_Smith"
+        in (alerts.loc["tel:63917555010", "summary"])
+    )
+    assert json.loads(alerts.loc["tel:639182220000", "reasons"])["network"]["scored_payers"] == []
+    # a model that weighs payers: the beneficiary's score is its own with its payer's noisy-OR'd in
+    model = default_model()
+    assert model is not None
+    model.sides["beneficiary"].payer_evidence = PayerEvidence(q=1.0)
+    r2 = scan(ws, model=model, threshold=0.0, write=False)
+    john2 = float(r2.payer.set_index("payer_entity").loc["REMIT1:John_Smith", "score"])
+    b2 = r2.beneficiary.set_index("beneficiary_entity")
+    paid, own = b2.loc["tel:63917555010", ["score", "score_without_payers"]]
+    assert paid == pytest.approx(1 - (1 - own) * (1 - john2), rel=1e-4) and paid > own
+    family = b2.loc["tel:639182220000"]
+    assert family["score"] == family["score_without_payers"]
+    alert = r2.alerts[
+        (r2.alerts.side == "beneficiary") & (r2.alerts.entity_id == "tel:63917555010")
+    ]
+    assert json.loads(alert.iloc[0]["reasons"])["network"]["score_without_payers"] == own

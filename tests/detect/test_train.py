@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from bantay.detect.model import ModelError, fit_side
-from bantay.detect.scoring import MODEL_FEATURES
+from bantay.detect.model import (
+    Q_GRID,
+    DetectionModel,
+    ModelError,
+    PayerEvidence,
+    default_model,
+    fit_side,
+)
+from bantay.detect.scoring import MODEL_FEATURES, payer_clear, unrelated_edges, with_payer_scores
 from bantay.detect.train import NEGATIVE_WEIGHTS, label_weights
 
 
@@ -56,3 +65,66 @@ def test_weighted_negatives_are_pushed_below_the_positives_they_resemble() -> No
     two = df[df["n_small_hr"] == 2].head(1)
     assert weighted.margin(one)[0] < plain.margin(one)[0] - 1.0
     assert abs(weighted.margin(two)[0] - plain.margin(two)[0]) < 0.5
+
+
+def test_payer_scores_reach_beneficiaries_as_highest_and_noisy_or() -> None:
+    edges = pd.DataFrame(
+        {"payer_entity": ["P1", "P2", "P3"], "beneficiary_entity": ["B1", "B1", "B2"]}
+    )
+    benef = pd.DataFrame({"beneficiary_entity": ["B1", "B2", "B3"]})
+    scores = pd.Series({"P1": 0.5, "P2": 0.2})
+    out = with_payer_scores(benef, edges, scores).set_index("beneficiary_entity")
+    assert out.loc["B1", "max_payer_score"] == 0.5
+    assert out.loc["B1", "payers_score_or"] == pytest.approx(1 - 0.5 * 0.8)
+    # P3 was not scored; B3 has no unrelated high-risk payer
+    assert out.loc["B2"].tolist() == [0.0, 0.0] and out.loc["B3"].tolist() == [0.0, 0.0]
+    clear = payer_clear(benef["beneficiary_entity"], edges, scores, q=0.5)
+    assert clear == pytest.approx([(1 - 0.25) * (1 - 0.1), 1.0, 1.0])
+    pairs = pd.DataFrame(
+        {
+            "payer_entity": ["P1", "P1", "P2", "P2"],
+            "beneficiary_entity": ["B1", "B1", "B2", "B3"],
+            "related": [False, False, True, False],
+            "hr": [True, True, True, False],
+        }
+    )
+    assert unrelated_edges(pairs).values.tolist() == [["P1", "B1"]]
+
+
+def _beneficiaries(informative: bool, n: int = 4000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Own scores, the best payer's score and labels of ``n`` beneficiaries: facilitators are
+    paid by likely offenders where ``informative``, else the payers' scores are noise."""
+    rng = np.random.default_rng(3)
+    y = (rng.random(n) < 0.05).astype(float)
+    own = 0.1 * rng.random(n) + 0.03 * y  # overlapping: own evidence alone ranks poorly
+    payer = np.where(y > 0, rng.uniform(0.5, 1.0, n), rng.uniform(0.0, 0.2, n))
+    return own, (payer if informative else rng.permutation(payer)), y
+
+
+def test_payer_evidence_is_weighed_by_what_the_calibration_worlds_show() -> None:
+    from bantay.detect.model import fit_payer_evidence
+    from bantay.evaluate.detection import average_precision
+
+    own, payer, y = _beneficiaries(informative=True)
+    pe, info = fit_payer_evidence(own, lambda q: 1 - q * payer, y)
+    assert pe.q >= 0.5
+    combined = pe.combine(own, 1 - pe.q * payer)
+    assert average_precision(y, combined) > average_precision(y, own) + 0.2
+    assert set(info["log_loss_by_q"]) == {f"{q:.2f}" for q in Q_GRID}
+    # payers' scores that say nothing about their beneficiaries are weighed as nothing
+    own, payer, y = _beneficiaries(informative=False)
+    pe, _ = fit_payer_evidence(own, lambda q: 1 - q * payer, y)
+    assert pe.q <= 0.1
+
+
+def test_the_payer_evidence_travels_in_the_model_file() -> None:
+    model = default_model()
+    assert model is not None
+    model.sides["beneficiary"].payer_evidence = PayerEvidence(q=0.4, a=1.2, b=-0.3)
+    back = DetectionModel.from_json(model.to_json())
+    assert back.sides["beneficiary"].payer_evidence == PayerEvidence(q=0.4, a=1.2, b=-0.3)
+    assert back.sides["payer"].payer_evidence is None
+    # a model file written before it reads as weighing no payers
+    data = json.loads(model.to_json())
+    del data["sides"]["beneficiary"]["payer_evidence"]
+    assert DetectionModel.from_json(json.dumps(data)).sides["beneficiary"].payer_evidence is None

@@ -403,6 +403,11 @@ def test_pages_render(make_client: Any) -> None:
     page = sam.get("/entities/payer/E000000000000").text
     assert 'id="money-chart"' in page and 'id="heatmap"' in page and 'id="network-graph"' in page
     assert 'href="/entities/beneficiary/' in page
+    assert 'id="scored-payers"' not in page  # a payer has no payers to weigh
+    # a beneficiary's page names the payers whose scores weighed on it, linked
+    page = sam.get("/entities/beneficiary/E000000000001").text
+    assert 'id="scored-payers"' in page and "(score 0.420 without them)" in page
+    assert '<a href="/entities/payer/E000000000000">E000000000000</a> 0.910' in page
 
 
 def test_only_the_serving_app_tunes_the_garbage_collector(settings: WebSettings) -> None:

@@ -24,7 +24,16 @@ INDICATORS = [
 ]
 
 
-def _reasons() -> str:
+def _reasons(side: str = "payer") -> str:
+    network: dict[str, object] = {
+        "den_size": 3,
+        "seed_hops": 2,
+        "seed_rank": 1.5,
+        "path_to_seed": [],
+    }
+    if side == "beneficiary":  # the payers whose scores weighed on it (detect.scan)
+        network["scored_payers"] = [{"payer_entity": "E000000000000", "score": 0.91}]
+        network["score_without_payers"] = 0.42
     return json.dumps(
         {
             "indicators": [
@@ -39,7 +48,7 @@ def _reasons() -> str:
                     "sources": [{"id": "austrac-2019", "wording": "", "text": "synthetic"}],
                 }
             ],
-            "network": {"den_size": 3, "seed_hops": 2, "seed_rank": 1.5, "path_to_seed": []},
+            "network": network,
             "model": [{"feature": "n_unrel_payments", "value": 12.0, "contribution": 1.2}],
             "family": {"evidence": [], "rule_score_reduction": 0.0, "model_contribution": 0.0},
         }
@@ -93,9 +102,10 @@ def build(path: Path, n_alerts: int = 200, big_entity_tx: int = 500, seed: int =
     con.execute(
         """INSERT INTO alerts SELECT ?, substr(md5(entity_id), 1, 12), side, entity_id,
                row_number() OVER (ORDER BY score DESC), score,
-               'P01_low_value_sea 12≥5; den of 3', ?
+               'P01_low_value_sea 12≥5; den of 3',
+               CASE WHEN side = 'beneficiary' THEN ? ELSE ? END
            FROM al""",
-        [scan, _reasons()],
+        [scan, _reasons("beneficiary"), _reasons("payer")],
     )
     con.execute(
         """INSERT INTO scores SELECT ?, side, entity_id, score, 2.0, 0.0,

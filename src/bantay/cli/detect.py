@@ -188,6 +188,20 @@ def alerts(
                 "  path to a known facilitator: " + escape(" > ".join(net["path_to_seed"])),
                 highlight=False,
             )
+        if net.get("scored_payers"):
+            console.print(
+                "  unrelated high-risk payers by score: "
+                + ", ".join(
+                    f"{escape(str(p['payer_entity']))} {float(p['score']):.3f}"
+                    for p in net["scored_payers"]
+                )
+                + (
+                    f" (score {float(net['score_without_payers']):.3f} without them)"
+                    if net.get("score_without_payers") is not None
+                    else ""
+                ),
+                highlight=False,
+            )
         if net.get("den_size", 0) >= 2:
             console.print(
                 f"  den of {net['den_size']} beneficiaries"

@@ -10,6 +10,7 @@ Without a model the scan falls back to the rules alone: ``p = 1 / (1 + exp(-(rul
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -72,6 +73,51 @@ def platt(margin: np.ndarray, y: np.ndarray, iters: int = 50) -> tuple[float, fl
 
 
 @dataclass
+class PayerEvidence:
+    """A beneficiary's score with its unrelated high-risk payers' scores weighed in:
+    ``s = 1 - (1 - p_own) · prod(1 - q · p_payer)`` (noisy-OR: each payer an offender with its
+    score, an offender's beneficiary a facilitator with probability ``q``), calibrated again as
+    ``sigmoid(a · logit(s) + b)``. ``q``, ``a`` and ``b`` are fitted on the calibration worlds
+    (:func:`fit_payer_evidence`); ``q = 0`` leaves the beneficiary's own score as it was."""
+
+    q: float
+    a: float = 1.0
+    b: float = 0.0
+
+    def combine(self, p_own: np.ndarray, clear: np.ndarray) -> np.ndarray:
+        """``clear``: per beneficiary, ``prod(1 - q · p_payer)`` (scoring.payer_clear)."""
+        s = 1.0 - (1.0 - np.asarray(p_own, dtype=float)) * np.asarray(clear, dtype=float)
+        s = np.clip(s, 1e-12, 1.0 - 1e-12)
+        return _sigmoid(self.a * np.log(s / (1.0 - s)) + self.b)
+
+
+#: The values of ``q`` tried when fitting :class:`PayerEvidence`.
+Q_GRID = tuple(round(0.05 * i, 2) for i in range(21))
+
+
+def fit_payer_evidence(
+    p_own: np.ndarray, clear_for: Callable[[float], np.ndarray], y: np.ndarray
+) -> tuple[PayerEvidence, dict[str, Any]]:
+    """The ``q`` of :data:`Q_GRID` (with its calibration) that gives the calibration worlds'
+    beneficiaries (own scores ``p_own``, labels ``y``) the smallest log loss; ``clear_for(q)`` gives
+    their ``prod(1 - q · p_payer)``. Returns it and the log loss per ``q`` tried."""
+    losses: dict[str, float] = {}
+    best: tuple[float, PayerEvidence] | None = None
+    for q in Q_GRID:
+        s = np.clip(1.0 - (1.0 - np.asarray(p_own, dtype=float)) * clear_for(q), 1e-12, 1.0 - 1e-12)
+        x = np.log(s / (1.0 - s))
+        a, b = platt(x, y)
+        pe = PayerEvidence(q, a, b)
+        p = np.clip(_sigmoid(a * x + b), 1e-12, 1.0 - 1e-12)
+        loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        losses[f"{q:.2f}"] = round(loss, 6)
+        if best is None or loss < best[0] - 1e-12:
+            best = (loss, pe)
+    assert best is not None
+    return best[1], {"log_loss_by_q": losses}
+
+
+@dataclass
 class SideModel:
     features: tuple[str, ...]
     booster: lgb.Booster
@@ -80,6 +126,8 @@ class SideModel:
     info: dict[str, Any] = field(default_factory=dict)
     #: a column subtracted from the margin (scoring.OFFSET: the family-link protection)
     offset: str | None = None
+    #: beneficiaries: how their payers' scores are weighed in (None: not at all)
+    payer_evidence: PayerEvidence | None = None
 
     def _matrix(self, df: pd.DataFrame) -> np.ndarray:
         needed = [*self.features, *([self.offset] if self.offset else [])]
@@ -132,6 +180,13 @@ class DetectionModel:
                         "features": list(m.features),
                         "calibration": {"a": m.a, "b": m.b},
                         "offset": m.offset,
+                        "payer_evidence": None
+                        if m.payer_evidence is None
+                        else {
+                            "q": m.payer_evidence.q,
+                            "a": m.payer_evidence.a,
+                            "b": m.payer_evidence.b,
+                        },
                         "info": m.info,
                         "booster": m.booster.model_to_string(),
                     }
@@ -161,6 +216,13 @@ class DetectionModel:
                     b=float(d["calibration"]["b"]),
                     info=dict(d.get("info", {})),
                     offset=d.get("offset"),
+                    payer_evidence=PayerEvidence(
+                        q=float(d["payer_evidence"]["q"]),
+                        a=float(d["payer_evidence"]["a"]),
+                        b=float(d["payer_evidence"]["b"]),
+                    )
+                    if d.get("payer_evidence")
+                    else None,
                 )
                 for side, d in data["sides"].items()
             }

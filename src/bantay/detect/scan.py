@@ -27,6 +27,7 @@ from bantay.detect.entities import EntityKeyFn, default_entity_keys
 from bantay.detect.features import REPEAT_PAYMENTS, Rates, build_features, reference_rates
 from bantay.detect.model import (
     DetectionModel,
+    SideModel,
     default_model,
     round_score,
     rules_only_probability,
@@ -45,7 +46,11 @@ from bantay.detect.scoring import (
     KEY,
     MODEL_FEATURES,
     evaluate_indicators,
+    payer_clear,
     rule_scores,
+    top_payers,
+    unrelated_edges,
+    with_payer_scores,
 )
 from bantay.engine import Engine, open_engine
 from bantay.errors import BantayError
@@ -419,10 +424,35 @@ def assemble(
     return payer, benef, hits
 
 
-def score_side(side: str, df: pd.DataFrame, model: DetectionModel | None) -> pd.DataFrame:
-    """Calibrated score per entity (model, else rules only)."""
+def beneficiary_probability(
+    model: SideModel, benef: pd.DataFrame, edges: pd.DataFrame, payer_score: pd.Series
+) -> tuple[np.ndarray, np.ndarray]:
+    """(calibrated probability, the beneficiary's own part of it): the model's probability from
+    the beneficiary's features, with its unrelated high-risk payers' scores weighed in where the
+    model says how (:class:`bantay.detect.model.PayerEvidence`)."""
+    own = model.predict(benef)
+    pe = model.payer_evidence
+    if pe is None or benef.empty:
+        return own, own
+    clear = payer_clear(benef["beneficiary_entity"], edges, payer_score, pe.q)
+    return pe.combine(own, clear), own
+
+
+def score_side(
+    side: str,
+    df: pd.DataFrame,
+    model: DetectionModel | None,
+    payers: tuple[pd.DataFrame, pd.Series] | None = None,
+) -> pd.DataFrame:
+    """Calibrated score per entity (model, else rules only); ``payers``: for beneficiaries, the
+    unrelated high-risk pairs and the payers' scores, weighed in as the model says."""
     if model is not None and side in model.sides:
-        df = df.assign(score=round_score(model.sides[side].predict(df)))
+        m = model.sides[side]
+        if side == "beneficiary" and payers is not None:
+            p, own = beneficiary_probability(m, df, *payers)
+            df = df.assign(score=round_score(p), score_without_payers=round_score(own))
+        else:
+            df = df.assign(score=round_score(m.predict(df)))
     else:
         df = df.assign(score=round_score(rules_only_probability(df["rule_score"].to_numpy())))
     key = KEY[side]
@@ -499,9 +529,11 @@ def explain(
     hits: pd.DataFrame | list[dict[str, Any]],
     net: NetworkResult,
     cat: Catalogue,
+    scored_payers: list[dict[str, Any]] | None = None,
 ) -> Reasons:
     """The reasons behind one entity's score (``hits``: all hits, or this entity's records from
-    :func:`hits_by_entity`)."""
+    :func:`hits_by_entity`; ``scored_payers``: a beneficiary's highest-scored unrelated high-risk
+    payers, from :func:`bantay.detect.scoring.top_payers`)."""
     key = KEY[side]
     ent = str(row[key])
     if isinstance(hits, pd.DataFrame):
@@ -535,6 +567,9 @@ def explain(
         network["den_id"] = row.get("den_id", "")
         network["den_payers"] = int(row.get("den_payers", 0) or 0)
         network["seed_match"] = net.seeds.get(ent, [])
+        network["scored_payers"] = list(scored_payers or [])
+        if "score_without_payers" in row.index:
+            network["score_without_payers"] = float(row["score_without_payers"])
     else:
         network["n_copayers"] = int(row.get("n_copayers", 0) or 0)
         network["n_den_beneficiaries"] = int(row.get("n_den_benefs", 0) or 0)
@@ -683,11 +718,18 @@ def scan(
     else:
         mdl = model
         model_name = "given" if model is not None else "rules-only"
+    scored_payer = with_report_odds("payer", score_side("payer", payer, mdl), cat)
+    payer_score = scored_payer.set_index("payer_entity")["score"]
+    edges = unrelated_edges(feats["pairs"])
+    benef = with_payer_scores(benef, edges, payer_score)
     scored = {
-        "payer": with_report_odds("payer", score_side("payer", payer, mdl), cat),
-        "beneficiary": with_report_odds("beneficiary", score_side("beneficiary", benef, mdl), cat),
+        "payer": scored_payer,
+        "beneficiary": with_report_odds(
+            "beneficiary", score_side("beneficiary", benef, mdl, (edges, payer_score)), cat
+        ),
     }
     chosen = select_alerts(scored, threshold, budget)
+    payers_of = top_payers(edges, payer_score, chosen["beneficiary"]["beneficiary_entity"])
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     settings = {"threshold": threshold, "budget": budget, "seeds": len(seed_list), "engine": engine}
     if not links.empty:
@@ -715,8 +757,10 @@ def scan(
             )
     for side, sel in chosen.items():
         for _, row in with_contributions(side, sel, mdl).iterrows():
-            reasons = explain(side, row, hits_of.get((side, str(row[KEY[side]])), []), net, cat)
             ent = str(row[KEY[side]])
+            reasons = explain(
+                side, row, hits_of.get((side, ent), []), net, cat, payers_of.get(ent, [])
+            )
             linked = reports_of.get((side, ent))
             if linked:
                 reasons["reports"] = linked

@@ -9,7 +9,9 @@ explained away by a family look; S20 warns that recipients often are the victims
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,6 +106,14 @@ MODEL_FEATURES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: What a beneficiary's unrelated high-risk payers' scores say, beside its features: the highest
+#: score and the chance that at least one is an offender (noisy-OR). A beneficiary paid by a likely
+#: offender is a likely facilitator: most dens are paid by one offender (S20), so fan-in alone
+#: misses them. The model weighs this evidence after the fact (:func:`payer_clear`,
+#: :class:`bantay.detect.model.PayerEvidence`), so that a payer model that fails on a world (an
+#: offender style it never saw) cannot pull the beneficiaries' own evidence down with it.
+PAYER_SCORE_FEATURES: tuple[str, ...] = ("max_payer_score", "payers_score_or")
+
 
 #: Directions the model is held to (LightGBM monotone constraints), so that its explanations read as
 #: an analyst would argue: family-link evidence can only lower a score, and fan-in from unrelated
@@ -172,6 +182,67 @@ FEATURE_WORDS: dict[str, dict[str, str]] = yaml.safe_load(
 )
 #: What the model features added beside the indicators' own features mean (for the generated docs).
 FEATURE_NOTES: dict[str, str] = FEATURE_WORDS["notes"]
+
+
+def unrelated_edges(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The (payer, beneficiary) pairs with high-risk payments and no family link, once each."""
+    keep = ~pairs["related"].astype(bool) & pairs["hr"].astype(bool)
+    return (
+        pairs.loc[keep, ["payer_entity", "beneficiary_entity"]]
+        .drop_duplicates()
+        .reset_index(drop=True)
+    )
+
+
+def with_payer_scores(
+    benef: pd.DataFrame, edges: pd.DataFrame, payer_score: pd.Series
+) -> pd.DataFrame:
+    """``benef`` with :data:`PAYER_SCORE_FEATURES`: per beneficiary, the highest score of its
+    unrelated high-risk payers (``edges``; ``payer_score`` indexed by payer entity), and the chance
+    that at least one of them is an offender were they independent (noisy-OR,
+    ``1 - prod(1 - p)``). Zero for a beneficiary without such payers."""
+    p = edges["payer_entity"].map(payer_score).fillna(0.0).astype(float).clip(0.0, 1.0 - 1e-12)
+    g = edges.assign(_p=p, _log=np.log1p(-p.to_numpy())).groupby("beneficiary_entity")
+    top = g["_p"].max()
+    any_ = 1.0 - np.exp(g["_log"].sum())
+    key = benef["beneficiary_entity"]
+    return benef.assign(
+        max_payer_score=key.map(top).fillna(0.0).astype(float).round(6),
+        payers_score_or=key.map(any_).fillna(0.0).astype(float).round(6),
+    )
+
+
+def payer_clear(
+    beneficiaries: pd.Series, edges: pd.DataFrame, payer_score: pd.Series, q: float
+) -> np.ndarray:
+    """Per beneficiary (in ``beneficiaries``' order): ``prod(1 - q · p)`` over its unrelated
+    high-risk payers' scores ``p``, the chance that none of them makes it a facilitator, were each
+    an offender's beneficiary one with probability ``q``; 1.0 without such payers."""
+    p = edges["payer_entity"].map(payer_score).fillna(0.0).astype(float).clip(0.0, 1.0)
+    log = pd.Series(np.log1p(-np.minimum(q * p.to_numpy(), 1.0 - 1e-12)), index=edges.index)
+    per = log.groupby(edges["beneficiary_entity"]).sum()
+    out: np.ndarray = np.exp(beneficiaries.map(per).fillna(0.0).to_numpy(dtype=float))
+    return out
+
+
+def top_payers(
+    edges: pd.DataFrame, payer_score: pd.Series, beneficiaries: Iterable[str], k: int = 3
+) -> dict[str, list[dict[str, Any]]]:
+    """Per beneficiary among ``beneficiaries``: its ``k`` highest-scored unrelated high-risk payers
+    with their scores (the payers behind :data:`PAYER_SCORE_FEATURES`, for the reasons)."""
+    want = set(map(str, beneficiaries))
+    e = edges[edges["beneficiary_entity"].astype(str).isin(want)]
+    e = e.assign(score=e["payer_entity"].map(payer_score).fillna(0.0).astype(float))
+    e = e.sort_values(
+        ["beneficiary_entity", "score", "payer_entity"], ascending=[True, False, True]
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for b, grp in e.groupby("beneficiary_entity", sort=False):
+        out[str(b)] = [
+            {"payer_entity": str(pe), "score": round(float(sc), 4)}
+            for pe, sc in zip(grp["payer_entity"].head(k), grp["score"].head(k), strict=True)
+        ]
+    return out
 
 
 def corridor(side: str, df: pd.DataFrame) -> pd.Series:

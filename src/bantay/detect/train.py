@@ -11,14 +11,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bantay import __version__
-from bantay.detect.model import DetectionModel, ModelError, fit_side
+from bantay.detect.model import (
+    DetectionModel,
+    ModelError,
+    PayerEvidence,
+    SideModel,
+    fit_payer_evidence,
+    fit_side,
+)
 from bantay.detect.scan import ScanResult
-from bantay.detect.scoring import KEY, MODEL_FEATURES, OFFSET
+from bantay.detect.scoring import (
+    KEY,
+    MODEL_FEATURES,
+    OFFSET,
+    payer_clear,
+    unrelated_edges,
+)
 
 #: How much a false alert on a legitimate sender of a given kind weighs in training, against 1 for
 #: any other entity: the weight of that entity's negative label (LightGBM's sample weight). A false
@@ -49,6 +63,8 @@ class TrainingWorld:
     profile: str
     payer: pd.DataFrame  # model features + label
     beneficiary: pd.DataFrame
+    #: unrelated high-risk (payer, beneficiary) pairs: scoring.unrelated_edges
+    edges: pd.DataFrame
 
 
 def training_world(
@@ -64,7 +80,35 @@ def training_world(
         f["label"] = f["label"].fillna(False).astype(bool)
         f["weight"] = f["weight"].fillna(1.0)
         frames[side] = f
-    return TrainingWorld(name, profile, frames["payer"], frames["beneficiary"])
+    return TrainingWorld(
+        name, profile, frames["payer"], frames["beneficiary"], unrelated_edges(result.pairs)
+    )
+
+
+def _payer_scores(w: TrainingWorld, payer: SideModel) -> pd.Series:
+    return pd.Series(payer.predict(w.payer), index=w.payer["payer_entity"].to_numpy())
+
+
+def payer_evidence(
+    cal: Sequence[TrainingWorld], payer: SideModel, beneficiary: SideModel
+) -> tuple[PayerEvidence, dict[str, Any]]:
+    """How much the calibration worlds' beneficiaries owe to their unrelated payers' scores
+    (:class:`bantay.detect.model.PayerEvidence`), from models that saw none of these worlds, as a
+    scan sees a new one."""
+    keys = pd.concat([w.beneficiary["beneficiary_entity"] for w in cal], ignore_index=True)
+    world = np.concatenate([np.full(len(w.beneficiary), i) for i, w in enumerate(cal)])
+    p_own = np.concatenate([beneficiary.predict(w.beneficiary) for w in cal])
+    y = np.concatenate([w.beneficiary["label"].to_numpy(dtype=float) for w in cal])
+    scores = [_payer_scores(w, payer) for w in cal]
+
+    def clear_for(q: float) -> np.ndarray:
+        out = np.ones(len(keys))
+        for i, w in enumerate(cal):  # entity ids are per world
+            sel = world == i
+            out[sel] = payer_clear(keys[sel], w.edges, scores[i], q)
+        return out
+
+    return fit_payer_evidence(p_own, clear_for, y)
 
 
 def train(
@@ -73,17 +117,18 @@ def train(
     rounds: int = 200,
     command: str = "",
     exclude: tuple[str, ...] = (),
+    weigh_payers: bool = True,
 ) -> DetectionModel:
-    """Train both sides; the last ``calibration_share`` of the worlds calibrate the scores."""
+    """Train both sides; the last ``calibration_share`` of the worlds calibrate the scores and fit
+    how much beneficiaries owe to their payers' scores (``weigh_payers=False``: nothing; for
+    ablations)."""
     if len(worlds) < 2:
         raise ModelError("training needs at least two worlds (one to train, one to calibrate)")
     n_cal = max(1, round(len(worlds) * calibration_share))
     fit, cal = list(worlds[:-n_cal]), list(worlds[-n_cal:])
-    sides = {}
-    for side in ("payer", "beneficiary"):
-        tr = pd.concat([getattr(w, side) for w in fit], ignore_index=True)
-        ca = pd.concat([getattr(w, side) for w in cal], ignore_index=True)
-        sides[side] = fit_side(
+
+    def fit_one(side: str, tr: pd.DataFrame, ca: pd.DataFrame) -> SideModel:
+        return fit_side(
             side,
             tr,
             tr["label"].to_numpy(dtype=float),
@@ -94,6 +139,20 @@ def train(
             exclude=exclude,
             offset=OFFSET.get(side),
         )
+
+    payer_cal = pd.concat([w.payer for w in cal], ignore_index=True)
+    sides = {
+        "payer": fit_one("payer", pd.concat([w.payer for w in fit], ignore_index=True), payer_cal),
+        "beneficiary": fit_one(
+            "beneficiary",
+            pd.concat([w.beneficiary for w in fit], ignore_index=True),
+            pd.concat([w.beneficiary for w in cal], ignore_index=True),
+        ),
+    }
+    if weigh_payers:
+        pe, fitted = payer_evidence(cal, sides["payer"], sides["beneficiary"])
+        sides["beneficiary"].payer_evidence = pe
+        sides["beneficiary"].info["payer_evidence"] = fitted
     info = {
         "bantay": __version__,
         "trained_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -121,6 +121,10 @@ def contribution_sentence(side: str, m: dict[str, Any]) -> str:
     return f"{what}: {number(m['value'])}, {way} the score ({c:+.2f} log-odds)"
 
 
+#: A beneficiary's unrelated payer scored at least this is named in its summary line.
+LIKELY_PAYER = 0.5
+
+
 def network_sentences(net: dict[str, Any]) -> list[str]:
     out = []
     hops = net.get("seed_hops", -1)
@@ -134,6 +138,12 @@ def network_sentences(net: dict[str, Any]) -> list[str]:
         out.append(f"linked to a den of {plural(int(net['den_size']), 'beneficiary')}")
     if int(net.get("n_copayers", 0) or 0) > 0:
         out.append(f"shares beneficiaries with {plural(int(net['n_copayers']), 'other payer')}")
+    likely = [p for p in net.get("scored_payers") or [] if float(p["score"]) >= LIKELY_PAYER]
+    if likely:
+        out.append(
+            f"paid by {plural(len(likely), 'unrelated payer')} scored {number(LIKELY_PAYER)} or "
+            f"more (highest {likely[0]['payer_entity']}, {float(likely[0]['score']):.2f})"
+        )
     return out
 
 
