@@ -80,6 +80,40 @@ def test_one_whole_name_meets_where_both_records_can_tell_namesakes_apart() -> N
     assert not shares_key(f, "c", "d")
 
 
+def test_a_specific_date_of_birth_and_place_meet_whatever_the_names() -> None:
+    """Records whose names are too corrupted to share a word (``blacm`` / ``r. black``) meet on a
+    date of birth and a postcode district or a place; a date many records bear (a year written as
+    1 January) is no evidence of one person and meets nothing by itself."""
+    rows = [
+        {"party_record_id": "a", "name": "blacm", "address": "IP22 4LT",
+         "date_of_birth": "1775-03-14"},
+        {"party_record_id": "b", "name": "R. Black", "address": "IP22 9XX",
+         "date_of_birth": "1775-03-14"},
+        {"party_record_id": "c", "name": "sir monro, 1st", "city": "Eastleigh",
+         "date_of_birth": "1860-06-15"},
+        {"party_record_id": "d", "name": "Sir Charles Monro", "city": "Eastleigh",
+         "date_of_birth": "1860-06-15", "address": "SO30 3HQ"},
+        {"party_record_id": "e", "name": "Thomas Brushfield", "address": "HP6 6EF",
+         "date_of_birth": "1858-01-01"},
+        {"party_record_id": "f", "name": "Beatrice Lindsay", "address": "HP6 2LS",
+         "date_of_birth": "1858-01-01"},
+    ]  # fmt: skip
+    # a register where 1858-01-01 stands in for "born in 1858": many records bear it
+    rows += [
+        {"party_record_id": f"y{i}", "name": f"Person {i}", "date_of_birth": "1858-01-01"}
+        for i in range(40)
+    ]
+    rows += [
+        {"party_record_id": f"z{i}", "name": f"Other {i}",
+         "date_of_birth": f"17{10 + i % 80}-0{1 + i % 9}-1{i % 10}"}
+        for i in range(80)
+    ]  # fmt: skip
+    f = feats(rows)
+    assert shares_key(f, "a", "b")  # date of birth and postcode district
+    assert shares_key(f, "c", "d")  # date of birth and place
+    assert not shares_key(f, "e", "f")  # a stand-in date and a district: namesakes of a year
+
+
 def test_a_key_shared_by_too_many_records_blocks_nothing() -> None:
     rows = [
         {"party_record_id": f"r{i}", "name": f"John {s}", "address": "LS1 1AA"}

@@ -136,3 +136,30 @@ def test_every_level_takes_its_prior_from_the_priors_file_and_the_file_holds_not
     assert data["probability_two_random_records_match"] == (
         mdl.PRIOR_PROBABILITY_TWO_RANDOM_RECORDS_MATCH
     )
+
+
+def test_a_common_date_of_birth_counts_for_less_than_a_rare_one() -> None:
+    """The same date of birth weighs by how many records bear it: a register's stand-in date (a
+    year written as 1 January, shared by hundreds) is far weaker evidence than a rare date."""
+    feats = build_features(
+        pl.DataFrame(
+            {
+                "party_record_id": ["a", "b"],
+                "name": ["Thomas Brushfield", "Beatrice Lindsay"],
+                "date_of_birth": ["1858-01-01", "1858-01-01"],
+                "kind": ["x", "x"],
+            }
+        ).with_columns(pl.col("date_of_birth").str.to_date())
+    ).select(FEATURE_COLUMNS)
+    linker = Linker(
+        DuckDBAPI(connection=duckdb.connect()).register(feats.to_arrow()),
+        mdl.priors(["name_key", "dob"]).settings(),
+    )
+    left, right = feats.row(0, named=True), feats.row(1, named=True)
+
+    def weight(share: float) -> float:
+        left["tf_name_key"] = right["tf_name_key"] = 1e-4
+        left["tf_dob"] = right["tf_dob"] = share
+        return float(linker.inference.score_pair(left, right).as_record_list()[0]["match_weight"])
+
+    assert weight(0.01) < weight(1e-5) - 5  # log2(0.01 / 1e-5) ~ 10 bits apart

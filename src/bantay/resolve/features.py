@@ -218,13 +218,27 @@ def with_population_keys(
     return out.select(FEATURE_COLUMNS)
 
 
+#: A date of birth shared by more than this many times the records of the average date is a
+#: stand-in (a year written as 1 January), not evidence of one person: no key pairs on it alone.
+PLACEHOLDER_DOB = 5.0
+
+
 def block_keys(feats: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
     """``unique_id`` -> ``block_keys``: the keys a record shares with candidates for one person
     (:mod:`bantay.resolve.blocking`): each name word, and each nickname form of a given name, with
     the date of birth, with the address's first word (a postcode district), and with the city
-    where the record also carries a date of birth or an address; and the whole name alone where
-    the record carries a date of birth or an address. A key shared by more than ``max_block``
-    records is dropped.
+    where the record also carries a date of birth or an address; the whole name alone where the
+    record carries a date of birth or an address; and, whatever the name, a date of birth with the
+    postcode district or with the city, unless many records bear that date (:data:`PLACEHOLDER_DOB`).
+    A key shared by more than ``max_block`` records is dropped.
+
+    The date-and-place keys reach one person's records whose names share no word (``blacm`` /
+    ``r. black``, ``sir monro, 1st`` / ``sir charles monro``): Splink's own settings for
+    historical_50k block on the date of birth with the birth place and with the postcode's start.
+    There, with the scoring weighing a date by how many records bear it, they took F1 from 0.877
+    to 0.892 (ceiling 0.674 -> 0.686, precision 0.985 -> 0.988). Without the stand-in dates left
+    out, the keys joined namesakes born "1 January" of one year in one district (precision 0.977
+    before the date's weight was made to depend on its frequency).
 
     The whole-name key reaches one person's records whose date of birth has a typo and whose town
     is missing on one side (``william wragge`` born 1852-08-18 and 1852-09-18): the scoring then
@@ -277,6 +291,11 @@ def block_keys(feats: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
         .alias("rich_city"),
     )
     w = forms.join(ctx, on="unique_id")
+    # dates of birth that say something by themselves: not a stand-in many records share (a year
+    # written as 1 January), i.e. at most PLACEHOLDER_DOB times as common as the average date
+    dobs = ctx.drop_nulls("dob").group_by("dob").len("n")
+    common = PLACEHOLDER_DOB * max(1.0, float(dobs["n"].mean() or 1.0)) if len(dobs) else 1.0
+    specific = ctx.join(dobs.filter(pl.col("n") <= common), on="dob").drop("n")
     keys = pl.concat(
         [
             w.select("unique_id", (pl.lit("dw|") + pl.col("dob") + "|" + pl.col("w")).alias("k")),
@@ -288,6 +307,12 @@ def block_keys(feats: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
             ),
             feats.filter(pl.col("dob").is_not_null() | pl.col("address").is_not_null()).select(
                 "unique_id", (pl.lit("nk|") + pl.col("name_key")).alias("k")
+            ),
+            specific.select(
+                "unique_id", (pl.lit("dp|") + pl.col("dob") + "|" + pl.col("district")).alias("k")
+            ),
+            specific.select(
+                "unique_id", (pl.lit("dc|") + pl.col("dob") + "|" + pl.col("rich_city")).alias("k")
             ),
         ]
     ).drop_nulls("k")

@@ -186,7 +186,7 @@ def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
         "date_of_birth": (
             "dob",
             [
-                _lv(cll.ExactMatchLevel("dob"), "same date of birth"),
+                _lv(cll.ExactMatchLevel("dob"), "same date of birth", "dob"),
                 _lv(cll.LevenshteinLevel("dob", 1), "date of birth one digit apart"),
                 # day and month written the other way round, or a second typo
                 _lv(cll.LevenshteinLevel("dob", 2), "date of birth two digits apart"),
