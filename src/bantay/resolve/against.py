@@ -40,7 +40,6 @@ SCORE_FLOOR = 1e-3
 #: Identifier columns any one of which, shared, makes a candidate pair.
 IDENTIFIER_BLOCKS = ("account", "phone", "email", "id_doc")
 #: Columns whose term frequencies the model's levels use.
-TF_COLUMNS = ("name_key", "city")
 _NAME_BLOCK = "name_block"
 
 
@@ -136,7 +135,7 @@ def score_against_entities(
     if candidates.height == 0:
         return out
     cols = [*FEATURE_COLUMNS, _NAME_BLOCK]
-    tf = {c: _tf_table(stored, c) for c in TF_COLUMNS if c in model.columns_present}
+    tf = {c: _tf_table(stored, c) for c in mdl.tf_columns(model.columns_present)}
     new = new.select(cols).cast(dict(candidates.select(cols).schema))  # type: ignore[arg-type]
     backend = _scoring_engine(ws, "duckdb", None)
     try:

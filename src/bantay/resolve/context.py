@@ -140,17 +140,16 @@ def context_pass(
     settings = mdl.settings(present, model.probability_two_random_records_match, model.parameters)
     sdf = backend.splink_register(bene, "bantay_party_features_context")
     linker = Linker(sdf, settings, log_level=logging.WARNING)
-    for col in ("name_key", "city"):  # term frequencies of all records, as in the first pass
-        if col in model.columns_present:
-            tf = (
-                feats.group_by(col)
-                .len()
-                .drop_nulls(col)
-                .select(col, (pl.col("len") / pl.col("len").sum()).alias(f"tf_{col}"))
-            )
-            linker.table_management.register_term_frequency_lookup(
-                backend.splink_register(tf, f"bantay_tf_{col}"), col
-            )
+    for col in mdl.tf_columns(model.columns_present):  # of all records, as in the first pass
+        tf = (
+            feats.group_by(col)
+            .len()
+            .drop_nulls(col)
+            .select(col, (pl.col("len") / pl.col("len").sum()).alias(f"tf_{col}"))
+        )
+        linker.table_management.register_term_frequency_lookup(
+            backend.splink_register(tf, f"bantay_tf_{col}"), col
+        )
     pred = linker.inference.predict(threshold_match_probability=link_floor, warning_mode="never")
     second = pairs_frame(backend.splink_frame(pred), model)
     out = pl.concat([second, pairs], how="vertical_relaxed")

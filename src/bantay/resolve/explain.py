@@ -167,7 +167,7 @@ def explain_pair(ws: Workspace, ref_a: str, ref_b: str) -> Explanation:
         present = [c for c in mdl.COMPARISON_COLUMNS.values() if c in feats.columns]
         model = mdl.priors(present)
     rec_a, rec_b = dict(rows[a]), dict(rows[b])
-    for col in ("name_key", "city"):
+    for col in mdl.tf_columns():
         tf = _term_frequencies(ws, col, [rec_a[col], rec_b[col]])
         rec_a[f"tf_{col}"] = tf.get(rec_a[col])
         rec_b[f"tf_{col}"] = tf.get(rec_b[col])

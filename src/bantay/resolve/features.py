@@ -294,7 +294,8 @@ def block_keys(feats: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
     # dates of birth that say something by themselves: not a stand-in many records share (a year
     # written as 1 January), i.e. at most PLACEHOLDER_DOB times as common as the average date
     dobs = ctx.drop_nulls("dob").group_by("dob").len("n")
-    common = PLACEHOLDER_DOB * max(1.0, float(dobs["n"].mean() or 1.0)) if len(dobs) else 1.0
+    average = float(dobs["n"].sum()) / dobs.height if dobs.height else 1.0
+    common = PLACEHOLDER_DOB * max(1.0, average)
     specific = ctx.join(dobs.filter(pl.col("n") <= common), on="dob").drop("n")
     keys = pl.concat(
         [

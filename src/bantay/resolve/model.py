@@ -180,6 +180,19 @@ def _name_levels() -> list[Level]:
 
 
 #: name -> (column, levels after the null level). The order is the order of the model.
+def tf_columns(columns_present: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The columns whose levels weigh a value by how many records bear it (Splink's term
+    frequencies), among ``columns_present`` if given: every scoring path registers their tables."""
+    cols = dict.fromkeys(
+        lv.tf_column
+        for _col, levels in _comparison_specs().values()
+        for lv in levels
+        if lv.tf_column
+    )
+    present = set(columns_present) if columns_present is not None else None
+    return tuple(c for c in cols if c is not None and (present is None or c in present))
+
+
 def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
     return {
         "name": ("name_key", _name_levels()),

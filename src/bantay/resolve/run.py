@@ -432,9 +432,8 @@ def _incremental_pairs(
     sdf_old = backend.splink_register(old, "bantay_party_features_old")
     sdf_new = backend.splink_register(new, "bantay_party_features_new")
     linker = Linker(sdf_all, model.settings(), log_level=logging.WARNING)
-    for lv_col in ("name_key", "city"):
-        if lv_col in model.columns_present:
-            linker.table_management.compute_tf_table(lv_col)
+    for lv_col in mdl.tf_columns(model.columns_present):
+        linker.table_management.compute_tf_table(lv_col)
     frames = [
         backend.splink_frame(
             linker.inference.predict_between(
