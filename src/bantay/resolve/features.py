@@ -236,7 +236,7 @@ def block_keys(feats: pl.DataFrame, max_block: int = MAX_BLOCK) -> pl.DataFrame:
     ``r. black``, ``sir monro, 1st`` / ``sir charles monro``): Splink's own settings for
     historical_50k block on the date of birth with the birth place and with the postcode's start.
     There, with the scoring weighing a date by how many records bear it, they took F1 from 0.877
-    to 0.892 (ceiling 0.674 -> 0.686, precision 0.985 -> 0.988). Without the stand-in dates left
+    to 0.891 (ceiling 0.674 -> 0.686, precision 0.985 -> 0.988). Without the stand-in dates left
     out, the keys joined namesakes born "1 January" of one year in one district (precision 0.977
     before the date's weight was made to depend on its frequency).
 
