@@ -1,8 +1,9 @@
 """The model: one LightGBM classifier per side over the explainable features, Platt-calibrated.
 
 A model file is one JSON document holding, per side, the LightGBM booster as text, the feature list,
-the calibration (``p = 1 / (1 + exp(-(a·margin + b)))``) and how it was trained. Explanations use
-LightGBM's ``pred_contrib`` (SHAP values on the margin scale).
+the calibration (``p = 1 / (1 + exp(-(a·margin + b)))``) and how it was trained; for beneficiaries
+also how their unrelated payers' scores are weighed in (:class:`PayerEvidence`). Explanations use
+LightGBM's ``pred_contrib`` (SHAP values on the margin scale) of the entity's own evidence.
 
 Without a model the scan falls back to the rules alone: ``p = 1 / (1 + exp(-(rule_score - 3)))``.
 """

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 #: Scored-frame columns that are outputs, not features.
 NOT_FEATURES = {
     "score",
+    "score_without_payers",
     "rank",
     "alerted",
     "rule_raw",
