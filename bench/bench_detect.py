@@ -321,7 +321,6 @@ def main() -> None:
             sw = [scored_world(model, e) for e in got]
             pay = pd.concat([w["payer"] for w in sw])
             if a.dump:
-                a.dump.mkdir(parents=True, exist_ok=True)
                 pay.to_pickle(a.dump / f"{mname.split()[0]}-{profile}-payers.pkl")
             _print_report("payers", report_frame("payer", pay))
             if mname == next(iter(models)):

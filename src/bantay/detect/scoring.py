@@ -201,14 +201,12 @@ def with_payer_scores(
     unrelated high-risk payers (``edges``; ``payer_score`` indexed by payer entity), and the chance
     that at least one of them is an offender were they independent (noisy-OR,
     ``1 - prod(1 - p)``). Zero for a beneficiary without such payers."""
-    p = edges["payer_entity"].map(payer_score).fillna(0.0).astype(float).clip(0.0, 1.0 - 1e-12)
-    g = edges.assign(_p=p, _log=np.log1p(-p.to_numpy())).groupby("beneficiary_entity")
-    top = g["_p"].max()
-    any_ = 1.0 - np.exp(g["_log"].sum())
+    p = edges["payer_entity"].map(payer_score).fillna(0.0).astype(float)
     key = benef["beneficiary_entity"]
+    top = key.map(p.groupby(edges["beneficiary_entity"]).max()).fillna(0.0).astype(float)
     return benef.assign(
-        max_payer_score=key.map(top).fillna(0.0).astype(float).round(6),
-        payers_score_or=key.map(any_).fillna(0.0).astype(float).round(6),
+        max_payer_score=top.round(6),
+        payers_score_or=np.round(1.0 - payer_clear(key, edges, payer_score, q=1.0), 6),
     )
 
 

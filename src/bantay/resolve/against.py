@@ -26,7 +26,7 @@ import polars as pl
 
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
-from bantay.resolve.features import FEATURE_COLUMNS, build_features
+from bantay.resolve.features import FEATURE_COLUMNS, build_features, tf_table
 from bantay.resolve.run import _scoring_engine, agreed_fields_expr, load_features, model_path
 from bantay.workspace import Workspace
 
@@ -39,7 +39,6 @@ NAME_BLOCK_MAX = 50
 SCORE_FLOOR = 1e-3
 #: Identifier columns any one of which, shared, makes a candidate pair.
 IDENTIFIER_BLOCKS = ("account", "phone", "email", "id_doc")
-#: Columns whose term frequencies the model's levels use.
 _NAME_BLOCK = "name_block"
 
 
@@ -88,13 +87,6 @@ def saved_model(ws: Workspace) -> mdl.SavedModel:
         raise ScoringUnavailable(f"{path} is not a readable model ({exc})") from exc
 
 
-def _tf_table(feats: pl.DataFrame, col: str) -> pl.DataFrame:
-    """Splink's term-frequency table of ``col`` (share of the non-empty values)."""
-    vals = feats.select(col).drop_nulls()
-    total = max(vals.height, 1)
-    return vals.group_by(col).agg((pl.len().cast(pl.Float64) / total).alias(f"tf_{col}"))
-
-
 def score_against_entities(
     ws: Workspace,
     records: pl.DataFrame,
@@ -135,7 +127,7 @@ def score_against_entities(
     if candidates.height == 0:
         return out
     cols = [*FEATURE_COLUMNS, _NAME_BLOCK]
-    tf = {c: _tf_table(stored, c) for c in mdl.tf_columns(model.columns_present)}
+    tf = {c: tf_table(stored, c) for c in mdl.tf_columns(model.columns_present)}
     new = new.select(cols).cast(dict(candidates.select(cols).schema))  # type: ignore[arg-type]
     backend = _scoring_engine(ws, "duckdb", None)
     try:

@@ -10,9 +10,10 @@ Identity rules pair records sharing a strong identifier. Name rules pair records
 alike and share a date of birth or a city. The *block keys* rule
 (:func:`bantay.resolve.features.block_keys`) pairs records sharing a name word (nickname forms
 included) and a date of birth, a postcode district, or the city of a record that also carries a
-date of birth or an address, and records of one whole name that each carry a date of birth or an
-address: a missing or extra word, a title, a nickname or a typo in one word still leaves a key in
-common. A key shared by more than :data:`MAX_BLOCK`
+date of birth or an address, records of one whole name that each carry a date of birth or an
+address, and records of one date of birth (not a stand-in many records bear) with one postcode
+district or city, whatever their names: a missing or extra word, a title, a nickname or a typo in
+one word still leaves a key in common. A key shared by more than :data:`MAX_BLOCK`
 records is dropped (a common word meets too many strangers to be worth scoring them all); each
 block is then at most ``MAX_BLOCK`` records, so the pairs grow with the records, not with their
 square.

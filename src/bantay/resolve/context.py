@@ -30,6 +30,7 @@ import polars as pl
 
 from bantay.resolve import model as mdl
 from bantay.resolve.cluster import cluster_frame
+from bantay.resolve.features import tf_table
 from bantay.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -141,14 +142,8 @@ def context_pass(
     sdf = backend.splink_register(bene, "bantay_party_features_context")
     linker = Linker(sdf, settings, log_level=logging.WARNING)
     for col in mdl.tf_columns(model.columns_present):  # of all records, as in the first pass
-        tf = (
-            feats.group_by(col)
-            .len()
-            .drop_nulls(col)
-            .select(col, (pl.col("len") / pl.col("len").sum()).alias(f"tf_{col}"))
-        )
         linker.table_management.register_term_frequency_lookup(
-            backend.splink_register(tf, f"bantay_tf_{col}"), col
+            backend.splink_register(tf_table(feats, col), f"bantay_tf_{col}"), col
         )
     pred = linker.inference.predict(threshold_match_probability=link_floor, warning_mode="never")
     second = pairs_frame(backend.splink_frame(pred), model)

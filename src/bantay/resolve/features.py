@@ -218,6 +218,13 @@ def with_population_keys(
     return out.select(FEATURE_COLUMNS)
 
 
+def tf_table(feats: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Splink's term-frequency table of ``col``: each value's share of the non-empty values."""
+    vals = feats.select(col).drop_nulls()
+    total = max(vals.height, 1)
+    return vals.group_by(col).agg((pl.len().cast(pl.Float64) / total).alias(f"tf_{col}"))
+
+
 #: A date of birth shared by more than this many times the records of the average date is a
 #: stand-in (a year written as 1 January), not evidence of one person: no key pairs on it alone.
 PLACEHOLDER_DOB = 5.0

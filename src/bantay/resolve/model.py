@@ -179,7 +179,6 @@ def _name_levels() -> list[Level]:
     ]
 
 
-#: name -> (column, levels after the null level). The order is the order of the model.
 def tf_columns(columns_present: Sequence[str] | None = None) -> tuple[str, ...]:
     """The columns whose levels weigh a value by how many records bear it (Splink's term
     frequencies), among ``columns_present`` if given: every scoring path registers their tables."""
@@ -193,6 +192,7 @@ def tf_columns(columns_present: Sequence[str] | None = None) -> tuple[str, ...]:
     return tuple(c for c in cols if c is not None and (present is None or c in present))
 
 
+#: name -> (column, levels after the null level). The order is the order of the model.
 def _comparison_specs() -> dict[str, tuple[str, list[Level]]]:
     return {
         "name": ("name_key", _name_levels()),
