@@ -324,3 +324,54 @@ def test_a_name_and_a_town_are_what_namesakes_share() -> None:
         pl.lit("name=same name (any order), city=same city").alias("agreed_fields")
     )
     assert entity_prior_pairs(pairs, 0.9, _members({"E": TEN, "S": ["s"]})).is_empty()
+
+
+def _in_taguig(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [row | {"city": "Taguig"} for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        ("Mary Grace Tan Dela Pax", "name=name with a typo"),  # a word's last letter
+        (
+            "Nary Grace Tan Dela Paz",
+            "name=name two letters apart",
+        ),  # the first letter typed next to it
+        ("Mary Grace Van Dela Paz", "name=name two letters apart"),  # another first letter
+    ],
+)
+def test_a_name_with_a_typo_joins_the_only_entity_close_to_it(written: str, level: str) -> None:
+    # the keying errors of a register: no key of the exact or phonetic name meets them; the city
+    # agrees (a typo of the name weighs less than the name: alone it is not enough)
+    rows = _in_taguig(_rows(*GRACE, ("REMIT:x", written, None, None)))
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2"}
+    out = _attach(rows, ent)
+    assert out.height == 1
+    row = out.row(0, named=True)
+    assert "REMIT:x" in (row["party_record_id_l"], row["party_record_id_r"])
+    assert level in row["agreed_fields"]
+    assert "city=same city" in row["agreed_fields"]
+
+
+def test_a_name_with_a_typo_and_nothing_else_stays_apart() -> None:
+    rows = _rows(*GRACE, ("REMIT:x", "Mary Grace Tan Dela Pax", None, None))
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2"}
+    assert _attach(rows, ent).height == 0
+
+
+def test_two_entities_a_typo_away_compete() -> None:
+    # Dela Pax could be a typo of either Dela Paz or Dela Pac: it joins neither
+    pac = [(f"BANK{i}:p", "Mary Grace Tan Dela Pac", None, "123412341234") for i in range(10)]
+    rows = _in_taguig(_rows(*GRACE, *pac, ("REMIT:x", "Mary Grace Tan Dela Pax", None, None)))
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]}
+    ent |= {r["party_record_id"]: "E3" for r in rows[10:20]} | {"REMIT:x": "E2"}
+    out = _attach(rows, ent)
+    assert "REMIT:x" not in set(out["party_record_id_l"]) | set(out["party_record_id_r"])
+
+
+def test_a_name_more_than_two_letters_away_is_not_a_typo() -> None:
+    # one surname, another given name: a relative, not a variant
+    rows = _in_taguig(_rows(*GRACE, ("REMIT:x", "Mary Joy Tan Dela Paz", None, None)))
+    ent = {r["party_record_id"]: "E1" for r in rows[:10]} | {"REMIT:x": "E2"}
+    assert _attach(rows, ent).height == 0

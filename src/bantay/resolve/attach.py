@@ -11,7 +11,8 @@ phone the entity has not used, is most likely hers.
 That reasoning is the same Fellegi-Sunter model, summed over entities instead of pairs. After the
 pairs are scored, each entity ``F`` (a single record, or records already linked) looks at every
 other entity ``E`` of the same country holding a record whose name agrees with one of ``F``'s (same
-name, or names that sound alike), with
+name, or names that sound alike; for a single record, also a name a typo away: :data:`FUZZY_LEVELS`),
+with
 
     score(E) = |E| * lambda / (1 - lambda) * m_name / u_name * m_country / u_country
                * product over the other compared fields of m / u
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import duckdb
 import polars as pl
 
 from bantay.resolve import model as mdl
@@ -189,10 +191,12 @@ def attach_pairs(
     model: mdl.SavedModel,
     threshold: float,
     same: Sequence[tuple[str, str]] = (),
+    fuzzy: Sequence[pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Pairs (party_record_id_l/_r, match_probability, match_weight, agreed_fields) attaching
     entities that ``pairs`` (at ``threshold``) and the "same" judgements leave apart to the one
-    entity likely to bear their name (see the module)."""
+    entity likely to bear their name (see the module). ``fuzzy``: :func:`fuzzy_name_keys` of
+    ``feats``, computed here if not given; empty, the names with a typo are not looked for."""
     empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     lr_country = _level_lr(model, "country", "same country")
     lam = model.probability_two_random_records_match
@@ -250,6 +254,15 @@ def attach_pairs(
             )
         )
         level_rows.append((rank, lr, label))
+    if fuzzy is None:
+        fuzzy = fuzzy_name_keys(named)
+    for rank, ((label, _keys, test), keys) in enumerate(
+        zip(FUZZY_LEVELS, fuzzy, strict=False), start=len(NAME_LEVELS)
+    ):
+        lr = _level_lr(model, "name", label)
+        if lr is not None:
+            cands.append(_fuzzy_candidates(ents, keys, test, rank))
+            level_rows.append((rank, lr, label))
     if not cands:
         return empty
     c = pl.concat(cands)
@@ -404,6 +417,104 @@ def entity_prior_pairs(
         pl.format(
             "{}, best pair of an entity of {} records", pl.col("agreed_fields").fill_null(""), "sb"
         ),
+    )
+
+
+def _typo_keys(names: pl.DataFrame) -> pl.DataFrame:
+    """(name_key, key) where names with a typo meet: a word with the name's first letters."""
+    return (
+        names.select("name_key", "name_initials", "name_words")
+        .drop_nulls("name_initials")
+        .explode("name_words")
+        .drop_nulls("name_words")
+        .select(
+            "name_key",
+            pl.concat_str(["name_initials", "name_words"], separator="|").alias("key"),
+        )
+    )
+
+
+def _one_edit_keys(names: pl.DataFrame) -> pl.DataFrame:
+    """(name_key, key) where names one or two letters apart meet: the name, and the name with one
+    character deleted (two names one edit apart share one of these, as do most names with two
+    letters swapped or one letter changed in each)."""
+    longest = int(names["name_key"].str.len_chars().max() or 0)
+    key = pl.col("name_key")
+    return pl.concat(
+        [names.select("name_key", key.alias("key"))]
+        + [
+            names.filter(key.str.len_chars() > i).select(
+                "name_key", (key.str.slice(0, i) + key.str.slice(i + 1)).alias("key")
+            )
+            for i in range(longest)
+        ]
+    )
+
+
+#: The fuzzy name levels an attachment may rest on after :data:`NAME_LEVELS`: the model's level,
+#: the keys on which its names meet, and the test the two whole names must pass (SQL, as the
+#: model's level). Only single records are attached on them: a typo is one record's.
+FUZZY_LEVELS: tuple[tuple[str, Callable[[pl.DataFrame], pl.DataFrame], str], ...] = (
+    # the words' first letters agree, one word is shared and the whole names are alike
+    # (``pollarc thomas`` / ``pollard thomas``, ``barrie thomas`` / ``barry thomas``)
+    (
+        "name with a typo",
+        _typo_keys,
+        "jaro_winkler_similarity(name_key, other_key) >= 0.92",
+    ),
+    # a typo anywhere, the first letter included (``chester tobert`` / ``chester robert``,
+    # ``ho0kinson`` / ``hopkinson``)
+    ("name two letters apart", _one_edit_keys, "levenshtein(name_key, other_key) <= 2"),
+)
+
+
+def fuzzy_name_keys(feats: pl.DataFrame) -> list[pl.DataFrame]:
+    """Per :data:`FUZZY_LEVELS`, (name_key, key) over the distinct names of ``feats``: where two
+    names that may differ by a typo meet. They depend on the names alone, so rounds of attachment
+    share them."""
+    names = feats.select("name_key", "name_initials", "name_words").drop_nulls("name_key")
+    names = names.unique("name_key")
+    return [keys(names).unique() for _label, keys, _test in FUZZY_LEVELS]
+
+
+def _fuzzy_candidates(ents: pl.DataFrame, keys: pl.DataFrame, test: str, rank: int) -> pl.DataFrame:
+    """Single records' candidates whose names pass ``test`` and meet on one of ``keys`` (name_key ->
+    key). A key borne by many entities (``m s|maria``) is left out like a crowded name; the pair's
+    other fields then weigh as for any attachment."""
+    named = ents.select("entity_id", "unique_id", "name_key", "country", "size", "bare")
+    mine = (
+        named.filter(pl.col("size") == 1)
+        .join(keys, on="name_key")
+        .unique(["entity_id", "name_key", "key", "country"])
+    )
+    wanted = keys.join(mine.select("key").unique(), on="key", how="semi")
+    theirs = (
+        named.filter(~pl.col("bare"))
+        .join(wanted, on="name_key")
+        .unique(["entity_id", "name_key", "key", "country"])
+        .select(
+            pl.col("unique_id").alias("other"), pl.col("entity_id").alias("cand"),
+            pl.col("name_key").alias("other_key"), "key", "country", "size",
+        )
+    )  # fmt: skip
+    crowded = theirs.group_by("key", "country").agg(pl.col("cand").n_unique().alias("k"))
+    theirs = theirs.join(
+        crowded.filter(pl.col("k") > MAX_BEARERS), on=["key", "country"], how="anti"
+    )
+    hit = (
+        mine.select("entity_id", "unique_id", "name_key", "key", "country")
+        .join(theirs, on=["key", "country"])
+        .filter(
+            (pl.col("cand") != pl.col("entity_id")) & (pl.col("name_key") != pl.col("other_key"))
+        )
+        .unique(["entity_id", "unique_id", "cand", "other"])
+    )
+    con = duckdb.connect()
+    con.register("names", hit.select("name_key", "other_key").unique())
+    alike = con.sql(f"SELECT name_key, other_key FROM names WHERE {test}").pl()
+    con.close()
+    return hit.join(alike, on=["name_key", "other_key"]).select(
+        "entity_id", "unique_id", "cand", "other", "size", pl.lit(rank).alias("rank")
     )
 
 
