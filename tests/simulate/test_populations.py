@@ -231,6 +231,25 @@ def test_romance_mules_are_paid_by_several_victims(built: tuple[World, Path]) ->
     assert night > 0.3
 
 
+# -- partners supported by several men -----------------------------------------------------------
+
+
+def test_some_partners_abroad_are_supported_by_several_unrelated_men(
+    built: tuple[World, Path],
+) -> None:
+    # the fan-in of a den from legitimate money (S31): a partner paid by two men or more, each
+    # with his own partner_support relationship
+    world, out = built
+    tx = _tx(out).filter(pl.col("flow") == "partner_support")
+    assert set(tx["payer_role"]) == {"partner_sender"} and set(tx["bene_role"]) == {"partner"}
+    fan_in = tx.group_by("beneficiary_person_id").agg(
+        pl.col("payer_person_id").n_unique().alias("men")
+    )
+    shared = fan_in.filter(pl.col("men") > 1)
+    assert shared.height > 0 and fan_in.filter(pl.col("men") == 1).height > 0
+    assert shared["men"].max() <= world.profile.parameters.partner.supporters_max.value
+
+
 # -- ranges ----------------------------------------------------------------------------------------
 
 
@@ -291,6 +310,7 @@ def test_offenders_and_every_population_are_randomised() -> None:
         "family.amount_median_usd",
         "family.hour_weights",
         "partner.payments_per_month",
+        "partner.shared_share",
         "one_off.amount_median_usd",
         "traveller.stay_days_median",
         "sponsor.amount_usd",

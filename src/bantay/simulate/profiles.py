@@ -242,6 +242,8 @@ class Partner(_Section):
     amount_median_usd: P[float]
     amount_sigma: P[float]
     visit_prob: P[float]
+    shared_share: P[float]
+    supporters_max: P[int]
     hour_weights: P[list[float]]
     channel_weights: P[Weights]
 

@@ -1028,16 +1028,26 @@ def _partners(b: _Builder) -> dict[int, str]:
     rng, pr, n, days = b.rng, b.pr, b.cfg.senders, b.cfg.days
     par = pr.partner
     partner_country: dict[int, str] = {}
+    # partners supported by several unrelated men (S31): (recipient, country, supporters still to
+    # come); a partner sender joins an open one before a new partner is drawn
+    shared: list[tuple[int, str, int]] = []
     for i in range(n):
         if b.p["role"][i] != "partner_sender":
             continue
-        country = ("PH", "TH", "VN")[int(rng.choice(3, p=[0.75, 0.2, 0.05]))]
-        r = b.person(
-            "partner",
-            country,
-            sex="female" if rng.random() < 0.9 else "male",
-            age=float(rng.uniform(22, 45)),
-        )
+        if shared:
+            r, country, left = shared.pop()
+            if left > 1:
+                shared.append((r, country, left - 1))
+        else:
+            country = ("PH", "TH", "VN")[int(rng.choice(3, p=[0.75, 0.2, 0.05]))]
+            r = b.person(
+                "partner",
+                country,
+                sex="female" if rng.random() < 0.9 else "male",
+                age=float(rng.uniform(22, 45)),
+            )
+            if rng.random() < par.shared_share.value:
+                shared.append((r, country, int(rng.integers(1, par.supporters_max.value))))
         partner_country[i] = country
         cust = b.account_by_kind(i, b.pick_kind(par.channel_weights.value))
         start = 0 if rng.random() < 0.7 else int(rng.integers(0, days // 2))
