@@ -438,7 +438,7 @@ def _one_edit_keys(names: pl.DataFrame) -> pl.DataFrame:
     """(name_key, key) where names one or two letters apart meet: the name, and the name with one
     character deleted (two names one edit apart share one of these, as do most names with two
     letters swapped or one letter changed in each)."""
-    longest = int(names["name_key"].str.len_chars().max() or 0)
+    longest = names.select(pl.col("name_key").str.len_chars().max().fill_null(0)).item()
     key = pl.col("name_key")
     return pl.concat(
         [names.select("name_key", key.alias("key"))]
