@@ -191,12 +191,12 @@ def attach_pairs(
     model: mdl.SavedModel,
     threshold: float,
     same: Sequence[tuple[str, str]] = (),
-    fuzzy: Sequence[pl.DataFrame] | None = None,
+    typos: bool = True,
 ) -> pl.DataFrame:
     """Pairs (party_record_id_l/_r, match_probability, match_weight, agreed_fields) attaching
     entities that ``pairs`` (at ``threshold``) and the "same" judgements leave apart to the one
-    entity likely to bear their name (see the module). ``fuzzy``: :func:`fuzzy_name_keys` of
-    ``feats``, computed here if not given; empty, the names with a typo are not looked for."""
+    entity likely to bear their name (see the module). ``typos``: also single records whose name
+    is a typo away (:data:`FUZZY_LEVELS`)."""
     empty = pl.DataFrame(schema=PAIRS_SCHEMA)
     lr_country = _level_lr(model, "country", "same country")
     lam = model.probability_two_random_records_match
@@ -254,14 +254,11 @@ def attach_pairs(
             )
         )
         level_rows.append((rank, lr, label))
-    if fuzzy is None:
-        fuzzy = fuzzy_name_keys(named)
-    for rank, ((label, _keys, test), keys) in enumerate(
-        zip(FUZZY_LEVELS, fuzzy, strict=False), start=len(NAME_LEVELS)
-    ):
+    names = named.select("name_key", "name_initials", "name_words").unique("name_key")
+    for rank, (label, keys, test) in enumerate(FUZZY_LEVELS if typos else (), len(NAME_LEVELS)):
         lr = _level_lr(model, "name", label)
         if lr is not None:
-            cands.append(_fuzzy_candidates(ents, keys, test, rank))
+            cands.append(_fuzzy_candidates(ents, keys(names).unique(), test, rank))
             level_rows.append((rank, lr, label))
     if not cands:
         return empty
@@ -466,15 +463,6 @@ FUZZY_LEVELS: tuple[tuple[str, Callable[[pl.DataFrame], pl.DataFrame], str], ...
     # ``ho0kinson`` / ``hopkinson``)
     ("name two letters apart", _one_edit_keys, "levenshtein(name_key, other_key) <= 2"),
 )
-
-
-def fuzzy_name_keys(feats: pl.DataFrame) -> list[pl.DataFrame]:
-    """Per :data:`FUZZY_LEVELS`, (name_key, key) over the distinct names of ``feats``: where two
-    names that may differ by a typo meet. They depend on the names alone, so rounds of attachment
-    share them."""
-    names = feats.select("name_key", "name_initials", "name_words").drop_nulls("name_key")
-    names = names.unique("name_key")
-    return [keys(names).unique() for _label, keys, _test in FUZZY_LEVELS]
 
 
 def _fuzzy_candidates(ents: pl.DataFrame, keys: pl.DataFrame, test: str, rank: int) -> pl.DataFrame:

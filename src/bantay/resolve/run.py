@@ -32,7 +32,7 @@ import polars as pl
 from bantay.engine import Engine, EngineName, open_engine
 from bantay.resolve import ResolveError
 from bantay.resolve import model as mdl
-from bantay.resolve.attach import PAIRS_SCHEMA, attach_pairs, entity_prior_pairs, fuzzy_name_keys
+from bantay.resolve.attach import PAIRS_SCHEMA, attach_pairs, entity_prior_pairs
 from bantay.resolve.blocking import expand_present
 from bantay.resolve.cluster import FrameClustering, cluster_frame
 from bantay.resolve.context import context_pass
@@ -799,7 +799,6 @@ def _with_attachments(
     extra = pl.DataFrame(schema=PAIRS_SCHEMA)
     # names with a typo are looked for in the first round only: the records they attach are
     # single, and a second round finds the same (250,000 synthetic records: 3 s a round)
-    fuzzy = fuzzy_name_keys(feats)
     for round_ in range(ATTACH_ROUNDS):  # an entity grown by an attachment may settle another
         found = attach_pairs(
             feats,
@@ -807,7 +806,7 @@ def _with_attachments(
             model,
             report.threshold,
             same,
-            fuzzy if round_ == 0 else [],
+            typos=round_ == 0,
         ).join(extra, on=key, how="anti")
         if found.height == 0:
             break
