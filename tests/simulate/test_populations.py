@@ -409,3 +409,56 @@ def test_cli_without(tmp_path: Path) -> None:
     assert not roles & {"traveller", "sponsor", "travel_vendor", "charity", "sponsored_family"}
     bad = _bantay(*args, "--without", "tourist")
     assert bad.returncode != 0 and "unknown role 'tourist'" in bad.stdout + bad.stderr
+
+
+# -- what the institution does not know -----------------------------------------------------------
+
+
+def _with(**params: dict[str, Any]) -> Any:
+    return parse_profile(
+        {"name": "t", "extends": "baseline", "parameters": params}, "what-is-known.yaml"
+    )
+
+
+def test_a_bank_records_the_sex_of_the_share_of_customers_its_world_draws(tmp_path: Path) -> None:
+    # an empty sex must be something the model has seen (issue 21): most remitters' exports and
+    # some banks' leave it out
+    for share, expect in ((0.0, "none"), (1.0, "all"), (0.5, "some")):
+        prof = _with(
+            population={
+                "kyc_sex_recorded_share": {"value": share, "source": "assumption", "reason": "test"}
+            }
+        )
+        out = tmp_path / f"sex-{share}"
+        write_world(build_world(Config(senders=600, months=2, seed=3), prof), out)
+        col = pl.read_csv(out / "harbour_bank_customers.csv", infer_schema_length=0)["Gender"]
+        filled = col.fill_null("").str.len_chars().gt(0).mean()
+        if expect == "none":
+            assert filled == 0
+        elif expect == "all":
+            assert filled > 0.97  # organisations have no sex
+        else:
+            assert 0.3 < filled < 0.7
+
+
+def test_shared_signals_name_the_share_of_dens_the_world_draws() -> None:
+    none = build_world(
+        Config(senders=3000, months=3, seed=5),
+        _with(
+            facilitators={
+                "signal_den_share": {"value": 0.0, "source": "assumption", "reason": "test"}
+            }
+        ),
+    )
+    assert none.signals == []
+    every = build_world(
+        Config(senders=3000, months=3, seed=5),
+        _with(
+            facilitators={
+                "signal_den_share": {"value": 1.0, "source": "assumption", "reason": "test"}
+            }
+        ),
+    )
+    phones = [s for s in every.signals if s["identifier_type"] == "phone"]
+    dens = every.persons.filter(pl.col("role") == "facilitator")["den_id"].n_unique()
+    assert len(phones) == dens > 0

@@ -207,6 +207,7 @@ class Population(_Section):
     name_pool_density: P[float]
     cash_pickup_name_only_share: P[float]
     phone_per_institution_share: P[float]
+    kyc_sex_recorded_share: P[float]
 
 
 class Family(_Section):
@@ -369,6 +370,7 @@ class Facilitators(_Section):
     family_recipient_share: P[float]
     den_country_weights: P[Weights]
     mules_per_den: P[int]
+    signal_den_share: P[float]
 
 
 class Parameters(_Section):

@@ -1484,8 +1484,9 @@ def _signals(
         )
     )
     expires = (world.config.end + dt.timedelta(days=365)).isoformat()
+    share = world.profile.parameters.facilitators.signal_den_share.value
     for ids in den_idents:
-        if rng.random() >= 0.35:
+        if rng.random() >= share:
             continue
         f = ids[0]
         ph = phones[f]

@@ -547,15 +547,16 @@ class WorldWriter:
         is_business = _gather(pers["role"], person).is_in(sorted(ORGANISATION_ROLES))
         rng = np.random.default_rng([w.config.seed, 3, k])
         docs = [f"passport:P{int(x):08d}" for x in rng.integers(0, 10**8, cust.height)]
+        # a generator of its own, so the other columns come out as they did before sex was blanked
+        rng_sex = np.random.default_rng([w.config.seed, 7, k])
+        share = w.profile.parameters.population.kyc_sex_recorded_share.value
         frame = pl.DataFrame(
             {
                 "customer_ref": cust["customer_ref"],
                 "given": cust["given"],
                 "family": cust["family"],
                 "date_of_birth": pl.Series(dob).dt.strftime(lay.date_format),
-                "sex": _gather(pers["sex"], person).replace_strict(lay.sex_labels, default="")
-                if lay.sex_labels
-                else _gather(pers["sex"], person),
+                "sex": _recorded_sex(_gather(pers["sex"], person), lay.sex_labels, rng_sex, share),
                 "residence_country": _gather(pers["country"], person),
                 "city": cust["city"],
                 "address": cust["address"],
@@ -693,6 +694,18 @@ def _iso_rows(base: pl.DataFrame, institution: str) -> pl.DataFrame:
 
 def _two_decimals(s: pl.Series) -> pl.Series:
     return pl.Series(np.char.mod("%.2f", s.to_numpy()))
+
+
+def _recorded_sex(
+    sex: pl.Series, labels: dict[str, str], rng: np.random.Generator, share: float
+) -> pl.Series:
+    """A KYC export's sex column: the institution's labels where it records sex (a share ``share``
+    of its customers, drawn one by one), empty elsewhere; an institution without labels writes the
+    canonical values (the column is not in its layout)."""
+    if not labels:
+        return sex
+    out = sex.replace_strict(labels, default="")
+    return pl.Series(sex.name, np.where(rng.random(len(sex)) < share, out.to_numpy(), ""))
 
 
 def _blank(df: pl.DataFrame) -> pl.DataFrame:
