@@ -6,9 +6,10 @@
 day; when the simulator changes, its evaluation worlds change with it, and a figure from before is
 not one comparison with a figure after. This scans each evaluation world of ``DIR`` (baseline and
 evasive, as ``bench_detect.py`` made them) with every model named (``shipped``: the model shipped
-now) as ``bantay scan`` would, and prints payer and beneficiary average precision and recall at a
-budget of 2x the positives, pooled over the worlds, one line per model: the baseline is the first
-model, measured in the same run.
+now) as ``bantay scan`` would, and prints per side average precision, recall at a budget of 2x
+the positives, expected calibration error and the alerts at the scan's threshold (true among
+them), pooled over the worlds, one line per model and side: the baseline is the first model,
+measured in the same run.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def load(name: str) -> DetectionModel:
     return DetectionModel.load(Path(name))
 
 
+def label(name: str) -> str:
+    """A model's name as printed: its file with the folder it is in (dumps are all model-A.json)."""
+    p = Path(name)
+    return name if name == "shipped" else f"{p.parent.name}/{p.name}"[-26:]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, required=True)
@@ -41,9 +48,8 @@ def main() -> None:
     ap.add_argument("--profiles", nargs="+", default=["baseline", "evasive"])
     ap.add_argument("models", nargs="+", help="`shipped` or a model file")
     a = ap.parse_args()
-    print(
-        f"{'profile':9s} {'model':28s} {'payer AP':>9s} {'r@2x':>6s} {'benef AP':>9s} {'r@2x':>6s}"
-    )
+    head = f"{'profile':9s} {'model':26s} {'side':12s} {'AP':>6s} {'r@2x':>6s} {'ECE':>7s}"
+    print(head + " alerts (true)")
     for profile in a.profiles:
         for name in a.models:
             model = load(name)
@@ -59,11 +65,15 @@ def main() -> None:
                         f = side_frame(ws, side, getattr(lab, side))
                         f["entity_id"] = f"{seed}:" + f["entity_id"].astype(str)
                         out.append(f)
-            cells = []
             for side, out in frames.items():
-                m = report_frame(side, pd.concat(out, ignore_index=True)).methods["Bantay"]
-                cells += [f"{m['average_precision']:9.3f}", f"{m['recall@2x']:6.3f}"]
-            print(f"{profile:9s} {Path(name).name:28s} " + " ".join(cells), flush=True)
+                rep = report_frame(side, pd.concat(out, ignore_index=True))
+                m = rep.methods["Bantay"]
+                print(
+                    f"{profile:9s} {label(name):26s} {side:12s} {m['average_precision']:6.3f} "
+                    f"{m['recall@2x']:6.3f} {rep.ece or 0.0:7.4f} {rep.alerts_at_threshold:,} "
+                    f"({rep.true_alerts_at_threshold:,})",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,11 +121,64 @@ def test_payer_evidence_is_weighed_by_what_the_calibration_worlds_show() -> None
 def test_the_payer_evidence_travels_in_the_model_file() -> None:
     model = default_model()
     assert model is not None
-    model.sides["beneficiary"].payer_evidence = PayerEvidence(q=0.4, a=1.2, b=-0.3)
+    pe = PayerEvidence(q=0.4, a=1.2, b=-0.3, payer_a=0.8, payer_b=1.1)
+    model.sides["beneficiary"].payer_evidence = pe
     back = DetectionModel.from_json(model.to_json())
-    assert back.sides["beneficiary"].payer_evidence == PayerEvidence(q=0.4, a=1.2, b=-0.3)
+    assert back.sides["beneficiary"].payer_evidence == pe
+    # payers' scores are read on the scale the noisy-OR was fitted on: logit(p) -> a·logit(p) + b
+    p = pd.Series([0.1, 0.5, 0.9], index=["P1", "P2", "P3"])
+    logit = np.log(pe.as_fitted(p) / (1 - pe.as_fitted(p)))
+    assert np.allclose(logit, 0.8 * np.log(p / (1 - p)) + 1.1)
+    assert PayerEvidence(q=0.4).as_fitted(p) is p
     assert back.sides["payer"].payer_evidence is None
     # a model file written before it reads as weighing no payers
     data = json.loads(model.to_json())
+    del data["sides"]["beneficiary"]["payer_evidence"]["payer_a"]
+    del data["sides"]["beneficiary"]["payer_evidence"]["payer_b"]
+    assert DetectionModel.from_json(json.dumps(data)).sides["beneficiary"].payer_evidence == (
+        PayerEvidence(q=0.4, a=1.2, b=-0.3)
+    )
     del data["sides"]["beneficiary"]["payer_evidence"]
     assert DetectionModel.from_json(json.dumps(data)).sides["beneficiary"].payer_evidence is None
+
+
+def _lookalikes(seed: int) -> pd.DataFrame:
+    """Offenders with two small payments; population ``a`` makes them too but pays at noon
+    (share_night_hr 0); population ``b`` makes none."""
+    feats = MODEL_FEATURES["payer"]
+    rng = np.random.default_rng(seed)
+    n = 1500
+    role = rng.choice(["offender", "a", "b"], n, p=[0.2, 0.3, 0.5])
+    df = pd.DataFrame({f: np.zeros(n) for f in feats})
+    df["n_small_hr"] = np.where(role == "b", 0.0, 2.0)
+    df["share_night_hr"] = np.where(role == "offender", 0.8, 0.0) + rng.uniform(0, 0.1, n)
+    df["family_offset"] = 0.0
+    df["label"] = role == "offender"
+    df["role"] = np.where(role == "offender", "offender", role)
+    return df
+
+
+def test_the_calibration_expects_populations_the_model_has_not_seen() -> None:
+    from bantay.detect.train import unseen_population_calibration
+
+    fit, cal = _lookalikes(1), _lookalikes(2)
+
+    def fit_one(side: str, tr: pd.DataFrame, ca: pd.DataFrame) -> Any:
+        y_ca = ca["label"].to_numpy(dtype=float)
+        return fit_side(side, tr, tr["label"].to_numpy(dtype=float), ca, y_ca, rounds=30)
+
+    seen = fit_one("payer", fit, cal)
+    out = unseen_population_calibration("payer", fit, cal, fit_one)
+    assert out is not None
+    a, b, how = out
+    assert how["populations"] == ["a", "b"]  # the positives' role is never left out
+    # a payer of population a, scored by the model that has seen it: low either way; but the
+    # calibration now knows that a margin this model gives may belong to a population it has
+    # not seen, so the offenders' high margins read as less certain than among the seen ones
+    offender = cal[cal["label"]].head(20)
+    m = seen.margin(offender)
+    plain = 1 / (1 + np.exp(-(seen.a * m + seen.b)))
+    unseen = 1 / (1 + np.exp(-(a * m + b)))
+    assert (unseen < plain - 0.05).all()
+    # labels without roles (an analyst's file): plain Platt, nothing to leave out
+    assert unseen_population_calibration("payer", fit.drop(columns="role"), cal, fit_one) is None

@@ -79,11 +79,26 @@ class PayerEvidence:
     ``s = 1 - (1 - p_own) · prod(1 - q · p_payer)`` (noisy-OR: each payer an offender with its
     score, an offender's beneficiary a facilitator with probability ``q``), calibrated again as
     ``sigmoid(a · logit(s) + b)``. ``q``, ``a`` and ``b`` are fitted on the calibration worlds
-    (:func:`fit_payer_evidence`); ``q = 0`` leaves the beneficiary's own score as it was."""
+    (:func:`fit_payer_evidence`); ``q = 0`` leaves the beneficiary's own score as it was.
+
+    ``payer_a`` and ``payer_b`` read a payer's score on the scale ``q`` was fitted on:
+    ``sigmoid(payer_a · logit(p) + payer_b)``. Payers' scores are calibrated to expect populations
+    the model has not seen (``train.unseen_population_calibration``), but the noisy-OR is fitted on
+    the calibration worlds, among populations it has seen; identity for a model without that."""
 
     q: float
     a: float = 1.0
     b: float = 0.0
+    payer_a: float = 1.0
+    payer_b: float = 0.0
+
+    def as_fitted(self, payer_score: pd.Series) -> pd.Series:
+        """Payers' scores on the scale the noisy-OR was fitted on."""
+        if self.payer_a == 1.0 and self.payer_b == 0.0:
+            return payer_score
+        p = np.clip(payer_score.to_numpy(dtype=float), 1e-12, 1.0 - 1e-12)
+        x = self.payer_a * np.log(p / (1.0 - p)) + self.payer_b
+        return pd.Series(_sigmoid(x), index=payer_score.index)
 
     def combine(self, p_own: np.ndarray, clear: np.ndarray) -> np.ndarray:
         """``clear``: per beneficiary, ``prod(1 - q · p_payer)`` (scoring.payer_clear)."""
@@ -187,6 +202,8 @@ class DetectionModel:
                             "q": m.payer_evidence.q,
                             "a": m.payer_evidence.a,
                             "b": m.payer_evidence.b,
+                            "payer_a": m.payer_evidence.payer_a,
+                            "payer_b": m.payer_evidence.payer_b,
                         },
                         "info": m.info,
                         "booster": m.booster.model_to_string(),
@@ -221,6 +238,8 @@ class DetectionModel:
                         q=float(d["payer_evidence"]["q"]),
                         a=float(d["payer_evidence"]["a"]),
                         b=float(d["payer_evidence"]["b"]),
+                        payer_a=float(d["payer_evidence"].get("payer_a", 1.0)),
+                        payer_b=float(d["payer_evidence"].get("payer_b", 0.0)),
                     )
                     if d.get("payer_evidence")
                     else None,

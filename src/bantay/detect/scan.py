@@ -434,7 +434,7 @@ def beneficiary_probability(
     pe = model.payer_evidence
     if pe is None or benef.empty:
         return own, own
-    clear = payer_clear(benef["beneficiary_entity"], edges, payer_score, pe.q)
+    clear = payer_clear(benef["beneficiary_entity"], edges, pe.as_fitted(payer_score), pe.q)
     return pe.combine(own, clear), own
 
 

@@ -9,7 +9,7 @@ profiles can be held out for evaluation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from bantay.detect.model import (
     SideModel,
     fit_payer_evidence,
     fit_side,
+    platt,
 )
 from bantay.detect.scan import ScanResult
 from bantay.detect.scoring import (
@@ -73,33 +74,42 @@ def training_world(
     """Join a scan's features (``result``, scanned without a model) with labels per side."""
     frames = {}
     for side, df in (("payer", result.payer), ("beneficiary", result.beneficiary)):
-        lab = labels[side][["entity_id", "label"]].assign(weight=label_weights(side, labels[side]))
+        cols = ["entity_id", "label", *(["role"] if "role" in labels[side].columns else [])]
+        lab = labels[side][cols].assign(weight=label_weights(side, labels[side]))
         lab = lab.rename(columns={"entity_id": KEY[side]})
         extra = [OFFSET[side]] if side in OFFSET else []
         f = df[[KEY[side], *MODEL_FEATURES[side], *extra]].merge(lab, on=KEY[side], how="left")
         f["label"] = f["label"].fillna(False).astype(bool)
         f["weight"] = f["weight"].fillna(1.0)
+        if "role" in f.columns:
+            f["role"] = f["role"].fillna("").astype(str)
         frames[side] = f
     return TrainingWorld(
         name, profile, frames["payer"], frames["beneficiary"], unrelated_edges(result.pairs)
     )
 
 
-def _payer_scores(w: TrainingWorld, payer: SideModel) -> pd.Series:
-    return pd.Series(payer.predict(w.payer), index=w.payer["payer_entity"].to_numpy())
+def _payer_scores(w: TrainingWorld, payer: SideModel, seen: tuple[float, float]) -> pd.Series:
+    p = 1.0 / (1.0 + np.exp(-(seen[0] * payer.margin(w.payer) + seen[1])))
+    return pd.Series(p, index=w.payer["payer_entity"].to_numpy())
 
 
 def payer_evidence(
-    cal: Sequence[TrainingWorld], payer: SideModel, beneficiary: SideModel
+    cal: Sequence[TrainingWorld],
+    payer: SideModel,
+    beneficiary: SideModel,
+    seen: tuple[float, float] | None = None,
 ) -> tuple[PayerEvidence, dict[str, Any]]:
     """How much the calibration worlds' beneficiaries owe to their unrelated payers' scores
     (:class:`bantay.detect.model.PayerEvidence`), from models that saw none of these worlds, as a
-    scan sees a new one."""
+    scan sees a new one. ``seen``: the payers' Platt calibration among the populations the model
+    has seen, where their scores are calibrated otherwise; the payers' scores are read on it."""
+    a_s, b_s = seen if seen is not None else (payer.a, payer.b)
     keys = pd.concat([w.beneficiary["beneficiary_entity"] for w in cal], ignore_index=True)
     world = np.concatenate([np.full(len(w.beneficiary), i) for i, w in enumerate(cal)])
     p_own = np.concatenate([beneficiary.predict(w.beneficiary) for w in cal])
     y = np.concatenate([w.beneficiary["label"].to_numpy(dtype=float) for w in cal])
-    scores = [_payer_scores(w, payer) for w in cal]
+    scores = [_payer_scores(w, payer, (a_s, b_s)) for w in cal]
 
     def clear_for(q: float) -> np.ndarray:
         out = np.ones(len(keys))
@@ -108,7 +118,42 @@ def payer_evidence(
             out[sel] = payer_clear(keys[sel], w.edges, scores[i], q)
         return out
 
-    return fit_payer_evidence(p_own, clear_for, y)
+    pe, fitted = fit_payer_evidence(p_own, clear_for, y)
+    # a score as the scan gives it, logit(p) = a·m + b, read as the seen one, a_s·m + b_s
+    pe.payer_a = a_s / payer.a
+    pe.payer_b = b_s - pe.payer_a * payer.b
+    return pe, fitted
+
+
+def unseen_population_calibration(
+    side: str,
+    fit: pd.DataFrame,
+    cal: pd.DataFrame,
+    fit_one: Callable[[str, pd.DataFrame, pd.DataFrame], SideModel],
+) -> tuple[float, float, dict[str, Any]] | None:
+    """A calibration that expects legitimate populations the model has never seen.
+
+    Platt's calibration on worlds drawn like the training worlds says how often a score is right
+    among people the model has learnt; a deployment holds others (leave-one-population-out: a
+    population never seen as a negative takes a large part of the alert budget, and on worlds
+    Bantay did not generate the scores ran 2-5x high). So the calibration is fitted on the margins
+    of models each trained with one legitimate population (a role among the negatives) left out,
+    on the calibration worlds, pooled: every population is in turn one the model does not know.
+    None where the labels carry no roles (an analyst's labels file)."""
+    if "role" not in fit.columns or "role" not in cal.columns:
+        return None
+    negatives = fit.loc[~fit["label"].astype(bool), "role"]
+    positives = set(fit.loc[fit["label"].astype(bool), "role"])
+    roles = sorted(r for r in set(negatives) - positives - {""})
+    if not roles:
+        return None
+    margins, ys = [], []
+    for role in roles:
+        m = fit_one(side, fit[(fit["role"] != role) | fit["label"].astype(bool)], cal.iloc[:0])
+        margins.append(m.margin(cal))
+        ys.append(cal["label"].to_numpy(dtype=float))
+    a, b = platt(np.concatenate(margins), np.concatenate(ys))
+    return a, b, {"calibration": "populations left out in turn", "populations": roles}
 
 
 def train(
@@ -118,10 +163,12 @@ def train(
     command: str = "",
     exclude: tuple[str, ...] = (),
     weigh_payers: bool = True,
+    unseen_populations: bool = True,
 ) -> DetectionModel:
     """Train both sides; the last ``calibration_share`` of the worlds calibrate the scores and fit
     how much beneficiaries owe to their payers' scores (``weigh_payers=False``: nothing; for
-    ablations)."""
+    ablations). Where the labels carry roles, the calibration expects populations the model has
+    not seen (:func:`unseen_population_calibration`; ``unseen_populations=False``: plain Platt)."""
     if len(worlds) < 2:
         raise ModelError("training needs at least two worlds (one to train, one to calibrate)")
     n_cal = max(1, round(len(worlds) * calibration_share))
@@ -140,17 +187,30 @@ def train(
             offset=OFFSET.get(side),
         )
 
-    payer_cal = pd.concat([w.payer for w in cal], ignore_index=True)
-    sides = {
-        "payer": fit_one("payer", pd.concat([w.payer for w in fit], ignore_index=True), payer_cal),
-        "beneficiary": fit_one(
-            "beneficiary",
-            pd.concat([w.beneficiary for w in fit], ignore_index=True),
-            pd.concat([w.beneficiary for w in cal], ignore_index=True),
-        ),
-    }
+    sides = {}
+    for side in ("payer", "beneficiary"):
+        tr = pd.concat([getattr(w, side) for w in fit], ignore_index=True)
+        ca = pd.concat([getattr(w, side) for w in cal], ignore_index=True)
+        sides[side] = fit_one(side, tr, ca)
+        # payers only: a beneficiary's score is calibrated again where its payers' scores are
+        # weighed in (PayerEvidence, fitted on the calibration worlds), which would undo it
+        unseen = (
+            unseen_population_calibration(side, tr, ca, fit_one)
+            if unseen_populations and side == "payer"
+            else None
+        )
+        if unseen is not None:
+            plain = {"a": sides[side].a, "b": sides[side].b}
+            sides[side].a, sides[side].b, how = unseen
+            sides[side].info.update(how, platt_on_seen_populations=plain)
     if weigh_payers:
-        pe, fitted = payer_evidence(cal, sides["payer"], sides["beneficiary"])
+        seen = sides["payer"].info.get("platt_on_seen_populations")
+        pe, fitted = payer_evidence(
+            cal,
+            sides["payer"],
+            sides["beneficiary"],
+            (seen["a"], seen["b"]) if seen else None,
+        )
         sides["beneficiary"].payer_evidence = pe
         sides["beneficiary"].info["payer_evidence"] = fitted
     info = {
