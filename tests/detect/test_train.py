@@ -182,3 +182,21 @@ def test_the_calibration_expects_populations_the_model_has_not_seen() -> None:
     assert (unseen < plain - 0.05).all()
     # labels without roles (an analyst's file): plain Platt, nothing to leave out
     assert unseen_population_calibration("payer", fit.drop(columns="role"), cal, fit_one) is None
+
+
+def test_the_calibration_fit_holds_where_the_margins_lie_far_apart() -> None:
+    from bantay.detect.model import platt
+
+    # two margins, 55 units apart: the fit is Platt's smoothed targets met exactly
+    m = np.r_[np.full(1000, -27.6), np.full(20, 27.6)]
+    y = np.r_[np.zeros(1000), np.ones(20)]
+    a, b = platt(m, y)
+    hi, lo = np.log((21 / 22) / (1 / 22)), np.log((1 / 1002) / (1001 / 1002))
+    assert a == pytest.approx((hi - lo) / 55.2, rel=1e-4)
+    assert a * 27.6 + b == pytest.approx(hi, abs=1e-3)
+    # an ordinary case: the slope and offset of the sigmoid the labels were drawn from
+    rng = np.random.default_rng(3)
+    m = rng.normal(-2, 2, 40000)
+    y = (rng.random(40000) < 1 / (1 + np.exp(-(0.7 * m + 0.5)))).astype(float)
+    a, b = platt(m, y)
+    assert a == pytest.approx(0.7, abs=0.05) and b == pytest.approx(0.5, abs=0.08)

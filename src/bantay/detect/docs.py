@@ -117,11 +117,12 @@ def render_indicators(cat: Catalogue | None = None) -> str:
         "remitter is the costly one (the de-risking of diaspora corridors), so the model learns "
         "to rank the look-alike family senders below partner senders and other strangers. An "
         "analyst's labels file (`bantay train --labels`) may carry its own `weight` column. "
-        "Where the labels carry roles (simulated worlds), a payer's score is calibrated to expect "
-        "people the model has not seen: the Platt calibration is fitted on the calibration "
-        "worlds' payers as scored by models each trained with one legitimate population left "
-        "out, so that a score of 0.9 does not assume that every kind of legitimate sender in a "
-        "bank's data is one the simulator holds.\n"
+        "Where the labels carry roles (simulated worlds), a score is calibrated to expect people "
+        "the model has not seen: the Platt calibration (of a payer's score, and of a "
+        "beneficiary's once its payers' scores are weighed in) is fitted on the calibration "
+        "worlds' entities as scored by models each trained with one legitimate population left "
+        "out, so that a score of 0.9 does not assume that every kind of legitimate sender or "
+        "recipient in a bank's data is one the simulator holds.\n"
     )
     for side in ("payer", "beneficiary"):
         out.append(f"| {side} feature | direction | meaning |\n|---|---|---|")

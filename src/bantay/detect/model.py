@@ -51,26 +51,28 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def platt(margin: np.ndarray, y: np.ndarray, iters: int = 50) -> tuple[float, float]:
-    """Fit ``p = sigmoid(a·margin + b)`` by Newton's method (Platt's smoothed targets)."""
+def platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Fit ``p = sigmoid(a·margin + b)`` by the least log loss against Platt's smoothed targets.
+
+    The loss is convex in ``(a, b)``; it is minimised by L-BFGS from the flat fit (``a = 0``,
+    every score the mean target). Newton's method from ``a = 1`` diverged where the margins lie
+    tens of units apart (every sigmoid saturated, the Hessian singular: slopes of 1e10)."""
+    from scipy.optimize import minimize
+
+    margin = np.asarray(margin, dtype=float)
+    y = np.asarray(y, dtype=float)
     n_pos, n_neg = float(y.sum()), float(len(y) - y.sum())
     t = np.where(y > 0, (n_pos + 1) / (n_pos + 2), 1 / (n_neg + 2))
-    a, b = 1.0, 0.0
-    for _ in range(iters):
-        p = _sigmoid(a * margin + b)
-        w = np.maximum(p * (1 - p), 1e-12)
-        g = np.array([np.sum((p - t) * margin), np.sum(p - t)])
-        h = np.array(
-            [
-                [np.sum(w * margin * margin) + 1e-9, np.sum(w * margin)],
-                [np.sum(w * margin), np.sum(w) + 1e-9],
-            ]
-        )
-        step = np.linalg.solve(h, g)
-        a, b = a - float(step[0]), b - float(step[1])
-        if np.abs(step).max() < 1e-9:
-            break
-    return a, b
+
+    def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
+        z = ab[0] * margin + ab[1]
+        d = _sigmoid(z) - t
+        value = float(np.sum(np.logaddexp(0.0, z) - t * z))  # log(1 + e^z) - t·z, finite
+        return value, np.array([np.sum(d * margin), np.sum(d)])
+
+    start = np.array([0.0, float(np.log(t.mean() / (1.0 - t.mean())))])
+    fit = minimize(loss, start, jac=True, method="L-BFGS-B", options={"gtol": 1e-9})
+    return float(fit.x[0]), float(fit.x[1])
 
 
 @dataclass

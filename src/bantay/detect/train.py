@@ -99,16 +99,22 @@ def payer_evidence(
     payer: SideModel,
     beneficiary: SideModel,
     seen: tuple[float, float] | None = None,
+    unseen_margins: Sequence[np.ndarray] = (),
 ) -> tuple[PayerEvidence, dict[str, Any]]:
     """How much the calibration worlds' beneficiaries owe to their unrelated payers' scores
     (:class:`bantay.detect.model.PayerEvidence`), from models that saw none of these worlds, as a
     scan sees a new one. ``seen``: the payers' Platt calibration among the populations the model
-    has seen, where their scores are calibrated otherwise; the payers' scores are read on it."""
+    has seen, where their scores are calibrated otherwise; the payers' scores are read on it.
+    ``unseen_margins``: the calibration worlds' beneficiaries (in order) as scored by models each
+    trained with one legitimate population left out (:func:`left_out_margins`). ``q`` is fitted
+    among the populations the model has seen (how much payers' scores tell); the calibration of
+    the combined score is then fitted again on those margins, pooled, so that it expects
+    populations the model has not seen, as the payers' does, and the ranking stays as it was."""
     a_s, b_s = seen if seen is not None else (payer.a, payer.b)
     keys = pd.concat([w.beneficiary["beneficiary_entity"] for w in cal], ignore_index=True)
     world = np.concatenate([np.full(len(w.beneficiary), i) for i, w in enumerate(cal)])
-    p_own = np.concatenate([beneficiary.predict(w.beneficiary) for w in cal])
     y = np.concatenate([w.beneficiary["label"].to_numpy(dtype=float) for w in cal])
+    p_own = np.concatenate([beneficiary.predict(w.beneficiary) for w in cal])
     scores = [_payer_scores(w, payer, (a_s, b_s)) for w in cal]
 
     def clear_for(q: float) -> np.ndarray:
@@ -119,10 +125,44 @@ def payer_evidence(
         return out
 
     pe, fitted = fit_payer_evidence(p_own, clear_for, y)
+    if unseen_margins:
+        clear = clear_for(pe.q)
+        s = np.concatenate(
+            [
+                1.0 - (1.0 - 1.0 / (1.0 + np.exp(-(beneficiary.a * m + beneficiary.b)))) * clear
+                for m in unseen_margins
+            ]
+        )
+        s = np.clip(s, 1e-12, 1.0 - 1e-12)
+        fitted["platt_on_seen_populations"] = {"a": pe.a, "b": pe.b}
+        pe.a, pe.b = platt(np.log(s / (1.0 - s)), np.tile(y, len(unseen_margins)))
     # a score as the scan gives it, logit(p) = a·m + b, read as the seen one, a_s·m + b_s
     pe.payer_a = a_s / payer.a
     pe.payer_b = b_s - pe.payer_a * payer.b
     return pe, fitted
+
+
+def left_out_margins(
+    side: str,
+    fit: pd.DataFrame,
+    cal: pd.DataFrame,
+    fit_one: Callable[[str, pd.DataFrame, pd.DataFrame], SideModel],
+) -> tuple[list[str], list[np.ndarray]] | None:
+    """The legitimate populations of ``fit`` (roles among the negatives only) and, per population,
+    the margins on ``cal`` of a model trained on ``fit`` without it; None where the labels carry
+    no roles (an analyst's labels file)."""
+    if "role" not in fit.columns or "role" not in cal.columns:
+        return None
+    negatives = fit.loc[~fit["label"].astype(bool), "role"]
+    positives = set(fit.loc[fit["label"].astype(bool), "role"])
+    roles = sorted(r for r in set(negatives) - positives - {""})
+    if not roles:
+        return None
+    margins = []
+    for role in roles:
+        m = fit_one(side, fit[(fit["role"] != role) | fit["label"].astype(bool)], cal.iloc[:0])
+        margins.append(m.margin(cal))
+    return roles, margins
 
 
 def unseen_population_calibration(
@@ -140,19 +180,12 @@ def unseen_population_calibration(
     of models each trained with one legitimate population (a role among the negatives) left out,
     on the calibration worlds, pooled: every population is in turn one the model does not know.
     None where the labels carry no roles (an analyst's labels file)."""
-    if "role" not in fit.columns or "role" not in cal.columns:
+    out = left_out_margins(side, fit, cal, fit_one)
+    if out is None:
         return None
-    negatives = fit.loc[~fit["label"].astype(bool), "role"]
-    positives = set(fit.loc[fit["label"].astype(bool), "role"])
-    roles = sorted(r for r in set(negatives) - positives - {""})
-    if not roles:
-        return None
-    margins, ys = [], []
-    for role in roles:
-        m = fit_one(side, fit[(fit["role"] != role) | fit["label"].astype(bool)], cal.iloc[:0])
-        margins.append(m.margin(cal))
-        ys.append(cal["label"].to_numpy(dtype=float))
-    a, b = platt(np.concatenate(margins), np.concatenate(ys))
+    roles, margins = out
+    y = np.tile(cal["label"].to_numpy(dtype=float), len(margins))
+    a, b = platt(np.concatenate(margins), y)
     return a, b, {"calibration": "populations left out in turn", "populations": roles}
 
 
@@ -188,17 +221,25 @@ def train(
         )
 
     sides = {}
+    benef_unseen: list[np.ndarray] = []
     for side in ("payer", "beneficiary"):
         tr = pd.concat([getattr(w, side) for w in fit], ignore_index=True)
         ca = pd.concat([getattr(w, side) for w in cal], ignore_index=True)
         sides[side] = fit_one(side, tr, ca)
-        # payers only: a beneficiary's score is calibrated again where its payers' scores are
-        # weighed in (PayerEvidence, fitted on the calibration worlds), which would undo it
-        unseen = (
-            unseen_population_calibration(side, tr, ca, fit_one)
-            if unseen_populations and side == "payer"
-            else None
-        )
+        if not unseen_populations:
+            continue
+        if side == "beneficiary" and weigh_payers:
+            # calibrated once more where its payers' scores are weighed in (PayerEvidence),
+            # which would undo a calibration here: the left-out models' margins go there
+            left_out = left_out_margins(side, tr, ca, fit_one)
+            if left_out is not None:
+                roles, benef_unseen = left_out
+                sides[side].info.update(
+                    calibration="populations left out in turn, with the payers' scores",
+                    populations=roles,
+                )
+            continue
+        unseen = unseen_population_calibration(side, tr, ca, fit_one)
         if unseen is not None:
             plain = {"a": sides[side].a, "b": sides[side].b}
             sides[side].a, sides[side].b, how = unseen
@@ -210,6 +251,7 @@ def train(
             sides["payer"],
             sides["beneficiary"],
             (seen["a"], seen["b"]) if seen else None,
+            benef_unseen,
         )
         sides["beneficiary"].payer_evidence = pe
         sides["beneficiary"].info["payer_evidence"] = fitted
