@@ -89,6 +89,11 @@ def training_world(
     )
 
 
+#: trains one side on a training frame and calibrates it on a calibration frame (``train``'s
+#: ``fit_one``: the model's parameters, weights and offset)
+FitOne = Callable[[str, pd.DataFrame, pd.DataFrame], SideModel]
+
+
 def _payer_scores(w: TrainingWorld, payer: SideModel, seen: tuple[float, float]) -> pd.Series:
     p = 1.0 / (1.0 + np.exp(-(seen[0] * payer.margin(w.payer) + seen[1])))
     return pd.Series(p, index=w.payer["payer_entity"].to_numpy())
@@ -143,10 +148,7 @@ def payer_evidence(
 
 
 def left_out_margins(
-    side: str,
-    fit: pd.DataFrame,
-    cal: pd.DataFrame,
-    fit_one: Callable[[str, pd.DataFrame, pd.DataFrame], SideModel],
+    side: str, fit: pd.DataFrame, cal: pd.DataFrame, fit_one: FitOne
 ) -> tuple[list[str], list[np.ndarray]] | None:
     """The legitimate populations of ``fit`` (roles among the negatives only) and, per population,
     the margins on ``cal`` of a model trained on ``fit`` without it; None where the labels carry
@@ -166,10 +168,7 @@ def left_out_margins(
 
 
 def unseen_population_calibration(
-    side: str,
-    fit: pd.DataFrame,
-    cal: pd.DataFrame,
-    fit_one: Callable[[str, pd.DataFrame, pd.DataFrame], SideModel],
+    side: str, fit: pd.DataFrame, cal: pd.DataFrame, fit_one: FitOne
 ) -> tuple[float, float, dict[str, Any]] | None:
     """A calibration that expects legitimate populations the model has never seen.
 
