@@ -46,9 +46,22 @@ class ModelError(BantayError):
     """A model file is missing, unreadable or does not fit the features."""
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
     return out
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))``, with ``p`` kept within 1e-12 of 0 and 1."""
+    p = np.clip(np.asarray(p, dtype=float), 1e-12, 1.0 - 1e-12)
+    out: np.ndarray = np.log(p / (1.0 - p))
+    return out
+
+
+def noisy_or_logit(p_own: np.ndarray, clear: np.ndarray) -> np.ndarray:
+    """The logit of ``1 - (1 - p_own) · clear``: a beneficiary's own probability with its payers'
+    ``clear`` (``prod(1 - q · p_payer)``) weighed in, before :class:`PayerEvidence` calibrates it."""
+    return logit(1.0 - (1.0 - np.asarray(p_own, dtype=float)) * np.asarray(clear, dtype=float))
 
 
 def platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -66,7 +79,7 @@ def platt(margin: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
     def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
         z = ab[0] * margin + ab[1]
-        d = _sigmoid(z) - t
+        d = sigmoid(z) - t
         value = float(np.sum(np.logaddexp(0.0, z) - t * z))  # log(1 + e^z) - t·z, finite
         return value, np.array([np.sum(d * margin), np.sum(d)])
 
@@ -98,15 +111,12 @@ class PayerEvidence:
         """Payers' scores on the scale the noisy-OR was fitted on."""
         if self.payer_a == 1.0 and self.payer_b == 0.0:
             return payer_score
-        p = np.clip(payer_score.to_numpy(dtype=float), 1e-12, 1.0 - 1e-12)
-        x = self.payer_a * np.log(p / (1.0 - p)) + self.payer_b
-        return pd.Series(_sigmoid(x), index=payer_score.index)
+        x = self.payer_a * logit(payer_score.to_numpy(dtype=float)) + self.payer_b
+        return pd.Series(sigmoid(x), index=payer_score.index)
 
     def combine(self, p_own: np.ndarray, clear: np.ndarray) -> np.ndarray:
         """``clear``: per beneficiary, ``prod(1 - q · p_payer)`` (scoring.payer_clear)."""
-        s = 1.0 - (1.0 - np.asarray(p_own, dtype=float)) * np.asarray(clear, dtype=float)
-        s = np.clip(s, 1e-12, 1.0 - 1e-12)
-        return _sigmoid(self.a * np.log(s / (1.0 - s)) + self.b)
+        return sigmoid(self.a * noisy_or_logit(p_own, clear) + self.b)
 
 
 #: The values of ``q`` tried when fitting :class:`PayerEvidence`.
@@ -122,11 +132,10 @@ def fit_payer_evidence(
     losses: dict[str, float] = {}
     best: tuple[float, PayerEvidence] | None = None
     for q in Q_GRID:
-        s = np.clip(1.0 - (1.0 - np.asarray(p_own, dtype=float)) * clear_for(q), 1e-12, 1.0 - 1e-12)
-        x = np.log(s / (1.0 - s))
+        x = noisy_or_logit(p_own, clear_for(q))
         a, b = platt(x, y)
         pe = PayerEvidence(q, a, b)
-        p = np.clip(_sigmoid(a * x + b), 1e-12, 1.0 - 1e-12)
+        p = np.clip(sigmoid(a * x + b), 1e-12, 1.0 - 1e-12)
         loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
         losses[f"{q:.2f}"] = round(loss, 6)
         if best is None or loss < best[0] - 1e-12:
@@ -170,7 +179,7 @@ class SideModel:
         """Calibrated probability of the positive class (offender / facilitator)."""
         if df.empty:
             return np.zeros(0)
-        return _sigmoid(self.a * self.margin(df) + self.b)
+        return sigmoid(self.a * self.margin(df) + self.b)
 
     def contributions(self, df: pd.DataFrame) -> pd.DataFrame:
         """Per-feature contributions to the calibrated margin (last column ``bias``)."""
@@ -329,4 +338,4 @@ def round_score(p: np.ndarray) -> np.ndarray:
 
 
 def rules_only_probability(rule_score: np.ndarray) -> np.ndarray:
-    return _sigmoid(np.asarray(rule_score, dtype=float) - 3.0)
+    return sigmoid(np.asarray(rule_score, dtype=float) - 3.0)

@@ -24,7 +24,9 @@ from bantay.detect.model import (
     SideModel,
     fit_payer_evidence,
     fit_side,
+    noisy_or_logit,
     platt,
+    sigmoid,
 )
 from bantay.detect.scan import ScanResult
 from bantay.detect.scoring import (
@@ -95,7 +97,7 @@ FitOne = Callable[[str, pd.DataFrame, pd.DataFrame], SideModel]
 
 
 def _payer_scores(w: TrainingWorld, payer: SideModel, seen: tuple[float, float]) -> pd.Series:
-    p = 1.0 / (1.0 + np.exp(-(seen[0] * payer.margin(w.payer) + seen[1])))
+    p = sigmoid(seen[0] * payer.margin(w.payer) + seen[1])
     return pd.Series(p, index=w.payer["payer_entity"].to_numpy())
 
 
@@ -132,15 +134,12 @@ def payer_evidence(
     pe, fitted = fit_payer_evidence(p_own, clear_for, y)
     if unseen_margins:
         clear = clear_for(pe.q)
-        s = np.concatenate(
-            [
-                1.0 - (1.0 - 1.0 / (1.0 + np.exp(-(beneficiary.a * m + beneficiary.b)))) * clear
-                for m in unseen_margins
-            ]
-        )
-        s = np.clip(s, 1e-12, 1.0 - 1e-12)
+        x = [
+            noisy_or_logit(sigmoid(beneficiary.a * m + beneficiary.b), clear)
+            for m in unseen_margins
+        ]
         fitted["platt_on_seen_populations"] = {"a": pe.a, "b": pe.b}
-        pe.a, pe.b = platt(np.log(s / (1.0 - s)), np.tile(y, len(unseen_margins)))
+        pe.a, pe.b = platt(np.concatenate(x), np.tile(y, len(unseen_margins)))
     # a score as the scan gives it, logit(p) = a·m + b, read as the seen one, a_s·m + b_s
     pe.payer_a = a_s / payer.a
     pe.payer_b = b_s - pe.payer_a * payer.b
